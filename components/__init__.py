@@ -1,0 +1,1 @@
+"""TechNovaStore scaling infrastructure: settings, renderers and Pulumi components."""

@@ -1,0 +1,187 @@
+"""AutoscaledService: one application service as Deployment, Service, HPA and PDB."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.images import parse_image_reference
+from components.k8s import (
+    REDIS_CLIENT_LABEL,
+    TIER_LABEL,
+    container_security_context,
+    disruption_budget,
+    http_probe,
+    labels,
+    pod_security_context,
+    selector_labels,
+    topology_spread,
+)
+from components.settings import ServiceSettings
+from components.settings.scaling import ScalingRate, ScalingSettings
+
+
+def hpa_rules(rate: ScalingRate, select_policy: str) -> dict[str, Any]:
+    return {
+        "stabilizationWindowSeconds": rate.stabilization_window_seconds,
+        "selectPolicy": select_policy,
+        "policies": [
+            {"type": "Percent", "value": rate.percent, "periodSeconds": rate.period_seconds},
+            {"type": "Pods", "value": rate.pods, "periodSeconds": rate.period_seconds},
+        ],
+    }
+
+
+def hpa_metrics(scaling: ScalingSettings) -> list[dict[str, Any]]:
+    up = scaling.scale_up
+    metrics: list[dict[str, Any]] = [
+        {
+            "type": "Resource",
+            "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": percent}},
+        }
+        for resource, percent in (("cpu", up.cpu_percent), ("memory", up.memory_percent))
+    ]
+    if scaling.custom_metrics:
+        metrics.append(
+            {
+                "type": "Pods",
+                "pods": {
+                    "metric": {"name": scaling.response_time_metric},
+                    "target": {"type": "AverageValue", "averageValue": str(up.response_time_ms)},
+                },
+            }
+        )
+    return metrics
+
+
+class AutoscaledService(pulumi.ComponentResource):
+    """A stateless service that the HPA scales between its min and max replicas."""
+
+    service_name: pulumi.Output[str]
+    host: pulumi.Output[str]
+    port: int
+    min_replicas: int
+    max_replicas: int
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        namespace: str,
+        service: ServiceSettings,
+        scaling: ScalingSettings,
+        strict_spread: bool,
+        extra_env: list[dict[str, Any]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("technovastore:service:AutoscaledService", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        version = parse_image_reference(service.image).tag
+        pod_labels = labels(
+            name,
+            service.tier,
+            version=version,
+            **{TIER_LABEL: service.tier},
+            **({REDIS_CLIENT_LABEL: "true"} if service.uses_redis else {}),
+        )
+        metadata = {"name": name, "namespace": namespace, "labels": labels(name, service.tier, version=version)}
+        deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=metadata,
+            # No spec.replicas: the HPA owns the replica count, and re-applying a number on
+            # every `pulumi up` would fight it.
+            spec={
+                "selector": {"matchLabels": selector_labels(name)},
+                "revisionHistoryLimit": 5,
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+                "template": {
+                    "metadata": {"labels": pod_labels},
+                    "spec": self._pod_spec(name, service, strict_spread, extra_env or []),
+                },
+            },
+            opts=child,
+        )
+        svc = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=metadata,
+            spec={
+                "type": "ClusterIP",
+                "selector": selector_labels(name),
+                "ports": [{"name": "http", "port": service.port, "targetPort": "http", "protocol": "TCP"}],
+            },
+            opts=child,
+        )
+        down = scaling.scale_down
+        k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{name}-hpa",
+            metadata={
+                **metadata,
+                # autoscaling/v2 has one target per metric; the scale-down thresholds are
+                # recorded for dashboards and alerts, the calm behavior below enforces them.
+                "annotations": {
+                    "technovastore.io/scale-down-thresholds": (
+                        f"cpu={down.cpu_percent}%,memory={down.memory_percent}%,"
+                        f"responseTime={down.response_time_ms}ms"
+                    )
+                },
+            },
+            spec={
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                "minReplicas": service.min_replicas,
+                "maxReplicas": service.max_replicas,
+                "metrics": hpa_metrics(scaling),
+                "behavior": {
+                    "scaleUp": hpa_rules(scaling.scale_up_behavior, "Max"),
+                    "scaleDown": hpa_rules(scaling.scale_down_behavior, "Min"),
+                },
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[deployment]),
+        )
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pdb",
+            metadata=metadata,
+            spec={
+                **disruption_budget(service.min_replicas),
+                "selector": {"matchLabels": selector_labels(name)},
+                # A crash-looping pod must not block node drains.
+                "unhealthyPodEvictionPolicy": "AlwaysAllow",
+            },
+            opts=child,
+        )
+        self.service_name = svc.metadata.apply(lambda m: m.name)
+        self.host = pulumi.Output.from_input(f"{name}.{namespace}.svc.cluster.local")
+        self.port = service.port
+        self.min_replicas = service.min_replicas
+        self.max_replicas = service.max_replicas
+        self.register_outputs({"service_name": self.service_name, "host": self.host})
+
+    @staticmethod
+    def _pod_spec(
+        name: str, service: ServiceSettings, strict_spread: bool, extra_env: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        probes = service.probes
+        return {
+            "automountServiceAccountToken": False,
+            "securityContext": pod_security_context(),
+            "terminationGracePeriodSeconds": 30,
+            "topologySpreadConstraints": topology_spread(selector_labels(name), strict_hostname=strict_spread),
+            "containers": [
+                {
+                    "name": name,
+                    "image": service.image,
+                    "imagePullPolicy": "IfNotPresent",
+                    "ports": [{"name": "http", "containerPort": service.port, "protocol": "TCP"}],
+                    "env": [{"name": "PORT", "value": str(service.port)}, *extra_env],
+                    "resources": service.resources.model_dump(),
+                    # Startup allows 150 s to boot before liveness may restart the pod.
+                    "startupProbe": http_probe(probes.readiness, "http", period=5, failures=30),
+                    "readinessProbe": http_probe(probes.readiness, "http", period=5, failures=3),
+                    "livenessProbe": http_probe(probes.liveness, "http", period=10, failures=3),
+                    "securityContext": container_security_context(),
+                    "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                }
+            ],
+            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+        }

@@ -1,0 +1,73 @@
+"""Platform: the whole scalability layer of one stack, composed from its components."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.autoscaled_service import AutoscaledService
+from components.capacity import full_scale_footprint
+from components.namespace import AppNamespace
+from components.quantities import cpu_millicores, memory_bytes
+from components.settings import Settings
+
+
+def largest_container_limits(settings: Settings) -> dict[str, str]:
+    """The LimitRange maximum: the largest limits any configured container asks for."""
+    resources = [s.resources for s in settings.services.values()]
+    resources += [settings.cdn.resources, settings.redis.resources]
+    cpu = max((r.limits.cpu for r in resources), key=cpu_millicores)
+    memory = max((r.limits.memory for r in resources), key=memory_bytes)
+    return {"cpu": cpu, "memory": memory}
+
+
+class Platform(pulumi.ComponentResource):
+    """Everything one stack declares. Its outputs are what the post-deploy checks read."""
+
+    namespace: AppNamespace
+    services: dict[str, AutoscaledService]
+
+    def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("technovastore:platform:Platform", name, None, opts)
+        self.settings = settings
+        self.namespace = AppNamespace(
+            "namespace",
+            namespace=settings.namespace,
+            monitoring_namespace=settings.monitoring_namespace,
+            footprint=full_scale_footprint(settings),
+            max_container_limits=largest_container_limits(settings),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        self.services = {
+            service_name: AutoscaledService(
+                service_name,
+                namespace=settings.namespace,
+                service=service,
+                scaling=settings.scaling,
+                strict_spread=settings.environment == "production",
+                opts=in_namespace,
+            )
+            for service_name, service in settings.services.items()
+        }
+        self.register_outputs({"namespace": self.namespace.name})
+
+    def stack_outputs(self) -> dict[str, Any]:
+        """The stack outputs: plain facts and the ``endpoints`` the checks connect to."""
+        services = {
+            name: {
+                "host": service.host,
+                "port": service.port,
+                "minReplicas": service.min_replicas,
+                "maxReplicas": service.max_replicas,
+            }
+            for name, service in self.services.items()
+        }
+        return {
+            "stack": self.settings.stack,
+            "environment": self.settings.environment,
+            "namespace": self.namespace.name,
+            "services": services,
+            "endpoints": {"services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()}},
+        }

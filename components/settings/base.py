@@ -1,0 +1,103 @@
+"""The shared base of every settings model, and the error that reports bad stack config."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from components.images import unpinned_reason
+from components.quantities import cpu_millicores, memory_bytes
+
+PROJECT = "technovastore-scaling"
+
+_DNS_1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class SettingsModel(BaseModel):
+    """Stack config keys are camelCase (as in Pulumi.<stack>.yaml); attributes are snake_case.
+
+    Unknown keys are errors, so a typo never silently falls back to a default.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+def cross_field_error(field: str, value: Any, message: str) -> PydanticCustomError:
+    """An error raised by a model validator that belongs to one of the model's fields.
+
+    Pydantic reports model-validator errors at the model's path; the formatter appends
+    ``field`` so the message names the exact key the user has to change.
+    """
+    return PydanticCustomError("cross_field", message, {"field": field, "value": value})
+
+
+def _dns_label(value: str) -> str:
+    if len(value) > 63 or not _DNS_1123_LABEL.match(value):
+        raise ValueError(
+            "must be a DNS-1123 label: at most 63 lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit"
+        )
+    return value
+
+
+def _pinned_image(value: str) -> str:
+    reason = unpinned_reason(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+def _cpu(value: str) -> str:
+    cpu_millicores(value)
+    return value
+
+
+def _memory(value: str) -> str:
+    memory_bytes(value)
+    return value
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
+CpuQuantity = Annotated[str, AfterValidator(_cpu)]
+MemoryQuantity = Annotated[str, AfterValidator(_memory)]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the stack config: where, what was there, what was expected."""
+
+    key_path: str
+    value: Any
+    expected: str
+
+    def __str__(self) -> str:
+        if self.value is _MISSING:
+            return f"{PROJECT}:{self.key_path}: {self.expected}"
+        return f"{PROJECT}:{self.key_path} = {self.value!r}: {self.expected}"
+
+
+_MISSING = object()
+MISSING = _MISSING
+
+
+class SettingsError(Exception):
+    """Every problem in a stack's config at once, raised before any resource is registered."""
+
+    def __init__(self, stack: str, problems: list[Problem]):
+        self.stack = stack
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        lines = [f"Stack '{stack}' has invalid settings ({len(problems)} {noun}):"]
+        lines += [f"  - {problem}" for problem in problems]
+        super().__init__("\n".join(lines))

@@ -1,0 +1,104 @@
+"""The root of a stack's settings: everything the program declares is sized from here."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+
+from components.hpa_behavior import seconds_to_reach_max
+from components.settings.base import DnsLabel, SettingsModel, cross_field_error
+from components.settings.cache import CacheTtlSettings
+from components.settings.cdn import CdnSettings
+from components.settings.cloudflare import CloudflareSettings
+from components.settings.redis import RedisSettings
+from components.settings.scaling import ScalingSettings
+from components.settings.services import ComputeQuantities, ComputeResources, ServiceSettings
+
+Environment = Literal["production", "staging", "review"]
+REVIEW_STACK = re.compile(r"^pr-[1-9][0-9]*$")
+
+
+def environment_of(stack: str) -> Environment | None:
+    """production and staging are themselves; ``pr-<n>`` stacks are review environments."""
+    if stack in ("production", "staging"):
+        return stack  # type: ignore[return-value]
+    if REVIEW_STACK.match(stack):
+        return "review"
+    return None
+
+
+def _service(image: str, port: int, tier: str, lo: int, hi: int, *, uses_redis: bool) -> ServiceSettings:
+    return ServiceSettings(
+        image=image,
+        port=port,
+        tier=tier,  # type: ignore[arg-type]
+        min_replicas=lo,
+        max_replicas=hi,
+        resources=ComputeResources(
+            requests=ComputeQuantities(cpu="250m", memory="256Mi"),
+            limits=ComputeQuantities(cpu="1", memory="512Mi"),
+        ),
+        uses_redis=uses_redis,
+    )
+
+
+# The seed's four services and replica limits.
+DEFAULT_SERVICES = {
+    "api-gateway": _service("ghcr.io/technovastore/api-gateway:1.0.0", 3000, "gateway", 2, 10, uses_redis=True),
+    "product-service": _service("ghcr.io/technovastore/product-service:1.0.0", 3001, "backend", 2, 8, uses_redis=True),
+    "order-service": _service("ghcr.io/technovastore/order-service:1.0.0", 3002, "backend", 2, 6, uses_redis=True),
+    "frontend": _service("ghcr.io/technovastore/frontend:1.0.0", 3000, "edge", 2, 6, uses_redis=False),
+}
+
+
+class Settings(SettingsModel):
+    """One stack's settings. ``stack`` and ``environment`` come from the stack name."""
+
+    stack: str = Field(exclude=True)
+    environment: Environment = Field(exclude=True)
+    namespace: DnsLabel = "technovastore"
+    # Where Prometheus runs: the only namespace allowed to scrape metrics ports.
+    monitoring_namespace: DnsLabel = "monitoring"
+    scaling: ScalingSettings = ScalingSettings()
+    services: dict[DnsLabel, ServiceSettings] = Field(default_factory=lambda: dict(DEFAULT_SERVICES), min_length=1)
+    cache_ttl: CacheTtlSettings = CacheTtlSettings()
+    redis: RedisSettings = RedisSettings()
+    cdn: CdnSettings = CdnSettings()
+    cloudflare: CloudflareSettings = CloudflareSettings()
+    # Secret: `pulumi config set --secret redisPassword ...`; generated when unset.
+    redis_password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _services_reach_max_in_time(self) -> Settings:
+        behavior = self.scaling.scale_up_behavior
+        budget = self.scaling.max_scale_up_seconds
+        for name, service in self.services.items():
+            seconds = seconds_to_reach_max(
+                min_replicas=service.min_replicas,
+                max_replicas=service.max_replicas,
+                stabilization_window_seconds=behavior.stabilization_window_seconds,
+                percent=behavior.percent,
+                pods=behavior.pods,
+                period_seconds=behavior.period_seconds,
+            )
+            if seconds > budget:
+                raise cross_field_error(
+                    f"services.{name}.maxReplicas",
+                    service.max_replicas,
+                    f"cannot be reached from minReplicas ({service.min_replicas}) within "
+                    f"scaling.maxScaleUpSeconds ({budget} s) with scaling.scaleUpBehavior: "
+                    f"worst case {seconds} s; raise the behavior's pods/percent or lower maxReplicas",
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _cdn_origin_is_a_service(self) -> Settings:
+        if self.cdn.origin_service not in self.services:
+            raise cross_field_error(
+                "cdn.originService",
+                self.cdn.origin_service,
+                f"must name one of the services ({', '.join(sorted(self.services))})",
+            )
+        return self

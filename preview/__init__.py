@@ -1,0 +1,1 @@
+"""The offline preview: the real program evaluated under Pulumi's mock runtime."""

@@ -1,0 +1,70 @@
+"""Declared resources as reviewable YAML: real manifests for Kubernetes, inputs for the rest."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from preview.synth import DeclaredResource, redact
+
+# Pulumi bookkeeping that is not part of a Kubernetes object.
+_NON_MANIFEST_KEYS = {"__meta", "__inputs", "id", "urn"}
+
+
+def plain(value: Any) -> Any:
+    """Wire values as a person expects them: integral floats back to ints, secrets redacted."""
+    value = redact(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        # Sorted keys: the same program gives the same bytes, whatever order the SDK used.
+        return {key: plain(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def kubernetes_manifest(resource: DeclaredResource) -> dict[str, Any]:
+    """The object the Kubernetes API server would receive."""
+    manifest = {key: plain(value) for key, value in resource.inputs.items() if key not in _NON_MANIFEST_KEYS}
+    ordered = {key: manifest.pop(key) for key in ("apiVersion", "kind", "metadata") if key in manifest}
+    return {**ordered, **manifest}
+
+
+def resource_document(resource: DeclaredResource) -> dict[str, Any]:
+    """A non-Kubernetes resource (Cloudflare, random, ...) as its type, name and inputs."""
+    return {"type": resource.type, "name": resource.name, "inputs": plain(resource.inputs)}
+
+
+def manifest_filename(resource: DeclaredResource) -> str:
+    if resource.is_kubernetes:
+        metadata = resource.inputs.get("metadata") or {}
+        parts = [resource.inputs.get("kind", "object"), metadata.get("namespace", ""), metadata.get("name", resource.name)]
+        stem = "_".join(str(part) for part in parts if part)
+    else:
+        stem = f"{resource.type.split(':')[0]}_{resource.name}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).lower() + ".yaml"
+
+
+def dump_yaml(document: Any) -> str:
+    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
+
+
+def write_manifests(resources: list[DeclaredResource], out: Path) -> list[Path]:
+    """Write one YAML file per custom resource (kubernetes/ and other/); returns the paths."""
+    written: list[Path] = []
+    for resource in resources:
+        if not resource.custom:
+            continue
+        folder = out / ("kubernetes" if resource.is_kubernetes else "other")
+        folder.mkdir(parents=True, exist_ok=True)
+        document = kubernetes_manifest(resource) if resource.is_kubernetes else resource_document(resource)
+        path = folder / manifest_filename(resource)
+        if path in written:
+            raise ValueError(f"two resources would be written to {path.name}")
+        path.write_text(dump_yaml(document))
+        written.append(path)
+    return written

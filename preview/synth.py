@@ -1,0 +1,176 @@
+"""Evaluate the real Pulumi program under the SDK's mock runtime and capture what it declares."""
+
+from __future__ import annotations
+
+import runpy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from pulumi.runtime import mocks, rpc
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.sync_await import _sync_await
+
+from components.settings import PROJECT
+from preview.stack_config import PROJECT_ROOT
+
+# How the SDK marks a secret value on the wire.
+SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+REDACTED = "[secret]"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class DeclaredResource:
+    """One resource as the program registered it (inputs with wire names, secrets marked)."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any]
+    ignore_changes: tuple[str, ...] = ()
+    protect: bool = False
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def is_kubernetes(self) -> bool:
+        return self.type.startswith("kubernetes:")
+
+
+@dataclass
+class Synthesis:
+    stack: str
+    resources: list[DeclaredResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[DeclaredResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def by_name(self, name: str) -> DeclaredResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def children_of(self, urn: str) -> list[DeclaredResource]:
+        return [r for r in self.resources if r.parent == urn]
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE_VALUE
+
+
+def redact(value: Any) -> Any:
+    """Replace every secret value with a marker, recursively."""
+    if is_secret(value):
+        return REDACTED
+    if isinstance(value, dict):
+        return {key: redact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    return value
+
+
+class _Mocks(mocks.Mocks):
+    """Resources echo their inputs (plus what a provider would compute); invokes answer from settings."""
+
+    def __init__(self, invoke_answers: Mapping[str, dict[str, Any]]):
+        self._invoke_answers = invoke_answers
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = pulumi.Output.secret("offline-preview-generated-password")
+        return f"{args.name}-id", state
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token in self._invoke_answers:
+            return dict(self._invoke_answers[args.token]), None
+        return {}, None
+
+
+class _RecordingMonitor(mocks.MockMonitor):
+    """Records what ``MockResourceArgs`` leaves out: parent, ignore_changes, protect, dependencies."""
+
+    def __init__(self, mock: mocks.Mocks):
+        super().__init__(mock)
+        self.options: dict[str, dict[str, Any]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type != STACK_TYPE:
+            self.options[response.urn] = {
+                "parent": request.parent or None,
+                "custom": bool(request.custom),
+                "ignore_changes": tuple(request.ignoreChanges),
+                "protect": bool(request.protect),
+                "depends_on": tuple(request.dependencies),
+                "type": request.type,
+                "name": request.name,
+            }
+        return response
+
+
+def synthesize(
+    stack: str,
+    config: Mapping[str, str],
+    *,
+    secret_keys: list[str] | None = None,
+    invoke_answers: Mapping[str, dict[str, Any]] | None = None,
+    program: Path = PROJECT_ROOT / "__main__.py",
+) -> Synthesis:
+    """Run ``program`` for ``stack`` with ``config`` under mocks; return what it declared.
+
+    Exceptions the program raises (a SettingsError above all) propagate unchanged.
+    """
+    monitor = _RecordingMonitor(_Mocks(invoke_answers or {}))
+    _reset_runtime()
+    pulumi.runtime.set_all_config(dict(config), secret_keys or [])
+    mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    try:
+        runpy.run_path(str(program), run_name="__main__")
+        _sync_await(pulumi.runtime.stack.wait_for_rpcs())
+        outputs = _resolve_stack_outputs()
+    finally:
+        _reset_runtime()
+    registered = monitor.get_registered_resources()
+    resources = [
+        DeclaredResource(
+            urn=urn,
+            type=options["type"],
+            name=options["name"],
+            parent=options["parent"],
+            custom=options["custom"],
+            inputs=dict(registered[urn].state) if urn in registered else {},
+            ignore_changes=options["ignore_changes"],
+            protect=options["protect"],
+            depends_on=options["depends_on"],
+        )
+        for urn, options in sorted(monitor.options.items())
+    ]
+    return Synthesis(stack=stack, resources=resources, outputs=outputs)
+
+
+def _resolve_stack_outputs() -> dict[str, Any]:
+    """The values ``pulumi.export`` was given, resolved; secret ones keep their secret marking."""
+    root = runtime_settings.get_root_resource()
+    exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
+    resolved: dict[str, Any] = {}
+    for name, value in exported.items():
+        output = pulumi.Output.from_input(value)
+        plain = _sync_await(output.future())
+        secret = _sync_await(output.is_secret())
+        resolved[name] = {SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE, "value": plain} if secret else plain
+    return resolved
+
+
+def _reset_runtime() -> None:
+    """The SDK keeps the root Stack and config in context variables: clear them per run."""
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.set_all_config({}, [])
