@@ -1,0 +1,27 @@
+"""The real program, evaluated offline for a stack, as the tests see it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from preview.stack_config import read_stack_config
+from preview.synth import Synthesis, synthesize
+
+STACKS = ("production", "staging")
+
+
+def stack_config(stack: str) -> dict[str, str]:
+    return dict(read_stack_config(stack).values)
+
+
+def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
+    """Synthesize ``stack`` from its config file, with top-level keys replaced by ``overrides``.
+
+    ``overrides`` maps a key without the project prefix to a Python value (JSON-encoded here).
+    """
+    config = read_stack_config(stack)
+    values = dict(config.values)
+    for key, value in overrides.items():
+        values[f"technovastore-scaling:{key}"] = value if isinstance(value, str) else json.dumps(value)
+    return synthesize(stack, values, secret_keys=config.secret_keys)
