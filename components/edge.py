@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_cloudflare as cloudflare
@@ -109,7 +109,7 @@ class CloudflareEdge(pulumi.ComponentResource):
                 name=f"technovastore {key} rules",
                 kind="zone",
                 phase=PHASES[key],
-                rules=phase_rules,
+                rules=cast(list[cloudflare.RulesetRuleArgsDict], phase_rules),
                 opts=child,
             ).id
             for key, phase_rules in rules.items()
@@ -126,7 +126,7 @@ class CloudflareEdge(pulumi.ComponentResource):
         if settings.zone_id:
             zone = cloudflare.get_zone_output(zone_id=settings.zone_id, opts=invoke)
         else:
-            query: dict[str, Any] = {"name": settings.zone_name, "match": "all"}
+            query: cloudflare.GetZoneFilterArgsDict = {"name": settings.zone_name, "match": "all"}
             if settings.account_id:
                 query["account"] = {"id": settings.account_id}
             zone = cloudflare.get_zone_output(filter=query, opts=invoke)
