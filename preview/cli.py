@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             invoke_answers=invoke_answers(args.stack, config.values),
         )
     except (SettingsError, StackConfigError) as error:
-        errors.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+        errors.print(f"[red]error:[/red] {error}", markup=True, highlight=False, soft_wrap=True)
         return EXIT_COULD_NOT_RUN
     console.print(resource_tree(synthesis))
     counts = type_counts(synthesis)
