@@ -55,10 +55,16 @@ def test_zone_settings_are_the_security_and_performance_baseline(synthesis: Synt
         r.inputs["settingId"]: r.inputs["value"] for r in synthesis.of_type(f"{CF}zoneSetting:ZoneSetting")
     }
     hsts = settings.pop("security_header")
-    assert {f"{setting}={value}" for setting, value in settings.items()} == set(
-        "ssl=strict min_tls_version=1.2 tls_1_3=on always_use_https=on automatic_https_rewrites=on "
-        "brotli=on http3=on early_hints=on".split()
-    )
+    assert {f"{setting}={value}" for setting, value in settings.items()} == {
+        "ssl=strict",
+        "min_tls_version=1.2",
+        "tls_1_3=on",
+        "always_use_https=on",
+        "automatic_https_rewrites=on",
+        "brotli=on",
+        "http3=on",
+        "early_hints=on",
+    }
     assert hsts == {
         "strictTransportSecurity": {
             "enabled": True,
