@@ -121,15 +121,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     try:
         zone = resolve_zone(args)
-        client = PurgeClient(
+        with PurgeClient(
             api_token=token_from_env(),
             zone_id=zone.zone_id,
             zone_name=zone.zone_name,
             hostnames=zone.hostnames,
             batch_size=zone.batch_size,
             base_url=args.api_base_url,
-        )
-        report = run(client, args)
+        ) as client:
+            report = run(client, args)
     except (InvalidTarget, PurgeError, SettingsError, StackConfigError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_COULD_NOT_RUN

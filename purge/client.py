@@ -162,6 +162,16 @@ class PurgeClient:
         # Token auth only: a stray legacy key in the environment must not take precedence.
         self._api.api_key = self._api.api_email = self._api.user_service_key = None
 
+    def __enter__(self) -> PurgeClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the SDK's connection pool."""
+        self._api.close()
+
     def __repr__(self) -> str:
         return f"PurgeClient(zone_id={self.zone_id!r}, batch_size={self.batch_size})"
 
