@@ -35,6 +35,27 @@ PHASES = {
 }
 
 
+# Plans from smallest to largest allowance.
+PLAN_ORDER = ("free", "pro", "business", "enterprise")
+
+
+class ZonePlanMismatch(Exception):
+    """The zone's real plan allows less than the plan the settings were validated against."""
+
+
+def checked_zone_id(zone: cloudflare.GetZoneResult, settings: CloudflareSettings) -> str:
+    """The zone's id, once its plan is known to allow what the settings were checked against."""
+    # pulumi.get: the `plan` property warns that changing the plan is done elsewhere; we only read it.
+    plan = pulumi.get(zone, "plan")
+    actual = pulumi.get(plan, "legacy_id") if plan else None
+    if actual in PLAN_ORDER and PLAN_ORDER.index(actual) < PLAN_ORDER.index(settings.plan):
+        raise ZonePlanMismatch(
+            f"zone {settings.zone_name} is on the '{actual}' plan but cloudflare.plan is "
+            f"'{settings.plan}': set cloudflare.plan to '{actual}' so the rules are checked against it"
+        )
+    return zone.id
+
+
 def edge_enabled(settings: Settings) -> bool:
     """Review stacks share staging's config but never manage a zone: its rules are zone-wide."""
     return settings.cloudflare.enabled and settings.environment != "review"
@@ -65,13 +86,35 @@ def preview_zone_id(settings: CloudflareSettings) -> str:
     return settings.zone_id or hashlib.sha256(settings.zone_name.encode()).hexdigest()[:32]
 
 
+def offline_plan(plan: str) -> dict[str, Any]:
+    """A zone plan as the API describes it (every field the SDK's result type requires)."""
+    return {
+        "id": plan,
+        "legacyId": plan,
+        "name": f"{plan.title()} Website",
+        "canSubscribe": False,
+        "currency": "USD",
+        "externallyManaged": False,
+        "frequency": "monthly",
+        "isSubscribed": True,
+        "legacyDiscount": False,
+        "price": 0,
+    }
+
+
 def zone_lookup_answers(settings: Settings) -> dict[str, dict[str, Any]]:
     """What the zone lookup returns offline (invoke token -> result), derived from settings."""
     if not edge_enabled(settings):
         return {}
     cf = settings.cloudflare
     zone_id = preview_zone_id(cf)
-    answer: dict[str, Any] = {"id": zone_id, "zoneId": zone_id, "name": cf.zone_name, "status": "active"}
+    answer: dict[str, Any] = {
+        "id": zone_id,
+        "zoneId": zone_id,
+        "name": cf.zone_name,
+        "status": "active",
+        "plan": offline_plan(cf.plan),
+    }
     if cf.account_id:
         answer["account"] = {"id": cf.account_id}
     return {GET_ZONE_TOKEN: answer}
@@ -130,7 +173,7 @@ class CloudflareEdge(pulumi.ComponentResource):
             if settings.account_id:
                 query["account"] = {"id": settings.account_id}
             zone = cloudflare.get_zone_output(filter=query, opts=invoke)
-        return zone.id
+        return zone.apply(lambda found: checked_zone_id(found, settings))
 
     def _zone_settings(self, name: str, settings: CloudflareSettings, child: pulumi.ResourceOptions) -> None:
         values = {**ZONE_SETTINGS, "security_header": hsts_value(settings.hsts_max_age)}

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi_cloudflare
 import pytest
+from pydantic.alias_generators import to_snake
 
 import preview.synth
-from components.settings import SettingsError
+from components.edge import GET_ZONE_TOKEN, ZonePlanMismatch, checked_zone_id, offline_plan
+from components.settings import SettingsError, load_settings
+from preview.synth import synthesize
 from tests.support.stacks import stack_config, synthesize_stack
 
 KEY = "technovastore-scaling:cloudflare"
@@ -168,3 +172,21 @@ def test_zone_is_looked_up_by_name_or_by_id(monkeypatch: pytest.MonkeyPatch) -> 
         ("cloudflare:index/getZone:getZone", {"zoneId": by_id}),
     ]
     assert synthesis.outputs["edge"]["zoneId"] == by_id
+
+
+def test_a_zone_on_a_smaller_plan_than_configured_stops_the_deployment() -> None:
+    # Checked on the lookup's result (a failed run under the mock runtime would leak into the next).
+    plan = pulumi_cloudflare.outputs.GetZonePlanResult(
+        **{to_snake(key): value for key, value in offline_plan("free").items()}
+    )
+    zone = pulumi_cloudflare.GetZoneResult(id="ab" * 16, name="technovastore.com", plan=plan)
+    settings = load_settings(stack_config("production"), "production").cloudflare
+    with pytest.raises(ZonePlanMismatch, match=r"is on the 'free' plan but cloudflare\.plan is 'pro'"):
+        checked_zone_id(zone, settings)
+    assert checked_zone_id(zone, settings.model_copy(update={"plan": "free"})) == "ab" * 16
+
+
+def test_a_zone_on_a_larger_plan_is_fine() -> None:
+    zone = {"id": "ab" * 16, "name": "technovastore.com", "plan": offline_plan("enterprise")}
+    synthesis = synthesize("production", stack_config("production"), invoke_answers={GET_ZONE_TOKEN: zone})
+    assert synthesis.outputs["edge"]["zoneId"] == "ab" * 16
