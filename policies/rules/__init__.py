@@ -1,0 +1,21 @@
+"""Every policy of the pack, grouped by concern, in a stable order."""
+
+from __future__ import annotations
+
+from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+
+from policies.rules import cdn, cloudflare, images, networking, pods, redis, scaling, secrets, stack
+
+Policy = ResourceValidationPolicy | StackValidationPolicy
+
+ALL_POLICIES: list[Policy] = [
+    *pods.POLICIES,
+    *images.POLICIES,
+    *secrets.POLICIES,
+    *scaling.POLICIES,
+    *networking.POLICIES,
+    *redis.POLICIES,
+    *cdn.POLICIES,
+    *cloudflare.POLICIES,
+    *stack.POLICIES,
+]
