@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_policy import EnforcementLevel
+from pulumi_policy import EnforcementLevel, Policy
 
-from policies.rules import ALL_POLICIES, Policy
+from policies.rules import ALL_POLICIES
 
 LEVELS = [level.value for level in EnforcementLevel]
 

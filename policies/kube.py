@@ -172,7 +172,7 @@ def selector_matches(selector: Any, labels: Mapping[str, Any]) -> bool:
 
 
 def _expression_matches(expression: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
-    key, operator = expression.get("key"), expression.get("operator")
+    key, operator = str(expression.get("key")), expression.get("operator")
     values = [str(v) for v in sequence(expression.get("values"))]
     present = key in labels
     if operator == "In":

@@ -15,6 +15,8 @@ is mandatory, as in a real ``pulumi preview``.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from typing import Any, Protocol
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyCustomTimeouts,
     PolicyResource,
     PolicyResourceOptions,
@@ -33,7 +36,7 @@ from pulumi_policy import (
 )
 
 from policies.kube import to_plain
-from policies.rules import ALL_POLICIES, Policy
+from policies.rules import ALL_POLICIES
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 # How the SDK marks a secret value on the wire; policies see the plain value, as in the engine.
@@ -43,10 +46,14 @@ _SECRET_SIGNATURE = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75
 class DeclaredResourceLike(Protocol):
     """What the runner needs of a resource (preview.synth.DeclaredResource fits)."""
 
-    urn: str
-    type: str
-    name: str
-    inputs: Mapping[str, Any]
+    @property
+    def urn(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,17 @@ def to_policy_resources(resources: Iterable[DeclaredResourceLike | PolicyResourc
     return converted
 
 
+def _settle(result: Any) -> Any:
+    """The value of a rule's result; the SDK lets rules be async."""
+    if not inspect.isawaitable(result):
+        return result
+
+    async def wait() -> Any:
+        return await result
+
+    return asyncio.run(wait())
+
+
 def _resource_args(resource: PolicyResource, config: Mapping[str, Any]) -> ResourceValidationArgs:
     return ResourceValidationArgs(
         resource.resource_type, resource.props, resource.urn, resource.name, resource.opts, None, config
@@ -168,7 +186,7 @@ def _run_resource_policy(
     for resource in resources:
         args = _resource_args(resource, config)
         if level == EnforcementLevel.REMEDIATE and policy.has_remediation():
-            remediated = policy.remediate(args)
+            remediated = _settle(policy.remediate(args))
             if remediated:
                 collector.reporter(resource.urn, EnforcementLevel.REMEDIATE)(
                     f"{resource.name}: remediated automatically "
@@ -188,7 +206,7 @@ def _run_resource_policy(
                     ),
                     config,
                 )
-        policy.validate(args, collector.reporter(resource.urn))
+        _settle(policy.validate(args, collector.reporter(resource.urn)))
     return collector.violations
 
 
@@ -216,6 +234,6 @@ def run_policies(
         elif isinstance(policy, StackValidationPolicy):
             stack_level = EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
             collector = _Collector(policy, stack_level)
-            policy.validate(StackValidationArgs(converted, config), collector.reporter(None))
+            _settle(policy.validate(StackValidationArgs(converted, config), collector.reporter(None)))
             violations += collector.violations
     return violations

@@ -24,7 +24,8 @@ from policies.kube import PodTemplate, kind_of, object_name, object_namespace, p
 
 Validate = Callable[[ResourceValidationArgs, ReportViolation], None]
 StackValidate = Callable[[StackValidationArgs, ReportViolation], None]
-Remediate = Callable[[ResourceValidationArgs], Mapping[str, Any] | None]
+# A remediation returns the fixed props, or None when there is nothing to fix.
+Remediate = Callable[[ResourceValidationArgs], Any]
 Report = Callable[[str], None]
 PodCheck = Callable[[ResourceValidationArgs, PodTemplate, Report], None]
 ObjectCheck = Callable[[ResourceValidationArgs, Mapping[str, Any], Report], None]

@@ -1,12 +1,13 @@
-"""Every policy of the pack, grouped by concern, in a stable order."""
+"""Every policy of the pack, grouped by concern, in a stable order.
+
+Each entry is a ``ResourceValidationPolicy`` or a ``StackValidationPolicy``.
+"""
 
 from __future__ import annotations
 
-from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy import Policy
 
 from policies.rules import cdn, cloudflare, images, networking, pods, redis, scaling, secrets, stack
-
-Policy = ResourceValidationPolicy | StackValidationPolicy
 
 ALL_POLICIES: list[Policy] = [
     *pods.POLICIES,

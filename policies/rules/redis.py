@@ -121,7 +121,7 @@ def _no_external_service(args: ResourceValidationArgs, spec: Mapping[str, Any], 
     ports = {
         as_int(mapping(p).get(key)) for p in sequence(spec.get("ports")) for key in ("port", "targetPort")
     }
-    found = sorted(p for p in ports if p in redis_ports)
+    found = sorted(p for p in ports if p is not None and p in redis_ports)
     if found:
         report(
             f"exposes Redis port(s) {found} outside the cluster ({spec.get('type') or 'externalIPs'}); "

@@ -46,7 +46,7 @@ API_VERSIONS = {
     "NetworkPolicy": "networking.k8s.io/v1",
     "Secret": "v1",
 }
-Edit = Callable[[dict[str, Any]], None]
+Edit = Callable[[dict[str, Any]], Any]
 
 
 def resource(

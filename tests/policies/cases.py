@@ -50,19 +50,19 @@ def bad(policy: str, id_: str, resources: list[DeclaredResource], **config: Any)
     CASES.append(Case(policy, True, resources, f"{policy}:bad:{id_}", config))
 
 
-def dep(edit: Callable[[dict[str, Any]], None]) -> list[DeclaredResource]:
+def dep(edit: Callable[[dict[str, Any]], Any]) -> list[DeclaredResource]:
     return [edited(deployment(), edit)]
 
 
-def on_container(edit: Callable[[dict[str, Any]], None]) -> list[DeclaredResource]:
+def on_container(edit: Callable[[dict[str, Any]], Any]) -> list[DeclaredResource]:
     return dep(lambda inputs: edit(first_container(inputs)))
 
 
-def on_pod(edit: Callable[[dict[str, Any]], None]) -> list[DeclaredResource]:
+def on_pod(edit: Callable[[dict[str, Any]], Any]) -> list[DeclaredResource]:
     return dep(lambda inputs: edit(inputs["spec"]["template"]["spec"]))
 
 
-def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], Any]:
     def edit(target: dict[str, Any]) -> None:
         *parents, last = path.split(".")
         for key in parents:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 
 from components.hpa_behavior import seconds_to_reach_max as foundation_seconds
 from policies.hpa_timing import seconds_to_reach_max
@@ -36,16 +39,15 @@ def test_levels_resolve_like_the_engine() -> None:
 def test_remediation_fixes_the_resource_and_is_reported_as_such() -> None:
     broken = edited(deployment(), _no_seccomp)
     policy = POLICIES["k8s-seccomp-runtime-default"]
+    assert isinstance(policy, ResourceValidationPolicy)
     violations = run_policies([broken], {policy.name: {"enforcementLevel": "remediate"}}, policies=[policy])
     assert [v.enforcement_level for v in violations] == ["remediate"]
     assert "RuntimeDefault" in violations[0].message
     args_resource = to_policy_resources([broken])[0]
-    from pulumi_policy import ResourceValidationArgs
-
     args = ResourceValidationArgs(
         broken.type, args_resource.props, broken.urn, broken.name, args_resource.opts, None
     )
-    fixed = policy.remediate(args)
+    fixed: Any = policy.remediate(args)
     assert fixed["spec"]["template"]["spec"]["securityContext"]["seccompProfile"] == {
         "type": "RuntimeDefault"
     }

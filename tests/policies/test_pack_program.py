@@ -50,7 +50,7 @@ def pack_channel() -> Iterator[grpc.Channel]:
         start_new_session=True,
     )
     try:
-        assert process.stdout is not None
+        assert process.stdout is not None and process.stderr is not None
         port = process.stdout.readline().decode().strip()
         assert port.isdigit(), process.stderr.read().decode() if process.poll() is not None else port
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
