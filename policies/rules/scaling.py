@@ -68,6 +68,12 @@ _TARGETS_CONFIG = {
         "default": [60, 90],
         "description": "allowed [low, high] memory averageUtilization target (percent)",
     },
+    "required": {
+        "type": "array",
+        "items": {"enum": ["cpu", "memory"]},
+        "default": ["cpu"],
+        "description": "resources every HPA must scale on (memory is checked whenever it is used)",
+    },
 }
 
 
@@ -88,7 +94,8 @@ def _resource_targets(args: ResourceValidationArgs, spec: Mapping[str, Any], rep
         low, high = config[resource]
         value = targets.get(resource)
         if resource not in targets:
-            report(f"scales on no {resource} Utilization target; add one between {low} and {high} %")
+            if resource in config["required"]:
+                report(f"scales on no {resource} Utilization target; add one between {low} and {high} %")
         elif value is None or not low <= value <= high:
             report(f"{resource} target {value} % is outside {low}..{high} %; pick a target in that range")
 
@@ -144,7 +151,7 @@ POLICIES = [
     ),
     resource_policy(
         name="k8s-hpa-resource-targets",
-        description="HPAs scale on CPU and memory utilization targets within sane bounds.",
+        description="HPAs scale on a CPU utilization target; CPU and memory targets stay within sane bounds.",
         severity=Severity.MEDIUM,
         validate=hpa_policy(_resource_targets),
         config=_TARGETS_CONFIG,

@@ -289,7 +289,15 @@ bad("k8s-hpa-max-above-min", "min-above-max", [hpa(min_replicas=5, max_replicas=
 bad("k8s-hpa-max-above-min", "equal", [hpa(min_replicas=3, max_replicas=3)])
 ok("k8s-hpa-resource-targets", "70-80", [hpa()])
 bad("k8s-hpa-resource-targets", "cpu-95", [hpa(cpu=95)])
-bad("k8s-hpa-resource-targets", "no-memory", [edited(hpa(), lambda i: i["spec"]["metrics"].pop(1))])
+ok("k8s-hpa-resource-targets", "cpu-only", [edited(hpa(), lambda i: i["spec"]["metrics"].pop(1))])
+bad("k8s-hpa-resource-targets", "no-cpu", [edited(hpa(), lambda i: i["spec"]["metrics"].pop(0))])
+bad(
+    "k8s-hpa-resource-targets",
+    "memory-required",
+    [edited(hpa(), lambda i: i["spec"]["metrics"].pop(1))],
+    required=["cpu", "memory"],
+)
+bad("k8s-hpa-resource-targets", "memory-20", [hpa(memory=20)])
 ok("k8s-hpa-scale-up-speed", "fast", [hpa(max_replicas=10)])
 bad(
     "k8s-hpa-scale-up-speed",
