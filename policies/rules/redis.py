@@ -94,9 +94,17 @@ def gets_secret(container: Container, pod_spec: Mapping[str, Any]) -> bool:
     return bool(mounted & _secret_volumes(pod_spec))
 
 
+def needs_redis_auth(container: Container) -> bool:
+    """Main containers by image or command; init containers only when they run a Redis program
+    themselves (a Redis image is often just a shell that copies config templates)."""
+    if container.init:
+        return bool(_REDIS_PROGRAMS.search(container.command_line))
+    return is_redis_container(container)
+
+
 def _auth_from_secret(args: ResourceValidationArgs, pod: PodTemplate, report: Report) -> None:
     for c in containers(pod.spec):
-        if is_redis_container(c) and not gets_secret(c, pod.spec):
+        if needs_redis_auth(c) and not gets_secret(c, pod.spec):
             report(
                 f"{c.label} talks to Redis but reads no credential from a Secret; mount the auth Secret "
                 "or set the password env var with valueFrom.secretKeyRef"

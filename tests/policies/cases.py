@@ -641,3 +641,20 @@ bad(
 )
 
 __all__ = ["CASES", "Case", "pod_labels"]
+
+
+def _with_init(image: str, command: list[str]) -> list[DeclaredResource]:
+    init = {"name": "init", "image": image, "command": command}
+    return [edited(deployment(), lambda i: i["spec"]["template"]["spec"].update(initContainers=[init]))]
+
+
+ok(
+    "redis-auth-from-secret",
+    "init-copies-config",
+    _with_init(pb.REDIS_IMAGE, ["cp", "/templates/redis.conf", "/etc/"]),
+)
+bad(
+    "redis-auth-from-secret",
+    "init-runs-redis-cli",
+    _with_init(pb.REDIS_IMAGE, ["redis-cli", "-h", "redis", "ping"]),
+)
