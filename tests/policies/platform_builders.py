@@ -97,30 +97,33 @@ def redis_network_policy(name: str = "redis-cluster") -> DeclaredResource:
 
 
 def redis_cluster(
-    *, replicas: int = 6, conf: str = REDIS_CONF, bootstrap: str = BOOTSTRAP
+    *, name: str = "redis-cluster", replicas: int = 6, conf: str = REDIS_CONF, bootstrap: str = BOOTSTRAP
 ) -> list[DeclaredResource]:
+    """A Redis Cluster; pass another ``name`` to add one next to a program's own."""
     return [
-        kube("ConfigMap", "redis-cluster", None, data={"redis.conf": conf, "bootstrap.sh": bootstrap}),
-        redis_statefulset(replicas=replicas),
+        kube("ConfigMap", name, None, data={"redis.conf": conf, "bootstrap.sh": bootstrap}),
+        redis_statefulset(name, replicas=replicas, configmap=name),
         kube(
             "Service",
-            "redis-cluster",
+            name,
             {
                 "clusterIP": "None",
-                "selector": selector_labels("redis-cluster"),
+                "selector": selector_labels(name),
                 "ports": [{"name": "redis", "port": 6379, "targetPort": 6379}],
             },
         ),
-        pdb("redis-cluster"),
-        redis_network_policy(),
+        pdb(name),
+        redis_network_policy(name),
     ]
 
 
-def sentinel_group(*, sentinels: int = 3, conf: str = SENTINEL_CONF) -> list[DeclaredResource]:
+def sentinel_group(
+    *, name: str = "redis-sentinel", sentinels: int = 3, conf: str = SENTINEL_CONF
+) -> list[DeclaredResource]:
     main = redis_container("sentinel", ["redis-sentinel", "/etc/redis/sentinel.conf"])
     main["volumeMounts"] = main["volumeMounts"][:2]
-    workload = redis_statefulset("redis-sentinel", replicas=sentinels, configmap="redis-sentinel", main=main)
-    return [kube("ConfigMap", "redis-sentinel", None, data={"sentinel.conf": conf}), workload]
+    workload = redis_statefulset(name, replicas=sentinels, configmap=name, main=main)
+    return [kube("ConfigMap", name, None, data={"sentinel.conf": conf}), workload]
 
 
 NGINX_CONF = """\

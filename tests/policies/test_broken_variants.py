@@ -55,6 +55,16 @@ def container(inputs: dict[str, Any]) -> dict[str, Any]:
     return inputs["spec"]["template"]["spec"]["containers"][0]
 
 
+def is_waf(resource: DeclaredResource) -> bool:
+    return resource.inputs.get("phase") == "http_request_firewall_custom"
+
+
+def without_waf(resources: Resources) -> Resources:
+    """The program's Cloudflare edge (or a complete one, while it has none) minus every WAF ruleset."""
+    edge = [] if any(r.type.startswith("cloudflare:") for r in resources) else pb.cloudflare_edge()
+    return [r for r in [*resources, *edge] if not is_waf(r)]
+
+
 def strip_auth(inputs: dict[str, Any]) -> None:
     """A Redis pod with neither the Secret volume nor a secretKeyRef."""
     pod = inputs["spec"]["template"]["spec"]
@@ -75,6 +85,8 @@ class Variant:
 
 
 GW = "api-gateway-deployment"
+# Extra data stores added next to whatever the program declares, under names of their own.
+CACHE, SESSIONS = "variant-cache", "variant-sessions"
 VARIANTS = [
     Variant(
         "privileged",
@@ -247,13 +259,13 @@ VARIANTS = [
     ),
     Variant(
         "redis-no-auth",
-        add(edited(pb.redis_statefulset(), strip_auth)),
+        add(edited(pb.redis_statefulset(CACHE, configmap=CACHE), strip_auth)),
         "redis-auth-from-secret",
         "mount the auth Secret",
     ),
     Variant(
         "redis-password-in-configmap",
-        add(*pb.redis_cluster(conf=pb.REDIS_CONF + "requirepass s3cret\n")),
+        add(*pb.redis_cluster(name=CACHE, conf=pb.REDIS_CONF + "requirepass s3cret\n")),
         "redis-no-password-in-configmap",
         "put it in a file from a Secret",
     ),
@@ -261,7 +273,10 @@ VARIANTS = [
         "redis-persistence-off",
         add(
             *pb.redis_cluster(
-                conf=pb.REDIS_CONF.replace("appendonly yes", "appendonly no").replace("save 900 1", "save ''")
+                name=CACHE,
+                conf=pb.REDIS_CONF.replace("appendonly yes", "appendonly no").replace(
+                    "save 900 1", "save ''"
+                ),
             )
         ),
         "redis-persistence",
@@ -269,19 +284,19 @@ VARIANTS = [
     ),
     Variant(
         "redis-two-masters",
-        add(*pb.redis_cluster(replicas=4)),
+        add(*pb.redis_cluster(name=CACHE, replicas=4)),
         "redis-cluster-topology",
         "need at least 3 masters",
     ),
     Variant(
         "sentinel-quorum-1",
-        add(*pb.sentinel_group(conf=pb.SENTINEL_CONF.replace("6379 2", "6379 1"))),
+        add(*pb.sentinel_group(name=SESSIONS, conf=pb.SENTINEL_CONF.replace("6379 2", "6379 1"))),
         "redis-sentinel-quorum",
         "set it to 2",
     ),
     Variant(
         "redis-open-network",
-        add(*[r for r in pb.redis_cluster() if r.inputs["kind"] != "NetworkPolicy"]),
+        add(*[r for r in pb.redis_cluster(name=CACHE) if r.inputs["kind"] != "NetworkPolicy"]),
         "redis-network-policy",
         "allow 6379 only from",
     ),
@@ -323,7 +338,7 @@ VARIANTS = [
     ),
     Variant(
         "no-waf",
-        add(*[r for r in pb.cloudflare_edge() if r.inputs.get("phase") != "http_request_firewall_custom"]),
+        without_waf,
         "cloudflare-rate-limit-and-waf",
         "add one",
     ),
