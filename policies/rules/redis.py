@@ -296,33 +296,42 @@ def _cluster_topology(args: StackValidationArgs, report: ReportViolation) -> Non
             )
 
 
+def _sentinel_count(workloads: list[Workload]) -> int:
+    return sum(
+        (w.replicas or 1)
+        * sum(1 for c in containers(w.pod.spec, include_init=False) if is_sentinel_container(c))
+        for w in workloads
+    )
+
+
+def sentinels_for(view: StackView, configmap: KubeObject) -> int:
+    """Sentinels running with this config: in the pods that mount it, else (config linked another
+    way) every Sentinel container of the namespace."""
+    in_namespace = [w for w in view.serving_workloads() if w.namespace == configmap.namespace]
+    mounting = [w for w in in_namespace if _mounts_configmap(w, configmap.name)]
+    return _sentinel_count(mounting) or _sentinel_count(in_namespace)
+
+
 def _sentinel_quorum(args: StackValidationArgs, report: ReportViolation) -> None:
     view = StackView(args.resources)
     for configmap in view.of_kind("ConfigMap"):
         for key, words in _redis_texts(configmap.props):
-            monitors = [
+            for monitor in (
                 w for w in words if len(w) >= 6 and [x.lower() for x in w[:2]] == ["sentinel", "monitor"]
-            ]
-            for monitor in monitors:
+            ):
                 quorum = int(monitor[5]) if monitor[5].isdigit() else None
-                sentinels = sum(
-                    (w.replicas or 1)
-                    * sum(1 for c in containers(w.pod.spec, include_init=False) if is_sentinel_container(c))
-                    for w in view.serving_workloads()
-                    if w.namespace == configmap.namespace and _mounts_configmap(w, configmap.name)
-                )
+                sentinels = sentinels_for(view, configmap)
                 subject = f"{configmap.describe()} {key!r} (master {monitor[2]!r})"
                 if quorum is None or sentinels == 0:
                     report(
-                        f"{subject}: cannot tell the quorum or no workload "
-                        "runs these sentinels; mount the config "
-                        "into the Sentinel pods and give a literal quorum",
+                        f"{subject}: quorum {monitor[5]!r} with {sentinels} Sentinel container(s) declared; "
+                        "run the sentinels in this namespace and give a literal quorum",
                         configmap.urn,
                     )
                 elif not sentinels // 2 < quorum <= sentinels:
                     report(
-                        f"{subject}: quorum {quorum} of {sentinels} sentinels is not a majority; set it to "
-                        f"{sentinels // 2 + 1}",
+                        f"{subject}: quorum {quorum} of {sentinels} sentinels is not a majority; "
+                        f"set it to {sentinels // 2 + 1}",
                         configmap.urn,
                     )
 

@@ -658,3 +658,21 @@ bad(
     "init-runs-redis-cli",
     _with_init(pb.REDIS_IMAGE, ["redis-cli", "-h", "redis", "ping"]),
 )
+
+
+def _unlinked_sentinels() -> list[DeclaredResource]:
+    """Sentinel pods that get their config some other way than mounting this ConfigMap by name."""
+    configmap, workload = pb.sentinel_group()
+    return [
+        configmap,
+        edited(
+            workload,
+            lambda i: i["spec"]["template"]["spec"]["volumes"][0].update(
+                configMap={"name": "rendered-elsewhere"}
+            ),
+        ),
+    ]
+
+
+ok("redis-sentinel-quorum", "unlinked-config", _unlinked_sentinels())
+bad("redis-sentinel-quorum", "no-sentinels", pb.sentinel_group()[:1])
