@@ -51,7 +51,7 @@ def _max_above_min(args: ResourceValidationArgs, spec: Mapping[str, Any], report
         )
 
 
-_TARGETS_CONFIG = {
+_TARGETS_CONFIG: dict[str, dict[str, Any]] = {
     "cpu": {
         "type": "array",
         "items": {"type": "integer", "minimum": 1, "maximum": 100},

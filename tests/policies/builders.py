@@ -9,6 +9,9 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import unknown_checking_proxy
+
 from components.k8s import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
@@ -19,6 +22,7 @@ from components.k8s import (
     selector_labels,
     topology_spread,
 )
+from policies.offline import to_policy_resources
 from preview.synth import DeclaredResource
 
 NS = "technovastore"
@@ -252,6 +256,16 @@ def edited(item: DeclaredResource, edit: Edit) -> DeclaredResource:
     inputs = copy.deepcopy(item.inputs)
     edit(inputs)
     return resource(item.type, item.name, inputs, ignore_changes=item.ignore_changes)
+
+
+def engine_proxies(resources: list[DeclaredResource]) -> list[PolicyResource]:
+    """The resources as a real preview hands them over: read-only, unknown-checking proxies."""
+    return [
+        PolicyResource(
+            r.resource_type, unknown_checking_proxy(dict(r.props)), r.urn, r.name, r.opts, None, None, [], {}
+        )
+        for r in to_policy_resources(resources)
+    ]
 
 
 __all__ = ["REDIS_CLIENT_LABEL", "TIER_LABEL"]

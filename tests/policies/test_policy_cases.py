@@ -8,6 +8,7 @@ import pytest
 
 from policies.offline import run_policies
 from policies.rules import ALL_POLICIES
+from tests.policies.builders import engine_proxies
 from tests.policies.cases import CASES, Case
 
 POLICIES = {policy.name: policy for policy in ALL_POLICIES}
@@ -40,3 +41,12 @@ def test_every_policy_has_a_compliant_and_a_violating_case() -> None:
 def test_cases_name_real_policies() -> None:
     assert {case.policy for case in CASES} <= set(POLICIES)
     assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_case_gives_the_same_verdict_on_engine_proxies(case: Case) -> None:
+    config = {case.policy: {"enforcementLevel": "mandatory", **case.config}}
+    policy = [POLICIES[case.policy]]
+    assert run_policies(engine_proxies(case.resources), config, policies=policy) == run_policies(
+        case.resources, config, policies=policy
+    )

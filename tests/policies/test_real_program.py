@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pulumi_policy import PolicyResource
-from pulumi_policy.proxy import unknown_checking_proxy
-
-from policies.offline import load_pack_config, run_policies, to_policy_resources
+from policies.offline import load_pack_config, run_policies
 from preview.synth import Synthesis
+from tests.policies.builders import engine_proxies
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 ADVISORY_HEADING = "### Advisory violations of the real stacks"
@@ -49,12 +47,7 @@ def test_the_rules_actually_saw_the_program(synthesis: Synthesis) -> None:
 
 def test_engine_style_proxied_props_give_the_same_verdicts(synthesis: Synthesis) -> None:
     """In a real preview props are read-only Mapping proxies; the rules must not need dicts."""
-    plain = to_policy_resources(synthesis.resources)
-    proxied = [
-        PolicyResource(
-            r.resource_type, unknown_checking_proxy(dict(r.props)), r.urn, r.name, r.opts, None, None, [], {}
-        )
-        for r in plain
-    ]
     tightened = {"all": "mandatory", "k8s-hpa-min-replicas": {"minimum": 3}}
-    assert run_policies(proxied, tightened) == run_policies(plain, tightened)
+    assert run_policies(engine_proxies(synthesis.resources), tightened) == run_policies(
+        synthesis.resources, tightened
+    )
