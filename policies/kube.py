@@ -60,13 +60,22 @@ def to_plain(value: Any) -> Any:
 
 
 def kind_of(resource_type: str, props: Mapping[str, Any]) -> str | None:
-    """The Kubernetes kind of a ``kubernetes:`` resource (from props, else from its type token)."""
-    if not resource_type.startswith("kubernetes:"):
+    """The kind of a Kubernetes object (the typed resources send ``apiVersion`` and ``kind``).
+
+    Anything else from the provider (Helm releases, YAML bundles) has no kind and is ignored.
+    """
+    if not resource_type.startswith("kubernetes:") or not isinstance(props, Mapping):
         return None
-    kind = props.get("kind") if isinstance(props, Mapping) else None
-    if isinstance(kind, str) and kind:
-        return kind
-    return resource_type.rsplit(":", 1)[-1] or None
+    kind = props.get("kind")
+    return kind if isinstance(kind, str) and kind else None
+
+
+def policy_types(spec: Mapping[str, Any]) -> set[str]:
+    """A NetworkPolicy's policyTypes, defaulted as the API server does when omitted."""
+    declared = {str(t) for t in sequence(spec.get("policyTypes"))}
+    if declared:
+        return declared
+    return {"Ingress", *(["Egress"] if sequence(spec.get("egress")) else [])}
 
 
 def as_int(value: Any) -> int | None:

@@ -19,6 +19,7 @@ from policies.kube import (
     object_name,
     object_namespace,
     pod_template,
+    policy_types,
     selector_matches,
     sequence,
 )
@@ -103,6 +104,17 @@ class StackView:
             if item.kind == kind and item.name == name and item.namespace == namespace:
                 return item
         return None
+
+    def ingress_policies_for(self, workload: Workload) -> list[KubeObject]:
+        """NetworkPolicies that select this workload's pods by label (not namespace-wide) for ingress."""
+        return [
+            p
+            for p in self.of_kind("NetworkPolicy")
+            if p.namespace == workload.namespace
+            and not is_empty_selector(p.spec.get("podSelector"))
+            and selector_matches(p.spec.get("podSelector"), workload.pod.labels)
+            and "Ingress" in policy_types(p.spec)
+        ]
 
     def hpa_for(self, workload: Workload) -> KubeObject | None:
         for hpa in self.of_kind("HorizontalPodAutoscaler"):

@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
 from components.k8s import TIER_LABEL
-from policies.kube import dig, is_empty_selector, mapping, selector_matches, sequence
+from policies.kube import dig, is_empty_selector, mapping, policy_types, sequence
 from policies.spec import Report, object_policy, resource_policy, settings, stack_policy
 from policies.stackview import StackView, Workload
 
@@ -79,10 +79,9 @@ def _namespaces_with_workloads(view: StackView) -> dict[str | None, list[Workloa
 
 
 def _is_default_deny(spec: Mapping[str, Any]) -> bool:
-    types = {str(t) for t in sequence(spec.get("policyTypes"))}
     return (
         is_empty_selector(spec.get("podSelector"))
-        and {"Ingress", "Egress"} <= types
+        and {"Ingress", "Egress"} <= policy_types(spec)
         and not sequence(spec.get("ingress"))
         and not sequence(spec.get("egress"))
     )
@@ -103,16 +102,8 @@ def _default_deny(args: StackValidationArgs, report: ReportViolation) -> None:
 
 def _workload_network_policy(args: StackValidationArgs, report: ReportViolation) -> None:
     view = StackView(args.resources)
-    policies = view.of_kind("NetworkPolicy")
     for workload in view.serving_workloads():
-        covered = any(
-            p.namespace == workload.namespace
-            and not is_empty_selector(p.spec.get("podSelector"))
-            and selector_matches(p.spec.get("podSelector"), workload.pod.labels)
-            and "Ingress" in [str(t) for t in sequence(p.spec.get("policyTypes"))]
-            for p in policies
-        )
-        if not covered:
+        if not view.ingress_policies_for(workload):
             report(
                 f"{workload.describe()}: no NetworkPolicy selects its pods for ingress (only namespace-wide "
                 "ones); add one that says who may call it",

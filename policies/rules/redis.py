@@ -16,9 +16,7 @@ from policies.kube import (
     as_int,
     containers,
     dig,
-    is_empty_selector,
     mapping,
-    selector_matches,
     sequence,
 )
 from policies.spec import (
@@ -338,18 +336,10 @@ def _sentinel_quorum(args: StackValidationArgs, report: ReportViolation) -> None
 
 def _redis_network_policy(args: StackValidationArgs, report: ReportViolation) -> None:
     view = StackView(args.resources)
-    policies = view.of_kind("NetworkPolicy")
     for workload in view.serving_workloads():
         if not runs_redis(workload.pod):
             continue
-        selecting = [
-            p
-            for p in policies
-            if p.namespace == workload.namespace
-            and not is_empty_selector(p.spec.get("podSelector"))
-            and selector_matches(p.spec.get("podSelector"), workload.pod.labels)
-            and "Ingress" in [str(t) for t in sequence(p.spec.get("policyTypes"))]
-        ]
+        selecting = view.ingress_policies_for(workload)
         if not selecting:
             report(
                 f"{workload.describe()}: no NetworkPolicy selects these Redis pods; allow 6379 only from "

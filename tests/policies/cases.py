@@ -25,6 +25,7 @@ from tests.policies.builders import (
     pdb,
     pod_labels,
     pod_spec,
+    resource,
     scale_up,
     service,
 )
@@ -676,3 +677,19 @@ def _unlinked_sentinels() -> list[DeclaredResource]:
 
 ok("redis-sentinel-quorum", "unlinked-config", _unlinked_sentinels())
 bad("redis-sentinel-quorum", "no-sentinels", pb.sentinel_group()[:1])
+
+ok(
+    "k8s-workload-network-policy",
+    "policy-types-defaulted",
+    [deployment(), edited(allow_tier(), lambda i: i["spec"].pop("policyTypes"))],
+)
+bad("k8s-namespace-default-deny", "ingress-only", [deployment(), network_policy("deny", {"podSelector": {}})])
+ok(
+    "k8s-no-default-namespace",
+    "helm-release-has-no-kind",
+    [
+        resource(
+            "kubernetes:helm.sh/v3:Release", "redis-chart", {"chart": "redis", "namespace": "technovastore"}
+        )
+    ],
+)
