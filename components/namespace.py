@@ -128,7 +128,9 @@ class AppNamespace(pulumi.ComponentResource):
                 ],
             },
         }
-        monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": monitoring_namespace}}}
+        monitoring = {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": monitoring_namespace}}
+        }
         for tier, callers in TIER_CALLERS.items():
             policies[f"allow-ingress-to-{tier}"] = {
                 "podSelector": {"matchLabels": {TIER_LABEL: tier}},

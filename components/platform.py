@@ -10,6 +10,7 @@ from components.autoscaled_service import AutoscaledService
 from components.capacity import full_scale_footprint
 from components.namespace import AppNamespace
 from components.quantities import cpu_millicores, memory_bytes
+from components.redis_stores import RedisStores
 from components.settings import Settings
 
 
@@ -40,6 +41,7 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        self.redis = RedisStores("redis", settings, opts=in_namespace)
         self.services = {
             service_name: AutoscaledService(
                 service_name,
@@ -47,6 +49,7 @@ class Platform(pulumi.ComponentResource):
                 service=service,
                 scaling=settings.scaling,
                 strict_spread=settings.environment == "production",
+                extra_env=self.redis.client_env() if service.uses_redis else None,
                 opts=in_namespace,
             )
             for service_name, service in settings.services.items()
@@ -69,5 +72,9 @@ class Platform(pulumi.ComponentResource):
             "environment": self.settings.environment,
             "namespace": self.namespace.name,
             "services": services,
-            "endpoints": {"services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()}},
+            "endpoints": {
+                "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()},
+                **self.redis.endpoints(),
+            },
+            "redisPassword": self.redis.admin_password,
         }

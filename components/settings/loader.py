@@ -30,7 +30,9 @@ def load_settings(raw_config: Mapping[str, Any], stack: str) -> Settings:
     problems: list[Problem] = []
     environment = environment_of(stack)
     if environment is None:
-        problems.append(Problem("(stack name)", stack, "stack must be 'production', 'staging' or 'pr-<number>'"))
+        problems.append(
+            Problem("(stack name)", stack, "stack must be 'production', 'staging' or 'pr-<number>'")
+        )
     data: dict[str, Any] = {}
     for key, text in sorted(raw_config.items()):
         if not key.startswith(_PREFIX):
@@ -39,7 +41,9 @@ def load_settings(raw_config: Mapping[str, Any], stack: str) -> Settings:
         try:
             value = _decode(text)
         except _DuplicateKeys as duplicates:
-            problems += [Problem(f"{name}.{path}", MISSING, "is defined more than once") for path in duplicates.paths]
+            problems += [
+                Problem(f"{name}.{path}", MISSING, "is defined more than once") for path in duplicates.paths
+            ]
             continue
         if name in _DERIVED_KEYS:
             problems.append(Problem(name, value, "is derived from the stack name and cannot be set"))
