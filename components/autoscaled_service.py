@@ -157,7 +157,7 @@ class AutoscaledService(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.service_name = svc.metadata.apply(lambda m: m.name)
+        self.service_name = svc.metadata.apply(lambda m: m.name or name)
         self.host = pulumi.Output.from_input(f"{name}.{namespace}.svc.cluster.local")
         self.port = service.port
         self.min_replicas = service.min_replicas

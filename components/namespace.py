@@ -60,7 +60,7 @@ class AppNamespace(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.name = ns.metadata.apply(lambda metadata: metadata.name)
+        self.name = ns.metadata.apply(lambda metadata: metadata.name or namespace)
         scoped = pulumi.ResourceOptions(parent=self, depends_on=[ns])
         k8s.core.v1.ResourceQuota(
             f"{name}-quota",

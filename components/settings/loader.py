@@ -70,7 +70,7 @@ def _decode(text: Any) -> Any:
     return _without_duplicates(json.loads(stripped, object_pairs_hook=_Pairs), "")
 
 
-class _Pairs(list):  # type: ignore[type-arg]
+class _Pairs(list):
     """A JSON object as its raw key/value pairs, so duplicate keys can be found."""
 
 
@@ -107,6 +107,9 @@ def _problem(detail: Mapping[str, Any], data: Mapping[str, Any]) -> Problem:
     if detail["type"] == "missing":
         return Problem(".".join(location), MISSING, "is required")
     message = str(detail["msg"]).removeprefix("Value error, ")
+    if location and location[-1] == "[key]":
+        # Pydantic's marker for "the mapping key itself is invalid" (a service name).
+        return Problem(".".join(location[:-1]), detail.get("input"), f"the name {message}")
     return Problem(".".join(location), _lookup(data, location, detail.get("input")), message)
 
 

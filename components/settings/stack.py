@@ -33,7 +33,7 @@ def _service(image: str, port: int, tier: str, lo: int, hi: int, *, uses_redis: 
     return ServiceSettings(
         image=image,
         port=port,
-        tier=tier,  # type: ignore[arg-type]
+        tier=tier,
         min_replicas=lo,
         max_replicas=hi,
         resources=ComputeResources(
