@@ -29,7 +29,7 @@ def test_bootstrap_forms_three_masters_with_one_replica_each(cluster: RedisClust
     assert len(masters) == 3
     with cluster.client(masters[0]) as client:
         nodes = client.execute_command("CLUSTER NODES")
-    replicas_of = {}
+    replicas_of: dict[str, list[str]] = {}
     for node in nodes.values():
         if "slave" in node["flags"]:
             replicas_of.setdefault(node["master_id"], []).append(node["node_id"])
