@@ -18,6 +18,7 @@ process group in a temporary directory and is killed when the block exits, whate
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
 import shutil
@@ -64,6 +65,7 @@ from components.settings.redis import RedisClusterSettings, RedisSentinelSetting
 from tests.support.ports import free_ports, wait_for_port
 
 HOST = "127.0.0.1"
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 Address = tuple[str, int]
 
 
@@ -98,7 +100,7 @@ class ServerProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
+                preexec_fn=_own_group_dying_with_parent,
             )
         try:
             wait_for_port(self.port, timeout=timeout)
@@ -129,6 +131,13 @@ class ServerProcess:
         if not self.log.exists():
             return ""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _own_group_dying_with_parent() -> None:
+    """In the child before exec: its own process group (killed as one), and SIGKILL when the
+    test process dies, so even a killed pytest leaves no server behind."""
+    os.setsid()
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _script_env(passwords: RedisPasswords, **extra: str) -> dict[str, str]:
