@@ -7,11 +7,10 @@ only the layout differs.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
-from components.settings.cdn import CdnSecurityHeaders, CdnSettings
+from components.settings.cdn import CdnSecurityHeaders, CdnSettings, keys_zone_mb
 
 CACHE_ZONE = "cdn_cache"
 REQUEST_ZONE = "cdn_requests"
@@ -19,9 +18,6 @@ CONNECTION_ZONE = "cdn_connections"
 UPSTREAM = "cdn_origin"
 HEALTH_PATH = "/health"
 STATUS_PATH = "/stub_status"
-# NGINX documents ~8,000 keys per MB of keys_zone; keep a quarter in reserve.
-KEYS_PER_MB = 8000
-KEYS_ZONE_HEADROOM = 1.25
 
 # Types worth compressing: text, JSON, JS, CSS, SVG, XML and fonts (text/html is always on).
 COMPRESSIBLE_TYPES = (
@@ -66,10 +62,6 @@ class NginxLayout:
     user: str | None = None
     worker_processes: str = "auto"
     brotli_module: str | None = "modules/ngx_http_brotli_filter_module.so"
-
-
-def keys_zone_mb(expected_keys: int) -> int:
-    return max(1, math.ceil(expected_keys * KEYS_ZONE_HEADROOM / KEYS_PER_MB))
 
 
 def session_cookie_pattern(cookie: str) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
+from components.quantities import memory_bytes
 from components.settings.base import PinnedImage, SettingsModel, cross_field_error
 from components.settings.services import ComputeQuantities, ComputeResources
 
@@ -16,6 +18,13 @@ _HEADER_VALUE = r"^[^\"'\\\x00-\x1f;{}$]*$"
 _URL_PATH = r"^/[A-Za-z0-9._~!&()*+,=:@/%-]*$"
 DAY = 86400
 YEAR = 365 * DAY
+# NGINX documents ~8,000 keys per MB of keys_zone; keep a quarter in reserve.
+KEYS_PER_MB = 8000
+KEYS_ZONE_HEADROOM = 1.25
+
+
+def keys_zone_mb(expected_keys: int) -> int:
+    return max(1, math.ceil(expected_keys * KEYS_ZONE_HEADROOM / KEYS_PER_MB))
 
 
 def _cidr(value: str) -> str:
@@ -148,6 +157,22 @@ class CdnSettings(SettingsModel):
             raise cross_field_error("statusPort", self.status_port, "must differ from port and exporterPort")
         if self.exporter_port == self.port:
             raise cross_field_error("exporterPort", self.exporter_port, "must differ from port")
+        return self
+
+    @model_validator(mode="after")
+    def _shared_memory_fits(self) -> CdnSettings:
+        # The cache index and both rate-limit zones are shared memory inside the container's
+        # memory limit; keep them to half of it, leaving the rest to workers and buffers.
+        shared_mb = keys_zone_mb(self.expected_keys) + 2 * self.rate_limit.zone_size_mb
+        limit_mb = memory_bytes(self.resources.limits.memory) // 2**20
+        if shared_mb * 2 > limit_mb:
+            raise cross_field_error(
+                "expectedKeys",
+                self.expected_keys,
+                f"needs {shared_mb} MiB of shared memory (cache keys zone plus rate-limit zones), "
+                f"more than half of resources.limits.memory ({self.resources.limits.memory}); "
+                "lower it or raise the limit",
+            )
         return self
 
     @model_validator(mode="after")

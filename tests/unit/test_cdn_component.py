@@ -11,7 +11,7 @@ from components.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, config_checksum, pod
 from components.images import parse_image_reference
 from components.k8s import TIER_LABEL
 from components.render.nginx import render_nginx_conf
-from components.settings import load_settings
+from components.settings import Settings, load_settings
 from preview.manifests import kubernetes_manifest
 from preview.synth import DeclaredResource, Synthesis
 from tests.support.stacks import stack_config
@@ -40,7 +40,7 @@ def containers(manifests: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     return {c["name"]: c for c in pod["containers"]}
 
 
-def settings_of(synthesis: Synthesis):  # type: ignore[no-untyped-def]
+def settings_of(synthesis: Synthesis) -> Settings:
     return load_settings(stack_config(synthesis.stack), synthesis.stack)
 
 

@@ -6,12 +6,11 @@ import re
 
 from components.render.nginx import (
     NginxLayout,
-    keys_zone_mb,
     render_nginx_conf,
     security_header_values,
     session_cookie_pattern,
 )
-from components.settings.cdn import CdnSettings
+from components.settings.cdn import CdnSettings, keys_zone_mb
 
 LAYOUT = NginxLayout(origin="frontend.shop.svc.cluster.local:3000")
 

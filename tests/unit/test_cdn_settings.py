@@ -88,3 +88,17 @@ def test_origin_must_be_a_configured_service() -> None:
     found = problems({"originService": "nope"})
 
     assert any("cdn.originService" in p for p in found), found
+
+
+def test_shared_memory_must_fit_in_the_memory_limit() -> None:
+    found = problems(
+        {
+            "expectedKeys": 2_000_000,
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "128Mi"},
+                "limits": {"cpu": "1", "memory": "512Mi"},
+            },
+        }
+    )
+
+    assert any("cdn.expectedKeys" in p and "shared memory" in p for p in found), found
