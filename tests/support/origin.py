@@ -69,7 +69,14 @@ def static_response(path: str) -> Response:
 
 
 def route(method: str, path: str, headers: dict[str, str]) -> Response:
-    """What the origin answers; the paths name the behaviour the tests need."""
+    """What the origin answers; the paths name the behaviour the tests need.
+
+    ``/cookie/...`` sets a session cookie; ``/api/cacheable...`` is JSON with
+    ``Cache-Control: max-age=60``, other ``/api/...`` JSON without caching headers;
+    ``/status/<code>`` answers that status; ``/echo`` returns the request headers as JSON;
+    ``/missing...`` is 404; ``/hang...`` waits ``hang_seconds`` (see OriginServer); anything
+    else is static content typed by its extension (16 bytes when the path has ``/tiny``).
+    """
     if path.startswith("/cookie/"):
         response = static_response(path)
         return Response(
