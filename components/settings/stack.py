@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, model_validator
 from components.hpa_behavior import seconds_to_reach_max
 from components.settings.base import DnsLabel, SettingsModel, cross_field_error
 from components.settings.cache import CacheTtlSettings
+from components.settings.checks import ChecksSettings
 from components.settings.cdn import CdnSettings
 from components.settings.cloudflare import CloudflareSettings
 from components.settings.redis import RedisSettings
@@ -67,6 +68,7 @@ class Settings(SettingsModel):
     redis: RedisSettings = RedisSettings()
     cdn: CdnSettings = CdnSettings()
     cloudflare: CloudflareSettings = CloudflareSettings()
+    checks: ChecksSettings = ChecksSettings()
     # Secret: `pulumi config set --secret redisPassword ...`; generated when unset.
     redis_password: SecretStr | None = None
 
