@@ -1,0 +1,1 @@
+"""Pure renderers: typed settings in, configuration file text out (no Pulumi import)."""
