@@ -57,7 +57,9 @@ def over_window(
     after = sample(list(before), credentials, timeout, deadline)
     # A counter that went down means the node restarted or was reset: its new count is the delta.
     return {
-        address: now - before[address] if now.hits >= before[address].hits else now
+        address: now
+        if now.hits < before[address].hits or now.misses < before[address].misses
+        else now - before[address]
         for address, now in after.items()
         if address in before
     }

@@ -106,6 +106,14 @@ def _not_true(obj: Any, condition_type: str) -> str | None:
     return None if condition.status == "True" else f"{condition.reason}: {condition.message}"
 
 
+def _name(obj: Any) -> str:
+    return str(obj.metadata.name) if obj.metadata else "(unnamed)"
+
+
+def _node_name(pod: client.V1Pod) -> str | None:
+    return pod.spec.node_name if pod.spec else None
+
+
 def _none_found(name: str, kind: str, namespace: str) -> CheckResult:
     return CheckResult(FAMILY, name, Status.FAIL, f"no {kind} in namespace {namespace}", namespace)
 
@@ -116,7 +124,7 @@ def check_deployments(deployments: Sequence[client.V1Deployment], namespace: str
     problems = []
     for deployment in deployments:
         if why := _not_true(deployment, "Available"):
-            problems.append(f"Deployment {deployment.metadata.name} is not available ({why})")
+            problems.append(f"Deployment {_name(deployment)} is not available ({why})")
     ok = f"{len(deployments)} Deployments available"
     return verdict(FAMILY, "deployments_available", problems, ok, namespace)
 
@@ -126,7 +134,7 @@ def check_hpas(hpas: Sequence[client.V2HorizontalPodAutoscaler], namespace: str)
         return _none_found("hpas_active", "HorizontalPodAutoscaler", namespace)
     problems = []
     for hpa in hpas:
-        name, spec, status = hpa.metadata.name, hpa.spec, hpa.status
+        name, spec, status = _name(hpa), hpa.spec, hpa.status
         if why := _not_true(hpa, "ScalingActive"):
             problems.append(f"HPA {name} is not ScalingActive ({why})")
         current = status.current_replicas if status else None
@@ -145,7 +153,7 @@ def check_statefulsets(statefulsets: Sequence[client.V1StatefulSet], namespace: 
         wanted = statefulset.spec.replicas if statefulset.spec.replicas is not None else 1
         ready = (statefulset.status.ready_replicas if statefulset.status else None) or 0
         if ready != wanted:
-            problems.append(f"StatefulSet {statefulset.metadata.name} has {ready} of {wanted} replicas ready")
+            problems.append(f"StatefulSet {_name(statefulset)} has {ready} of {wanted} replicas ready")
     return verdict(
         FAMILY, "statefulsets_ready", problems, f"{len(statefulsets)} StatefulSets ready", namespace
     )
@@ -154,12 +162,16 @@ def check_statefulsets(statefulsets: Sequence[client.V1StatefulSet], namespace: 
 def check_pdbs(pdbs: Sequence[client.V1PodDisruptionBudget], namespace: str) -> CheckResult:
     if not pdbs:
         return _none_found("pdbs_allow_disruption", "PodDisruptionBudget", namespace)
-    problems = [
-        f"PDB {pdb.metadata.name} allows no disruption now "
-        f"({pdb.status.current_healthy} healthy, {pdb.status.desired_healthy} required)"
-        for pdb in pdbs
-        if pdb.status is None or pdb.status.disruptions_allowed < 1
-    ]
+    problems = []
+    for pdb in pdbs:
+        status = pdb.status
+        if status is None or (status.disruptions_allowed or 0) < 1:
+            healthy = (
+                f"{status.current_healthy} healthy, {status.desired_healthy} required"
+                if status
+                else "no status"
+            )
+            problems.append(f"PDB {_name(pdb)} allows no disruption now ({healthy})")
     ok = f"{len(pdbs)} PodDisruptionBudgets each allow a disruption"
     return verdict(FAMILY, "pdbs_allow_disruption", problems, ok, namespace)
 
@@ -177,10 +189,10 @@ def check_redis_spread(
         if master_pod is None or replica_pod is None:
             unknown = master.address if master_pod is None else replica.address
             problems.append(f"no pod in {namespace} has the address {unknown}")
-        elif master_pod.spec.node_name == replica_pod.spec.node_name:
+        elif _node_name(master_pod) == _node_name(replica_pod):
             problems.append(
-                f"master {master_pod.metadata.name} and its replica {replica_pod.metadata.name} "
-                f"both run on node {master_pod.spec.node_name}"
+                f"master {_name(master_pod)} and its replica {_name(replica_pod)} "
+                f"both run on node {_node_name(master_pod)}"
             )
     ok = f"{len(pairs)} master/replica pairs on different nodes"
     return verdict(FAMILY, name, problems, ok, namespace)
@@ -191,6 +203,6 @@ def _pod_of(node: ClusterNode, pods: Sequence[client.V1Pod]) -> client.V1Pod | N
     ip = node.address.rpartition(":")[0]
     short_name = node.hostname.split(".")[0] if node.hostname else None
     for pod in pods:
-        if (pod.status and pod.status.pod_ip == ip) or pod.metadata.name == short_name:
+        if (pod.status and pod.status.pod_ip == ip) or _name(pod) == short_name:
             return pod
     return None

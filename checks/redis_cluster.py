@@ -129,18 +129,21 @@ def _check_slots(views: list[NodeView]) -> CheckResult:
 
 
 def _check_flags(views: list[NodeView], names: dict[str, str]) -> CheckResult:
-    flagged: dict[tuple[str, str], list[str]] = {}
+    """Flags other nodes put on a node, and cluster-bus links that are down."""
+    seen: dict[tuple[str, str], list[str]] = {}
     for view in views:
         for node in view.nodes:
-            for flag in node.flags.intersection(BAD_FLAGS):
-                flagged.setdefault((node.node_id, flag), []).append(view.address)
+            marks = [f"flagged {flag}" for flag in sorted(node.flags.intersection(BAD_FLAGS))]
+            if node.link_state != "connected" and not node.is_myself:
+                marks.append(f"seen {node.link_state}")
+            for mark in marks:
+                seen.setdefault((node.node_id, mark), []).append(view.address)
     problems = [
-        f"node {names.get(node_id, node_id)} ({node_id[:8]}) flagged {flag} by {len(seen_by)} node(s)"
-        for (node_id, flag), seen_by in sorted(flagged.items())
+        f"node {names.get(node_id, node_id)} ({node_id[:8]}) {mark} by {len(by)} node(s)"
+        for (node_id, mark), by in sorted(seen.items())
     ]
-    return verdict(
-        FAMILY, "node_flags", problems, "no node flagged fail, pfail, handshake or noaddr", "cluster"
-    )
+    ok = "no node flagged fail, pfail, handshake or noaddr; every cluster-bus link connected"
+    return verdict(FAMILY, "node_health", problems, ok, "cluster")
 
 
 def _check_topology(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
@@ -41,7 +42,7 @@ class Expected:
 Outcome = SentinelView | BaseException
 
 
-def _pairs(reply: list[str]) -> dict[str, str]:
+def _pairs(reply: Any) -> dict[str, str]:
     return dict(zip(reply[::2], reply[1::2], strict=False))
 
 
