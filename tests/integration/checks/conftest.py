@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,8 +60,9 @@ class Run:
     def statuses(self, family: str) -> dict[str, str]:
         return {r["name"]: r["status"] for r in self.document["results"] if r["family"] == family}
 
-    def not_ok(self) -> set[tuple[str, str]]:
-        results = self.document["results"]
+    def not_ok(self, family: str | None = None) -> set[tuple[str, str]]:
+        """(family, check) of every result neither ok nor skipped (of ``family`` only, if given)."""
+        results = [r for r in self.document["results"] if family in (None, r["family"])]
         return {(r["family"], r["name"]) for r in results if r["status"] not in ("ok", "skip")}
 
 
@@ -123,3 +125,32 @@ def reset_stats(cluster: RedisClusterHandle) -> None:
     for _, port in cluster.nodes:
         with cluster.client(port) as client:
             client.config_resetstat()
+
+
+def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    """Poll ``predicate`` until true; the servers' own clocks (node timeouts) set the pace."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not reached within {timeout} s: {what}")
+        time.sleep(0.1)
+
+
+def cluster_nodes(cluster: RedisClusterHandle, port: int) -> dict[str, dict[str, Any]]:
+    """redis-py's parsed CLUSTER NODES of one node, keyed by address."""
+    with cluster.client(port) as client:
+        return dict(client.execute_command("CLUSTER NODES"))
+
+
+def replica_of(cluster: RedisClusterHandle, master_port: int) -> int:
+    nodes = cluster_nodes(cluster, master_port)
+    master_id = nodes[f"127.0.0.1:{master_port}"]["node_id"]
+    (address,) = [address for address, node in nodes.items() if node["master_id"] == master_id]
+    return int(address.rsplit(":", 1)[1])
+
+
+@pytest.fixture
+def fresh_cluster() -> Iterator[RedisClusterHandle]:
+    """A cluster of its own, for faults that cannot be undone."""
+    with redis_cluster(masters=3, replicas_per_master=1, password=PASSWORD, node_timeout_ms=1000) as cluster:
+        yield cluster
