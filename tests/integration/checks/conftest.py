@@ -69,7 +69,8 @@ class Run:
 def run_checks(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
     """``python -m checks --format json ARGS`` in-process."""
     capsys.readouterr()
-    code = main(["--format", "json", "--timeout", "8", *args])
+    # Generous bounds: the machine may be busy; a verdict must not depend on its speed.
+    code = main(["--format", "json", "--timeout", "30", "--call-timeout", "10", *args])
     captured = capsys.readouterr()
     assert PASSWORD not in captured.out + captured.err
     return Run(code, json.loads(captured.out))
@@ -154,3 +155,10 @@ def fresh_cluster() -> Iterator[RedisClusterHandle]:
     """A cluster of its own, for faults that cannot be undone."""
     with redis_cluster(masters=3, replicas_per_master=1, password=PASSWORD, node_timeout_ms=1000) as cluster:
         yield cluster
+
+
+@pytest.fixture
+def fresh_group() -> Iterator[SentinelGroupHandle]:
+    """A Sentinel group of its own, for faults that cannot be undone."""
+    with sentinel_group(password=PASSWORD) as group:
+        yield group

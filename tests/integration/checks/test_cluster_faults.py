@@ -45,7 +45,7 @@ def test_a_killed_master_before_and_after_failover(
     )
 
     before = run_checks(capsys, *every_node)
-    assert before.code == 1
+    assert before.code == 1, before.document
     assert before.not_ok("redis-cluster") == {
         ("redis-cluster", name)
         for name in ("reachable", "cluster_state", "slot_coverage", "node_health", "topology")
@@ -69,7 +69,7 @@ def test_a_killed_master_before_and_after_failover(
     cluster.wait_state_ok(ports=live)
 
     after = run_checks(capsys, *every_node)
-    assert after.code == 1
+    assert after.code == 1, after.document
     assert after.not_ok("redis-cluster") == {
         ("redis-cluster", name) for name in ("reachable", "node_health", "topology")
     }
@@ -92,7 +92,7 @@ def test_uncovered_slots_then_a_master_without_replica(
         uncovered = run_checks(capsys, *seed)
         assert_agrees_with_redis_cli(uncovered, master)
         client.execute_command("CLUSTER ADDSLOTS", first, first + 1, first + 2)
-    assert uncovered.code == 1
+    assert uncovered.code == 1, uncovered.document
     assert ("redis-cluster", "slot_coverage") in uncovered.not_ok("redis-cluster")
     assert uncovered.result("redis-cluster", "slot_coverage")["message"] == (
         f"127.0.0.1:{master} has 16381 of 16384 slots assigned (unassigned: {first}-{first + 2})"
@@ -107,7 +107,7 @@ def test_uncovered_slots_then_a_master_without_replica(
     live = [port for _, port in cluster.nodes if port != replica]
     wait_until(lambda: flagged_fail_by_all(cluster, replica, live), "every live node flags the replica fail")
     orphaned = run_checks(capsys, *seed)
-    assert orphaned.code == 1
+    assert orphaned.code == 1, orphaned.document
     assert orphaned.not_ok("redis-cluster") == {
         ("redis-cluster", name) for name in ("reachable", "node_health", "topology")
     }

@@ -33,7 +33,7 @@ def test_a_healthy_deployment_passes(deployment: Deployment, capsys: pytest.Capt
     reset_stats(deployment.cluster)
     lookups(deployment, hits=200, misses=10)
     run = run_checks(capsys, *deployment.flags())
-    assert run.code == 0
+    assert run.code == 0, run.document
     assert run.not_ok() == set()
     assert set(run.statuses("redis-cluster")) >= {"cluster_state", "topology", "open_slots"}
     assert set(run.statuses("sentinel").values()) == {"ok"}
@@ -80,7 +80,7 @@ def test_no_traffic_is_a_warning_that_does_not_fail(
     result = run.result("hit-ratio", "keyspace_hit_ratio")
     assert result["status"] == "warn"
     assert result["message"] == "insufficient traffic: 0 lookups (0 hits, 0 misses), fewer than 100"
-    assert run.code == 0
+    assert run.code == 0, run.document
 
 
 def test_a_low_hit_ratio_fails(deployment: Deployment, capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,7 +90,7 @@ def test_a_low_hit_ratio_fails(deployment: Deployment, capsys: pytest.CaptureFix
     result = run.result("hit-ratio", "keyspace_hit_ratio")
     assert result["status"] == "fail"
     assert result["message"] == "hit ratio 0.300 (60 hits / 200 lookups) is below 0.85"
-    assert run.code == 1
+    assert run.code == 1, run.document
     # The threshold comes from the settings unless a flag overrides it.
     lenient = run_checks(capsys, *deployment.flags(), "--min-hit-ratio", "0.25")
     assert lenient.result("hit-ratio", "keyspace_hit_ratio")["status"] == "ok"
@@ -122,7 +122,7 @@ def test_an_open_slot_fails_and_redis_cli_agrees(
             assert_agrees_with_redis_cli(run, source)
         finally:
             src.execute_command("CLUSTER SETSLOT", slot, "STABLE")
-    assert run.code == 1
+    assert run.code == 1, run.document
     assert run.not_ok() == {("redis-cluster", "open_slots")}
     message = run.result("redis-cluster", "open_slots")["message"]
     assert message == f"slot {slot} migrating from 127.0.0.1:{source} to 127.0.0.1:{destination}"
