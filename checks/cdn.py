@@ -91,7 +91,9 @@ def evaluate(
     target = observations.base_url
     if isinstance(health, BaseException):
         return [CheckResult(FAMILY, "health", Status.ERROR, f"could not reach the CDN: {health}", target)]
-    pairs = {path: pair for path, pair in observations.samples.items() if not isinstance(pair, BaseException)}
+    # Sorted, so reports do not depend on which fetch finished first.
+    samples = observations.samples
+    pairs = {path: pair for path, pair in sorted(samples.items()) if not isinstance(pair, BaseException)}
     responses = [health, *(response for pair in pairs.values() for response in pair)]
     return [
         verdict(
