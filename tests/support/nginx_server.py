@@ -103,8 +103,8 @@ class NginxCdn:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGQUIT (graceful) to the whole group, then SIGKILL if it lingers."""
-    for sig, wait in ((signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0)):
+    """SIGTERM (fast shutdown, no waiting for slow requests) to the group, then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
         if process.poll() is not None:
             break
         try:

@@ -97,7 +97,11 @@ class OriginServer:
         # Fixed service time per request (seconds); /hang paths wait hang_seconds instead.
         self.latency = latency
         self.hang_seconds = hang_seconds
+        # When set, every request is answered with this status (an origin that is up but broken).
+        self.fail_with: int | None = None
         self.hits: Counter[str] = Counter()
+        # TCP connections accepted so far (shows whether callers reuse connections).
+        self.connections = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="origin", daemon=True)
         self._server: asyncio.Server | None = None
@@ -148,6 +152,7 @@ class OriginServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        self.connections += 1
         try:
             while await self._serve_one(reader, writer):
                 pass
@@ -185,7 +190,11 @@ class OriginServer:
         self.hits[target] += 1
         await asyncio.sleep(self.hang_seconds if target.startswith("/hang") else self.latency)
         keep_alive = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-        await self._write(writer, method, route(method, target, headers), keep_alive=keep_alive)
+        if self.fail_with is not None:
+            response = Response(self.fail_with, {"Content-Type": "text/plain"}, b"origin failure\n")
+        else:
+            response = route(method, target, headers)
+        await self._write(writer, method, response, keep_alive=keep_alive)
         return keep_alive
 
     @staticmethod

@@ -39,11 +39,29 @@ def request(
 
 
 def raw_request(port: int, payload: bytes, *, timeout: float = 5.0) -> tuple[int, bytes]:
-    """Send bytes as they are; the status code and the whole reply (until NGINX closes)."""
+    """Send bytes as they are; the status code and the reply (headers and a sized body)."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(payload)
         reply = b""
-        while chunk := sock.recv(65536):
+        while not _complete(reply):
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
             reply += chunk
     status_line = reply.split(b"\r\n", 1)[0]
     return int(status_line.split(b" ")[1]), reply
+
+
+def _complete(reply: bytes) -> bool:
+    """The whole response is in (NGINX may linger before closing, waiting for a request body)."""
+    head, sep, body = reply.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value.strip())
+    return False
