@@ -18,7 +18,9 @@ from typing import Any
 
 from checks.model import CouldNotRun
 from checks.redis_client import Credentials, split_address
+from components.render.nginx import HEALTH_PATH, security_header_values
 from components.settings import Settings, SettingsError, load_settings
+from components.settings.cdn import CdnSettings
 from components.settings.checks import ChecksSettings
 from components.settings.stack import environment_of
 from preview.stack_config import StackConfigError, config_path, read_stack_config
@@ -47,6 +49,9 @@ class Targets:
     sentinel_count: int = 3
     sentinel_replicas: int = 2
     cdn_url: str | None = None
+    cdn_health_path: str = HEALTH_PATH
+    cdn_paths: list[str] = field(default_factory=list)
+    cdn_security_headers: list[str] = field(default_factory=list)
     window: float | None = None
     kube_context: str | None = None
 
@@ -187,6 +192,7 @@ def resolve(options: Any) -> Targets:
     settings = stack_settings(stack)
     thresholds = _thresholds(settings.checks if settings else ChecksSettings(), options)
     cluster_entry, sentinel_entry = endpoint(outputs, "redisCluster"), endpoint(outputs, "sentinel")
+    cdn_entry, cdn_settings = endpoint(outputs, "cdn"), settings.cdn if settings else CdnSettings()
     cluster_settings = settings.redis.cluster if settings else None
     sentinel_settings = settings.redis.sentinel if settings else None
     sentinels = (
@@ -231,7 +237,10 @@ def resolve(options: Any) -> Targets:
             sentinel_settings and sentinel_settings.data_nodes - 1,
             2,
         ),
-        cdn_url=options.cdn.rstrip("/") if options.cdn else cdn_url(endpoint(outputs, "cdn")),
+        cdn_url=options.cdn.rstrip("/") if options.cdn else cdn_url(cdn_entry),
+        cdn_health_path=str(cdn_entry.get("healthPath") or HEALTH_PATH),
+        cdn_paths=list(options.cdn_path or cdn_entry.get("samplePaths") or cdn_settings.sample_static_urls),
+        cdn_security_headers=list(security_header_values(cdn_settings.security_headers)),
         window=options.window,
         kube_context=options.kube_context,
     )
@@ -253,6 +262,5 @@ def _thresholds(base: ChecksSettings, options: Any) -> ChecksSettings:
         "min_hit_ratio": options.min_hit_ratio,
         "min_lookups": options.min_lookups,
         "cdn_min_hit_ratio": options.cdn_min_hit_ratio,
-        "cdn_sample_paths": options.cdn_path or None,
     }
     return base.model_copy(update={key: value for key, value in overrides.items() if value is not None})

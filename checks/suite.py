@@ -91,15 +91,14 @@ def _sentinel(targets: Targets, call_timeout: float, deadline: Deadline) -> list
 def _cdn(targets: Targets, call_timeout: float, deadline: Deadline) -> list[CheckResult]:
     if not targets.cdn_url:
         return _skipped(cdn.FAMILY, "no CDN endpoint (endpoints.cdn or --cdn)")
-    thresholds = targets.thresholds
     observations = cdn.collect(
-        targets.cdn_url, thresholds.cdn_health_path, thresholds.cdn_sample_paths, call_timeout, deadline
+        targets.cdn_url, targets.cdn_health_path, targets.cdn_paths, call_timeout, deadline
     )
     return cdn.evaluate(
         observations,
-        health_path=thresholds.cdn_health_path,
-        security_headers=thresholds.cdn_security_headers,
-        min_hit_ratio=thresholds.cdn_min_hit_ratio,
+        health_path=targets.cdn_health_path,
+        security_headers=targets.cdn_security_headers,
+        min_hit_ratio=targets.thresholds.cdn_min_hit_ratio,
     )
 
 

@@ -45,7 +45,7 @@ def test_a_cdn_without_security_headers(origin: OriginServer, capsys: pytest.Cap
     assert run.code == 1, run.document
     assert run.not_ok("cdn") == {("cdn", "security_headers")}
     message = run.result("cdn", "security_headers")["message"]
-    paths = "/health, /static/app.css, /static/app.js"
+    paths = "/health, /favicon.ico, /manifest.json, /robots.txt"
     assert message == f"Content-Security-Policy missing on {paths}; X-Frame-Options missing on {paths}"
 
 
@@ -57,10 +57,11 @@ def test_a_cdn_that_never_caches(origin: OriginServer, capsys: pytest.CaptureFix
     assert run.code == 1, run.document
     assert run.not_ok("cdn") == {("cdn", "caching"), ("cdn", "hit_ratio")}
     assert run.result("cdn", "caching")["message"] == (
-        "/static/app.css: X-Cache-Status MISS then MISS, expected MISS or HIT then HIT; "
-        "/static/app.js: X-Cache-Status MISS then MISS, expected MISS or HIT then HIT"
+        "/favicon.ico: X-Cache-Status MISS then MISS, expected MISS or HIT then HIT; "
+        "/manifest.json: X-Cache-Status MISS then MISS, expected MISS or HIT then HIT; "
+        "/robots.txt: X-Cache-Status MISS then MISS, expected MISS or HIT then HIT"
     )
-    assert run.result("cdn", "hit_ratio")["message"] == "0 HIT of 4 sample responses (ratio 0.00), below 0.5"
+    assert run.result("cdn", "hit_ratio")["message"] == "0 HIT of 6 sample responses (ratio 0.00), below 0.5"
 
 
 def test_a_cdn_that_tells_its_version(origin: OriginServer, capsys: pytest.CaptureFixture[str]) -> None:
