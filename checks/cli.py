@@ -62,19 +62,22 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
+def could_not_run(message: str) -> int:
+    # Plain text on one line: CI logs and grep see the whole message.
+    sys.stderr.write(f"checks: could not run: {message}\n")
+    return EXIT_COULD_NOT_RUN
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parser().parse_args(argv)
-    errors = Console(stderr=True)
     if options.window is not None and options.window >= options.timeout:
-        errors.print(
-            f"checks: --window ({options.window:g} s) must be shorter than --timeout ({options.timeout:g} s)"
+        return could_not_run(
+            f"--window ({options.window:g} s) must be shorter than --timeout ({options.timeout:g} s)"
         )
-        return EXIT_COULD_NOT_RUN
     try:
         targets = resolve(options)
     except CouldNotRun as error:
-        errors.print(f"checks: could not run: {error}", markup=False, highlight=False)
-        return EXIT_COULD_NOT_RUN
+        return could_not_run(str(error))
     results = run_checks(targets, timeout=options.timeout, call_timeout=options.call_timeout)
     results = redact(results, [targets.credentials.password or ""])
     code = exit_code(results)
