@@ -58,6 +58,9 @@ class NginxLayout:
     temp_dir: str = "/tmp/nginx"
     pid_path: str = "/tmp/nginx/nginx.pid"
     access_log: str = "/dev/stdout"
+    # Batch access-log writes (one write per buffer, at least every second), or None to
+    # write each line at once (tests read the log right after a request).
+    access_log_buffer: str | None = "64k"
     error_log: str = "stderr"
     # Only meaningful when the master runs as root (local tests as root); pods run as non-root.
     user: str | None = None
@@ -167,10 +170,11 @@ def _logging(layout: NginxLayout) -> list[str]:
         "user_agent": "$http_user_agent",
     }
     numeric = {"status", "bytes_sent", "request_time"}
+    buffering = f" buffer={layout.access_log_buffer} flush=1s" if layout.access_log_buffer else ""
     parts = [f'"{key}":{value}' if key in numeric else f'"{key}":"{value}"' for key, value in fields.items()]
     return [
         "log_format cdn_json escape=json '{" + ",".join(parts) + "}';",
-        f"access_log {layout.access_log} cdn_json;",
+        f"access_log {layout.access_log} cdn_json{buffering};",
     ]
 
 

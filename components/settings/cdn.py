@@ -48,7 +48,7 @@ class CdnRateLimit(SettingsModel):
 
     requests_per_second: int = Field(default=50, gt=0)
     burst: int = Field(default=100, ge=0)
-    connections_per_client: int = Field(default=50, gt=0)
+    connections_per_client: int = Field(default=50, gt=0, lt=65536)
     # Shared memory for the counters: 1 MB tracks about 16,000 addresses.
     zone_size_mb: int = Field(default=10, gt=0)
 

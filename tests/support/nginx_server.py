@@ -43,6 +43,7 @@ def local_layout(
         "temp_dir": str(workdir / "temp"),
         "pid_path": str(workdir / "nginx.pid"),
         "access_log": str(workdir / "access.log"),
+        "access_log_buffer": None,
         "error_log": str(workdir / "error.log"),
         # Run as root (CI), NGINX would switch workers to "nobody", who cannot write here.
         "user": "root" if os.geteuid() == 0 else None,

@@ -92,8 +92,17 @@ def route(method: str, path: str, headers: dict[str, str]) -> Response:
 class OriginServer:
     """The origin: ``port`` is fixed for its lifetime, so it can stop and start again."""
 
-    def __init__(self, *, latency: float = 0.0, hang_seconds: float = 30.0, port: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        hang_seconds: float = 30.0,
+        port: int | None = None,
+        reuse_port: bool = False,
+    ) -> None:
         self.port = port or free_port()
+        # Several processes may share one port (SO_REUSEPORT) to use more than one core.
+        self.reuse_port = reuse_port
         # Fixed service time per request (seconds); /hang paths wait hang_seconds instead.
         self.latency = latency
         self.hang_seconds = hang_seconds
@@ -131,7 +140,7 @@ class OriginServer:
 
     async def _start(self) -> None:
         self._server = await asyncio.start_server(
-            self._handle, "127.0.0.1", self.port, reuse_address=True, backlog=1024
+            self._handle, "127.0.0.1", self.port, reuse_address=True, reuse_port=self.reuse_port, backlog=1024
         )
 
     async def _stop(self) -> None:
@@ -220,3 +229,19 @@ def origin_server(*, latency: float = 0.0, hang_seconds: float = 30.0) -> Iterat
         yield server
     finally:
         server.close()
+
+
+def main() -> None:
+    """``python -m tests.support.origin PORT LATENCY``: one origin process, until killed."""
+    import signal
+    import sys
+
+    server = OriginServer(port=int(sys.argv[1]), latency=float(sys.argv[2]), reuse_port=True)
+    server.start()
+    print("ready", flush=True)
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    server.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -122,3 +122,11 @@ def test_layout_paths_and_origin_are_used() -> None:
 
 def test_methods_outside_the_allow_list_are_refused() -> None:
     assert "if ($request_method !~ ^(?:GET|HEAD)$)" in render(allowedMethods=["GET", "HEAD"])
+
+
+def test_access_log_is_buffered_in_pods_and_immediate_when_asked() -> None:
+    assert "cdn_json buffer=64k flush=1s;" in render()
+    immediate = render_nginx_conf(
+        CdnSettings(), NginxLayout(origin="o:1", access_log="/l", access_log_buffer=None)
+    )
+    assert "access_log /l cdn_json;" in immediate
