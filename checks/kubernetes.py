@@ -6,17 +6,18 @@ other families still prove the data path from wherever the checks run.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from kubernetes import client, config
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from checks.model import CheckResult, Status
 from checks.redis_text import ClusterNode
 from checks.verdicts import verdict
+
+if TYPE_CHECKING:
+    from kubernetes import client
 
 FAMILY = "kubernetes"
 
@@ -36,8 +37,27 @@ class NoKubeconfig(Exception):
     pass
 
 
+def kubeconfig_missing() -> str | None:
+    """Why no cluster can be reached (None when a kubeconfig or a service account is there).
+
+    Checked before importing the client, which takes most of a second to import: without a
+    cluster the run should not pay for it.
+    """
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return None
+    paths = [
+        Path(p).expanduser() for p in os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep) if p
+    ]
+    if any(path.is_file() for path in paths):
+        return None
+    return f"no file at {', '.join(str(path) for path in paths)} and not in a pod"
+
+
 def load_client(context: str | None) -> client.ApiClient:
     """An API client from the kubeconfig (KUBECONFIG, ~/.kube/config) or the pod's service account."""
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
     try:
         configuration = client.Configuration()
         config.load_kube_config(context=context, client_configuration=configuration)
@@ -51,6 +71,8 @@ def load_client(context: str | None) -> client.ApiClient:
 
 
 def read_objects(api: client.ApiClient, namespace: str, timeout: float) -> Objects:
+    from kubernetes import client
+
     apps, autoscaling = client.AppsV1Api(api), client.AutoscalingV2Api(api)
     policy, core = client.PolicyV1Api(api), client.CoreV1Api(api)
     options: dict[str, Any] = {"_request_timeout": timeout}
@@ -66,11 +88,16 @@ def read_objects(api: client.ApiClient, namespace: str, timeout: float) -> Objec
 def run(
     namespace: str, context: str | None, timeout: float, redis_pairs: list[tuple[ClusterNode, ClusterNode]]
 ) -> list[CheckResult]:
+    missing = kubeconfig_missing()
     try:
+        if missing:
+            raise NoKubeconfig(missing)
         api = load_client(context)
     except NoKubeconfig as error:
         note = f"no kubeconfig or in-cluster service account reachable ({error}); Kubernetes checks skipped"
         return [CheckResult(FAMILY, "api", Status.SKIP, note, namespace)]
+    from kubernetes.client.exceptions import ApiException
+
     try:
         objects = read_objects(api, namespace, timeout)
     except ApiException as error:
