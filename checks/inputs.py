@@ -211,7 +211,10 @@ def resolve(options: Any) -> Targets:
             else addresses(cluster_entry, "nodes", "addresses")
         ),
         masters=_first(
-            options.masters, cluster_entry.get("masters"), cluster_settings and cluster_settings.masters, 3
+            options.masters,
+            cluster_entry.get("expectedMasters"),
+            cluster_settings and cluster_settings.masters,
+            3,
         ),
         replicas_per_master=_first(
             options.replicas_per_master,

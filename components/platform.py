@@ -12,6 +12,7 @@ from components.cdn import NginxCdn
 from components.k8s import service_host
 from components.namespace import AppNamespace
 from components.quantities import cpu_millicores, memory_bytes
+from components.redis_stores import RedisStores
 from components.settings import Settings
 
 
@@ -43,6 +44,7 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        self.redis = RedisStores("redis", settings, opts=in_namespace)
         self.services = {
             service_name: AutoscaledService(
                 service_name,
@@ -50,6 +52,7 @@ class Platform(pulumi.ComponentResource):
                 service=service,
                 scaling=settings.scaling,
                 strict_spread=settings.environment == "production",
+                extra_env=self.redis.client_env() if service.uses_redis else None,
                 opts=in_namespace,
             )
             for service_name, service in settings.services.items()
@@ -91,5 +94,7 @@ class Platform(pulumi.ComponentResource):
             "endpoints": {
                 "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()},
                 "cdn": self.cdn.endpoint(),
+                **self.redis.endpoints(),
             },
+            "redisPassword": self.redis.admin_password,
         }

@@ -33,15 +33,8 @@ def on_loopback(outputs: dict[str, Any], deployment: Deployment) -> dict[str, An
     local = json.loads(json.dumps(outputs))
     endpoints = local["endpoints"]
     endpoints["cdn"].update(host="127.0.0.1", port=deployment.cdn.port)
-    endpoints["redisCluster"] = {
-        "nodes": [joined(deployment.cluster.nodes[:1])],
-        "masters": 3,
-        "replicasPerMaster": 1,
-    }
-    endpoints["sentinel"] = {
-        "sentinels": [f"{h}:{p}" for h, p in deployment.group.sentinels],
-        "masterName": "sessions",
-    }
+    endpoints["redisCluster"]["nodes"] = [joined(deployment.cluster.nodes[:1])]
+    endpoints["sentinel"]["sentinels"] = [f"{host}:{port}" for host, port in deployment.group.sentinels]
     return local
 
 

@@ -54,3 +54,15 @@ def test_application_user_reads_and_writes_through_the_cluster_client(cluster: R
         for index in range(50):
             client.set(f"product:{index}", str(index))
         assert [client.get(f"product:{index}") for index in range(50)] == [str(i) for i in range(50)]
+
+
+def test_rendered_probes_pass_on_every_node_of_a_healthy_cluster(cluster: RedisClusterHandle) -> None:
+    for _, port in cluster.nodes:
+        assert cluster.probe(port) == {"liveness": 0, "readiness": 0}
+
+
+def test_nodes_awaiting_bootstrap_are_ready_so_the_rollout_can_finish() -> None:
+    with redis_cluster(masters=3, replicas_per_master=1, bootstrap=False) as fresh:
+        port = fresh.nodes[0][1]
+        assert fresh.cluster_info(port)["cluster_state"] == "fail"
+        assert fresh.probe(port) == {"liveness": 0, "readiness": 0}

@@ -64,7 +64,11 @@ def test_thresholds_and_expectations_come_from_the_stack_settings(tmp_path: Path
 
 def test_outputs_endpoints_in_either_shape(tmp_path: Path) -> None:
     endpoints = {
-        "redisCluster": {"nodes": [{"host": "a", "port": 1}, "b:2"], "masters": 5, "replicasPerMaster": 2},
+        "redisCluster": {
+            "nodes": [{"host": "a", "port": 1}, "b:2"],
+            "expectedMasters": 5,
+            "replicasPerMaster": 2,
+        },
         "sentinel": {"sentinels": ["s:26379"], "masterName": "carts", "replicas": 1},
         "cdn": {"host": "cdn.ns.svc", "port": 8080, "healthPath": "/healthz", "samplePaths": ["/a.js"]},
     }
