@@ -1,9 +1,9 @@
 """The CDN tier side by side with its origin: same origin, same load, one run.
 
 The origin answers every request after a fixed 20 ms service time. wrk sends a
-Zipf-distributed mix over 10,000 static URLs, first straight to the origin, then through
-NGINX running the rendered CDN config; each phase after a warm-up with the same load.
-The hit ratio comes from NGINX's JSON access log of the measured phase only.
+Zipf-distributed mix over 10,000 static URLs straight to the origin and through NGINX
+running the rendered CDN config, in interleaved rounds after a warm-up with the same mix.
+The hit ratio comes from NGINX's JSON access log of the measured rounds only.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -30,11 +31,17 @@ URLS = 10_000
 ZIPF_S = 1.0
 CONNECTIONS = 64
 THREADS = 2
-# The origin has nothing to warm; the CDN's warm-up fills the cache with the same Zipf mix
-# (about 100,000 requests leave ~2 % of the request mass on URLs never seen before).
+# The origin has nothing to warm.
 ORIGIN_WARMUP_S = 3
-CDN_WARMUP_S = 20
-DURATION_S = 15
+# The CDN warms with the same mix until it has served this many requests (15 times the
+# catalogue; ~1 % of the request mass is then on URLs never seen), in runs of this length.
+CDN_WARMUP_REQUESTS = 150_000
+CDN_WARMUP_RUN_S = 5
+CDN_WARMUP_MAX_RUNS = 24
+ROUNDS = 3
+ROUND_S = 5
+# NGINX flushes the buffered access log at least every second.
+LOG_FLUSH_S = 1.5
 # Two origin processes share the port: the direct run measures the origin's 20 ms, not
 # one Python process's CPU.
 ORIGIN_PROCESSES = 2
@@ -112,23 +119,34 @@ def cache_statuses(log: Path, offset: int) -> Counter[str]:
     return counts
 
 
-def _phase(summary: dict[str, Any]) -> dict[str, Any]:
+def _phase(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One side over all rounds: total throughput, median of the rounds' percentiles."""
+    seconds = sum(r["duration_us"] for r in rounds) / 1e6
+    requests = sum(r["requests"] for r in rounds)
     return {
-        "requests": summary["requests"],
-        "requests_per_second": round(summary["requests_per_second"], 1),
-        "p50_ms": summary["p50_us"] / 1000,
-        "p90_ms": summary["p90_us"] / 1000,
-        "p99_ms": summary["p99_us"] / 1000,
-        "errors": summary["errors"],
+        "requests": requests,
+        "requests_per_second": round(requests / seconds, 1),
+        "p50_ms": statistics.median(r["p50_us"] for r in rounds) / 1000,
+        "p90_ms": statistics.median(r["p90_us"] for r in rounds) / 1000,
+        "p99_ms": statistics.median(r["p99_us"] for r in rounds) / 1000,
+        "errors": sum(r["errors"] for r in rounds),
+        "rounds_requests_per_second": [round(r["requests_per_second"], 1) for r in rounds],
     }
 
 
-def figures(direct: dict[str, Any], through: dict[str, Any], statuses: Counter[str]) -> dict[str, Any]:
+def figures(
+    direct_rounds: list[dict[str, Any]],
+    cdn_rounds: list[dict[str, Any]],
+    statuses: Counter[str],
+    cpu: dict[str, float],
+    load_average: float,
+) -> dict[str, Any]:
+    direct, through = _phase(direct_rounds), _phase(cdn_rounds)
     cached = sum(n for status, n in statuses.items() if status != "NONE")
     hit_ratio = statuses["HIT"] / cached if cached else 0.0
     offload = sum(statuses[s] for s in OFFLOAD_STATUSES) / cached if cached else 0.0
     throughput_ratio = through["requests_per_second"] / direct["requests_per_second"]
-    p50_ratio = through["p50_us"] / direct["p50_us"]
+    p50_ratio = through["p50_ms"] / direct["p50_ms"]
     ceiling = CONNECTIONS / SERVICE_TIME_S
     return {
         "workload": {
@@ -137,24 +155,30 @@ def figures(direct: dict[str, Any], through: dict[str, Any], statuses: Counter[s
             "connections": CONNECTIONS,
             "threads": THREADS,
             "origin_warmup_s": ORIGIN_WARMUP_S,
-            "cdn_warmup_s": CDN_WARMUP_S,
-            "duration_s": DURATION_S,
+            "cdn_warmup_requests": CDN_WARMUP_REQUESTS,
+            "rounds": ROUNDS,
+            "round_s": ROUND_S,
             "origin_service_time_ms": SERVICE_TIME_S * 1000,
             "origin_processes": ORIGIN_PROCESSES,
             "cpus": os.cpu_count(),
+            # Other work on the machine takes CPU from NGINX and wrk: read the figures with it.
+            "load_average_1m_at_start": round(load_average, 2),
         },
-        "direct": _phase(direct),
-        "through_cdn": _phase(through),
+        "direct": direct,
+        "through_cdn": through,
         # The direct run's share of what 64 connections at 20 ms each allow: near 1 means
         # the origin's service time, not its CPU, limited the direct run.
         "direct_origin_efficiency": round(direct["requests_per_second"] / ceiling, 3),
         "throughput_ratio": round(throughput_ratio, 2),
         "p50_ratio": round(p50_ratio, 4),
         "p50_reduction": round(1 - p50_ratio, 4),
-        "p99_ratio": round(through["p99_us"] / direct["p99_us"], 4),
+        "p99_ratio": round(through["p99_ms"] / direct["p99_ms"], 4),
         "hit_ratio": round(hit_ratio, 4),
         "offload_ratio": round(offload, 4),
         "cache_statuses": dict(statuses),
+        # CPU per request through the CDN: what NGINX costs whatever else runs on the machine.
+        "nginx_cpu_us_per_request": round(cpu["nginx"] * 1e6 / through["requests"], 1),
+        "wrk_cpu_us_per_request": round(cpu["wrk"] * 1e6 / through["requests"], 1),
         "goals": {
             **GOALS,
             "met": {
@@ -170,21 +194,44 @@ def log(message: str) -> None:
     print(f"  {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 
 
+def warm_up(port: int) -> int:
+    """Run the mix against the CDN until it has served CDN_WARMUP_REQUESTS; returns the count."""
+    served = 0
+    for _ in range(CDN_WARMUP_MAX_RUNS):
+        served += wrk(port, CDN_WARMUP_RUN_S)["requests"]
+        if served >= CDN_WARMUP_REQUESTS:
+            break
+    return served
+
+
+def children_cpu_seconds() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 def run() -> dict[str, Any]:
-    with origin_processes(SERVICE_TIME_S, ORIGIN_PROCESSES) as origin_port:
-        log(f"origin: warm-up {ORIGIN_WARMUP_S} s, then {DURATION_S} s measured")
+    load = os.getloadavg()[0]
+    # The pod's config (buffered access log); only paths, ports and limits differ.
+    settings = bench_settings()
+    with (
+        origin_processes(SERVICE_TIME_S, ORIGIN_PROCESSES) as origin_port,
+        nginx_cdn(settings, origin_port, worker_processes="auto", access_log_buffer="64k") as cdn,
+    ):
+        log(f"warm-up: origin {ORIGIN_WARMUP_S} s, CDN {CDN_WARMUP_REQUESTS} requests (load {load:.1f})")
         wrk(origin_port, ORIGIN_WARMUP_S)
-        direct = wrk(origin_port, DURATION_S)
-        # The pod's config (buffered access log), only paths, ports and limits differ.
-        with nginx_cdn(
-            bench_settings(), origin_port, worker_processes="auto", access_log_buffer="64k"
-        ) as cdn:
-            log(f"through the CDN: warm-up {CDN_WARMUP_S} s, then {DURATION_S} s measured")
-            wrk(cdn.port, CDN_WARMUP_S)
-            time.sleep(1.5)  # the buffered log flushes within a second
+        log(f"CDN warm after {warm_up(cdn.port)} requests")
+        direct_rounds, cdn_rounds, statuses = [], [], Counter[str]()
+        cpu = {"nginx": 0.0, "wrk": 0.0}
+        # Interleaved rounds: both sides see the same background load on the machine.
+        for index in range(ROUNDS):
+            log(f"round {index + 1}/{ROUNDS}: origin {ROUND_S} s, then CDN {ROUND_S} s")
+            direct_rounds.append(wrk(origin_port, ROUND_S))
+            time.sleep(LOG_FLUSH_S)
             offset = cdn.access_log.stat().st_size
-            through = wrk(cdn.port, DURATION_S)
-            time.sleep(1.5)
-            statuses = cache_statuses(cdn.access_log, offset)
-            log("stopping")
-    return figures(direct, through, statuses)
+            nginx_before, wrk_before = cdn.cpu_seconds(), children_cpu_seconds()
+            cdn_rounds.append(wrk(cdn.port, ROUND_S))
+            cpu["nginx"] += cdn.cpu_seconds() - nginx_before
+            cpu["wrk"] += children_cpu_seconds() - wrk_before
+            time.sleep(LOG_FLUSH_S)
+            statuses += cache_statuses(cdn.access_log, offset)
+    return figures(direct_rounds, cdn_rounds, statuses, cpu, load)

@@ -102,6 +102,22 @@ class NginxCdn:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the master and its workers so far (Linux /proc)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                # Fields after the parenthesised command name; 5th is the process group.
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.process.pid:
+                total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM (fast shutdown, no waiting for slow requests) to the group, then SIGKILL."""
