@@ -135,11 +135,10 @@ def endpoint(outputs: dict[str, Any], name: str) -> dict[str, Any]:
     return entry
 
 
-def addresses(entry: dict[str, Any], *keys: str) -> list[str]:
-    """host:port strings from the first of ``keys`` present (strings or {host, port}), or host+port."""
-    for key in keys:
-        if key in entry:
-            return [_address(item, key) for item in entry[key]]
+def addresses(entry: dict[str, Any], key: str) -> list[str]:
+    """host:port strings from ``entry[key]`` (strings or {host, port}), or the entry's own host+port."""
+    if key in entry:
+        return [_address(item, key) for item in entry[key]]
     if "host" in entry and "port" in entry:
         return [f"{entry['host']}:{entry['port']}"]
     return []
@@ -190,62 +189,16 @@ def resolve(options: Any) -> Targets:
     """Targets from parsed command-line ``options`` (see checks.cli), outputs and settings."""
     outputs, stack = load_outputs(options.stack, options.outputs)
     settings = stack_settings(stack)
-    thresholds = _thresholds(settings.checks if settings else ChecksSettings(), options)
-    cluster_entry, sentinel_entry = endpoint(outputs, "redisCluster"), endpoint(outputs, "sentinel")
-    cdn_entry, cdn_settings = endpoint(outputs, "cdn"), settings.cdn if settings else CdnSettings()
-    cluster_settings = settings.redis.cluster if settings else None
-    sentinel_settings = settings.redis.sentinel if settings else None
-    sentinels = (
-        parse_address_list(options.sentinel, "--sentinel")
-        if options.sentinel
-        else addresses(sentinel_entry, "sentinels", "addresses")
-    )
     targets = Targets(
         stack=stack,
         namespace=options.namespace or outputs.get("namespace"),
         credentials=credentials(outputs, options.redis_user),
-        thresholds=thresholds,
-        redis_cluster=(
-            parse_address_list(options.redis_cluster, "--redis-cluster")
-            if options.redis_cluster
-            else addresses(cluster_entry, "nodes", "addresses")
-        ),
-        masters=_first(
-            options.masters,
-            cluster_entry.get("expectedMasters"),
-            cluster_settings and cluster_settings.masters,
-            3,
-        ),
-        replicas_per_master=_first(
-            options.replicas_per_master,
-            cluster_entry.get("replicasPerMaster"),
-            cluster_settings and cluster_settings.replicas_per_master,
-            1,
-        ),
-        sentinels=sentinels,
-        sentinel_master=str(
-            _first(
-                options.sentinel_master,
-                sentinel_entry.get("masterName"),
-                sentinel_settings and sentinel_settings.master_name,
-                "sessions",
-            )
-        ),
-        sentinel_count=_first(
-            sentinel_entry.get("count"), sentinel_settings and sentinel_settings.sentinels, len(sentinels)
-        ),
-        sentinel_replicas=_first(
-            options.sentinel_replicas,
-            sentinel_entry.get("replicas"),
-            sentinel_settings and sentinel_settings.data_nodes - 1,
-            2,
-        ),
-        cdn_url=options.cdn.rstrip("/") if options.cdn else cdn_url(cdn_entry),
-        cdn_health_path=str(cdn_entry.get("healthPath") or HEALTH_PATH),
-        cdn_paths=list(options.cdn_path or cdn_entry.get("samplePaths") or cdn_settings.sample_static_urls),
-        cdn_security_headers=list(security_header_values(cdn_settings.security_headers)),
+        thresholds=_thresholds(settings.checks if settings else ChecksSettings(), options),
         window=options.window,
         kube_context=options.kube_context,
+        **_cluster_fields(options, endpoint(outputs, "redisCluster"), settings),
+        **_sentinel_fields(options, endpoint(outputs, "sentinel"), settings),
+        **_cdn_fields(options, endpoint(outputs, "cdn"), settings),
     )
     if not (targets.redis_cluster or targets.sentinels or targets.cdn_url or targets.namespace):
         raise CouldNotRun(
@@ -253,6 +206,51 @@ def resolve(options: Any) -> Targets:
             "(--redis-cluster, --sentinel, --cdn)"
         )
     return targets
+
+
+def _cluster_fields(options: Any, entry: dict[str, Any], settings: Settings | None) -> dict[str, Any]:
+    cluster = settings.redis.cluster if settings else None
+    nodes = options.redis_cluster
+    return {
+        "redis_cluster": parse_address_list(nodes, "--redis-cluster") if nodes else addresses(entry, "nodes"),
+        "masters": _first(options.masters, entry.get("expectedMasters"), cluster and cluster.masters, 3),
+        "replicas_per_master": _first(
+            options.replicas_per_master,
+            entry.get("replicasPerMaster"),
+            cluster and cluster.replicas_per_master,
+            1,
+        ),
+    }
+
+
+def _sentinel_fields(options: Any, entry: dict[str, Any], settings: Settings | None) -> dict[str, Any]:
+    group = settings.redis.sentinel if settings else None
+    sentinels = (
+        parse_address_list(options.sentinel, "--sentinel")
+        if options.sentinel
+        else addresses(entry, "sentinels")
+    )
+    return {
+        "sentinels": sentinels,
+        "sentinel_master": str(
+            _first(options.sentinel_master, entry.get("masterName"), group and group.master_name, "sessions")
+        ),
+        "sentinel_count": _first(entry.get("count"), group and group.sentinels, len(sentinels)),
+        "sentinel_replicas": _first(
+            options.sentinel_replicas, entry.get("replicas"), group and group.data_nodes - 1, 2
+        ),
+    }
+
+
+def _cdn_fields(options: Any, entry: dict[str, Any], settings: Settings | None) -> dict[str, Any]:
+    cdn = settings.cdn if settings else CdnSettings()
+    return {
+        "cdn_url": options.cdn.rstrip("/") if options.cdn else cdn_url(entry),
+        "cdn_health_path": str(entry.get("healthPath") or HEALTH_PATH),
+        "cdn_paths": list(options.cdn_path or entry.get("samplePaths") or cdn.sample_static_urls),
+        # The names of the headers the CDN tier is configured to add to every response.
+        "cdn_security_headers": list(security_header_values(cdn.security_headers)),
+    }
 
 
 def _first(*candidates: Any) -> Any:
