@@ -211,16 +211,16 @@ exit 1
 
 
 def render_cluster_readiness_script(*, port: int) -> str:
-    """Ready once the node serves a healthy cluster (cluster_state:ok).
+    """Ready only while the node serves a healthy cluster (cluster_state:ok).
 
-    A node that has never met another one (before the bootstrap Job, or a fresh volume)
-    counts as ready so the StatefulSet can roll out; once formed, ok is required.
+    Before the bootstrap Job formed the cluster no node is ready, and nothing waits on that:
+    the Job reaches the nodes through the headless Service, which publishes unready pods. A
+    node that came back with an empty volume stays unready: visible, and out of the client
+    Service, instead of answering clients with CLUSTERDOWN.
     """
     header = _header("Readiness of a Redis Cluster node.", {"SELF": f"127.0.0.1:{port}"})
     body = """
-info=$(cli "$SELF" CLUSTER INFO | tr -d '\\r') || exit 1
-if printf '%s\\n' "$info" | grep -qx 'cluster_known_nodes:1'; then exit 0; fi
-printf '%s\\n' "$info" | grep -qx 'cluster_state:ok'
+cli "$SELF" CLUSTER INFO | tr -d '\\r' | grep -qx 'cluster_state:ok'
 """
     return header + body
 

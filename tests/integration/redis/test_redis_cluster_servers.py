@@ -61,8 +61,11 @@ def test_rendered_probes_pass_on_every_node_of_a_healthy_cluster(cluster: RedisC
         assert cluster.probe(port) == {"liveness": 0, "readiness": 0}
 
 
-def test_nodes_awaiting_bootstrap_are_ready_so_the_rollout_can_finish() -> None:
+def test_nodes_are_alive_but_not_ready_until_the_bootstrap_formed_the_cluster() -> None:
     with redis_cluster(masters=3, replicas_per_master=1, bootstrap=False) as fresh:
         port = fresh.nodes[0][1]
         assert fresh.cluster_info(port)["cluster_state"] == "fail"
+        assert fresh.probe(port) == {"liveness": 0, "readiness": 1}
+        assert fresh.bootstrap().returncode == 0
+        fresh.wait_formed()
         assert fresh.probe(port) == {"liveness": 0, "readiness": 0}
