@@ -11,6 +11,7 @@ from components.hpa_behavior import seconds_to_reach_max
 from components.settings.base import DnsLabel, SettingsModel, cross_field_error
 from components.settings.cache import CacheTtlSettings
 from components.settings.cdn import CdnSettings
+from components.settings.checks import ChecksSettings
 from components.settings.cloudflare import CloudflareSettings
 from components.settings.redis import RedisSettings
 from components.settings.scaling import ScalingSettings
@@ -75,6 +76,7 @@ class Settings(SettingsModel):
     redis: RedisSettings = RedisSettings()
     cdn: CdnSettings = CdnSettings()
     cloudflare: CloudflareSettings = CloudflareSettings()
+    checks: ChecksSettings = ChecksSettings()
     # Secret: `pulumi config set --secret redisPassword ...`; generated when unset.
     redis_password: SecretStr | None = None
 

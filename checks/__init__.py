@@ -1,0 +1,1 @@
+"""Post-deploy checks: ``python -m checks --stack <stack>`` proves a deployed stack works."""

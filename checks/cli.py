@@ -1,0 +1,99 @@
+"""``python -m checks``: prove a deployed stack works; exit 0 ok, 1 a check failed, 2 could not run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from checks.inputs import PASSWORD_ENV, USERNAME_ENV, resolve
+from checks.model import EXIT_COULD_NOT_RUN, CouldNotRun, exit_code
+from checks.report import redact, render_json, render_junit, render_table
+from checks.suite import run_checks
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m checks",
+        description="Post-deploy checks: Redis Cluster formation, Sentinel quorum, cache hit ratio, "
+        "the CDN and the Kubernetes objects of a stack.",
+        epilog=f"The Redis password comes from {PASSWORD_ENV} or the stack outputs ({USERNAME_ENV} "
+        "names the ACL user, default admin). Exit: 0 passed (warnings allowed), 1 a check failed, "
+        "2 could not run.",
+    )
+    source = parser.add_argument_group("where to look")
+    source.add_argument(
+        "--stack", help="the stack (outputs via `pulumi stack output`, thresholds from its settings)"
+    )
+    source.add_argument(
+        "--outputs", type=Path, help="the stack outputs as JSON (`pulumi stack output --json`)"
+    )
+    source.add_argument("--redis-cluster", metavar="HOST:PORT,...", help="Redis Cluster nodes (seeds)")
+    source.add_argument("--sentinel", metavar="HOST:PORT,...", help="the Sentinels")
+    source.add_argument("--sentinel-master", metavar="NAME", help="the master name the Sentinels monitor")
+    source.add_argument("--cdn", metavar="URL", help="the CDN's base URL")
+    source.add_argument(
+        "--cdn-path", action="append", metavar="PATH", help="a static sample path (repeatable)"
+    )
+    source.add_argument("--namespace", help="the Kubernetes namespace (default: the 'namespace' output)")
+    source.add_argument("--kube-context", help="the kubeconfig context (default: the current one)")
+    source.add_argument("--redis-user", help=f"the Redis ACL user (default: ${USERNAME_ENV} or admin)")
+    expect = parser.add_argument_group("what to expect (default: outputs, then stack settings)")
+    expect.add_argument("--masters", type=int, help="Redis Cluster masters")
+    expect.add_argument("--replicas-per-master", type=int, help="replicas of each master")
+    expect.add_argument("--sentinel-replicas", type=int, help="replicas of the Sentinel-monitored primary")
+    expect.add_argument("--min-hit-ratio", type=float, help="minimum keyspace hit ratio (settings: 0.85)")
+    expect.add_argument(
+        "--min-lookups", type=int, help="fewer lookups than this: insufficient traffic (warning)"
+    )
+    expect.add_argument("--cdn-min-hit-ratio", type=float, help="minimum HIT ratio over the CDN samples")
+    expect.add_argument(
+        "--window", type=float, metavar="SECONDS", help="hit ratio over this window, not since start"
+    )
+    run = parser.add_argument_group("how to run")
+    run.add_argument(
+        "--timeout", type=float, default=10.0, help="bound on the whole run, seconds (default 10)"
+    )
+    run.add_argument("--call-timeout", type=float, default=2.0, help="bound on each network call (default 2)")
+    run.add_argument("--format", choices=("table", "json", "junit"), default="table")
+    run.add_argument("--output", type=Path, help="write the JSON or JUnit report here instead of stdout")
+    return parser
+
+
+def could_not_run(message: str) -> int:
+    # Plain text on one line: CI logs and grep see the whole message.
+    sys.stderr.write(f"checks: could not run: {message}\n")
+    return EXIT_COULD_NOT_RUN
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parser().parse_args(argv)
+    if options.window is not None and options.window >= options.timeout:
+        return could_not_run(
+            f"--window ({options.window:g} s) must be shorter than --timeout ({options.timeout:g} s)"
+        )
+    try:
+        targets = resolve(options)
+    except CouldNotRun as error:
+        return could_not_run(str(error))
+    results = run_checks(targets, timeout=options.timeout, call_timeout=options.call_timeout)
+    results = redact(results, [targets.credentials.password or ""])
+    code = exit_code(results)
+    if options.format == "table":
+        # Wide enough for the details when not on a terminal (CI logs).
+        console = Console() if sys.stdout.isatty() else Console(width=180)
+        render_table(results, console, targets.stack)
+        return code
+    text = (
+        render_json(results, targets.stack, code)
+        if options.format == "json"
+        else render_junit(results, targets.stack)
+    )
+    if options.output:
+        options.output.parent.mkdir(parents=True, exist_ok=True)
+        options.output.write_text(text + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+    return code

@@ -1,0 +1,176 @@
+"""The Sentinel-monitored group: quorum, one agreed primary, every replica linked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from checks.concurrency import Deadline
+from checks.model import CheckResult, Status
+from checks.redis_client import Credentials, command, query_each
+from checks.redis_text import parse_info
+from checks.verdicts import reachability, verdict
+
+FAMILY = "sentinel"
+
+
+@dataclass(frozen=True)
+class SentinelView:
+    """What one Sentinel says about the monitored master."""
+
+    address: str
+    quorum_error: str | None  # None when SENTINEL CKQUORUM answered OK
+    master: dict[str, str]  # SENTINEL MASTER's fields
+    primary: str | None  # GET-MASTER-ADDR-BY-NAME as host:port
+    replicas: list[dict[str, str]]  # SENTINEL REPLICAS
+
+    @property
+    def flags(self) -> str:
+        return self.master.get("flags", "")
+
+
+@dataclass(frozen=True)
+class Expected:
+    master_name: str
+    sentinels: int
+    replicas: int
+
+
+Outcome = SentinelView | BaseException
+
+
+def _pairs(reply: Any) -> dict[str, str]:
+    return dict(zip(reply[::2], reply[1::2], strict=False))
+
+
+def query_sentinel(client: redis.Redis, address: str, name: str) -> SentinelView:
+    try:
+        command(client, "SENTINEL", "CKQUORUM", name)
+        quorum_error = None
+    except redis.ResponseError as error:
+        quorum_error = str(error)
+    primary = command(client, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)
+    return SentinelView(
+        address=address,
+        quorum_error=quorum_error,
+        master=_pairs(_or_empty(client, "SENTINEL", "MASTER", name)),
+        primary=f"{primary[0]}:{primary[1]}" if primary else None,
+        replicas=[_pairs(entry) for entry in _or_empty(client, "SENTINEL", "REPLICAS", name)],
+    )
+
+
+def _or_empty(client: redis.Redis, *args: str) -> list[str]:
+    """A reply, or nothing when the Sentinel does not monitor the name (IDONTKNOW / no such master)."""
+    try:
+        return list(command(client, *args) or [])
+    except redis.ResponseError:
+        return []
+
+
+def replica_link(client: redis.Redis, address: str) -> str:
+    """``master_link_status`` of the replica at ``address``."""
+    info = parse_info(command(client, "INFO", "replication"))
+    if info.get("role") != "slave":
+        return f"role {info.get('role', '?')}"
+    return info.get("master_link_status", "?")
+
+
+def collect(
+    sentinels: list[str], name: str, credentials: Credentials, timeout: float, deadline: Deadline
+) -> tuple[dict[str, Outcome], dict[str, str | BaseException]]:
+    """Every Sentinel's view, then the link status of every replica any of them names."""
+    views = query_each(
+        sentinels,
+        credentials,
+        timeout,
+        deadline,
+        lambda client, address: query_sentinel(client, address, name),
+    )
+    replicas = sorted({_address(entry) for view in _views(views) for entry in view.replicas})
+    return views, query_each(replicas, credentials, timeout, deadline, replica_link)
+
+
+def _address(entry: Mapping[str, str]) -> str:
+    return f"{entry.get('ip')}:{entry.get('port')}"
+
+
+def _views(outcomes: Mapping[str, Outcome]) -> list[SentinelView]:
+    return [outcome for outcome in outcomes.values() if isinstance(outcome, SentinelView)]
+
+
+def evaluate(
+    outcomes: Mapping[str, Outcome], links: Mapping[str, str | BaseException], expected: Expected
+) -> list[CheckResult]:
+    """Every Sentinel check over the collected views (pure)."""
+    reachable = reachability(FAMILY, outcomes, "Sentinels")
+    views = sorted(_views(outcomes), key=lambda view: view.address)
+    if reachable.status is Status.ERROR or not views:
+        return [reachable]
+    return [
+        reachable,
+        _check_quorum(views, expected.master_name),
+        _check_flags(views, expected.master_name),
+        _check_agreement(views, expected.master_name),
+        _check_peers(views, expected),
+        _check_links(links),
+    ]
+
+
+def _check_quorum(views: list[SentinelView], name: str) -> CheckResult:
+    problems = [f"{view.address}: {view.quorum_error}" for view in views if view.quorum_error is not None]
+    return verdict(FAMILY, "quorum", problems, f"SENTINEL CKQUORUM {name} OK on {len(views)} Sentinels", name)
+
+
+def _check_flags(views: list[SentinelView], name: str) -> CheckResult:
+    problems = [
+        f"{view.address} reports flags {view.flags or '(none: does not monitor it)'}"
+        for view in views
+        if view.flags != "master"
+    ]
+    return verdict(
+        FAMILY, "master_flags", problems, "every Sentinel flags the primary exactly 'master'", name
+    )
+
+
+def _check_agreement(views: list[SentinelView], name: str) -> CheckResult:
+    named: dict[str, list[str]] = {}
+    for view in views:
+        named.setdefault(view.primary or "no primary", []).append(view.address)
+    if len(named) > 1:
+        opinions = "; ".join(
+            f"{primary} according to {', '.join(by)}" for primary, by in sorted(named.items())
+        )
+        return verdict(
+            FAMILY, "primary_agreement", [f"Sentinels disagree on the primary: {opinions}"], "", name
+        )
+    primary = next(iter(named))
+    return verdict(FAMILY, "primary_agreement", [], f"all {len(views)} Sentinels name {primary}", name)
+
+
+def _check_peers(views: list[SentinelView], expected: Expected) -> CheckResult:
+    problems = []
+    for view in views:
+        others = int(view.master.get("num-other-sentinels", "0"))
+        replicas = int(view.master.get("num-slaves", "0"))
+        if others != expected.sentinels - 1:
+            problems.append(
+                f"{view.address} knows {others} other Sentinels, expected {expected.sentinels - 1}"
+            )
+        if replicas != expected.replicas:
+            problems.append(f"{view.address} knows {replicas} replicas, expected {expected.replicas}")
+    ok = f"each Sentinel knows {expected.sentinels - 1} other Sentinels and {expected.replicas} replicas"
+    return verdict(FAMILY, "peers", problems, ok, expected.master_name)
+
+
+def _check_links(links: Mapping[str, str | BaseException]) -> CheckResult:
+    problems = []
+    for address, status in sorted(links.items()):
+        if isinstance(status, BaseException):
+            problems.append(f"replica {address} did not answer ({status})")
+        elif status != "up":
+            problems.append(f"replica {address} has master_link_status:{status}")
+    ok = f"all {len(links)} replicas have master_link_status:up"
+    return verdict(FAMILY, "replication", problems, ok, ", ".join(sorted(links)) or "replicas")

@@ -1,0 +1,111 @@
+"""One run of every check family against resolved targets, concurrently and time-bounded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from checks import cdn, hit_ratio, kubernetes, redis_cluster, sentinel
+from checks.concurrency import Deadline, run_concurrently
+from checks.inputs import Targets
+from checks.model import CheckResult, Status
+
+FAMILY_ORDER = (redis_cluster.FAMILY, hit_ratio.FAMILY, sentinel.FAMILY, cdn.FAMILY, kubernetes.FAMILY)
+
+
+def run_checks(targets: Targets, *, timeout: float, call_timeout: float) -> list[CheckResult]:
+    """Every family whose endpoints are known; the others are reported as skipped."""
+    # Families work to a slightly earlier deadline than the run, so that what they found before
+    # it (a dead node among live ones) is still reported rather than lost to the run's bound.
+    deadline = Deadline(max(timeout - 0.5, timeout * 0.8))
+    families: dict[str, Callable[[], list[CheckResult]]] = {
+        redis_cluster.FAMILY: lambda: _redis_families(targets, call_timeout, deadline),
+        sentinel.FAMILY: lambda: _sentinel(targets, call_timeout, deadline),
+        cdn.FAMILY: lambda: _cdn(targets, call_timeout, deadline),
+    }
+    outcomes = run_concurrently(families, Deadline(timeout))
+    results: list[CheckResult] = []
+    for family, outcome in outcomes.items():
+        if isinstance(outcome, BaseException):
+            message = f"did not finish: {type(outcome).__name__}: {outcome}"
+            results.append(CheckResult(family, "run", Status.ERROR, message, "-"))
+        else:
+            results.extend(outcome)
+    return sorted(results, key=lambda result: FAMILY_ORDER.index(result.family))
+
+
+def _skipped(family: str, why: str) -> list[CheckResult]:
+    return [CheckResult(family, "run", Status.SKIP, why, "-")]
+
+
+def _redis_families(targets: Targets, call_timeout: float, deadline: Deadline) -> list[CheckResult]:
+    """The cluster checks, then the hit ratio and the Kubernetes checks, which use its topology."""
+    if not targets.redis_cluster:
+        outcomes: dict[str, redis_cluster.Outcome] = {}
+        results = _skipped(
+            redis_cluster.FAMILY, "no Redis Cluster endpoint (endpoints.redisCluster or --redis-cluster)"
+        )
+        results += _skipped(hit_ratio.FAMILY, "no Redis Cluster endpoint")
+    else:
+        outcomes = redis_cluster.collect(targets.redis_cluster, targets.credentials, call_timeout, deadline)
+        results = redis_cluster.evaluate(
+            outcomes, masters=targets.masters, replicas_per_master=targets.replicas_per_master
+        )
+        results.append(_hit_ratio(targets, outcomes, call_timeout, deadline))
+    return results + _kubernetes(targets, outcomes, call_timeout, deadline)
+
+
+def _hit_ratio(
+    targets: Targets, outcomes: dict[str, redis_cluster.Outcome], call_timeout: float, deadline: Deadline
+) -> CheckResult:
+    views = [view for view in outcomes.values() if isinstance(view, redis_cluster.NodeView)]
+    if not views:
+        return CheckResult(
+            hit_ratio.FAMILY, "keyspace_hit_ratio", Status.SKIP, "no cluster node answered", "-"
+        )
+    counters = {view.address: hit_ratio.Counters.from_stats(view.stats) for view in views}
+    scope = "since start or CONFIG RESETSTAT"
+    if targets.window:
+        counters = hit_ratio.over_window(
+            counters, targets.window, targets.credentials, call_timeout, deadline
+        )
+        scope = f"over {targets.window:g} s"
+    return hit_ratio.evaluate(
+        counters,
+        min_ratio=targets.thresholds.min_hit_ratio,
+        min_lookups=targets.thresholds.min_lookups,
+        scope=f"Redis Cluster {scope}",
+        unanswered=len(outcomes) - len(counters),
+    )
+
+
+def _sentinel(targets: Targets, call_timeout: float, deadline: Deadline) -> list[CheckResult]:
+    if not targets.sentinels:
+        return _skipped(sentinel.FAMILY, "no Sentinel endpoint (endpoints.sentinel or --sentinel)")
+    views, links = sentinel.collect(
+        targets.sentinels, targets.sentinel_master, targets.credentials, call_timeout, deadline
+    )
+    expected = sentinel.Expected(targets.sentinel_master, targets.sentinel_count, targets.sentinel_replicas)
+    return sentinel.evaluate(views, links, expected)
+
+
+def _cdn(targets: Targets, call_timeout: float, deadline: Deadline) -> list[CheckResult]:
+    if not targets.cdn_url:
+        return _skipped(cdn.FAMILY, "no CDN endpoint (endpoints.cdn or --cdn)")
+    observations = cdn.collect(
+        targets.cdn_url, targets.cdn_health_path, targets.cdn_paths, call_timeout, deadline
+    )
+    return cdn.evaluate(
+        observations,
+        health_path=targets.cdn_health_path,
+        security_headers=targets.cdn_security_headers,
+        min_hit_ratio=targets.thresholds.cdn_min_hit_ratio,
+    )
+
+
+def _kubernetes(
+    targets: Targets, outcomes: dict[str, redis_cluster.Outcome], call_timeout: float, deadline: Deadline
+) -> list[CheckResult]:
+    if not targets.namespace:
+        return _skipped(kubernetes.FAMILY, "no namespace (stack output 'namespace' or --namespace)")
+    pairs = redis_cluster.master_replica_pairs(outcomes)
+    return kubernetes.run(targets.namespace, targets.kube_context, deadline.cap(call_timeout), pairs)

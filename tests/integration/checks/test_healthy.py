@@ -1,0 +1,138 @@
+"""A healthy deployment passes, every report format is well formed, and the hit ratio is judged."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from checks.cli import main
+from tests.integration.checks.conftest import (
+    PASSWORD,
+    Deployment,
+    assert_agrees_with_redis_cli,
+    reset_stats,
+    run_checks,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def lookups(deployment: Deployment, *, hits: int, misses: int) -> None:
+    with deployment.cluster.cluster_client() as client:
+        client.set("product:1", "keyboard")
+        for _ in range(hits):
+            client.get("product:1")
+        for index in range(misses):
+            client.get(f"product:missing:{index}")
+
+
+def test_a_healthy_deployment_passes(deployment: Deployment, capsys: pytest.CaptureFixture[str]) -> None:
+    reset_stats(deployment.cluster)
+    lookups(deployment, hits=200, misses=10)
+    run = run_checks(capsys, *deployment.flags())
+    assert run.code == 0, run.document
+    assert run.not_ok() == set()
+    assert set(run.statuses("redis-cluster")) >= {"cluster_state", "topology", "open_slots"}
+    assert set(run.statuses("sentinel").values()) == {"ok"}
+    assert set(run.statuses("cdn").values()) == {"ok"}
+    assert run.result("redis-cluster", "reachable")["message"] == "all 6 cluster nodes answered"
+    ratio = run.result("hit-ratio", "keyspace_hit_ratio")["message"]
+    assert ratio == "hit ratio 0.952 (200 hits / 210 lookups) meets 0.85"
+    kubernetes = run.result("kubernetes", "api")
+    assert kubernetes["status"] == "skip"
+    assert "Kubernetes checks skipped" in kubernetes["message"]
+    assert_agrees_with_redis_cli(run, deployment.cluster.nodes[0][1])
+
+
+def test_junit_report_is_well_formed(deployment: Deployment, tmp_path: Path) -> None:
+    report = tmp_path / "checks.xml"
+    code = main(["--format", "junit", "--output", str(report), *deployment.flags()])
+    root = ET.parse(report).getroot()
+    assert root.tag == "testsuites"
+    suites = {suite.get("name"): suite for suite in root}
+    assert set(suites) == {"redis-cluster", "hit-ratio", "sentinel", "cdn", "kubernetes"}
+    cases = root.findall("./testsuite/testcase")
+    assert int(root.get("tests", "0")) == len(cases) > 15
+    assert root.get("failures") == "0" and root.get("errors") == "0"
+    assert len(root.findall(".//skipped")) == 1  # the Kubernetes family, without a kubeconfig
+    assert code == 0
+    assert PASSWORD not in report.read_text()
+
+
+def test_table_is_the_default_and_never_shows_the_password(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(deployment.flags())
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Post-deploy checks" in out and "slot_map_agreement" in out
+    assert PASSWORD not in out
+
+
+def test_no_traffic_is_a_warning_that_does_not_fail(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reset_stats(deployment.cluster)
+    run = run_checks(capsys, *deployment.flags())
+    result = run.result("hit-ratio", "keyspace_hit_ratio")
+    assert result["status"] == "warn"
+    assert result["message"] == "insufficient traffic: 0 lookups (0 hits, 0 misses), fewer than 100"
+    assert run.code == 0, run.document
+
+
+def test_a_low_hit_ratio_fails(deployment: Deployment, capsys: pytest.CaptureFixture[str]) -> None:
+    reset_stats(deployment.cluster)
+    lookups(deployment, hits=60, misses=140)
+    run = run_checks(capsys, *deployment.flags())
+    result = run.result("hit-ratio", "keyspace_hit_ratio")
+    assert result["status"] == "fail"
+    assert result["message"] == "hit ratio 0.300 (60 hits / 200 lookups) is below 0.85"
+    assert run.code == 1, run.document
+    # The threshold comes from the settings unless a flag overrides it.
+    lenient = run_checks(capsys, *deployment.flags(), "--min-hit-ratio", "0.25")
+    assert lenient.result("hit-ratio", "keyspace_hit_ratio")["status"] == "ok"
+
+
+def test_window_counts_only_lookups_during_it(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reset_stats(deployment.cluster)
+    lookups(deployment, hits=300, misses=0)
+    run = run_checks(capsys, *deployment.flags(), "--window", "0.3")
+    result = run.result("hit-ratio", "keyspace_hit_ratio")
+    assert result["status"] == "warn"
+    assert "insufficient traffic: 0 lookups" in result["message"]
+    assert "over 0.3 s" in result["target"]
+
+
+def test_an_open_slot_fails_and_redis_cli_agrees(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cluster = deployment.cluster
+    source, destination = cluster.masters()[:2]
+    with cluster.client(source) as src, cluster.client(destination) as dst:
+        slot = int(src.execute_command("CLUSTER NODES")[f"127.0.0.1:{source}"]["slots"][0][0])
+        source_id, destination_id = src.execute_command("CLUSTER MYID"), dst.execute_command("CLUSTER MYID")
+        src.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", destination_id)
+        try:
+            run = run_checks(capsys, *deployment.flags())
+            assert_agrees_with_redis_cli(run, source)
+        finally:
+            src.execute_command("CLUSTER SETSLOT", slot, "STABLE")
+    assert run.code == 1, run.document
+    assert run.not_ok() == {("redis-cluster", "open_slots")}
+    message = run.result("redis-cluster", "open_slots")["message"]
+    assert message == f"slot {slot} migrating from 127.0.0.1:{source} to 127.0.0.1:{destination}"
+    assert source_id != destination_id
+
+
+def test_json_report_shape(deployment: Deployment, capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_checks(capsys, *deployment.flags())
+    document = run.document
+    assert set(document) == {"stack", "exitCode", "summary", "results"}
+    assert document["exitCode"] == run.code
+    assert sum(document["summary"].values()) == len(document["results"])
+    assert json.loads(json.dumps(document)) == document
