@@ -124,8 +124,9 @@ class CdnSettings(SettingsModel):
     timeouts: CdnTimeouts = CdnTimeouts()
     security_headers: CdnSecurityHeaders = CdnSecurityHeaders()
     client_max_body_mb: int = Field(default=10, gt=0)
-    # Requests carrying this cookie (or an Authorization header) bypass the cache.
-    session_cookie: str = Field(default="sid", pattern=r"^[A-Za-z0-9_.-]+$")
+    # Requests carrying this cookie (or an Authorization header) bypass the cache; the same
+    # cookie Cloudflare bypasses on (cloudflare.sessionCookie), checked in stack.py.
+    session_cookie: str = Field(default="tns_session", pattern=r"^[A-Za-z0-9_.-]+$")
     # Responses under this prefix are cached only when the origin says so (Cache-Control).
     api_prefix: str = Field(default="/api/", pattern=r"^/[A-Za-z0-9._~-]+/$")
     allowed_methods: list[str] = Field(

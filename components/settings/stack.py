@@ -114,6 +114,18 @@ class Settings(SettingsModel):
         return self
 
     @model_validator(mode="after")
+    def _one_session_cookie(self) -> Settings:
+        # The origin sets one session cookie; an edge and a CDN that bypass on different
+        # names would cache a signed-in visitor's page at one of them.
+        if self.cloudflare.enabled and self.cdn.session_cookie != self.cloudflare.session_cookie:
+            raise cross_field_error(
+                "cloudflare.sessionCookie",
+                self.cloudflare.session_cookie,
+                f"must equal cdn.sessionCookie ({self.cdn.session_cookie!r}): both bypass the cache on it",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _edge_product_ttl_fits(self) -> Settings:
         # The edge keeps product pages for cacheTtl.product; browsers must not keep them longer.
         browser_ttl = self.cloudflare.cache.product_browser_ttl

@@ -80,7 +80,7 @@ def route(method: str, path: str, headers: dict[str, str]) -> Response:
     if path.startswith("/cookie/"):
         response = static_response(path)
         return Response(
-            200, {**response.headers, "Set-Cookie": "sid=abc123; Path=/; HttpOnly"}, response.body
+            200, {**response.headers, "Set-Cookie": "tns_session=abc123; Path=/; HttpOnly"}, response.body
         )
     if path.startswith("/api/"):
         cacheable = path.startswith("/api/cacheable")

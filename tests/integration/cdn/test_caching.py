@@ -25,7 +25,7 @@ def test_responses_that_set_a_cookie_are_not_stored(cdn: NginxCdn, origin: Origi
 
     assert [r.status for r in replies] == [200, 200, 200]
     assert all(r.cache_status == "MISS" for r in replies)
-    assert all("sid=abc123" in r.headers["set-cookie"] for r in replies)
+    assert all("tns_session=abc123" in r.headers["set-cookie"] for r in replies)
     assert origin.hits["/cookie/profile.html"] == 3
 
 
@@ -44,9 +44,10 @@ def test_authorized_requests_bypass_the_cache_and_are_not_stored(cdn: NginxCdn, 
 
 
 def test_session_cookie_bypasses_but_other_cookies_do_not(cdn: NginxCdn, origin: OriginServer) -> None:
+    cookie = cdn_settings().session_cookie
     request(cdn.port, "/home.html")
-    with_session = request(cdn.port, "/home.html", headers={"Cookie": "theme=dark; sid=s3cr3t"})
-    lookalike = request(cdn.port, "/home.html", headers={"Cookie": "notsid=1; theme=dark"})
+    with_session = request(cdn.port, "/home.html", headers={"Cookie": f"theme=dark; {cookie}=s3cr3t"})
+    lookalike = request(cdn.port, "/home.html", headers={"Cookie": f"not{cookie}=1; theme=dark"})
 
     assert with_session.cache_status == "BYPASS"
     assert lookalike.cache_status == "HIT"
