@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 
 from components.hpa_behavior import seconds_to_reach_max
 from components.settings.base import DnsLabel, SettingsModel, cross_field_error
-from components.settings.cache import CacheTtlSettings
+from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.cdn import CdnSettings
 from components.settings.cloudflare import CloudflareSettings
 from components.settings.redis import RedisSettings
@@ -64,6 +64,7 @@ class Settings(SettingsModel):
     scaling: ScalingSettings = ScalingSettings()
     services: dict[DnsLabel, ServiceSettings] = Field(default_factory=lambda: dict(DEFAULT_SERVICES), min_length=1)
     cache_ttl: CacheTtlSettings = CacheTtlSettings()
+    cache: CacheClientSettings = CacheClientSettings()
     redis: RedisSettings = RedisSettings()
     cdn: CdnSettings = CdnSettings()
     cloudflare: CloudflareSettings = CloudflareSettings()

@@ -1,0 +1,169 @@
+"""Multi-key work on a Redis Cluster: keys grouped by the node that owns their slot, one
+pipeline per node, one multi-key command per slot where Redis allows it.
+
+Redis Cluster refuses multi-key commands across slots (CROSSSLOT), so a batch is split by
+slot; sending each node's share as one pipeline turns N round trips into one per node. A node
+that fails costs only its own keys: the topology is refreshed and its keys retried once
+(a failover moves the slots), and its circuit breaker stops further calls while it is down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from redis.client import Pipeline
+from redis.cluster import ClusterNode, RedisCluster, key_slot
+from redis.exceptions import RedisClusterException, RedisError
+
+from cache_manager.circuit_breaker import BreakerBoard
+
+ErrorSink = Callable[[str, BaseException | None], None]  # (node name, error or None if circuit open)
+
+
+def slot_of(key: str) -> int:
+    return int(key_slot(key.encode()))
+
+
+def group_by_slot(keys: Iterable[str]) -> dict[int, list[str]]:
+    groups: dict[int, list[str]] = {}
+    for key in keys:
+        groups.setdefault(slot_of(key), []).append(key)
+    return groups
+
+
+def node_for(cluster: RedisCluster, key: str) -> ClusterNode:
+    return cluster.nodes_manager.get_node_from_slot(slot_of(key))
+
+
+def group_by_node(cluster: RedisCluster, keys: Iterable[str]) -> dict[str, tuple[ClusterNode, list[str]]]:
+    groups: dict[str, tuple[ClusterNode, list[str]]] = {}
+    for key in keys:
+        node = node_for(cluster, key)
+        groups.setdefault(node.name, (node, []))[1].append(key)
+    return groups
+
+
+class BatchOperation(Protocol):
+    """Queues the commands for keys of one slot, and reads their replies back per key."""
+
+    def queue(self, pipe: Pipeline, keys: Sequence[str]) -> int:
+        """Queue commands for ``keys`` (all in one slot); return how many were queued."""
+
+    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]: ...
+
+
+@dataclass
+class BatchOutcome:
+    results: dict[str, Any] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+
+
+def _run_on_node(
+    cluster: RedisCluster, node: ClusterNode, keys: list[str], op: BatchOperation
+) -> dict[str, Any]:
+    pipe = cluster.get_redis_connection(node).pipeline(transaction=False)
+    plan = [(slot_keys, op.queue(pipe, slot_keys)) for slot_keys in group_by_slot(keys).values()]
+    replies = pipe.execute()
+    results: dict[str, Any] = {}
+    position = 0
+    for slot_keys, count in plan:
+        results.update(op.decode(slot_keys, replies[position : position + count]))
+        position += count
+    return results
+
+
+def _refresh_topology(cluster: RedisCluster) -> bool:
+    try:
+        cluster.nodes_manager.initialize()
+    except (RedisError, RedisClusterException):
+        return False
+    return True
+
+
+def run_batch(
+    cluster: RedisCluster,
+    keys: Sequence[str],
+    op: BatchOperation,
+    breakers: BreakerBoard,
+    on_error: ErrorSink,
+) -> BatchOutcome:
+    """Run ``op`` over ``keys``; keys whose node failed twice (or is open) end up in ``failed``."""
+    outcome = BatchOutcome()
+    pending = list(dict.fromkeys(keys))
+    for attempt in range(2):
+        retry: list[str] = []
+        for name, (node, node_keys) in group_by_node(cluster, pending).items():
+            breaker = breakers[name]
+            if not breaker.allow():
+                on_error(name, None)
+                outcome.failed += node_keys
+                continue
+            try:
+                outcome.results.update(_run_on_node(cluster, node, node_keys, op))
+            except RedisError as error:
+                breaker.record_failure()
+                on_error(name, error)
+                retry += node_keys
+            else:
+                breaker.record_success()
+        if not retry:
+            break
+        if attempt == 1 or not _refresh_topology(cluster):
+            outcome.failed += retry
+            break
+        pending = retry
+    return outcome
+
+
+class GetMany:
+    def queue(self, pipe: Pipeline, keys: Sequence[str]) -> int:
+        pipe.mget(list(keys))
+        return 1
+
+    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
+        return dict(zip(keys, replies[0], strict=True))
+
+
+@dataclass
+class SetMany:
+    """SET with a per-key expiry (MSET has no TTL, so one SET EX per key, pipelined)."""
+
+    values: dict[str, tuple[bytes, int]]
+
+    def queue(self, pipe: Pipeline, keys: Sequence[str]) -> int:
+        for key in keys:
+            data, seconds = self.values[key]
+            pipe.set(key, data, ex=seconds)
+        return len(keys)
+
+    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
+        return dict(zip(keys, replies, strict=True))
+
+
+class DeleteMany:
+    def queue(self, pipe: Pipeline, keys: Sequence[str]) -> int:
+        pipe.unlink(*keys)
+        return 1
+
+    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
+        # UNLINK answers with a count for the slot; attribute it to the first key.
+        return {key: (replies[0] if index == 0 else 0) for index, key in enumerate(keys)}
+
+
+@dataclass
+class AddMembers:
+    """SADD members to sets (tag sets) and keep each set alive for ``seconds``."""
+
+    members: dict[str, list[str]]
+    seconds: int
+
+    def queue(self, pipe: Pipeline, keys: Sequence[str]) -> int:
+        for key in keys:
+            pipe.sadd(key, *self.members[key])
+            pipe.expire(key, self.seconds)
+        return 2 * len(keys)
+
+    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
+        return {key: replies[2 * index] for index, key in enumerate(keys)}
