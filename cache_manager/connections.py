@@ -29,6 +29,8 @@ class StoreAddresses:
     master_name: str = "sessions"
     username: str | None = None
     password: str | None = None
+    # The sessions group's data nodes, when their password differs from the cluster's.
+    sessions_password: str | None = None
     # Sentinels authenticate separately (their own requirepass); None when they have none.
     sentinel_username: str | None = None
     sentinel_password: str | None = None
@@ -121,7 +123,7 @@ def sessions_client(addresses: StoreAddresses) -> Redis | None:
             "retry": _fail_fast(),
         },
         username=addresses.username,
-        password=addresses.password,
+        password=addresses.sessions_password or addresses.password,
         retry=_fail_fast(),
         **timeouts,
     )

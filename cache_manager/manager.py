@@ -46,6 +46,7 @@ from cache_manager.strategies import (
     Strategy,
     strategies_from_settings,
 )
+from components.render.redis_layout import APP_USER
 from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.stack import Settings
 
@@ -132,18 +133,25 @@ class DistributedCacheManager:
         *,
         cluster_nodes: Sequence[tuple[str, int]],
         sentinels: Sequence[tuple[str, int]] = (),
-        username: str | None = None,
+        username: str | None = APP_USER,
         password: str | None = None,
+        sessions_password: str | None = None,
         sentinel_password: str | None = None,
         **kwargs: Any,
     ) -> DistributedCacheManager:
-        """TTLs, limits, prefixes and the Sentinel master name from the stack settings."""
+        """TTLs, limits, prefixes and the Sentinel master name from the stack settings.
+
+        ``sessions_password`` is for the Sentinel group's data nodes when it differs from the
+        cluster's; ``sentinel_password`` for the Sentinels themselves (as the same user).
+        """
         addresses = StoreAddresses(
             cluster_nodes=tuple(cluster_nodes),
             sentinels=tuple(sentinels),
             master_name=settings.redis.sentinel.master_name,
             username=username,
             password=password,
+            sessions_password=sessions_password,
+            sentinel_username=username if sentinel_password is not None else None,
             sentinel_password=sentinel_password,
             socket_timeout=settings.cache.socket_timeout_ms / 1000,
         )
