@@ -61,9 +61,20 @@ _BOOTSTRAP_NODE = "cluster-bootstrap"
 _BATCHABLE = (PRODUCT, PRICE, RECOMMENDATIONS)
 
 
+_AUTH_MARKERS = ("invalid username-password pair", "WRONGPASS", "AuthenticationError")
+
+
 def _reason(error: BaseException) -> str:
-    if isinstance(error, AuthenticationError):
-        return "auth"
+    """A metric label for an infrastructure error; "auth" for refused credentials.
+
+    redis-py wraps a refused password in other errors (cluster bootstrap, Sentinel master
+    discovery), sometimes only by message, so the chain and the text are both looked at.
+    """
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, AuthenticationError) or any(marker in str(cause) for marker in _AUTH_MARKERS):
+            return "auth"
+        cause = cause.__cause__ or cause.__context__
     return type(error).__name__
 
 
@@ -171,13 +182,13 @@ class DistributedCacheManager:
     # -- the seed's API -----------------------------------------------------------------------
 
     def cache_product(self, product_id: object, data: Any) -> bool:
-        return self._write(PRODUCT, self.keys.product(product_id), data)
+        return self._write(PRODUCT, product_id, data)
 
     def get_product(self, product_id: object) -> Any | None:
         return self._read(PRODUCT, self.keys.product(product_id))
 
     def cache_price(self, product_id: object, price: Any) -> bool:
-        return self._write(PRICE, self.keys.price(product_id), price)
+        return self._write(PRICE, product_id, price)
 
     def get_price(self, product_id: object) -> Any | None:
         return self._read(PRICE, self.keys.price(product_id))
@@ -233,7 +244,7 @@ class DistributedCacheManager:
         return self._on_sessions("delete", lambda client: client.unlink(key)) is not _FAILED
 
     def cache_recommendations(self, user_id: object, recommendations: Any) -> bool:
-        return self._write(RECOMMENDATIONS, self.keys.recommendations(user_id), recommendations)
+        return self._write(RECOMMENDATIONS, user_id, recommendations)
 
     def get_recommendations(self, user_id: object) -> Any | None:
         return self._read(RECOMMENDATIONS, self.keys.recommendations(user_id))
@@ -407,8 +418,9 @@ class DistributedCacheManager:
             self.metrics.error(operation, "decode")
             return None
 
-    def _write(self, strategy: str, key: str, value: Any) -> bool:
-        data = self.serializer.dumps(value, what=f"{strategy} {key}")
+    def _write(self, strategy: str, entity_id: object, value: Any) -> bool:
+        key = self._key(strategy, entity_id)
+        data = self.serializer.dumps(value, what=f"{strategy} {entity_id}")
         return self._timed("set", lambda: self._store(strategy, key, data))
 
     def _write_entity(self, strategy: str, entity_id: object, value: Any) -> bool:
@@ -416,7 +428,7 @@ class DistributedCacheManager:
             return self.cache_search_results(str(entity_id), value)
         if strategy == SESSION:
             return self.cache_session(entity_id, value)
-        return self._write(strategy, self._key(strategy, entity_id), value)
+        return self._write(strategy, entity_id, value)
 
     def _store(self, strategy: str, key: str, data: bytes) -> bool:
         seconds = self.strategies[strategy].expiry(self._rng)

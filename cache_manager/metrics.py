@@ -59,11 +59,11 @@ class CacheMetrics:
             timer = self._timers.setdefault(operation, self.latency.labels(operation))
         timer.observe(seconds)
 
-    def _value(self, name: str, labels: dict[str, str]) -> float:
+    def value(self, name: str, labels: dict[str, str]) -> float:
         return self.registry.get_sample_value(f"{self._namespace}_{name}", labels) or 0.0
 
     def lookup_count(self, strategy: str, result: str) -> int:
-        return int(self._value("lookups_total", {"strategy": strategy, "result": result}))
+        return int(self.value("lookups_total", {"strategy": strategy, "result": result}))
 
     def hit_ratio(self, strategy: str) -> float | None:
         hits = self.lookup_count(strategy, "hit")
