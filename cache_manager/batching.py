@@ -34,7 +34,12 @@ def group_by_slot(keys: Iterable[str]) -> dict[int, list[str]]:
 
 
 def node_for(cluster: RedisCluster, key: str) -> ClusterNode:
-    return cluster.nodes_manager.get_node_from_slot(slot_of(key))
+    # Read the slot table directly (the manager's own lookup takes a lock per call); the
+    # first node of a slot is its primary.
+    nodes = cluster.nodes_manager.slots_cache.get(slot_of(key))
+    if not nodes:
+        return cluster.nodes_manager.get_node_from_slot(slot_of(key))  # raises SlotNotCoveredError
+    return nodes[0]
 
 
 def group_by_node(cluster: RedisCluster, keys: Iterable[str]) -> dict[str, tuple[ClusterNode, list[str]]]:

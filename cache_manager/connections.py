@@ -138,6 +138,11 @@ class LazyCluster:
         self._client: RedisCluster | None = None
         self._lock = threading.Lock()
 
+    @property
+    def current(self) -> RedisCluster | None:
+        """The client if it exists already (no connection attempt)."""
+        return self._client
+
     def get(self) -> RedisCluster:
         client = self._client
         if client is None:

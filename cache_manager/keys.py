@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,13 +21,17 @@ MAX_ID_LENGTH = 256
 MAX_QUERY_LENGTH = 1024
 # Braces would open a second hash tag; whitespace and control characters are never ids.
 _FORBIDDEN = frozenset("{}")
+# Most ids are plain ASCII: accept those with one regex, check everything else char by char.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9._:@/+=~!$%^&*()\[\]|;',<>?#-]{1," + str(MAX_ID_LENGTH) + "}")
 
 
 def validate_id(kind: str, value: object) -> str:
     """The id as text, or an error that says what is wrong with it."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InvalidKeyError(f"{kind} id must be a string or an integer, got {type(value).__name__}")
-    text = str(value)
+    text = value if isinstance(value, str) else str(value)
+    if _PLAIN_ID.fullmatch(text):
+        return text
     if not text:
         raise InvalidKeyError(f"{kind} id must not be empty")
     if len(text) > MAX_ID_LENGTH:

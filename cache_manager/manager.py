@@ -470,15 +470,26 @@ class DistributedCacheManager:
         return cluster
 
     def _on_cluster(self, operation: str, key: str, call: Callable[[RedisCluster], T]) -> T:
-        cluster = self._cluster_client(operation)
+        cluster = self._cluster.current or self._cluster_client(operation)
         if cluster is None:
             return _FAILED
+        if self.breakers.all_clean:
+            # Hot path: nothing has failed lately, so no per-node bookkeeping before the call.
+            try:
+                return call(cluster)
+            except _INFRASTRUCTURE_ERRORS as error:
+                node = self._node_name(cluster, key)
+                self.breakers[node].record_failure()
+                self._infrastructure_failed(operation, node, error)
+                return _FAILED
+        return self._guarded(operation, self._node_name(cluster, key), lambda: call(cluster))
+
+    @staticmethod
+    def _node_name(cluster: RedisCluster, key: str) -> str:
         try:
-            node = batching.node_for(cluster, key).name
-        except _INFRASTRUCTURE_ERRORS as error:
-            self._infrastructure_failed(operation, "cluster", error)
-            return _FAILED
-        return self._guarded(operation, node, lambda: call(cluster))
+            return str(batching.node_for(cluster, key).name)
+        except _INFRASTRUCTURE_ERRORS:
+            return "cluster"  # the slot map itself is broken: one breaker for all of it
 
     def _on_sessions(self, operation: str, call: Callable[[Redis], T]) -> T:
         client = self._sessions

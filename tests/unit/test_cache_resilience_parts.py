@@ -177,3 +177,20 @@ def test_metrics_count_hits_misses_and_errors() -> None:
 def test_two_managers_metrics_do_not_collide() -> None:
     CacheMetrics()
     CacheMetrics()  # own registries: registering twice would raise
+
+
+def test_board_reports_clean_only_while_nothing_failed() -> None:
+    clock = FakeClock()
+    board = BreakerBoard(failure_threshold=2, reset_timeout=1, clock=clock)
+    assert board.all_clean
+    board["a"].record_failure()
+    assert not board.all_clean  # one failure counted: the next call must be accounted per node
+    board["a"].record_success()
+    assert board.all_clean
+    board["a"].record_failure()
+    board["a"].record_failure()
+    clock.now += 1
+    assert board["a"].allow()  # half-open
+    assert not board.all_clean
+    board["a"].record_success()
+    assert board.all_clean
