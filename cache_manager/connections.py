@@ -29,7 +29,8 @@ class StoreAddresses:
     master_name: str = "sessions"
     username: str | None = None
     password: str | None = None
-    # The sessions group's data nodes, when their password differs from the cluster's.
+    # The sessions group's data nodes, when their credentials differ from the cluster's.
+    sessions_username: str | None = None
     sessions_password: str | None = None
     # Sentinels authenticate separately (their own requirepass); None when they have none.
     sentinel_username: str | None = None
@@ -59,8 +60,8 @@ def parse_urls(
     """``redis://user:password@host:port[,host:port...]`` for the cluster, and
     ``redis+sentinel://user:password@host:port[,host:port...]/<master name>`` for sessions.
 
-    The sessions URL's credentials are the application user's on the data nodes; sentinels
-    are reached without credentials (pass ``sentinel_password`` to the manager otherwise).
+    The sessions URL's credentials are for the group's data nodes (the cluster's when absent);
+    Sentinels are reached without credentials unless the manager gets ``sentinel_password``.
     """
     cluster = urlsplit(cluster_url)
     if cluster.scheme != "redis":
@@ -81,8 +82,10 @@ def parse_urls(
         nodes,
         sentinels=sentinels,
         master_name=master,
-        username=s_user or user,
-        password=s_password or password,
+        username=user,
+        password=password,
+        sessions_username=s_user,
+        sessions_password=s_password,
         socket_timeout=socket_timeout,
     )
 
@@ -122,7 +125,7 @@ def sessions_client(addresses: StoreAddresses) -> Redis | None:
             "password": addresses.sentinel_password,
             "retry": _fail_fast(),
         },
-        username=addresses.username,
+        username=addresses.sessions_username or addresses.username,
         password=addresses.sessions_password or addresses.password,
         retry=_fail_fast(),
         **timeouts,

@@ -128,9 +128,12 @@ class DistributedCacheManager:
     ) -> DistributedCacheManager:
         """``redis://user:pass@host:port[,host:port]`` and ``redis+sentinel://.../<master>``."""
         client = settings.cache if settings else CacheClientSettings()
+        parsed = parse_urls(cluster_url, sessions_url, socket_timeout=client.socket_timeout_ms / 1000)
         addresses = replace(
-            parse_urls(cluster_url, sessions_url, socket_timeout=client.socket_timeout_ms / 1000),
-            sentinel_username=sentinel_username,
+            parsed,
+            # Sentinels with a password know the same ACL user as the data nodes.
+            sentinel_username=sentinel_username
+            or (parsed.sessions_username or parsed.username if sentinel_password else None),
             sentinel_password=sentinel_password,
         )
         if settings is not None:
@@ -287,9 +290,7 @@ class DistributedCacheManager:
         self.metrics.observe("mget", time.perf_counter() - started)
         return found
 
-    def mset(
-        self, items: Mapping[object, Any] | Iterable[tuple[object, Any]], strategy: str = PRODUCT
-    ) -> int:
+    def mset(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]], strategy: str = PRODUCT) -> int:
         """Store many entries, each with its own jittered TTL; returns how many were stored.
 
         Every value is validated and encoded before anything is sent.
@@ -409,7 +410,7 @@ class DistributedCacheManager:
                 self.metrics.hit(strategy)
         return value
 
-    def _decode(self, operation: str, data: bytes | None) -> Any | None:
+    def _decode(self, operation: str, data: Any) -> Any | None:
         if data is None:
             return None
         try:

@@ -14,6 +14,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from redis.cluster import RedisCluster
@@ -69,7 +70,7 @@ def cross_check(manager: DistributedCacheManager, strategy: Strategy) -> dict[st
     requests = zipf_requests(random.Random(2), CROSS_CHECK_REQUESTS)
     model_hits = len(requests) - len(set(requests))
     for item in requests:
-        manager.get_or_load("product", f"product-{item}", lambda item=item: product(item))
+        manager.get_or_load("product", f"product-{item}", partial(product, item))
     real_hits = manager.metrics.lookup_count("product", "hit")
     assert strategy.expiry_bounds()[0] > CROSS_CHECK_REQUESTS / RATE_PER_SECOND
     return {"requests": len(requests), "model_hits": model_hits, "cluster_hits": real_hits}
@@ -125,7 +126,8 @@ def get_overhead(manager: DistributedCacheManager, raw: RedisCluster) -> dict[st
         for product_id in reads:
             manager.get_product(product_id)
 
-    raw_gets(), manager_gets()  # warm connections and caches
+    raw_gets()  # warm connections and caches
+    manager_gets()
     raw_seconds, manager_seconds = alternate(raw_gets, manager_gets)
     return {
         "reads": len(reads),

@@ -15,6 +15,13 @@ def test_cluster_and_sentinel_urls() -> None:
     assert addresses.sentinels == (("10.0.0.5", 26379), ("10.0.0.6", 26379))
     assert addresses.master_name == "sessions"
     assert (addresses.username, addresses.password) == ("app", "s@cret")
+    assert (addresses.sessions_username, addresses.sessions_password) == (None, None)
+    sessions = parse_urls("redis://app:one@h:1", "redis+sentinel://app2:two@s:2/sessions")
+    assert (sessions.password, sessions.sessions_username, sessions.sessions_password) == (
+        "one",
+        "app2",
+        "two",
+    )
     assert "s@cret" not in repr(addresses)
 
 

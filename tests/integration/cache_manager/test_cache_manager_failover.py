@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import pytest
 
@@ -82,7 +83,7 @@ def test_a_cluster_master_dies_mid_workload(small_cluster: RedisClusterHandle) -
         """One pass of the services' read path; returns how many reads hit."""
         before = loads
         for product_id in PRODUCTS:
-            manager.get_or_load("product", product_id, lambda product_id=product_id: load(product_id))
+            manager.get_or_load("product", product_id, partial(load, product_id))
             manager.cache_price(product_id, {"amount": 1})
         return len(PRODUCTS) - (loads - before)
 

@@ -274,3 +274,19 @@ def test_metrics_are_exposed_for_prometheus(manager: DistributedCacheManager) ->
     assert 'technovastore_cache_lookups_total{result="miss",strategy="product"} 1.0' in text
     assert 'technovastore_cache_operation_seconds_count{operation="get"} 2.0' in text
     assert manager.metrics.hit_ratio("product") == 0.5
+
+
+def test_built_from_urls(cache_cluster: RedisClusterHandle, session_group: SentinelGroupHandle) -> None:
+    (host, port), (sentinel_host, sentinel_port) = cache_cluster.nodes[0], session_group.sentinels[0]
+    user, group_password = session_group.app_user, session_group.app_password
+    with DistributedCacheManager.from_url(
+        f"redis://{cache_cluster.app_user}:{cache_cluster.app_password}@{host}:{port}",
+        f"redis+sentinel://{user}:{group_password}@{sentinel_host}:{sentinel_port}/{session_group.master_name}",
+        sentinel_password=group_password,
+        settings=stack_settings(),
+    ) as manager:
+        assert manager.cache_product("p-1", LAPTOP) is True
+        assert manager.get_product("p-1") == LAPTOP
+        assert manager.cache_session("s-1", {"user": "u-1"}) is True
+        assert manager.get_session("s-1") == {"user": "u-1"}
+        assert manager.metrics.error_count() == 0
