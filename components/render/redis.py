@@ -54,6 +54,16 @@ def _auth(layout: NodeLayout) -> list[str]:
     return [f"masteruser {ADMIN_USER}", f"include {layout.secrets_dir}/{REDIS_AUTH_FILE}"]
 
 
+def _diskless_sync(replicas: int) -> list[str]:
+    # Stream full syncs straight to the socket, and start as soon as every replica asked,
+    # rather than always waiting out the delay for late-comers.
+    return [
+        "repl-diskless-sync yes",
+        "repl-diskless-sync-delay 5",
+        f"repl-diskless-sync-max-replicas {replicas}",
+    ]
+
+
 def _node_conf(
     title: str,
     role: list[str],
@@ -80,6 +90,7 @@ def render_cluster_node_conf(settings: RedisClusterSettings, *, persistence: boo
         "cluster-require-full-coverage yes",
         "cluster-replica-validity-factor 10",
         "cluster-migration-barrier 1",
+        *_diskless_sync(settings.replicas_per_master),
     ]
     if layout.announce_host:
         cluster.append(f"cluster-announce-hostname {layout.announce_host}")
@@ -94,7 +105,7 @@ def render_sentinel_data_conf(
         # A replica keeps serving (possibly stale) reads while its primary is away.
         "replica-serve-stale-data yes",
         "replica-read-only yes",
-        "repl-diskless-sync yes",
+        *_diskless_sync(settings.data_nodes - 1),
     ]
     if layout.announce_host:
         replication.append(f"replica-announce-ip {layout.announce_host}")

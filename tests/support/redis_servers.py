@@ -257,6 +257,10 @@ class RedisClusterHandle(_Servers):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"nodes disagree on the topology after {timeout} s: {views}")
             time.sleep(0.1)
+        while not replicas_linked(self, live):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"replicas not in sync with their masters after {timeout} s")
+            time.sleep(0.1)
 
     def wait_state_ok(self, *, timeout: float = 30.0, ports: list[int] | None = None) -> None:
         """Block until every (given) live node reports cluster_state:ok."""
@@ -372,17 +376,19 @@ class SentinelGroupHandle(_Servers):
                         return False
                     if not self.ckquorum(port).startswith("OK"):
                         return False
-            return self._replicas_linked()
+            return replicas_linked(self, self.data_ports)
         except redis.RedisError:
             return False
 
-    def _replicas_linked(self) -> bool:
-        for port in self.data_ports:
-            with self.client(port) as client:
-                info = client.info("replication")
-                if info["role"] == "slave" and info["master_link_status"] != "up":
-                    return False
-        return True
+
+def replicas_linked(servers: _Servers, ports: list[int]) -> bool:
+    """Whether every replica among ``ports`` has finished syncing with its master."""
+    for port in ports:
+        with servers.client(port) as client:
+            info = client.info("replication")
+        if info["role"] == "slave" and info["master_link_status"] != "up":
+            return False
+    return True
 
 
 def _directory(root: Path, name: str) -> Path:
