@@ -19,8 +19,21 @@ from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry
 from redis import Redis
-from redis.cluster import RedisCluster
-from redis.exceptions import AuthenticationError, RedisClusterException, RedisError
+from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import (
+    AskError,
+    AuthenticationError,
+    ClusterDownError,
+    RedisClusterException,
+    RedisError,
+    TryAgainError,
+)
+from redis.exceptions import (
+    ConnectionError as RedisConnectionError,
+)
+from redis.exceptions import (
+    TimeoutError as RedisTimeoutError,
+)
 
 from cache_manager import batching, invalidation
 from cache_manager.circuit_breaker import BreakerBoard, BreakerState
@@ -55,6 +68,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _FAILED: Any = object()  # an operation the infrastructure could not complete
 _INFRASTRUCTURE_ERRORS = (RedisError, RedisClusterException)
+# Errors after which a single-key call is retried through the cluster client.
+_REROUTE = (AskError, TryAgainError, ClusterDownError, RedisConnectionError, RedisTimeoutError)
 _SESSIONS_NODE = "sessions"
 _BOOTSTRAP_NODE = "cluster-bootstrap"
 # Strategies whose entries are addressed by one id and need no side structures.
@@ -318,7 +333,7 @@ class DistributedCacheManager:
         own_keys = invalidation.product_keys(self.keys, product_id)
         tag_key = own_keys[-1]
 
-        def take_tag_and_delete(cluster: RedisCluster) -> list[str]:
+        def take_tag_and_delete(cluster: Redis | RedisCluster) -> list[str]:
             # One slot, one transaction: read the tag set and delete it with the product.
             pipe = cluster.pipeline(transaction=True)
             pipe.smembers(tag_key)
@@ -470,27 +485,29 @@ class DistributedCacheManager:
         breaker.record_success()
         return cluster
 
-    def _on_cluster(self, operation: str, key: str, call: Callable[[RedisCluster], T]) -> T:
+    def _on_cluster(self, operation: str, key: str, call: Callable[[Redis | RedisCluster], T]) -> T:
         cluster = self._cluster.current or self._cluster_client(operation)
         if cluster is None:
             return _FAILED
-        if self.breakers.all_clean:
-            # Hot path: nothing has failed lately, so no per-node bookkeeping before the call.
-            try:
-                return call(cluster)
-            except _INFRASTRUCTURE_ERRORS as error:
-                node = self._node_name(cluster, key)
-                self.breakers[node].record_failure()
-                self._infrastructure_failed(operation, node, error)
-                return _FAILED
-        return self._guarded(operation, self._node_name(cluster, key), lambda: call(cluster))
-
-    @staticmethod
-    def _node_name(cluster: RedisCluster, key: str) -> str:
         try:
-            return str(batching.node_for(cluster, key).name)
+            node: ClusterNode | None = batching.node_for(cluster, key)
         except _INFRASTRUCTURE_ERRORS:
-            return "cluster"  # the slot map itself is broken: one breaker for all of it
+            node = None  # the slot map itself is broken: one breaker for all of it
+        name = node.name if node is not None else "cluster"
+        # While nothing has failed lately (the usual case) skip per-node bookkeeping.
+        clean = self.breakers.all_clean
+        if not clean and not self.breakers[name].allow():
+            self.metrics.error(operation, "circuit_open")
+            return _FAILED
+        try:
+            result = _call_routed(cluster, node, call)
+        except _INFRASTRUCTURE_ERRORS as error:
+            self.breakers[name].record_failure()
+            self._infrastructure_failed(operation, name, error)
+            return _FAILED
+        if not clean:
+            self.breakers[name].record_success()
+        return result
 
     def _on_sessions(self, operation: str, call: Callable[[Redis], T]) -> T:
         client = self._sessions
@@ -538,3 +555,21 @@ class DistributedCacheManager:
         log.debug("cache %s on %s failed (%s): %s", operation, node, reason, error)
         if reason == "auth":
             log.warning("cache store %s refused the credentials: check the application user's password", node)
+
+
+def _call_routed(
+    cluster: RedisCluster, node: ClusterNode | None, call: Callable[[Redis | RedisCluster], T]
+) -> T:
+    """``call`` on the client of the node that owns the key, else through the cluster client.
+
+    The node's own client skips redis-py's per-command cluster routing (a large share of a
+    GET's cost). When the slot moved (MOVED/ASK) or the node failed, the cluster client
+    takes over: it follows redirects and refreshes the slot table.
+    """
+    direct = node.redis_connection if node is not None else None
+    if direct is not None:
+        try:
+            return call(direct)
+        except _REROUTE:
+            pass
+    return call(cluster)

@@ -290,3 +290,19 @@ def test_built_from_urls(cache_cluster: RedisClusterHandle, session_group: Senti
         assert manager.cache_session("s-1", {"user": "u-1"}) is True
         assert manager.get_session("s-1") == {"user": "u-1"}
         assert manager.metrics.error_count() == 0
+
+
+def test_a_stale_slot_table_is_followed_and_repaired(manager: DistributedCacheManager) -> None:
+    """Reads go straight to the node the slot table names; a MOVED answer reroutes them."""
+    assert manager.cache_product("p-moved", LAPTOP)
+    cluster = manager._cluster.get()
+    key = manager.keys.product("p-moved")
+    slot = cluster.keyslot(key)
+    owner = cluster.nodes_manager.slots_cache[slot][0]
+    wrong = next(node for node in cluster.get_primaries() if node.name != owner.name)
+    cluster.nodes_manager.slots_cache[slot] = [wrong]  # as if the slot had moved away
+
+    assert manager.get_product("p-moved") == LAPTOP
+    assert manager.cache_price("p-moved", {"amount": 1}) is True
+    assert manager.metrics.error_count() == 0
+    assert cluster.nodes_manager.slots_cache[slot][0].name == owner.name
