@@ -6,6 +6,7 @@ store fails over, and hits resume by themselves once it has.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -58,6 +59,18 @@ def small_group() -> Iterator[SentinelGroupHandle]:
         yield handle
 
 
+def kill_soon(kill: Callable[[], None], delay: float = 0.02) -> threading.Event:
+    """Crash a server from another thread while the workload runs; the event marks it done."""
+    done = threading.Event()
+
+    def run() -> None:
+        kill()
+        done.set()
+
+    threading.Timer(delay, run).start()
+    return done
+
+
 def replicate(cluster: RedisClusterHandle) -> None:
     """Wait until every master's writes reached its replica (replication is asynchronous)."""
     for port in cluster.masters():
@@ -92,18 +105,22 @@ def test_a_cluster_master_dies_mid_workload(small_cluster: RedisClusterHandle) -
         replicate(small_cluster)
         assert read_all() == len(PRODUCTS)
         victim = owner_port(small_cluster, manager.keys.product("product-0"))
-        small_cluster.kill(victim)
+        killed = kill_soon(lambda: small_cluster.kill(victim))
 
-        hits = [read_all()]
+        hits = [read_all()]  # the kill lands during this pass
         victim_states = [manager.breaker_states()[f"127.0.0.1:{victim}"]]
 
         def next_pass() -> None:
             hits.append(read_all())
             victim_states.append(manager.breaker_states()[f"127.0.0.1:{victim}"])
 
-        run_until(lambda: hits[-1] == len(PRODUCTS), next_pass, what="full hits")
+        # Done once the outage was seen (misses, served by the loader) and a pass hits fully.
+        run_until(
+            lambda: killed.is_set() and min(hits) < len(PRODUCTS) and hits[-1] == len(PRODUCTS),
+            next_pass,
+            what="full hits after the outage",
+        )
 
-        assert min(hits) < len(PRODUCTS)  # the outage was seen: misses, served by the loader
         assert manager.metrics.error_count() > 0
         assert manager.metrics.value("dropped_writes_total", {"strategy": "price"}) > 0
         assert any(state is not BreakerState.CLOSED for state in victim_states)  # it stopped calling
@@ -130,9 +147,8 @@ def ride_through_sentinel_failover(manager: DistributedCacheManager, group: Sent
     assert old_primary is not None
     with group.client(old_primary[1]) as client:
         assert client.execute_command("WAIT", 2, 5000) == 2
-    group.kill(old_primary[1])
-
     outcomes: list[bool] = []
+    killed = kill_soon(lambda: group.kill(old_primary[1]))
 
     def session_round_trip() -> None:
         number = len(outcomes)
@@ -140,8 +156,12 @@ def ride_through_sentinel_failover(manager: DistributedCacheManager, group: Sent
         outcomes.append(written and manager.get_session(f"s-{number}") == {"n": number})
         time.sleep(0.05)
 
-    run_until(lambda: len(outcomes) > 3 and all(outcomes[-3:]), session_round_trip, what="sessions back")
-    assert not all(outcomes)  # the failover was seen
+    # Done once the outage was seen (a failed round trip) and three in a row succeed again.
+    run_until(
+        lambda: killed.is_set() and False in outcomes and all(outcomes[-3:]),
+        session_round_trip,
+        what="sessions back after the outage",
+    )
     new_primary = group.primary()
     assert new_primary not in (None, old_primary)
     assert manager.get_session("s-before") == {"cart": [1]}  # replicated before the crash

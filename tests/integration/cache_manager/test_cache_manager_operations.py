@@ -306,3 +306,8 @@ def test_a_stale_slot_table_is_followed_and_repaired(manager: DistributedCacheMa
     assert manager.cache_price("p-moved", {"amount": 1}) is True
     assert manager.metrics.error_count() == 0
     assert cluster.nodes_manager.slots_cache[slot][0].name == owner.name
+
+    cluster.nodes_manager.slots_cache[slot] = [wrong]  # and a transaction on that slot
+    assert manager.invalidate_product("p-moved") is True
+    assert manager.get_product("p-moved") is None
+    assert manager.metrics.error_count() == 0
