@@ -35,7 +35,7 @@ from redis.exceptions import (
     TimeoutError as RedisTimeoutError,
 )
 
-from cache_manager import batching, invalidation
+from cache_manager import batching, invalidation, stampede
 from cache_manager.circuit_breaker import BreakerBoard, BreakerState
 from cache_manager.connections import (
     LazyCluster,
@@ -119,6 +119,7 @@ class DistributedCacheManager:
         self._cluster = LazyCluster(cluster_factory(addresses))
         self._sessions: Redis | None = sessions_client(addresses)
         self._rng = rng or random.Random()
+        self._load_lock_ms = client.load_lock_ms
         self._flights = SingleFlight()
         self._key_of: dict[str, Callable[[object], str]] = {
             PRODUCT: self.keys.product,
@@ -270,8 +271,10 @@ class DistributedCacheManager:
     def get_or_load(self, strategy: str, entity_id: object, loader: Callable[[], T]) -> T | None:
         """Cache-aside: the cached value, else ``loader()`` stored and returned.
 
-        Concurrent misses for one key in this process make one ``loader()`` call (the others
-        wait for it). ``None`` from the loader is returned but not cached.
+        A stampede makes one ``loader()`` call: threads of this process share one call
+        (single-flight), and other processes wait for the one holding the key's load lock
+        (``cache.loadLockMs``; cluster strategies). ``None`` from the loader is returned but
+        not cached.
         """
         key = self._key(strategy, entity_id)
         cached = self._read(strategy, key)
@@ -283,12 +286,42 @@ class DistributedCacheManager:
             again = self._fetch(strategy, key, count=False)
             if again is not None:
                 return again
+            return self._load_once(strategy, entity_id, key, loader)
+
+        return self._flights.do(key, load)
+
+    def _load_once(self, strategy: str, entity_id: object, key: str, loader: Callable[[], T]) -> T | None:
+        held = self._take_load_lock(strategy, key)
+        if held is False:
+            waited = stampede.wait_for_value(
+                lambda: self._fetch(strategy, key, count=False),
+                lambda: self._load_lock_exists(key),
+                self._load_lock_ms / 1000,
+            )
+            if waited is not None:
+                return waited
+        try:
             value = loader()
             if value is not None:
                 self._write_entity(strategy, entity_id, value)
             return value
+        finally:
+            if held:
+                lock = stampede.lock_key(key)
+                self._on_cluster("unlock", lock, lambda client: client.unlink(lock))
 
-        return self._flights.do(key, load)
+    def _take_load_lock(self, strategy: str, key: str) -> bool | None:
+        """True: this process loads; False: another one does; None: no lock (off or failing)."""
+        if not self._load_lock_ms or self.strategies[strategy].store is not Store.CLUSTER:
+            return None
+        lock = stampede.lock_key(key)
+        taken = self._on_cluster("lock", lock, lambda c: c.set(lock, b"1", nx=True, px=self._load_lock_ms))
+        return None if taken is _FAILED else bool(taken)
+
+    def _load_lock_exists(self, key: str) -> bool:
+        lock = stampede.lock_key(key)
+        found = self._on_cluster("lock", lock, lambda client: client.exists(lock))
+        return found is not _FAILED and bool(found)
 
     def mget(self, ids: Iterable[object], strategy: str = PRODUCT) -> dict[str, Any]:
         """The cached values of ``ids`` (hits only), one pipeline per cluster node."""

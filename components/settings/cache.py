@@ -31,3 +31,5 @@ class CacheClientSettings(SettingsModel):
     # Consecutive failures that open a node's circuit, and how long it stays open.
     breaker_failures: int = Field(default=5, ge=1)
     breaker_reset_ms: int = Field(default=5000, gt=0)
+    # How long other replicas wait for the one loading a missing entry (0: no cross-replica lock).
+    load_lock_ms: int = Field(default=3000, ge=0, le=60_000)

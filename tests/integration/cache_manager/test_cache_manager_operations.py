@@ -11,7 +11,7 @@ import redis
 from prometheus_client import generate_latest
 from redis.cluster import RedisCluster
 
-from cache_manager import DistributedCacheManager
+from cache_manager import DistributedCacheManager, stampede
 from tests.integration.cache_manager.conftest import MakeManager, stack_settings
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle
 
@@ -311,3 +311,40 @@ def test_a_stale_slot_table_is_followed_and_repaired(manager: DistributedCacheMa
     assert manager.invalidate_product("p-moved") is True
     assert manager.get_product("p-moved") is None
     assert manager.metrics.error_count() == 0
+
+
+def test_a_stampede_across_replicas_makes_one_load(make_manager: MakeManager) -> None:
+    """Two managers stand for two pods of a service: each has its own single-flight."""
+    settings = stack_settings()
+    pods = [make_manager(settings), make_manager(settings)]
+    loads = 0
+    results: list[Any] = []
+
+    def load() -> dict[str, str]:
+        nonlocal loads
+        loads += 1
+        time.sleep(0.3)
+        return {"id": "p-hot"}
+
+    threads = [
+        threading.Thread(target=lambda pod=pod: results.append(pod.get_or_load("product", "p-hot", load)))
+        for pod in pods * 4
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert loads == 1
+    assert results == [{"id": "p-hot"}] * 8
+    assert not pods[0]._cluster.get().exists(stampede.lock_key(pods[0].keys.product("p-hot")))
+
+
+def test_a_failed_load_releases_the_lock_for_the_next_caller(manager: DistributedCacheManager) -> None:
+    def broken() -> dict[str, str]:
+        raise LookupError("database down")
+
+    with pytest.raises(LookupError):
+        manager.get_or_load("product", "p-x", broken)
+    started = time.monotonic()
+    assert manager.get_or_load("product", "p-x", lambda: {"id": "p-x"}) == {"id": "p-x"}
+    assert time.monotonic() - started < 1.0  # no wait for a lock nobody holds
