@@ -107,7 +107,8 @@ def test_sessions_live_on_the_sentinel_primary_for_24_hours(
     assert manager.get_session("s-1") is None
 
 
-def test_get_or_load_makes_one_load_for_a_stampede(manager: DistributedCacheManager) -> None:
+def stampede_on(callers: list[DistributedCacheManager], product_id: str) -> tuple[int, list[Any]]:
+    """Every caller asks for the product at once from its own thread; (loads made, results)."""
     loads = 0
     results: list[Any] = []
 
@@ -115,16 +116,21 @@ def test_get_or_load_makes_one_load_for_a_stampede(manager: DistributedCacheMana
         nonlocal loads
         loads += 1
         time.sleep(0.3)  # a slow database: the other callers arrive meanwhile
-        return {"id": "p-9"}
+        return {"id": product_id}
 
-    threads = [
-        threading.Thread(target=lambda: results.append(manager.get_or_load("product", "p-9", load)))
-        for _ in range(12)
-    ]
+    def call(manager: DistributedCacheManager) -> None:
+        results.append(manager.get_or_load("product", product_id, load))
+
+    threads = [threading.Thread(target=call, args=(manager,)) for manager in callers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(10)
+    return loads, results
+
+
+def test_get_or_load_makes_one_load_for_a_stampede(manager: DistributedCacheManager) -> None:
+    loads, results = stampede_on([manager] * 12, "p-9")
     assert loads == 1
     assert results == [{"id": "p-9"}] * 12
     assert manager.get_product("p-9") == {"id": "p-9"}
@@ -317,23 +323,7 @@ def test_a_stampede_across_replicas_makes_one_load(make_manager: MakeManager) ->
     """Two managers stand for two pods of a service: each has its own single-flight."""
     settings = stack_settings()
     pods = [make_manager(settings), make_manager(settings)]
-    loads = 0
-    results: list[Any] = []
-
-    def load() -> dict[str, str]:
-        nonlocal loads
-        loads += 1
-        time.sleep(0.3)
-        return {"id": "p-hot"}
-
-    threads = [
-        threading.Thread(target=lambda pod=pod: results.append(pod.get_or_load("product", "p-hot", load)))
-        for pod in pods * 4
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    loads, results = stampede_on(pods * 4, "p-hot")
     assert loads == 1
     assert results == [{"id": "p-hot"}] * 8
     assert not pods[0]._cluster.get().exists(stampede.lock_key(pods[0].keys.product("p-hot")))
