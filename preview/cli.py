@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         config = read_stack_config(args.stack)
         synthesis = synthesize(args.stack, config.values, secret_keys=config.secret_keys)
     except (SettingsError, StackConfigError) as error:
-        errors.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+        errors.print(f"[red]error:[/red] {error}", markup=True, highlight=False, soft_wrap=True)
         return EXIT_COULD_NOT_RUN
     console.print(resource_tree(synthesis))
     counts = type_counts(synthesis)

@@ -30,7 +30,9 @@ def plain(value: Any) -> Any:
 def kubernetes_manifest(resource: DeclaredResource) -> dict[str, Any]:
     """The object the Kubernetes API server would receive."""
     manifest = {key: plain(value) for key, value in resource.inputs.items() if key not in _NON_MANIFEST_KEYS}
-    ordered = {key: manifest.pop(key) for key in ("apiVersion", "kind", "metadata") if key in manifest}
+    ordered: dict[str, Any] = {
+        key: manifest.pop(key) for key in ("apiVersion", "kind", "metadata") if key in manifest
+    }
     return {**ordered, **manifest}
 
 
@@ -42,7 +44,11 @@ def resource_document(resource: DeclaredResource) -> dict[str, Any]:
 def manifest_filename(resource: DeclaredResource) -> str:
     if resource.is_kubernetes:
         metadata = resource.inputs.get("metadata") or {}
-        parts = [resource.inputs.get("kind", "object"), metadata.get("namespace", ""), metadata.get("name", resource.name)]
+        parts = [
+            resource.inputs.get("kind", "object"),
+            metadata.get("namespace", ""),
+            metadata.get("name", resource.name),
+        ]
         stem = "_".join(str(part) for part in parts if part)
     else:
         stem = f"{resource.type.split(':')[0]}_{resource.name}"

@@ -40,9 +40,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise StackConfigError(f"line {key_node.start_mark.line + 1}: key {key!r} is defined more than once")
+                raise StackConfigError(
+                    f"line {key_node.start_mark.line + 1}: key {key!r} is defined more than once"
+                )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
