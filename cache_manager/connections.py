@@ -7,7 +7,7 @@ in the meantime is a miss, not an exception.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -47,11 +47,7 @@ class StoreAddresses:
 def _hosts(netloc: str, default_port: int) -> tuple[tuple[str | None, str | None], tuple[Address, ...]]:
     credentials, _, hosts = netloc.rpartition("@")
     user, _, password = credentials.partition(":")
-    addresses = []
-    for host in hosts.split(","):
-        name, _, port = host.rpartition(":") if ":" in host else (host, "", str(default_port))
-        addresses.append((name, int(port)))
-    return (unquote(user) or None, unquote(password) or None), tuple(addresses)
+    return (unquote(user) or None, unquote(password) or None), _addresses(hosts, default_port)
 
 
 def parse_urls(
@@ -86,6 +82,38 @@ def parse_urls(
         password=password,
         sessions_username=s_user,
         sessions_password=s_password,
+        socket_timeout=socket_timeout,
+    )
+
+
+def _addresses(text: str, default_port: int) -> tuple[Address, ...]:
+    found = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        host, _, port = item.rpartition(":") if ":" in item else (item, "", str(default_port))
+        found.append((host, int(port)))
+    return tuple(found)
+
+
+def addresses_from_env(environ: Mapping[str, str], *, socket_timeout: float = 0.25) -> StoreAddresses:
+    """The REDIS_* variables the platform gives every service that uses Redis.
+
+    REDIS_CLUSTER_NODES (or REDIS_CLUSTER_SERVICE), REDIS_SENTINELS, REDIS_SENTINEL_MASTER,
+    REDIS_USERNAME and REDIS_PASSWORD (from the Secret). The application user authenticates
+    to the cluster, the Sentinel group's data nodes and the Sentinels alike.
+    """
+    nodes = environ.get("REDIS_CLUSTER_NODES") or environ.get("REDIS_CLUSTER_SERVICE") or ""
+    if not nodes.strip():
+        raise ValueError("REDIS_CLUSTER_NODES (or REDIS_CLUSTER_SERVICE) must name at least one cluster node")
+    username = environ.get("REDIS_USERNAME") or None
+    password = environ.get("REDIS_PASSWORD") or None
+    return StoreAddresses(
+        _addresses(nodes, 6379),
+        sentinels=_addresses(environ.get("REDIS_SENTINELS", ""), 26379),
+        master_name=environ.get("REDIS_SENTINEL_MASTER") or "sessions",
+        username=username,
+        password=password,
+        sentinel_username=username if password else None,
+        sentinel_password=password,
         socket_timeout=socket_timeout,
     )
 

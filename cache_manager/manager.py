@@ -11,6 +11,7 @@ Two kinds of failure, two behaviours:
 from __future__ import annotations
 
 import logging
+import os
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,6 +41,7 @@ from cache_manager.circuit_breaker import BreakerBoard, BreakerState
 from cache_manager.connections import (
     LazyCluster,
     StoreAddresses,
+    addresses_from_env,
     cluster_factory,
     parse_urls,
     sessions_client,
@@ -151,6 +153,19 @@ class DistributedCacheManager:
             sentinel_username=sentinel_username
             or (parsed.sessions_username or parsed.username if sentinel_password else None),
             sentinel_password=sentinel_password,
+        )
+        if settings is not None:
+            kwargs.setdefault("ttl", settings.cache_ttl)
+        return cls(addresses, client=client, **kwargs)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, settings: Settings | None = None, **kwargs: Any
+    ) -> DistributedCacheManager:
+        """From the REDIS_* variables the platform sets on services that use Redis."""
+        client = settings.cache if settings else CacheClientSettings()
+        addresses = addresses_from_env(
+            os.environ if environ is None else environ, socket_timeout=client.socket_timeout_ms / 1000
         )
         if settings is not None:
             kwargs.setdefault("ttl", settings.cache_ttl)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cache_manager.connections import parse_urls
+from cache_manager.connections import addresses_from_env, parse_urls
 from cache_manager.invalidation import product_ids_in
 
 
@@ -46,3 +46,34 @@ def test_product_ids_are_found_in_search_results() -> None:
     assert product_ids_in({"items": [{"_id": "p-9"}], "total": 1}) == ["p-9"]
     assert product_ids_in({"total": 0}) == []
     assert product_ids_in("not a list") == []
+
+
+def test_the_platforms_redis_environment() -> None:
+    addresses = addresses_from_env(
+        {
+            "REDIS_CLUSTER_NODES": "redis-cluster-0.redis-cluster:6379,redis-cluster-1.redis-cluster:6379",
+            "REDIS_CLUSTER_SERVICE": "redis-cluster:6379",
+            "REDIS_SENTINELS": "redis-sentinel-0.redis-sentinel:26379,redis-sentinel-1.redis-sentinel",
+            "REDIS_SENTINEL_MASTER": "sessions",
+            "REDIS_USERNAME": "app",
+            "REDIS_PASSWORD": "pw",
+        }
+    )
+    assert addresses.cluster_nodes == (
+        ("redis-cluster-0.redis-cluster", 6379),
+        ("redis-cluster-1.redis-cluster", 6379),
+    )
+    assert addresses.sentinels == (
+        ("redis-sentinel-0.redis-sentinel", 26379),
+        ("redis-sentinel-1.redis-sentinel", 26379),
+    )
+    assert (addresses.username, addresses.password) == ("app", "pw")
+    assert (addresses.sentinel_username, addresses.sentinel_password) == ("app", "pw")
+    assert addresses_from_env({"REDIS_CLUSTER_SERVICE": "redis-cluster:6379"}).cluster_nodes == (
+        ("redis-cluster", 6379),
+    )
+
+
+def test_the_environment_must_name_the_cluster() -> None:
+    with pytest.raises(ValueError, match="REDIS_CLUSTER_NODES"):
+        addresses_from_env({"REDIS_SENTINELS": "s:26379"})

@@ -338,3 +338,27 @@ def test_a_failed_load_releases_the_lock_for_the_next_caller(manager: Distribute
     started = time.monotonic()
     assert manager.get_or_load("product", "p-x", lambda: {"id": "p-x"}) == {"id": "p-x"}
     assert time.monotonic() - started < 1.0  # no wait for a lock nobody holds
+
+
+def test_built_from_the_platforms_environment(
+    cache_cluster: RedisClusterHandle, session_group: SentinelGroupHandle
+) -> None:
+    """One REDIS_PASSWORD for both stores, as deployed; here it is the Sentinel group's, so the
+    cluster refuses it: sessions work while product reads degrade to misses on their own."""
+    environ = {
+        "REDIS_CLUSTER_NODES": ",".join(f"{host}:{port}" for host, port in cache_cluster.nodes),
+        "REDIS_SENTINELS": ",".join(f"{host}:{port}" for host, port in session_group.sentinels),
+        "REDIS_SENTINEL_MASTER": session_group.master_name,
+        "REDIS_USERNAME": session_group.app_user,
+        "REDIS_PASSWORD": session_group.app_password,
+    }
+    with DistributedCacheManager.from_env(environ, settings=stack_settings()) as manager:
+        assert manager.cache_session("s-env", {"cart": []}) is True
+        assert manager.get_session("s-env") == {"cart": []}
+        assert manager.cache_product("p-env", LAPTOP) is False
+        assert manager.get_product("p-env") is None
+        assert manager.metrics.value("errors_total", {"operation": "get", "reason": "auth"}) == 1
+    environ["REDIS_PASSWORD"] = cache_cluster.app_password
+    with DistributedCacheManager.from_env(environ, settings=stack_settings()) as manager:
+        assert manager.cache_product("p-env", LAPTOP) is True
+        assert manager.get_product("p-env") == LAPTOP
