@@ -48,12 +48,14 @@ def main(argv: list[str]) -> int:
         )
         return 2
     failed: list[str] = []
+    broken: list[str] = []
     for name in names:
         try:
             result = run_one(name)
         except Exception as error:  # report and keep going: one broken bench must not hide the others
             print(f"{name}: could not run: {type(error).__name__}: {error}", file=sys.stderr)
-            return 2
+            broken.append(name)
+            continue
         for goal, figure in result.get("goals", {}).items():
             status = "ok" if figure.get("met") else "NOT MET"
             print(f"{name}.{goal}: {figure.get('value')} (target {figure.get('target')}) {status}")
@@ -61,8 +63,9 @@ def main(argv: list[str]) -> int:
         print(f"{name}: figures in {OUT / (name + '.json')}")
     if failed:
         print(f"goals not met: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+    if broken:
+        return 2
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
