@@ -123,6 +123,7 @@ class DistributedCacheManager:
         self._rng = rng or random.Random()
         self._load_lock_ms = client.load_lock_ms
         self._flights = SingleFlight()
+        self._auth_warned: set[str] = set()
         self._key_of: dict[str, Callable[[object], str]] = {
             PRODUCT: self.keys.product,
             PRICE: self.keys.price,
@@ -601,7 +602,8 @@ class DistributedCacheManager:
         self.metrics.error(operation, reason)
         # Debug level: during an outage this fires per call; the metrics carry the rate.
         log.debug("cache %s on %s failed (%s): %s", operation, node, reason, error)
-        if reason == "auth":
+        if reason == "auth" and node not in self._auth_warned:  # once per node: calls keep coming
+            self._auth_warned.add(node)
             log.warning("cache store %s refused the credentials: check the application user's password", node)
 
 
