@@ -12,12 +12,19 @@ class _Call:
         self.done = threading.Event()
         self.value: Any = None
         self.error: BaseException | None = None
+        self.waiters = 0
 
 
 class SingleFlight:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: dict[str, _Call] = {}
+
+    def waiting(self, key: str) -> int:
+        """How many callers wait for the load of ``key`` in flight now."""
+        with self._lock:
+            call = self._calls.get(key)
+            return call.waiters if call is not None else 0
 
     def do(self, key: str, load: Callable[[], Any]) -> Any:
         """The result of ``load()``; callers arriving while it runs wait and share it.
@@ -29,6 +36,8 @@ class SingleFlight:
             leader = call is None
             if call is None:
                 call = self._calls[key] = _Call()
+            else:
+                call.waiters += 1
         if not leader:
             call.done.wait()
         else:

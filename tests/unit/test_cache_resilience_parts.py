@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from prometheus_client import generate_latest
@@ -98,6 +99,13 @@ def test_board_keeps_one_breaker_per_node() -> None:
     assert board["127.0.0.1:7001"].allow()
 
 
+def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.005)
+
+
 def test_single_flight_makes_one_load_for_a_stampede() -> None:
     flights = SingleFlight()
     calls = 0
@@ -113,7 +121,7 @@ def test_single_flight_makes_one_load_for_a_stampede() -> None:
     threads = [threading.Thread(target=lambda: results.append(flights.do("k", load))) for _ in range(20)]
     for thread in threads:
         thread.start()
-    time.sleep(0.1)  # let every thread join the flight before the load finishes
+    wait_until(lambda: flights.waiting("k") == 19)  # every other thread joined the flight
     release.set()
     for thread in threads:
         thread.join(5)
@@ -144,7 +152,7 @@ def test_single_flight_shares_the_loader_error() -> None:
     started.wait(5)
     follower = threading.Thread(target=call)
     follower.start()
-    time.sleep(0.05)
+    wait_until(lambda: flights.waiting("k") == 1)
     release.set()
     leader.join(5)
     follower.join(5)

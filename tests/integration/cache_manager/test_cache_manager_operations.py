@@ -17,6 +17,8 @@ from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle
 
 pytestmark = pytest.mark.integration
 
+# Seconds a TTL may have run down between the write and the check on a busy machine.
+SLACK = 5
 LAPTOP = {"id": "product-123", "name": "Gaming laptop", "price": 1299.0, "tags": ["laptop", "gaming"]}
 
 
@@ -43,7 +45,7 @@ def test_products_round_trip_with_jittered_ttls(
     assert manager.get_product("product-123") == LAPTOP
     low, high = manager.strategies["product"].expiry_bounds()
     assert (low, high) == (1620, 1980)
-    assert low - 2 <= cluster_admin.ttl(manager.keys.product("product-123")) <= high
+    assert low - SLACK <= cluster_admin.ttl(manager.keys.product("product-123")) <= high
     assert manager.stats()["product"] == {"hits": 1, "misses": 1, "hitRatio": 0.5}
 
 
@@ -53,7 +55,7 @@ def test_keys_written_together_get_different_expiries(
     assert manager.mset({f"p-{n}": {"n": n} for n in range(40)}) == 40
     low, high = manager.strategies["product"].expiry_bounds()
     ttls = [cluster_admin.ttl(manager.keys.product(f"p-{n}")) for n in range(40)]
-    assert all(low - 2 <= ttl <= high for ttl in ttls)
+    assert all(low - SLACK <= ttl <= high for ttl in ttls)
     assert len(set(ttls)) > 20
 
 
@@ -77,7 +79,7 @@ def test_prices_and_recommendations(
     assert getattr(manager, cache)("42", value) is True
     assert getattr(manager, get)("42") == value
     ttl = cluster_admin.ttl(getattr(manager.keys, key)("42"))
-    assert bounds[0] - 2 <= ttl <= bounds[1]
+    assert bounds[0] - SLACK <= ttl <= bounds[1]
 
 
 def test_search_results_are_found_by_the_normalised_query(
@@ -90,7 +92,7 @@ def test_search_results_are_found_by_the_normalised_query(
     assert manager.cache_search_results("laptop", results[:1], filters={"brand": "acme"})
     assert manager.get_search_results("laptop", filters={"brand": "acme"}) == results[:1]
     assert manager.get_search_results("laptop") is None
-    assert 538 <= cluster_admin.ttl(manager.keys.search("laptop gaming")) <= 660
+    assert 540 - SLACK <= cluster_admin.ttl(manager.keys.search("laptop gaming")) <= 660
 
 
 def test_sessions_live_on_the_sentinel_primary_for_24_hours(
@@ -101,7 +103,7 @@ def test_sessions_live_on_the_sentinel_primary_for_24_hours(
     assert manager.cache_session("s-1", session, user_id="u-1") is True
     assert manager.get_session("s-1") == session
     with primary_client(session_group) as client:
-        assert 86398 <= client.ttl(manager.keys.session("s-1")) <= 86400
+        assert 86400 - SLACK <= client.ttl(manager.keys.session("s-1")) <= 86400
         assert client.smembers(manager.keys.user_sessions("u-1")) == {manager.keys.session("s-1")}
     assert manager.delete_session("s-1") is True
     assert manager.get_session("s-1") is None
