@@ -15,6 +15,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -124,6 +125,8 @@ class DistributedCacheManager:
         self._load_lock_ms = client.load_lock_ms
         self._flights = SingleFlight()
         self._auth_warned: set[str] = set()
+        # Runs the per-node pipelines of a batch side by side (threads wait on sockets).
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cache-batch")
         self._key_of: dict[str, Callable[[object], str]] = {
             PRODUCT: self.keys.product,
             PRICE: self.keys.price,
@@ -204,6 +207,7 @@ class DistributedCacheManager:
         return cls(addresses, ttl=settings.cache_ttl, client=settings.cache, **kwargs)
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True)
         self._cluster.close()
         if self._sessions is not None:
             self._sessions.close()
@@ -592,7 +596,7 @@ class DistributedCacheManager:
                 self._infrastructure_failed(operation, node, error)
 
         try:
-            return batching.run_batch(cluster, keys, op, self.breakers, on_error)
+            return batching.run_batch(cluster, keys, op, self.breakers, on_error, self._pool)
         except _INFRASTRUCTURE_ERRORS as error:  # the slot map itself is unusable
             self._infrastructure_failed(operation, "cluster", error)
             return batching.BatchOutcome(failed=list(keys))

@@ -156,14 +156,18 @@ class PipelineCounter:
     """Counts pipelines sent to single nodes (what the batches use) during a block."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
-        self.count = 0
+        self.sent: list[int] = []  # appends are atomic: node pipelines run in threads
         original = redis.client.Pipeline.execute
 
         def execute(pipe: redis.client.Pipeline, *args: Any, **kwargs: Any) -> Any:
-            self.count += 1
+            self.sent.append(len(pipe))
             return original(pipe, *args, **kwargs)
 
         monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+
+    @property
+    def count(self) -> int:
+        return len(self.sent)
 
 
 def test_batches_cross_slots_with_one_pipeline_per_node(
