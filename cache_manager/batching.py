@@ -169,7 +169,7 @@ class SetMany:
     def queue(self, pipe: Pipeline, keys: Sequence[str]) -> int:
         for key in keys:
             data, seconds = self.values[key]
-            pipe.set(key, data, ex=seconds)
+            pipe.execute_command("SET", key, data, "EX", seconds)  # set()'s option parsing costs more
         return len(keys)
 
     def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:

@@ -48,7 +48,7 @@ from cache_manager.connections import (
     sessions_client,
 )
 from cache_manager.errors import CacheError, UnknownStrategyError
-from cache_manager.keys import KeyBuilder, validate_id
+from cache_manager.keys import KeyBuilder
 from cache_manager.metrics import CacheMetrics
 from cache_manager.serialization import DecodeError, Serializer, json_serializer
 from cache_manager.single_flight import SingleFlight
@@ -457,7 +457,8 @@ class DistributedCacheManager:
             raise UnknownStrategyError(
                 f"batches support the strategies {', '.join(_BATCHABLE)}, not {strategy!r}"
             )
-        return {self._key(strategy, entity_id): validate_id(strategy, entity_id) for entity_id in ids}
+        # _key validated the id already; its text is the id's text.
+        return {self._key(strategy, entity_id): str(entity_id) for entity_id in ids}
 
     def _read(self, strategy: str, key: str) -> Any | None:
         started = time.perf_counter()
