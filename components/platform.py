@@ -8,8 +8,10 @@ import pulumi
 
 from components.autoscaled_service import AutoscaledService
 from components.capacity import full_scale_footprint
+from components.edge import CloudflareEdge, edge_enabled
 from components.namespace import AppNamespace
 from components.quantities import cpu_millicores, memory_bytes
+from components.redis_stores import RedisStores
 from components.settings import Settings
 
 
@@ -27,6 +29,7 @@ class Platform(pulumi.ComponentResource):
 
     namespace: AppNamespace
     services: dict[str, AutoscaledService]
+    edge: CloudflareEdge | None
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:platform:Platform", name, None, opts)
@@ -40,6 +43,7 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        self.redis = RedisStores("redis", settings, opts=in_namespace)
         self.services = {
             service_name: AutoscaledService(
                 service_name,
@@ -47,10 +51,21 @@ class Platform(pulumi.ComponentResource):
                 service=service,
                 scaling=settings.scaling,
                 strict_spread=settings.environment == "production",
+                extra_env=self.redis.client_env() if service.uses_redis else None,
                 opts=in_namespace,
             )
             for service_name, service in settings.services.items()
         }
+        self.edge = (
+            CloudflareEdge(
+                "edge",
+                settings=settings.cloudflare,
+                product_ttl=settings.cache_ttl.product,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if edge_enabled(settings)
+            else None
+        )
         self.register_outputs({"namespace": self.namespace.name})
 
     def stack_outputs(self) -> dict[str, Any]:
@@ -70,6 +85,21 @@ class Platform(pulumi.ComponentResource):
             "namespace": self.namespace.name,
             "services": services,
             "endpoints": {
-                "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()}
+                "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()},
+                **self.redis.endpoints(),
             },
+            "redisPassword": self.redis.admin_password,
+            **self._edge_outputs(),
+        }
+
+    def _edge_outputs(self) -> dict[str, Any]:
+        """The ``edge`` output (zone id, hostnames, ruleset ids) when Cloudflare is managed."""
+        if self.edge is None:
+            return {}
+        return {
+            "edge": {
+                "zoneId": self.edge.zone_id,
+                "hostnames": self.edge.hostnames,
+                "rulesetIds": self.edge.ruleset_ids,
+            }
         }

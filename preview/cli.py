@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from components.settings import SettingsError
+from preview.invoke_answers import invoke_answers
 from preview.manifests import write_manifests
 from preview.stack_config import StackConfigError, read_stack_config
 from preview.synth import Synthesis, synthesize
@@ -45,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     errors = Console(stderr=True)
     try:
         config = read_stack_config(args.stack)
-        synthesis = synthesize(args.stack, config.values, secret_keys=config.secret_keys)
+        synthesis = synthesize(
+            args.stack,
+            config.values,
+            secret_keys=config.secret_keys,
+            invoke_answers=invoke_answers(args.stack, config.values),
+        )
     except (SettingsError, StackConfigError) as error:
         errors.print(f"[red]error:[/red] {error}", markup=True, highlight=False, soft_wrap=True)
         return EXIT_COULD_NOT_RUN

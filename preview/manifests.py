@@ -8,15 +8,27 @@ from typing import Any
 
 import yaml
 
-from preview.synth import DeclaredResource, redact
+from preview.synth import REDACTED, DeclaredResource, is_secret, redact
 
 # Pulumi bookkeeping that is not part of a Kubernetes object.
 _NON_MANIFEST_KEYS = {"__meta", "__inputs", "id", "urn"}
 
 
+def redact_keeping_shape(value: Any) -> Any:
+    """A secret as a marker of the same shape: a secret map keeps its keys, so a Secret stays valid."""
+    if not is_secret(value):
+        return redact(value)
+    inner = value.get("value")
+    if isinstance(inner, dict):
+        return {key: REDACTED for key in inner}
+    if isinstance(inner, list):
+        return [REDACTED for _ in inner]
+    return REDACTED
+
+
 def plain(value: Any) -> Any:
     """Wire values as a person expects them: integral floats back to ints, secrets redacted."""
-    value = redact(value)
+    value = redact_keeping_shape(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -87,13 +88,17 @@ class _Mocks(mocks.Mocks):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
         if args.typ == "random:index/randomPassword:RandomPassword":
-            state["result"] = pulumi.Output.secret("offline-preview-generated-password")
+            # Wire-form secret: the SDK unwraps it, and the recorded state stays plain data.
+            state["result"] = {
+                SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE,
+                "value": "offline-preview-generated-password",
+            }
         return f"{args.name}-id", state
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token in self._invoke_answers:
-            return dict(self._invoke_answers[args.token]), None
-        return {}, None
+            return dict(self._invoke_answers[args.token]), []
+        return {}, []
 
 
 class _RecordingMonitor(mocks.MockMonitor):
@@ -141,6 +146,9 @@ def synthesize(
         runpy.run_path(str(program), run_name="__main__")
         _sync_await(pulumi.runtime.stack.wait_for_rpcs())
         outputs = _resolve_stack_outputs()
+    except BaseException:
+        _discard_pending_work()
+        raise
     finally:
         _reset_runtime()
     registered = monitor.get_registered_resources()
@@ -173,6 +181,25 @@ def _resolve_stack_outputs() -> dict[str, Any]:
         secret = _sync_await(output.is_secret())
         resolved[name] = {SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE, "value": plain} if secret else plain
     return resolved
+
+
+def _discard_pending_work() -> None:
+    """After a failed run, cancel what it left on the event loop and start a fresh loop.
+
+    A program that fails part-way leaves registrations and applies pending; left alone they
+    would run (and wait, and fail) inside the next synthesis in this process.
+    """
+    loop = asyncio.get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    # The SDK tracks every apply task it started; forget the cancelled ones.
+    with runtime_settings.SETTINGS.lock:
+        runtime_settings.SETTINGS.outputs.clear()
 
 
 def _reset_runtime() -> None:

@@ -9,6 +9,7 @@ from components.render.redis_layout import (
     REDIS_AUTH_FILE,
     NodeLayout,
     RedisPasswords,
+    config_string,
     password_hash,
 )
 from components.settings.redis import RedisClusterSettings, RedisSentinelSettings
@@ -122,7 +123,7 @@ def render_redis_auth_conf(passwords: RedisPasswords) -> str:
         # The services' user: data commands only; no FLUSHALL, CONFIG, DEBUG, KEYS, ...
         f"user {APP_USER} on #{password_hash(passwords.app)} ~* &* +@all -@dangerous",
         f"user {METRICS_USER} on #{password_hash(passwords.metrics)} resetkeys -@all {METRICS_COMMANDS}",
-        f"masterauth {passwords.admin}",
+        f"masterauth {config_string(passwords.admin)}",
     ]
     return "\n".join(lines) + "\n"
 

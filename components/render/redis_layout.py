@@ -60,3 +60,9 @@ class NodeLayout:
 def password_hash(password: str) -> str:
     """The ACL file form of a password: its SHA-256, so the plain text never shows in ACL LIST."""
     return hashlib.sha256(password.encode()).hexdigest()
+
+
+def config_string(value: str) -> str:
+    """``value`` as one double-quoted redis.conf / sentinel.conf argument, whatever it holds."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'

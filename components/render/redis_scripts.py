@@ -196,3 +196,51 @@ deadline=$(( $(date +%s) + WAIT_SECONDS ))
 while is_primary && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5; done
 """
     return header + body
+
+
+def render_liveness_script(*, port: int) -> str:
+    """Alive while the server answers PING, also while it is still loading its data."""
+    header = _header("Liveness: the server answers.", {"SELF": f"127.0.0.1:{port}"})
+    body = """
+reply=$(cli "$SELF" PING 2>&1 | tr -d '\\r') || true
+case "$reply" in PONG|LOADING*) exit 0 ;; esac
+echo "liveness: $reply" >&2
+exit 1
+"""
+    return header + body
+
+
+def render_cluster_readiness_script(*, port: int) -> str:
+    """Ready only while the node serves a healthy cluster (cluster_state:ok).
+
+    Before the bootstrap Job formed the cluster no node is ready, and nothing waits on that:
+    the Job reaches the nodes through the headless Service, which publishes unready pods. A
+    node that came back with an empty volume stays unready: visible, and out of the client
+    Service, instead of answering clients with CLUSTERDOWN.
+    """
+    header = _header("Readiness of a Redis Cluster node.", {"SELF": f"127.0.0.1:{port}"})
+    body = """
+cli "$SELF" CLUSTER INFO | tr -d '\\r' | grep -qx 'cluster_state:ok'
+"""
+    return header + body
+
+
+def render_data_node_readiness_script(*, port: int) -> str:
+    """Ready as primary, or as a replica whose link to the primary is up."""
+    header = _header("Readiness of a Sentinel-group data node.", {"SELF": f"127.0.0.1:{port}"})
+    body = """
+info=$(cli "$SELF" INFO replication | tr -d '\\r') || exit 1
+if printf '%s\\n' "$info" | grep -qx 'role:master'; then exit 0; fi
+printf '%s\\n' "$info" | grep -qx 'master_link_status:up'
+"""
+    return header + body
+
+
+def render_sentinel_readiness_script(*, master_name: str, port: int) -> str:
+    """Ready while this Sentinel monitors the group and can name its primary."""
+    header = _header("Readiness of a Sentinel.", {"SELF": f"127.0.0.1:{port}", "MASTER_NAME": master_name})
+    body = """
+reply=$(cli "$SELF" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_NAME" | tr -d '\\r') || exit 1
+[ "$(printf '%s\\n' "$reply" | grep -c .)" -eq 2 ]
+"""
+    return header + body

@@ -8,6 +8,7 @@ from components.render.redis_layout import (
     SENTINEL_AUTH_FILE,
     SENTINEL_PORT,
     RedisPasswords,
+    config_string,
     password_hash,
 )
 from components.settings.redis import RedisSentinelSettings
@@ -66,7 +67,7 @@ def render_sentinel_auth_conf(passwords: RedisPasswords, *, master_name: str) ->
         "user default off",
         f"user {ADMIN_USER} on #{password_hash(passwords.admin)} ~* &* +@all",
         f"user {APP_USER} on #{password_hash(passwords.app)} -@all {APP_SENTINEL_COMMANDS}",
-        f"sentinel auth-pass {master_name} {passwords.admin}",
-        f"sentinel sentinel-pass {passwords.admin}",
+        f"sentinel auth-pass {master_name} {config_string(passwords.admin)}",
+        f"sentinel sentinel-pass {config_string(passwords.admin)}",
     ]
     return "\n".join(lines) + "\n"

@@ -1,1 +1,1 @@
-"""Benchmarks: ``python -m tests.bench [name ...]``; figures go to build/bench/<name>.json."""
+"""Benchmarks: ``python -m tests.bench`` (``make bench``) runs every module here with a ``run()``."""

@@ -1,8 +1,9 @@
-"""Run every benchmark module of this package (or the named ones) and write its figures.
+"""Run the benchmarks and write each one's figures to build/bench/<name>.json.
 
-A benchmark is a module here with ``run() -> dict``. Its result goes to
-``build/bench/<module>.json``. A result may carry ``"goals"``: ``{name: {"value", "target",
-"met"}}``; the run exits 1 when a goal is not met, 2 when a benchmark could not run.
+Every module in this package that defines ``run() -> dict`` is a benchmark; its file name
+is the JSON name unless the module sets ``NAME``. Arguments select benchmarks by name.
+Exit status: 0 all ran, 2 one could not run (it raised FileNotFoundError for a missing tool),
+1 a benchmark's figures carry ``"goals"`` (``{name: {"value", "target", "met"}}``) not met.
 """
 
 from __future__ import annotations
@@ -11,61 +12,59 @@ import importlib
 import json
 import pkgutil
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import tests.bench as package
-
-OUT = Path("build/bench")
+OUTPUT = Path("build/bench")
 
 
-def discover() -> list[str]:
-    return sorted(name for _, name, is_pkg in pkgutil.iter_modules(package.__path__) if not is_pkg)
+def benchmarks() -> dict[str, Callable[[], dict[str, Any]]]:
+    found = {}
+    package = Path(__file__).parent
+    for module_info in sorted(pkgutil.iter_modules([str(package)]), key=lambda m: m.name):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__package__}.{module_info.name}")
+        run = getattr(module, "run", None)
+        if callable(run):
+            found[getattr(module, "NAME", module_info.name)] = run
+    return found
 
 
-def run_one(name: str) -> dict[str, Any]:
-    module = importlib.import_module(f"tests.bench.{name}")
-    started = time.monotonic()
-    result: dict[str, Any] = module.run()
-    result.setdefault("seconds", round(time.monotonic() - started, 1))
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{name}.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    return result
-
-
-def unmet(result: dict[str, Any]) -> list[str]:
-    return [goal for goal, figure in result.get("goals", {}).items() if not figure.get("met")]
-
-
-def main(argv: list[str]) -> int:
-    available = [name for name in discover() if name != "__main__"]
-    names = argv or available
-    unknown = sorted(set(names) - set(available))
+def main(selected: list[str]) -> int:
+    available = benchmarks()
+    unknown = sorted(set(selected) - set(available))
     if unknown:
         print(
             f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}", file=sys.stderr
         )
         return 2
-    failed: list[str] = []
-    broken: list[str] = []
-    for name in names:
-        try:
-            result = run_one(name)
-        except Exception as error:  # report and keep going: one broken bench must not hide the others
-            print(f"{name}: could not run: {type(error).__name__}: {error}", file=sys.stderr)
-            broken.append(name)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    status = 0
+    for name, run in available.items():
+        if selected and name not in selected:
             continue
-        for goal, figure in result.get("goals", {}).items():
-            status = "ok" if figure.get("met") else "NOT MET"
-            print(f"{name}.{goal}: {figure.get('value')} (target {figure.get('target')}) {status}")
-        failed += [f"{name}.{goal}" for goal in unmet(result)]
-        print(f"{name}: figures in {OUT / (name + '.json')}")
-    if failed:
-        print(f"goals not met: {', '.join(failed)}", file=sys.stderr)
-    if broken:
-        return 2
-    return 1 if failed else 0
+        print(f"== {name}", flush=True)
+        try:
+            figures = run()
+        except FileNotFoundError as error:  # a missing tool: the benchmark says which
+            print(f"{name}: could not run: {error}", file=sys.stderr)
+            status = 2
+            continue
+        path = OUTPUT / f"{name}.json"
+        path.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+        print(json.dumps(figures, indent=2, sort_keys=True))
+        print(f"wrote {path}", flush=True)
+        missed = unmet_goals(figures)
+        if missed:
+            print(f"{name}: goals not met: {', '.join(missed)}", file=sys.stderr)
+            status = status or 1
+    return status
+
+
+def unmet_goals(figures: dict[str, Any]) -> list[str]:
+    return [goal for goal, figure in figures.get("goals", {}).items() if not figure.get("met")]
 
 
 if __name__ == "__main__":

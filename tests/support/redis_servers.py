@@ -18,6 +18,7 @@ process group in a temporary directory and is killed when the block exits, whate
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
 import shutil
@@ -51,8 +52,12 @@ from components.render.redis_layout import (
 )
 from components.render.redis_scripts import (
     render_cluster_bootstrap_script,
+    render_cluster_readiness_script,
     render_data_node_prestop_script,
+    render_data_node_readiness_script,
     render_data_node_start_script,
+    render_liveness_script,
+    render_sentinel_readiness_script,
     render_sentinel_start_script,
 )
 from components.render.sentinel import render_sentinel_auth_conf, render_sentinel_conf
@@ -60,6 +65,7 @@ from components.settings.redis import RedisClusterSettings, RedisSentinelSetting
 from tests.support.ports import free_ports, wait_for_port
 
 HOST = "127.0.0.1"
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 Address = tuple[str, int]
 
 
@@ -94,7 +100,7 @@ class ServerProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
+                preexec_fn=_own_group_dying_with_parent,
             )
         try:
             wait_for_port(self.port, timeout=timeout)
@@ -127,6 +133,13 @@ class ServerProcess:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
+def _own_group_dying_with_parent() -> None:
+    """In the child before exec: its own process group (killed as one), and SIGKILL when the
+    test process dies, so even a killed pytest leaves no server behind."""
+    os.setsid()
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _script_env(passwords: RedisPasswords, **extra: str) -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "REDISCLI_AUTH": passwords.admin, **extra}
 
@@ -155,6 +168,17 @@ class _Servers:
     @property
     def metrics_password(self) -> str:
         return self.passwords.metrics
+
+    def run_script(self, script: str, *, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+        """Run a rendered script as a pod would: sh, the admin password in REDISCLI_AUTH."""
+        return subprocess.run(
+            ["sh", "-c", script],
+            env=_script_env(self.passwords),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def kill(self, port: int) -> None:
         """SIGKILL the server on ``port``: a crash, no chance to save or hand over."""
@@ -212,14 +236,14 @@ class RedisClusterHandle(_Servers):
 
     def bootstrap(self, *, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Run the rendered bootstrap script (what the Kubernetes Job runs)."""
-        return subprocess.run(
-            ["sh", "-c", self.bootstrap_script],
-            env=_script_env(self.passwords),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return self.run_script(self.bootstrap_script, timeout=timeout)
+
+    def probe(self, port: int) -> dict[str, int]:
+        """Exit codes of the rendered liveness and readiness scripts for the node on ``port``."""
+        return {
+            "liveness": self.run_script(render_liveness_script(port=port)).returncode,
+            "readiness": self.run_script(render_cluster_readiness_script(port=port)).returncode,
+        }
 
     def cluster_info(self, port: int) -> dict[str, str]:
         with self.client(port) as client:
@@ -348,14 +372,18 @@ class SentinelGroupHandle(_Servers):
 
     def run_prestop(self, port: int, *, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Run the rendered preStop script of the data node on ``port``."""
-        return subprocess.run(
-            ["sh", "-c", self.prestop_scripts[port]],
-            env=_script_env(self.passwords),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return self.run_script(self.prestop_scripts[port], timeout=timeout)
+
+    def probe(self, port: int) -> dict[str, int]:
+        """Exit codes of the rendered liveness and readiness scripts for the process on ``port``."""
+        if port in self.sentinel_ports:
+            readiness = render_sentinel_readiness_script(master_name=self.master_name, port=port)
+        else:
+            readiness = render_data_node_readiness_script(port=port)
+        return {
+            "liveness": self.run_script(render_liveness_script(port=port)).returncode,
+            "readiness": self.run_script(readiness).returncode,
+        }
 
     def wait_ready(self, *, timeout: float = 30.0) -> None:
         """Block until every Sentinel has quorum and knows the others, and replicas are linked."""

@@ -28,16 +28,31 @@ DANGEROUS = [
 ]
 
 
+# A configured admin password may hold anything; replication and Sentinel must still log in.
+AWKWARD_PASSWORD = 'sp ace "quote" back\\slash #hash'
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[RedisClusterHandle]:
-    with redis_cluster(masters=3, replicas_per_master=1) as handle:
+    with redis_cluster(masters=3, replicas_per_master=1, password=AWKWARD_PASSWORD) as handle:
         yield handle
 
 
 @pytest.fixture(scope="module")
 def group() -> Iterator[SentinelGroupHandle]:
-    with sentinel_group(data_nodes=2, sentinels=3) as handle:
+    with sentinel_group(data_nodes=2, sentinels=3, password=AWKWARD_PASSWORD) as handle:
         yield handle
+
+
+def test_an_awkward_admin_password_still_carries_replication_and_sentinel(
+    cluster: RedisClusterHandle, group: SentinelGroupHandle
+) -> None:
+    assert cluster.password == AWKWARD_PASSWORD == group.password
+    # The fixtures only start once every replica is linked and the Sentinels have quorum.
+    for port in cluster.masters():
+        with cluster.client(port) as client:
+            assert client.info("replication")["connected_slaves"] == 1
+    assert group.ckquorum(group.sentinels[0][1]).startswith("OK")
 
 
 def anonymous_reply(port: int, command: bytes = b"PING") -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -78,3 +79,16 @@ def test_whole_cluster_restarted_keeps_node_ids_slots_and_data(cluster: RedisClu
     assert slot_map() == before
     assert read_all(cluster) == {key: key.upper() for key in KEYS}
     assert "nothing to change" in cluster.bootstrap().stdout
+
+
+def test_readiness_fails_while_a_shard_has_no_master_left(cluster: RedisClusterHandle) -> None:
+    victim = cluster.masters()[0]
+    (replica,) = replicas_of(cluster, victim)
+    survivors = [port for _, port in cluster.nodes if port not in (victim, replica)]
+    cluster.kill(replica)
+    cluster.kill(victim)
+    deadline = time.monotonic() + 30
+    while cluster.cluster_info(survivors[0])["cluster_state"] != "fail":
+        assert time.monotonic() < deadline, "the cluster never noticed the lost shard"
+        time.sleep(0.1)
+    assert cluster.probe(survivors[0]) == {"liveness": 0, "readiness": 1}

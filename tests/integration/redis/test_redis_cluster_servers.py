@@ -29,7 +29,7 @@ def test_bootstrap_forms_three_masters_with_one_replica_each(cluster: RedisClust
     assert len(masters) == 3
     with cluster.client(masters[0]) as client:
         nodes = client.execute_command("CLUSTER NODES")
-    replicas_of = {}
+    replicas_of: dict[str, list[str]] = {}
     for node in nodes.values():
         if "slave" in node["flags"]:
             replicas_of.setdefault(node["master_id"], []).append(node["node_id"])
@@ -54,3 +54,18 @@ def test_application_user_reads_and_writes_through_the_cluster_client(cluster: R
         for index in range(50):
             client.set(f"product:{index}", str(index))
         assert [client.get(f"product:{index}") for index in range(50)] == [str(i) for i in range(50)]
+
+
+def test_rendered_probes_pass_on_every_node_of_a_healthy_cluster(cluster: RedisClusterHandle) -> None:
+    for _, port in cluster.nodes:
+        assert cluster.probe(port) == {"liveness": 0, "readiness": 0}
+
+
+def test_nodes_are_alive_but_not_ready_until_the_bootstrap_formed_the_cluster() -> None:
+    with redis_cluster(masters=3, replicas_per_master=1, bootstrap=False) as fresh:
+        port = fresh.nodes[0][1]
+        assert fresh.cluster_info(port)["cluster_state"] == "fail"
+        assert fresh.probe(port) == {"liveness": 0, "readiness": 1}
+        assert fresh.bootstrap().returncode == 0
+        fresh.wait_formed()
+        assert fresh.probe(port) == {"liveness": 0, "readiness": 0}

@@ -83,3 +83,23 @@ def _replicates(group: SentinelGroupHandle, port: int, primary: tuple[str, int])
         return False
     following = (info.get("master_host"), info.get("master_port")) == primary
     return following and replicas_linked(group, [port])
+
+
+def test_a_replica_cut_off_from_its_primary_is_not_ready(group: SentinelGroupHandle) -> None:
+    primary = group.primary()
+    replica = next(address for address in group.data_nodes if address != primary)
+    # No Sentinel left to promote anyone: the replica stays without a primary.
+    for _, port in group.sentinels:
+        group.kill(port)
+    assert primary is not None
+    group.kill(primary[1])
+    deadline = time.monotonic() + 30
+    while not _link_down(group, replica[1]):
+        assert time.monotonic() < deadline, "the replica never noticed its primary is gone"
+        time.sleep(0.1)
+    assert group.probe(replica[1]) == {"liveness": 0, "readiness": 1}
+
+
+def _link_down(group: SentinelGroupHandle, port: int) -> bool:
+    with group.client(port) as client:
+        return bool(client.info("replication")["master_link_status"] == "down")

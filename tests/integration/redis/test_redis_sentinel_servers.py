@@ -31,3 +31,8 @@ def test_every_sentinel_has_quorum_and_names_the_same_primary(group: SentinelGro
     for _, port in group.sentinels:
         assert group.ckquorum(port).startswith("OK 3 usable Sentinels")
         assert group.primary(port) == group.data_nodes[0]
+
+
+def test_rendered_probes_pass_on_every_data_node_and_sentinel(group: SentinelGroupHandle) -> None:
+    for _, port in group.data_nodes + group.sentinels:
+        assert group.probe(port) == {"liveness": 0, "readiness": 0}
