@@ -11,7 +11,7 @@ import redis
 from prometheus_client import generate_latest
 from redis.cluster import RedisCluster
 
-from cache_manager import DistributedCacheManager, stampede
+from cache_manager import DistributedCacheManager, batching, stampede
 from tests.integration.cache_manager.conftest import MakeManager, stack_settings
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle
 
@@ -153,17 +153,17 @@ def test_search_results_through_get_or_load_are_tagged(manager: DistributedCache
 
 
 class PipelineCounter:
-    """Counts pipelines sent to single nodes (what the batches use) during a block."""
+    """Counts the per-node round trips (one write of all commands, then the replies)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
         self.sent: list[int] = []  # appends are atomic: node pipelines run in threads
-        original = redis.client.Pipeline.execute
+        original = batching.send_pipelined
 
-        def execute(pipe: redis.client.Pipeline, *args: Any, **kwargs: Any) -> Any:
-            self.sent.append(len(pipe))
-            return original(pipe, *args, **kwargs)
+        def send(client: redis.Redis, commands: list[Any]) -> list[Any]:
+            self.sent.append(len(commands))
+            return original(client, commands)
 
-        monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+        monkeypatch.setattr(batching, "send_pipelined", send)
 
     @property
     def count(self) -> int:
@@ -177,6 +177,7 @@ def test_batches_cross_slots_with_one_pipeline_per_node(
     counter = PipelineCounter(monkeypatch)
     assert manager.mset(list(products.items())) == 300
     assert counter.count == 3  # three masters, one round trip each
+    assert sum(counter.sent) == 300  # one SET EX per key
     found = manager.mget([*products, "product-missing-1", "product-missing-2"])
     assert counter.count == 6
     assert found == products
