@@ -12,7 +12,7 @@ from components.k8s import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
     container_security_context,
-    disruption_budget,
+    disruption_budget_spec,
     http_probe,
     labels,
     pod_security_context,
@@ -31,6 +31,14 @@ def hpa_rules(rate: ScalingRate, select_policy: str) -> dict[str, Any]:
             {"type": "Percent", "value": rate.percent, "periodSeconds": rate.period_seconds},
             {"type": "Pods", "value": rate.pods, "periodSeconds": rate.period_seconds},
         ],
+    }
+
+
+def hpa_behavior(scaling: ScalingSettings) -> dict[str, Any]:
+    """Fast up, calm down: the stack's scale-up and scale-down rates."""
+    return {
+        "scaleUp": hpa_rules(scaling.scale_up_behavior, "Max"),
+        "scaleDown": hpa_rules(scaling.scale_down_behavior, "Min"),
     }
 
 
@@ -139,22 +147,14 @@ class AutoscaledService(pulumi.ComponentResource):
                 "minReplicas": service.min_replicas,
                 "maxReplicas": service.max_replicas,
                 "metrics": hpa_metrics(scaling),
-                "behavior": {
-                    "scaleUp": hpa_rules(scaling.scale_up_behavior, "Max"),
-                    "scaleDown": hpa_rules(scaling.scale_down_behavior, "Min"),
-                },
+                "behavior": hpa_behavior(scaling),
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[deployment]),
         )
         k8s.policy.v1.PodDisruptionBudget(
             f"{name}-pdb",
             metadata=metadata,
-            spec={
-                **disruption_budget(service.min_replicas),
-                "selector": {"matchLabels": selector_labels(name)},
-                # A crash-looping pod must not block node drains.
-                "unhealthyPodEvictionPolicy": "AlwaysAllow",
-            },
+            spec=disruption_budget_spec(name, service.min_replicas),
             opts=child,
         )
         self.service_name = svc.metadata.apply(lambda m: m.name or name)

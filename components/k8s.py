@@ -100,3 +100,18 @@ def disruption_budget(min_replicas: int) -> dict[str, int]:
     if min_replicas >= 2:
         return {"minAvailable": min_replicas - 1}
     return {"maxUnavailable": 1}
+
+
+def disruption_budget_spec(name: str, min_replicas: int) -> dict[str, Any]:
+    """A PodDisruptionBudget spec for the workload ``name`` scaled from ``min_replicas``."""
+    return {
+        **disruption_budget(min_replicas),
+        "selector": {"matchLabels": selector_labels(name)},
+        # A crash-looping pod must not block node drains.
+        "unhealthyPodEvictionPolicy": "AlwaysAllow",
+    }
+
+
+def service_host(name: str, namespace: str) -> str:
+    """The cluster DNS name of a Service."""
+    return f"{name}.{namespace}.svc.cluster.local"

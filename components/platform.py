@@ -8,7 +8,9 @@ import pulumi
 
 from components.autoscaled_service import AutoscaledService
 from components.capacity import full_scale_footprint
+from components.cdn import NginxCdn
 from components.edge import CloudflareEdge, edge_enabled
+from components.k8s import service_host
 from components.namespace import AppNamespace
 from components.quantities import cpu_millicores, memory_bytes
 from components.redis_stores import RedisStores
@@ -30,6 +32,7 @@ class Platform(pulumi.ComponentResource):
     namespace: AppNamespace
     services: dict[str, AutoscaledService]
     edge: CloudflareEdge | None
+    cdn: NginxCdn
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:platform:Platform", name, None, opts)
@@ -66,7 +69,23 @@ class Platform(pulumi.ComponentResource):
             if edge_enabled(settings)
             else None
         )
+        self.cdn = self._cdn(settings)
         self.register_outputs({"namespace": self.namespace.name})
+
+    def _cdn(self, settings: Settings) -> NginxCdn:
+        origin_name = settings.cdn.origin_service
+        origin = settings.services[origin_name]
+        return NginxCdn(
+            "cdn",
+            namespace=settings.namespace,
+            cdn=settings.cdn,
+            origin=f"{service_host(origin_name, settings.namespace)}:{origin.port}",
+            scaling=settings.scaling,
+            monitoring_namespace=settings.monitoring_namespace,
+            strict_spread=settings.environment == "production",
+            # NGINX resolves the origin's name when it starts: the Service must exist first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, self.services[origin_name]]),
+        )
 
     def stack_outputs(self) -> dict[str, Any]:
         """The stack outputs: plain facts and the ``endpoints`` the checks connect to."""
@@ -87,6 +106,7 @@ class Platform(pulumi.ComponentResource):
             "endpoints": {
                 "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()},
                 **self.redis.endpoints(),
+                "cdn": self.cdn.endpoint(),
             },
             "redisPassword": self.redis.admin_password,
             **self._edge_outputs(),

@@ -32,7 +32,8 @@ def test_prints_the_declared_resources_grouped_by_component(stack: str) -> None:
     assert f"stack {stack}" in result.stdout
     assert "technovastore:platform:Platform" in result.stdout
     assert "technovastore:service:AutoscaledService" in result.stdout
-    assert "4  kubernetes:autoscaling/v2:HorizontalPodAutoscaler" in result.stdout
+    # The four services and the CDN tier.
+    assert "5  kubernetes:autoscaling/v2:HorizontalPodAutoscaler" in result.stdout
     tree_lines = result.stdout.splitlines()
     component = next(
         i for i, line in enumerate(tree_lines) if "AutoscaledService" in line and "api-gateway" in line
