@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 
 from components.hpa_behavior import seconds_to_reach_max
 from components.settings.base import DnsLabel, SettingsModel, cross_field_error
-from components.settings.cache import CacheTtlSettings
+from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.cdn import CdnSettings
 from components.settings.checks import ChecksSettings
 from components.settings.cloudflare import CloudflareSettings
@@ -73,6 +73,7 @@ class Settings(SettingsModel):
         default_factory=lambda: dict(DEFAULT_SERVICES), min_length=1
     )
     cache_ttl: CacheTtlSettings = CacheTtlSettings()
+    cache: CacheClientSettings = CacheClientSettings()
     redis: RedisSettings = RedisSettings()
     cdn: CdnSettings = CdnSettings()
     cloudflare: CloudflareSettings = CloudflareSettings()

@@ -2,7 +2,8 @@
 
 Every module in this package that defines ``run() -> dict`` is a benchmark; its file name
 is the JSON name unless the module sets ``NAME``. Arguments select benchmarks by name.
-Exit status: 0 all ran, 2 one could not run (it raised FileNotFoundError for a missing tool).
+Exit status: 0 all ran, 2 one could not run (it raised FileNotFoundError for a missing tool),
+1 a benchmark's figures carry ``"goals"`` (``{name: {"value", "target", "met"}}``) not met.
 """
 
 from __future__ import annotations
@@ -55,7 +56,15 @@ def main(selected: list[str]) -> int:
         path.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
         print(json.dumps(figures, indent=2, sort_keys=True))
         print(f"wrote {path}", flush=True)
+        missed = unmet_goals(figures)
+        if missed:
+            print(f"{name}: goals not met: {', '.join(missed)}", file=sys.stderr)
+            status = status or 1
     return status
+
+
+def unmet_goals(figures: dict[str, Any]) -> list[str]:
+    return [goal for goal, figure in figures.get("goals", {}).items() if not figure.get("met")]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,170 @@
+"""Failover ride-through: a master (cluster) or the primary (Sentinel) dies mid-workload.
+
+No exception may reach the caller; reads become misses and writes are dropped while the
+store fails over, and hits resume by themselves once it has.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+
+import pytest
+
+from cache_manager import DistributedCacheManager
+from cache_manager.circuit_breaker import BreakerState
+from components.settings.stack import Settings
+from tests.integration.cache_manager.conftest import manager_for, stack_settings
+from tests.support.redis_servers import (
+    RedisClusterHandle,
+    SentinelGroupHandle,
+    redis_cluster,
+    sentinel_group,
+)
+
+pytestmark = pytest.mark.integration
+
+RECOVERY_SECONDS = 40.0
+PRODUCTS = {f"product-{n}": {"id": f"product-{n}", "n": n} for n in range(120)}
+
+
+def resilient_settings() -> Settings:
+    # A quick breaker so the test sees it open and recover within seconds.
+    return stack_settings(breaker_failures=3, breaker_reset_ms=200)
+
+
+def run_until(condition: Callable[[], bool], step: Callable[[], None], *, what: str) -> int:
+    """Run ``step`` until ``condition`` holds; returns the number of steps."""
+    deadline = time.monotonic() + RECOVERY_SECONDS
+    steps = 0
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached after {RECOVERY_SECONDS} s")
+        step()
+        steps += 1
+    return steps
+
+
+@pytest.fixture
+def small_cluster() -> Iterator[RedisClusterHandle]:
+    with redis_cluster(masters=3, replicas_per_master=1, node_timeout_ms=1000, persistence=False) as handle:
+        yield handle
+
+
+@pytest.fixture
+def small_group() -> Iterator[SentinelGroupHandle]:
+    with sentinel_group(down_after_ms=1000, failover_timeout_ms=3000, persistence=False) as handle:
+        yield handle
+
+
+def kill_soon(kill: Callable[[], None], delay: float = 0.02) -> threading.Event:
+    """Crash a server from another thread while the workload runs; the event marks it done."""
+    done = threading.Event()
+
+    def run() -> None:
+        kill()
+        done.set()
+
+    threading.Timer(delay, run).start()
+    return done
+
+
+def replicate(cluster: RedisClusterHandle) -> None:
+    """Wait until every master's writes reached its replica (replication is asynchronous)."""
+    for port in cluster.masters():
+        with cluster.client(port) as client:
+            assert client.execute_command("WAIT", 1, 5000) >= 1
+
+
+def owner_port(cluster: RedisClusterHandle, key: str) -> int:
+    with cluster.cluster_client(user=cluster.admin_user) as client:
+        return int(client.get_node_from_key(key).port)
+
+
+def test_a_cluster_master_dies_mid_workload(small_cluster: RedisClusterHandle) -> None:
+    manager = manager_for(small_cluster, None, resilient_settings())
+    loads = 0
+
+    def load(product_id: str) -> dict[str, object]:
+        nonlocal loads
+        loads += 1
+        return PRODUCTS[product_id]
+
+    def read_all() -> int:
+        """One pass of the services' read path; returns how many reads hit."""
+        before = loads
+        for product_id in PRODUCTS:
+            manager.get_or_load("product", product_id, partial(load, product_id))
+            manager.cache_price(product_id, {"amount": 1})
+        return len(PRODUCTS) - (loads - before)
+
+    try:
+        assert manager.mset(PRODUCTS) == len(PRODUCTS)
+        replicate(small_cluster)
+        assert read_all() == len(PRODUCTS)
+        victim = owner_port(small_cluster, manager.keys.product("product-0"))
+        killed = kill_soon(lambda: small_cluster.kill(victim))
+
+        hits = [read_all()]  # the kill lands during this pass
+        victim_states = [manager.breaker_states()[f"127.0.0.1:{victim}"]]
+
+        def next_pass() -> None:
+            hits.append(read_all())
+            victim_states.append(manager.breaker_states()[f"127.0.0.1:{victim}"])
+
+        # Done once the outage was seen (misses, served by the loader) and a pass hits fully.
+        run_until(
+            lambda: killed.is_set() and min(hits) < len(PRODUCTS) and hits[-1] == len(PRODUCTS),
+            next_pass,
+            what="full hits after the outage",
+        )
+
+        assert manager.metrics.error_count() > 0
+        assert manager.metrics.value("dropped_writes_total", {"strategy": "price"}) > 0
+        assert any(state is not BreakerState.CLOSED for state in victim_states)  # it stopped calling
+        assert owner_port(small_cluster, manager.keys.product("product-0")) != victim
+        assert read_all() == len(PRODUCTS)
+        assert manager.get_product("product-0") == PRODUCTS["product-0"]
+    finally:
+        manager.close()
+
+
+def test_the_sentinel_primary_dies_mid_workload(
+    cache_cluster: RedisClusterHandle, small_group: SentinelGroupHandle
+) -> None:
+    manager = manager_for(cache_cluster, small_group, resilient_settings())
+    try:
+        ride_through_sentinel_failover(manager, small_group)
+    finally:
+        manager.close()
+
+
+def ride_through_sentinel_failover(manager: DistributedCacheManager, group: SentinelGroupHandle) -> None:
+    assert manager.cache_session("s-before", {"cart": [1]}, user_id="u-1")
+    old_primary = group.primary()
+    assert old_primary is not None
+    with group.client(old_primary[1]) as client:
+        assert client.execute_command("WAIT", 2, 5000) == 2
+    outcomes: list[bool] = []
+    killed = kill_soon(lambda: group.kill(old_primary[1]))
+
+    def session_round_trip() -> None:
+        number = len(outcomes)
+        written = manager.cache_session(f"s-{number}", {"n": number})
+        outcomes.append(written and manager.get_session(f"s-{number}") == {"n": number})
+        time.sleep(0.05)
+
+    # Done once the outage was seen (a failed round trip) and three in a row succeed again.
+    run_until(
+        lambda: killed.is_set() and False in outcomes and all(outcomes[-3:]),
+        session_round_trip,
+        what="sessions back after the outage",
+    )
+    new_primary = group.primary()
+    assert new_primary not in (None, old_primary)
+    assert manager.get_session("s-before") == {"cart": [1]}  # replicated before the crash
+    assert manager.breaker_states()["sessions"] is BreakerState.CLOSED
+    assert manager.invalidate_user_cache("u-1") is True
+    assert manager.get_session("s-before") is None

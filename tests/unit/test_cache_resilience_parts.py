@@ -1,0 +1,204 @@
+"""The pure parts behind degradation: circuit breakers, single-flight, metrics."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from prometheus_client import generate_latest
+
+from cache_manager.circuit_breaker import BreakerBoard, BreakerState, CircuitBreaker
+from cache_manager.metrics import CacheMetrics
+from cache_manager.single_flight import SingleFlight
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def breaker(clock: FakeClock) -> CircuitBreaker:
+    return CircuitBreaker(failure_threshold=3, reset_timeout=5.0, clock=clock)
+
+
+def tripped(clock: FakeClock) -> CircuitBreaker:
+    b = breaker(clock)
+    for _ in range(3):
+        b.record_failure()
+    assert b.state is BreakerState.OPEN
+    return b
+
+
+def test_breaker_opens_after_consecutive_failures_only() -> None:
+    clock = FakeClock()
+    b = breaker(clock)
+    b.record_failure()
+    b.record_failure()
+    b.record_success()  # resets the count
+    b.record_failure()
+    b.record_failure()
+    assert b.state is BreakerState.CLOSED and b.allow()
+    b.record_failure()
+    assert b.state is BreakerState.OPEN
+    assert not b.allow()
+
+
+def test_breaker_lets_one_trial_through_after_the_timeout_and_recovers() -> None:
+    clock = FakeClock()
+    b = tripped(clock)
+    clock.now += 4.9
+    assert not b.allow()
+    clock.now += 0.2
+    assert b.allow()
+    assert b.state is BreakerState.HALF_OPEN
+    assert not b.allow()  # only one trial at a time
+    b.record_success()
+    assert b.state is BreakerState.CLOSED
+    assert b.allow()
+
+
+def test_a_failed_trial_reopens_for_another_timeout() -> None:
+    clock = FakeClock()
+    b = tripped(clock)
+    clock.now += 5
+    assert b.allow()
+    b.record_failure()
+    assert b.state is BreakerState.OPEN
+    clock.now += 4
+    assert not b.allow()
+    clock.now += 1
+    assert b.allow()
+
+
+def test_a_trial_that_never_reports_does_not_lock_the_breaker() -> None:
+    clock = FakeClock()
+    b = tripped(clock)
+    clock.now += 5
+    assert b.allow()
+    clock.now += 5
+    assert b.allow()
+
+
+def test_breaker_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="failure_threshold"):
+        CircuitBreaker(failure_threshold=0, reset_timeout=1)
+    with pytest.raises(ValueError, match="reset_timeout"):
+        CircuitBreaker(failure_threshold=1, reset_timeout=0)
+
+
+def test_board_keeps_one_breaker_per_node() -> None:
+    board = BreakerBoard(failure_threshold=1, reset_timeout=1, clock=FakeClock())
+    board["127.0.0.1:7000"].record_failure()
+    assert board["127.0.0.1:7000"] is board["127.0.0.1:7000"]
+    assert board.states() == {"127.0.0.1:7000": BreakerState.OPEN}
+    assert board["127.0.0.1:7001"].allow()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.005)
+
+
+def test_single_flight_makes_one_load_for_a_stampede() -> None:
+    flights = SingleFlight()
+    calls = 0
+    release = threading.Event()
+    results: list[object] = []
+
+    def load() -> str:
+        nonlocal calls
+        calls += 1
+        release.wait(5)
+        return "value"
+
+    threads = [threading.Thread(target=lambda: results.append(flights.do("k", load))) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: flights.waiting("k") == 19)  # every other thread joined the flight
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert calls == 1
+    assert results == ["value"] * 20
+    assert flights.do("k", lambda: "next") == "next"  # a finished flight is not reused
+
+
+def test_single_flight_shares_the_loader_error() -> None:
+    flights = SingleFlight()
+    started = threading.Event()
+    release = threading.Event()
+    errors: list[BaseException] = []
+
+    def load() -> str:
+        started.set()
+        release.wait(5)
+        raise LookupError("database down")
+
+    def call() -> None:
+        try:
+            flights.do("k", load)
+        except LookupError as error:
+            errors.append(error)
+
+    leader = threading.Thread(target=call)
+    leader.start()
+    started.wait(5)
+    follower = threading.Thread(target=call)
+    follower.start()
+    wait_until(lambda: flights.waiting("k") == 1)
+    release.set()
+    leader.join(5)
+    follower.join(5)
+    assert [str(error) for error in errors] == ["database down", "database down"]
+
+
+def test_metrics_count_hits_misses_and_errors() -> None:
+    metrics = CacheMetrics()
+    metrics.hit("product")
+    metrics.hit("product", 2)
+    metrics.miss("product")
+    metrics.miss("price", 0)
+    metrics.error("get", "ConnectionError")
+    metrics.error("set", "circuit_open")
+    metrics.observe("get", 0.001)
+    assert metrics.hit_ratio("product") == 0.75
+    assert metrics.hit_ratio("price") is None
+    assert metrics.error_count() == 2
+    assert metrics.error_count("get") == 1
+    assert metrics.snapshot() == {
+        "price": {"hits": 0, "misses": 0, "hitRatio": None},
+        "product": {"hits": 3, "misses": 1, "hitRatio": 0.75},
+    }
+    text = generate_latest(metrics.registry).decode()
+    assert 'technovastore_cache_lookups_total{result="hit",strategy="product"} 3.0' in text
+    assert 'technovastore_cache_errors_total{operation="get",reason="ConnectionError"} 1.0' in text
+    assert 'technovastore_cache_operation_seconds_count{operation="get"} 1.0' in text
+
+
+def test_two_managers_metrics_do_not_collide() -> None:
+    CacheMetrics()
+    CacheMetrics()  # own registries: registering twice would raise
+
+
+def test_board_reports_clean_only_while_nothing_failed() -> None:
+    clock = FakeClock()
+    board = BreakerBoard(failure_threshold=2, reset_timeout=1, clock=clock)
+    assert board.all_clean
+    board["a"].record_failure()
+    assert not board.all_clean  # one failure counted: the next call must be accounted per node
+    board["a"].record_success()
+    assert board.all_clean
+    board["a"].record_failure()
+    board["a"].record_failure()
+    clock.now += 1
+    assert board["a"].allow()  # half-open
+    assert not board.all_clean
+    board["a"].record_success()
+    assert board.all_clean
