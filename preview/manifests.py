@@ -8,15 +8,27 @@ from typing import Any
 
 import yaml
 
-from preview.synth import DeclaredResource, redact
+from preview.synth import REDACTED, DeclaredResource, is_secret, redact
 
 # Pulumi bookkeeping that is not part of a Kubernetes object.
 _NON_MANIFEST_KEYS = {"__meta", "__inputs", "id", "urn"}
 
 
+def redact_keeping_shape(value: Any) -> Any:
+    """A secret as a marker of the same shape: a secret map keeps its keys, so a Secret stays valid."""
+    if not is_secret(value):
+        return redact(value)
+    inner = value.get("value")
+    if isinstance(inner, dict):
+        return {key: REDACTED for key in inner}
+    if isinstance(inner, list):
+        return [REDACTED for _ in inner]
+    return REDACTED
+
+
 def plain(value: Any) -> Any:
     """Wire values as a person expects them: integral floats back to ints, secrets redacted."""
-    value = redact(value)
+    value = redact_keeping_shape(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
@@ -30,7 +42,9 @@ def plain(value: Any) -> Any:
 def kubernetes_manifest(resource: DeclaredResource) -> dict[str, Any]:
     """The object the Kubernetes API server would receive."""
     manifest = {key: plain(value) for key, value in resource.inputs.items() if key not in _NON_MANIFEST_KEYS}
-    ordered = {key: manifest.pop(key) for key in ("apiVersion", "kind", "metadata") if key in manifest}
+    ordered: dict[str, Any] = {
+        key: manifest.pop(key) for key in ("apiVersion", "kind", "metadata") if key in manifest
+    }
     return {**ordered, **manifest}
 
 
@@ -42,7 +56,11 @@ def resource_document(resource: DeclaredResource) -> dict[str, Any]:
 def manifest_filename(resource: DeclaredResource) -> str:
     if resource.is_kubernetes:
         metadata = resource.inputs.get("metadata") or {}
-        parts = [resource.inputs.get("kind", "object"), metadata.get("namespace", ""), metadata.get("name", resource.name)]
+        parts = [
+            resource.inputs.get("kind", "object"),
+            metadata.get("namespace", ""),
+            metadata.get("name", resource.name),
+        ]
         stem = "_".join(str(part) for part in parts if part)
     else:
         stem = f"{resource.type.split(':')[0]}_{resource.name}"
@@ -53,18 +71,53 @@ def dump_yaml(document: Any) -> str:
     return yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
 
 
-def write_manifests(resources: list[DeclaredResource], out: Path) -> list[Path]:
-    """Write one YAML file per custom resource (kubernetes/ and other/); returns the paths."""
-    written: list[Path] = []
+def rendered_documents(resources: list[DeclaredResource]) -> dict[str, Any]:
+    """Every custom resource as its document, keyed by its path under the output folder."""
+    documents: dict[str, Any] = {}
     for resource in resources:
         if not resource.custom:
             continue
-        folder = out / ("kubernetes" if resource.is_kubernetes else "other")
-        folder.mkdir(parents=True, exist_ok=True)
-        document = kubernetes_manifest(resource) if resource.is_kubernetes else resource_document(resource)
-        path = folder / manifest_filename(resource)
-        if path in written:
-            raise ValueError(f"two resources would be written to {path.name}")
+        folder = "kubernetes" if resource.is_kubernetes else "other"
+        path = f"{folder}/{manifest_filename(resource)}"
+        if path in documents:
+            raise ValueError(f"two resources would be written to {path}")
+        documents[path] = (
+            kubernetes_manifest(resource) if resource.is_kubernetes else resource_document(resource)
+        )
+    return documents
+
+
+# Written beside the manifests: which Pulumi resource each file is, so a diff pairs resources
+# as the engine does (a namespace change is a replacement, not a delete and an unrelated create).
+INDEX_FILE = "index.yaml"
+
+
+def logical_id(resource: DeclaredResource) -> str:
+    """The URN without its stack: the same resource has the same id in every stack."""
+    return resource.urn.split("::", 2)[-1]
+
+
+def rendering_index(resources: list[DeclaredResource]) -> dict[str, str]:
+    """File path (as in :func:`rendered_documents`) -> logical id of the resource."""
+    index: dict[str, str] = {}
+    for resource in resources:
+        if resource.custom:
+            folder = "kubernetes" if resource.is_kubernetes else "other"
+            index[f"{folder}/{manifest_filename(resource)}"] = logical_id(resource)
+    return index
+
+
+def write_manifests(resources: list[DeclaredResource], out: Path) -> list[Path]:
+    """Write one YAML file per custom resource (kubernetes/ and other/); returns the paths."""
+    written: list[Path] = []
+    out.mkdir(parents=True, exist_ok=True)
+    # A rerun into the same folder must not leave files of resources that are gone.
+    for stale in [*out.glob("kubernetes/*.yaml"), *out.glob("other/*.yaml")]:
+        stale.unlink()
+    for relative, document in sorted(rendered_documents(resources).items()):
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump_yaml(document))
         written.append(path)
+    (out / INDEX_FILE).write_text(dump_yaml(dict(sorted(rendering_index(resources).items()))))
     return written

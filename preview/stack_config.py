@@ -40,9 +40,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise StackConfigError(f"line {key_node.start_mark.line + 1}: key {key!r} is defined more than once")
+                raise StackConfigError(
+                    f"line {key_node.start_mark.line + 1}: key {key!r} is defined more than once"
+                )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -54,9 +56,14 @@ def config_path(stack: str, root: Path = PROJECT_ROOT) -> Path:
     return path
 
 
-def read_stack_config(stack: str, root: Path = PROJECT_ROOT) -> StackConfig:
-    """Config values as the engine passes them: scalars as text, structures as JSON text."""
-    path = config_path(stack, root)
+def read_stack_config(
+    stack: str, root: Path = PROJECT_ROOT, *, config_file: Path | None = None
+) -> StackConfig:
+    """Config values as the engine passes them: scalars as text, structures as JSON text.
+
+    ``config_file`` replaces ``Pulumi.<stack>.yaml`` (like ``pulumi --config-file``).
+    """
+    path = config_file or config_path(stack, root)
     if not re.match(r"^[A-Za-z0-9_.-]+$", stack) or not path.exists():
         raise StackConfigError(f"no config file for stack {stack!r} (looked for {path.name})")
     try:

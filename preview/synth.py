@@ -10,7 +10,7 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime
-from pulumi.runtime import mocks, rpc
+from pulumi.runtime import mocks
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.sync_await import _sync_await
 

@@ -1,0 +1,80 @@
+"""The policy pack run offline over the synthesized resources: the adapter to its runner.
+
+The pack (``policies/``) owns its rules and its offline runner; this module only calls it and
+turns its violations into findings the preview prints, so the pack can change freely.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from preview.synth import DeclaredResource, redact
+
+# ``module:function``; the function takes (resources, stack) and returns violations.
+RUNNER = "policies.offline:run_policies"
+
+Runner = Callable[[Sequence[DeclaredResource], str], Sequence[Any]]
+
+
+class PolicyPackUnavailable(Exception):
+    """The repository has no offline runner for the policy pack."""
+
+
+@dataclass(frozen=True)
+class PolicyFinding:
+    policy: str
+    enforcement: str
+    resource: str
+    message: str
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcement == "mandatory"
+
+    def __str__(self) -> str:
+        return f"[{self.enforcement}] {self.policy}: {self.resource}: {self.message}"
+
+
+def load_runner(spec: str = RUNNER) -> Runner:
+    module_name, _, function = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name and module_name.startswith(error.name):
+            raise PolicyPackUnavailable(f"no policy pack runner ({module_name} is missing)") from None
+        raise
+    runner: Runner = getattr(module, function)
+    return runner
+
+
+def run_pack(
+    resources: Sequence[DeclaredResource], stack: str, runner: Runner | None = None
+) -> list[PolicyFinding]:
+    """Every violation the pack reports for ``stack``, mandatory ones first."""
+    violations = (runner or load_runner())(resources, stack)
+    findings = [_finding(violation) for violation in violations]
+    return sorted(findings, key=lambda f: (not f.mandatory, f.policy, f.resource, f.message))
+
+
+def _finding(violation: Any) -> PolicyFinding:
+    level = getattr(violation, "enforcement_level", None) or getattr(violation, "severity", "advisory")
+    level = getattr(level, "value", level)
+    resource = getattr(violation, "urn", None) or getattr(violation, "resource", None) or "(stack)"
+    return PolicyFinding(
+        policy=str(getattr(violation, "policy", None) or getattr(violation, "policy_name", "?")),
+        enforcement=str(level).lower(),
+        resource=_short_urn(str(resource)),
+        # A policy may quote a value it objects to; never let that be a secret.
+        message=str(redact(getattr(violation, "message", ""))),
+    )
+
+
+def _short_urn(urn: str) -> str:
+    """``urn:pulumi:stack::project::a$b$kubernetes:apps/v1:Deployment::name`` -> ``Deployment name``."""
+    if not urn.startswith("urn:pulumi:"):
+        return urn
+    type_path, _, name = urn.rpartition("::")
+    return f"{type_path.rsplit('$', 1)[-1].rsplit(':', 1)[-1]} {name}"
