@@ -168,12 +168,19 @@ def field_changes(old: Any, new: Any, path: str = "") -> list[FieldChange]:
     return [] if old == new else [FieldChange(path, old, new)]
 
 
-def _named(items: list[Any]) -> dict[str, Any] | None:
-    """A list of objects with unique ``name``s (containers, ports, env, volumes) as a mapping."""
-    if not items or not all(isinstance(item, dict) and "name" in item for item in items):
+def _item_name(item: Any) -> str | None:
+    if not isinstance(item, dict):
         return None
-    by_name = {str(item["name"]): item for item in items}
-    return by_name if len(by_name) == len(items) else None
+    name = item.get("name") or (item.get("metadata") or {}).get("name")
+    return str(name) if name is not None else None
+
+
+def _named(items: list[Any]) -> dict[str, Any] | None:
+    """A list of objects with unique names (containers, env, volumes, claim templates) as a mapping."""
+    names = [_item_name(item) for item in items]
+    if not items or None in names or len(set(names)) != len(items):
+        return None
+    return {str(name): item for name, item in zip(names, items, strict=True)}
 
 
 def _list_changes(old: list[Any], new: list[Any], path: str) -> list[FieldChange]:

@@ -1,0 +1,82 @@
+"""A secret planted in config appears in no output: console, --out files, diffs in every format."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+
+import pytest
+import yaml
+
+from preview import cli
+from preview.stack_config import PROJECT_ROOT, read_stack_config, secret_placeholder
+from preview.synth import synthesize
+
+PROGRAMS = Path(__file__).parent / "programs"
+CIPHERTEXT = "v1:AAABAPlantedCipherTextThatMustNeverBeShown0123456789"
+KEY = "technovastore-scaling:redisPassword"
+
+
+def config_with_secret(tmp_path: Path, name: str, *, stack: str = "staging") -> Path:
+    document = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())
+    document["config"][KEY] = {"secure": CIPHERTEXT}
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def every_output(capsys: pytest.CaptureFixture[str], tmp_path: Path, stack: str) -> str:
+    """stdout and stderr of a preview with --out, and of its diff in every format, and the files."""
+    base, new = tmp_path / "base", tmp_path / "new"
+    assert cli.main(["--stack", stack, "--out", str(base)]) == 0
+    config = config_with_secret(tmp_path, f"Pulumi.{stack}.yaml", stack=stack)
+    texts = []
+    for fmt in ("text", "markdown", "json"):
+        argv = ["--stack", stack, "--config-file", str(config), "--out", str(new), "--against", str(base)]
+        assert cli.main([*argv, "--format", fmt]) == 0
+        captured = capsys.readouterr()
+        texts += [captured.out, captured.err]
+    texts += [path.read_text() for path in sorted(new.rglob("*.yaml"))]
+    return "\n".join(texts)
+
+
+def test_a_secure_value_and_what_it_stands_for_are_in_no_output_of_a_program_that_uses_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = PROGRAMS / "secret_and_invalid.py"
+    config = config_with_secret(tmp_path, "planted.yaml")
+    # The value the program sees offline does reach a Secret and a stack output...
+    values = read_stack_config("staging", config_file=config)
+    raw = synthesize("staging", values.values, secret_keys=values.secret_keys, program=program)
+    placeholder = secret_placeholder(KEY)
+    assert placeholder in json.dumps([r.inputs for r in raw.resources])
+    # ...and still appears nowhere a person or a CI log sees.
+    monkeypatch.setattr(cli, "synthesize", partial(synthesize, program=program))
+    base, new = tmp_path / "base", tmp_path / "new"
+    assert cli.main(["--stack", "staging", "--config-file", str(config), "--out", str(base)]) == 0
+    # A base where the Secret held another value: the diff has a secret field to show.
+    secret_file = base / "kubernetes" / "secret_demo_redis-auth.yaml"
+    secret_file.write_text(secret_file.read_text().replace("'[secret]'", "old-visible-value"))
+    outputs = []
+    for fmt in ("text", "markdown", "json"):
+        argv = ["--stack", "staging", "--config-file", str(config), "--out", str(new), "--against", str(base)]
+        assert cli.main([*argv, "--format", fmt]) == 0
+        captured = capsys.readouterr()
+        outputs += [captured.out, captured.err]
+    files = [path.read_text() for path in sorted(new.rglob("*.yaml"))]
+    everything = "\n".join(outputs + files)
+    assert (
+        "stringData.password" in everything and "old-visible-value" in everything and "[secret]" in everything
+    )
+    assert CIPHERTEXT not in everything and placeholder not in everything
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_the_stacks_show_no_planted_secret(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, stack: str
+) -> None:
+    everything = every_output(capsys, tmp_path, stack)
+    assert "resources in stack" in everything
+    assert CIPHERTEXT not in everything
+    assert secret_placeholder(KEY) not in everything
