@@ -31,7 +31,10 @@ def _git(*args: str, cwd: Path) -> str:
 
 def render_revision(ref: str, stack: str, out: Path, repo: Path = PROJECT_ROOT) -> Path:
     """Write ``ref``'s rendering of ``stack`` into ``out`` (as ``--out`` does); returns ``out``."""
-    commit = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=repo)
+    try:
+        commit = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=repo)
+    except RevisionError:
+        raise RevisionError(f"--against-ref {ref}: no such revision in this repository") from None
     checkout = Path(tempfile.mkdtemp(prefix="preview-base-")) / "src"
     _git("worktree", "add", "--detach", str(checkout), commit, cwd=repo)
     try:
