@@ -13,8 +13,8 @@ from typing import Any
 
 from preview.synth import DeclaredResource, redact
 
-# ``module:function``; the function takes (resources, stack) and returns violations.
-RUNNER = "policies.offline:run_policies"
+# The pack's offline runner: ``run_policies(resources, pack_config)`` and ``load_pack_config(stack)``.
+RUNNER_MODULE = "policies.offline"
 
 Runner = Callable[[Sequence[DeclaredResource], str], Sequence[Any]]
 
@@ -38,23 +38,23 @@ class PolicyFinding:
         return f"[{self.enforcement}] {self.policy}: {self.resource}: {self.message}"
 
 
-def load_runner(spec: str = RUNNER) -> Runner:
-    module_name, _, function = spec.partition(":")
+def pack_runner(resources: Sequence[DeclaredResource], stack: str) -> Sequence[Any]:
+    """The whole pack with ``stack``'s pack config (policies/config/<stack>.json), as CI runs it."""
     try:
-        module = importlib.import_module(module_name)
+        offline = importlib.import_module(RUNNER_MODULE)
     except ModuleNotFoundError as error:
-        if error.name and module_name.startswith(error.name):
-            raise PolicyPackUnavailable(f"no policy pack runner ({module_name} is missing)") from None
+        if error.name and RUNNER_MODULE.startswith(error.name):
+            raise PolicyPackUnavailable(f"no policy pack runner ({RUNNER_MODULE} is missing)") from None
         raise
-    runner: Runner = getattr(module, function)
-    return runner
+    violations: Sequence[Any] = offline.run_policies(resources, offline.load_pack_config(stack))
+    return violations
 
 
 def run_pack(
     resources: Sequence[DeclaredResource], stack: str, runner: Runner | None = None
 ) -> list[PolicyFinding]:
     """Every violation the pack reports for ``stack``, mandatory ones first."""
-    violations = (runner or load_runner())(resources, stack)
+    violations = (runner or pack_runner)(resources, stack)
     findings = [_finding(violation) for violation in violations]
     return sorted(findings, key=lambda f: (not f.mandatory, f.policy, f.resource, f.message))
 

@@ -16,12 +16,19 @@ GIT = ["git", "-c", "user.name=preview-test", "-c", "user.email=preview-test@exa
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run([*GIT, *args], cwd=repo, capture_output=True, text=True, check=True, timeout=60).stdout
+    return subprocess.run(
+        [*GIT, *args], cwd=repo, capture_output=True, text=True, check=True, timeout=60
+    ).stdout
 
 
 def preview(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "preview", *args], cwd=repo, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "preview", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -59,4 +66,6 @@ def test_the_same_revision_gives_an_empty_diff_and_an_unknown_one_exit_2(repo: P
     same = preview(repo, "--stack", "staging", "--against-ref", "HEAD", "--format", "json")
     assert same.returncode == 0 and json.loads(same.stdout)["changes"] == []
     unknown = preview(repo, "--stack", "staging", "--against-ref", "no-such-branch")
-    assert unknown.returncode == 2 and "no-such-branch" in unknown.stderr and "Traceback" not in unknown.stderr
+    assert (
+        unknown.returncode == 2 and "no-such-branch" in unknown.stderr and "Traceback" not in unknown.stderr
+    )
