@@ -86,7 +86,11 @@ class AutoscaledService(pulumi.ComponentResource):
             **{TIER_LABEL: service.tier},
             **({REDIS_CLIENT_LABEL: "true"} if service.uses_redis else {}),
         )
-        metadata = {"name": name, "namespace": namespace, "labels": labels(name, service.tier, version=version)}
+        metadata = {
+            "name": name,
+            "namespace": namespace,
+            "labels": labels(name, service.tier, version=version),
+        }
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=metadata,
@@ -95,7 +99,10 @@ class AutoscaledService(pulumi.ComponentResource):
             spec={
                 "selector": {"matchLabels": selector_labels(name)},
                 "revisionHistoryLimit": 5,
-                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+                "strategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0},
+                },
                 "template": {
                     "metadata": {"labels": pod_labels},
                     "spec": self._pod_spec(name, service, strict_spread, extra_env or []),
@@ -150,7 +157,7 @@ class AutoscaledService(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.service_name = svc.metadata.apply(lambda m: m.name)
+        self.service_name = svc.metadata.apply(lambda m: m.name or name)
         self.host = pulumi.Output.from_input(f"{name}.{namespace}.svc.cluster.local")
         self.port = service.port
         self.min_replicas = service.min_replicas
@@ -166,7 +173,9 @@ class AutoscaledService(pulumi.ComponentResource):
             "automountServiceAccountToken": False,
             "securityContext": pod_security_context(),
             "terminationGracePeriodSeconds": 30,
-            "topologySpreadConstraints": topology_spread(selector_labels(name), strict_hostname=strict_spread),
+            "topologySpreadConstraints": topology_spread(
+                selector_labels(name), strict_hostname=strict_spread
+            ),
             "containers": [
                 {
                     "name": name,

@@ -59,7 +59,9 @@ def container_security_context() -> dict[str, Any]:
     }
 
 
-def http_probe(path: str, port: int | str, *, period: int, failures: int, initial_delay: int = 0) -> dict[str, Any]:
+def http_probe(
+    path: str, port: int | str, *, period: int, failures: int, initial_delay: int = 0
+) -> dict[str, Any]:
     probe: dict[str, Any] = {
         "httpGet": {"path": path, "port": port},
         "periodSeconds": period,

@@ -60,7 +60,7 @@ class AppNamespace(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.name = ns.metadata.apply(lambda metadata: metadata.name)
+        self.name = ns.metadata.apply(lambda metadata: metadata.name or namespace)
         scoped = pulumi.ResourceOptions(parent=self, depends_on=[ns])
         k8s.core.v1.ResourceQuota(
             f"{name}-quota",
@@ -128,7 +128,9 @@ class AppNamespace(pulumi.ComponentResource):
                 ],
             },
         }
-        monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": monitoring_namespace}}}
+        monitoring = {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": monitoring_namespace}}
+        }
         for tier, callers in TIER_CALLERS.items():
             policies[f"allow-ingress-to-{tier}"] = {
                 "podSelector": {"matchLabels": {TIER_LABEL: tier}},

@@ -69,5 +69,7 @@ class Platform(pulumi.ComponentResource):
             "environment": self.settings.environment,
             "namespace": self.namespace.name,
             "services": services,
-            "endpoints": {"services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()}},
+            "endpoints": {
+                "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()}
+            },
         }

@@ -79,7 +79,8 @@ class Verdict:
 
     @property
     def failed(self) -> bool:
-        return bool(self.validation.problems) or any(f.mandatory for f in self.findings or [])
+        mandatory = any(f.mandatory for f in self.findings or [])
+        return bool(self.validation.problems) or mandatory or bool(self.synthesis.duplicate_urns)
 
 
 def resource_tree(synthesis: Synthesis) -> Tree:
@@ -143,6 +144,10 @@ def check_lines(verdict: Verdict, version: str) -> list[str]:
     ]
     lines += [f"  invalid: {problem}" for problem in validation.problems]
     lines += [f"  not validated (no schema): {name}" for name in validation.unchecked]
+    # The mock runtime accepts two resources with one URN; the engine would refuse the program.
+    lines += [
+        f"  duplicate resource (the engine refuses it): {urn}" for urn in verdict.synthesis.duplicate_urns
+    ]
     if verdict.findings is None:
         lines.append("policy pack: no offline runner in this revision; not run")
     else:

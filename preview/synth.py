@@ -48,6 +48,7 @@ class Synthesis:
     stack: str
     resources: list[DeclaredResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    duplicate_urns: list[str] = field(default_factory=list)
 
     def of_type(self, type_: str) -> list[DeclaredResource]:
         return [r for r in self.resources if r.type == type_]
@@ -101,10 +102,13 @@ class _RecordingMonitor(mocks.MockMonitor):
     def __init__(self, mock: mocks.Mocks):
         super().__init__(mock)
         self.options: dict[str, dict[str, Any]] = {}
+        # Every URN in registration order: the real engine refuses a duplicate, the mock does not.
+        self.urns: list[str] = []
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != STACK_TYPE:
+            self.urns.append(response.urn)
             self.options[response.urn] = {
                 "parent": request.parent or None,
                 "custom": bool(request.custom),
@@ -154,7 +158,8 @@ def synthesize(
         )
         for urn, options in sorted(monitor.options.items())
     ]
-    return Synthesis(stack=stack, resources=resources, outputs=outputs)
+    duplicates = sorted({urn for urn in monitor.urns if monitor.urns.count(urn) > 1})
+    return Synthesis(stack=stack, resources=resources, outputs=outputs, duplicate_urns=duplicates)
 
 
 def _resolve_stack_outputs() -> dict[str, Any]:

@@ -5,8 +5,8 @@ Components receive these objects, never ``pulumi.Config``.
 
 from components.settings.base import PROJECT, Problem, SettingsError
 from components.settings.loader import load_settings
-from components.settings.stack import Environment, Settings
 from components.settings.services import ServiceSettings
+from components.settings.stack import Environment, Settings
 
 __all__ = [
     "PROJECT",

@@ -7,7 +7,6 @@ from pydantic import Field
 from components.settings.base import SettingsModel
 
 
-
 class CacheTtlSettings(SettingsModel):
     product: int = Field(default=1800, gt=0)
     price: int = Field(default=300, gt=0)

@@ -30,7 +30,9 @@ def load_settings(raw_config: Mapping[str, Any], stack: str) -> Settings:
     problems: list[Problem] = []
     environment = environment_of(stack)
     if environment is None:
-        problems.append(Problem("(stack name)", stack, "stack must be 'production', 'staging' or 'pr-<number>'"))
+        problems.append(
+            Problem("(stack name)", stack, "stack must be 'production', 'staging' or 'pr-<number>'")
+        )
     data: dict[str, Any] = {}
     for key, text in sorted(raw_config.items()):
         if not key.startswith(_PREFIX):
@@ -39,7 +41,9 @@ def load_settings(raw_config: Mapping[str, Any], stack: str) -> Settings:
         try:
             value = _decode(text)
         except _DuplicateKeys as duplicates:
-            problems += [Problem(f"{name}.{path}", MISSING, "is defined more than once") for path in duplicates.paths]
+            problems += [
+                Problem(f"{name}.{path}", MISSING, "is defined more than once") for path in duplicates.paths
+            ]
             continue
         if name in _DERIVED_KEYS:
             problems.append(Problem(name, value, "is derived from the stack name and cannot be set"))
@@ -66,7 +70,7 @@ def _decode(text: Any) -> Any:
     return _without_duplicates(json.loads(stripped, object_pairs_hook=_Pairs), "")
 
 
-class _Pairs(list):  # type: ignore[type-arg]
+class _Pairs(list):
     """A JSON object as its raw key/value pairs, so duplicate keys can be found."""
 
 
@@ -103,6 +107,9 @@ def _problem(detail: Mapping[str, Any], data: Mapping[str, Any]) -> Problem:
     if detail["type"] == "missing":
         return Problem(".".join(location), MISSING, "is required")
     message = str(detail["msg"]).removeprefix("Value error, ")
+    if location and location[-1] == "[key]":
+        # Pydantic's marker for "the mapping key itself is invalid" (a service name).
+        return Problem(".".join(location[:-1]), detail.get("input"), f"the name {message}")
     return Problem(".".join(location), _lookup(data, location, detail.get("input")), message)
 
 

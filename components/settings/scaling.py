@@ -7,7 +7,6 @@ from pydantic import Field, model_validator
 from components.settings.base import SettingsModel, cross_field_error
 
 
-
 class Thresholds(SettingsModel):
     cpu_percent: int = Field(ge=1, le=100)
     memory_percent: int = Field(ge=1, le=100)

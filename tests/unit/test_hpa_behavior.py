@@ -1,0 +1,61 @@
+import pytest
+
+from components.hpa_behavior import HPA_SYNC_PERIOD_SECONDS, seconds_to_reach_max
+from components.settings import load_settings
+from tests.support.stacks import STACKS, stack_config
+
+FAST = {"stabilization_window_seconds": 0, "percent": 100, "pods": 4, "period_seconds": 15}
+
+
+def test_already_at_max_takes_no_time() -> None:
+    assert seconds_to_reach_max(min_replicas=3, max_replicas=3, **FAST) == 0
+
+
+def test_doubling_or_four_pods_per_step_takes_the_larger() -> None:
+    # 2 -> 6 (+4 beats +100 %) -> 12 (+100 % beats +4): two steps after one sync of detection.
+    assert seconds_to_reach_max(min_replicas=2, max_replicas=10, **FAST) == HPA_SYNC_PERIOD_SECONDS + 2 * 15
+
+
+def test_stabilization_window_delays_the_first_step() -> None:
+    slow = {**FAST, "stabilization_window_seconds": 120}
+    assert seconds_to_reach_max(min_replicas=2, max_replicas=6, **slow) == 15 + 120 + 15
+
+
+def test_periods_shorter_than_the_sync_period_count_as_a_sync_period() -> None:
+    assert (
+        seconds_to_reach_max(
+            min_replicas=1,
+            max_replicas=3,
+            stabilization_window_seconds=0,
+            percent=1,
+            pods=1,
+            period_seconds=5,
+        )
+        == 15 + 2 * 15
+    )
+
+
+def test_one_pod_per_minute_is_slow() -> None:
+    calm = {"stabilization_window_seconds": 0, "percent": 1, "pods": 1, "period_seconds": 60}
+    assert seconds_to_reach_max(min_replicas=2, max_replicas=10, **calm) == 15 + 8 * 60
+
+
+def test_rejects_min_above_max() -> None:
+    with pytest.raises(ValueError, match="min_replicas"):
+        seconds_to_reach_max(min_replicas=5, max_replicas=2, **FAST)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_service_of_every_stack_reaches_max_within_60_seconds(stack: str) -> None:
+    settings = load_settings(stack_config(stack), stack)
+    behavior = settings.scaling.scale_up_behavior
+    for service in settings.services.values():
+        seconds = seconds_to_reach_max(
+            min_replicas=service.min_replicas,
+            max_replicas=service.max_replicas,
+            stabilization_window_seconds=behavior.stabilization_window_seconds,
+            percent=behavior.percent,
+            pods=behavior.pods,
+            period_seconds=behavior.period_seconds,
+        )
+        assert seconds <= 60

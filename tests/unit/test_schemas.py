@@ -1,0 +1,33 @@
+"""Every Kubernetes object the program declares is valid, strict, for Kubernetes 1.30 and the latest."""
+
+from __future__ import annotations
+
+import kubernetes_validate
+import pytest
+from kubernetes_validate.utils import latest_version
+
+from preview.manifests import kubernetes_manifest
+from preview.synth import Synthesis
+
+VERSIONS = ("1.30.0", latest_version())
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_kubernetes_object_validates_strictly(synthesis: Synthesis, version: str) -> None:
+    objects = [r for r in synthesis.resources if r.is_kubernetes and r.custom]
+    assert len(objects) >= 20
+    problems = []
+    for resource in objects:
+        try:
+            kubernetes_validate.validate(kubernetes_manifest(resource), version, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            problems.append(f"{resource.name}: {error.path}: {error.message}")
+    assert problems == []
+
+
+def test_schema_validation_catches_a_misspelled_field(synthesis: Synthesis) -> None:
+    deployment = next(r for r in synthesis.resources if r.type == "kubernetes:apps/v1:Deployment")
+    manifest = kubernetes_manifest(deployment)
+    manifest["spec"]["template"]["spec"]["containers"][0]["imagePullPolice"] = "Always"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(manifest, VERSIONS[-1], strict=True)
