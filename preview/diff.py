@@ -17,6 +17,7 @@ from preview.immutable import needs_replacement
 from preview.manifests import INDEX_FILE
 
 OPS = ("create", "update", "replace", "delete")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class RenderingError(Exception):
@@ -107,7 +108,7 @@ def load_rendering(folder: Path) -> Rendering:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text())
+        return yaml.load(path.read_text(), Loader=_LOADER)
     except yaml.YAMLError as error:
         raise RenderingError(f"{path} is not valid YAML: {error}") from None
 

@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m tests.bench`` (``make bench``) runs every module here with a ``run()``."""
