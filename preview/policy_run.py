@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from preview.synth import DeclaredResource, redact
+from preview.synth import REDACTED, DeclaredResource, is_secret, redact
 
 # The pack's offline runner: ``run_policies(resources, pack_config)`` and ``load_pack_config(stack)``.
 RUNNER_MODULE = "policies.offline"
@@ -55,8 +55,37 @@ def run_pack(
 ) -> list[PolicyFinding]:
     """Every violation the pack reports for ``stack``, mandatory ones first."""
     violations = (runner or pack_runner)(resources, stack)
-    findings = [_finding(violation) for violation in violations]
+    secrets = secret_strings(resources)
+    findings = [_masked(_finding(violation), secrets) for violation in violations]
     return sorted(findings, key=lambda f: (not f.mandatory, f.policy, f.resource, f.message))
+
+
+def secret_strings(resources: Sequence[DeclaredResource]) -> set[str]:
+    """Every text inside a secret input: policies see plain values and may quote one."""
+    found: set[str] = set()
+
+    def walk(value: Any, inside_secret: bool) -> None:
+        if is_secret(value):
+            walk(value.get("value"), True)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item, inside_secret)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, inside_secret)
+        elif inside_secret and isinstance(value, str) and value:
+            found.add(value)
+
+    for resource in resources:
+        walk(resource.inputs, False)
+    return found
+
+
+def _masked(finding: PolicyFinding, secrets: set[str]) -> PolicyFinding:
+    message = finding.message
+    for secret in sorted(secrets, key=len, reverse=True):
+        message = message.replace(secret, REDACTED)
+    return replace(finding, message=message)
 
 
 def _finding(violation: Any) -> PolicyFinding:

@@ -19,11 +19,11 @@ from preview.synth import synthesize
 PROGRAMS = Path(__file__).parent / "programs"
 
 
-def staging_config_with(tmp_path: Path, change: Any) -> Path:
-    """A copy of Pulumi.staging.yaml with ``change(config)`` applied to its config mapping."""
-    document = yaml.safe_load((PROJECT_ROOT / "Pulumi.staging.yaml").read_text())
+def staging_config_with(tmp_path: Path, change: Any, stack: str = "staging") -> Path:
+    """A copy of Pulumi.<stack>.yaml with ``change(config)`` applied to its config mapping."""
+    document = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())
     change(document["config"])
-    path = tmp_path / "Pulumi.staging.yaml"
+    path = tmp_path / f"Pulumi.{stack}.yaml"
     path.write_text(yaml.safe_dump(document))
     return path
 
@@ -41,6 +41,7 @@ def test_staging_previews_cleanly_and_writes_its_rendering(
     assert code == 0, out + err
     assert "resources in stack staging" in out and "HorizontalPodAutoscaler" in out
     assert f"schema (Kubernetes {cli.DEFAULT_KUBERNETES_VERSION}): 28 objects, 0 problems" in out
+    assert "policy pack: 0 mandatory" in out
     assert len(list(tmp_path.glob("kubernetes/*.yaml"))) == 28
 
 
@@ -115,6 +116,21 @@ def test_bad_invocations_exit_2_without_a_traceback(
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--stack", "staging", "--format", "json"])
     assert exit_info.value.code == 2 and "--format json needs --against" in capsys.readouterr().err
+
+
+def test_a_change_the_policy_pack_forbids_exits_1_naming_policy_and_resource(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    def single_replica(config: dict[str, Any]) -> None:
+        config["technovastore-scaling:services"]["api-gateway"]["minReplicas"] = 1
+
+    config = staging_config_with(tmp_path, single_replica, stack="production")
+    code, out, _ = run(capsys, "--stack", "production", "--config-file", str(config))
+    assert code == 1
+    assert "policy pack: 1 mandatory" in out
+    [finding] = [line for line in out.splitlines() if "[mandatory]" in line]
+    assert "k8s-hpa-min-replicas" in finding and "technovastore/api-gateway" in finding
+    assert "minReplicas is 1" in finding
 
 
 def test_an_object_the_schema_rejects_exits_1_naming_resource_and_field(

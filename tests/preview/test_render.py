@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from preview.manifests import INDEX_FILE, rendered_documents, write_manifests
+from preview.policy_run import run_pack
 from preview.synth import Synthesis
 from preview.validate import DEFAULT_KUBERNETES_VERSION, supported_versions, validate_manifests
 from tests.support.stacks import synthesize_stack
@@ -27,6 +28,11 @@ def test_every_kubernetes_object_passes_the_strict_schemas(synthesis: Synthesis)
     assert [str(problem) for problem in result.problems] == []
     assert result.unchecked == []
     assert result.checked == len(manifests) > 0
+
+
+def test_every_stack_passes_the_policy_pack(synthesis: Synthesis) -> None:
+    findings = run_pack(synthesis.resources, synthesis.stack)
+    assert [str(finding) for finding in findings if finding.mandatory] == []
 
 
 def test_the_same_config_gives_the_same_bytes(tmp_path: Path) -> None:

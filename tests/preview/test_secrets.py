@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import yaml
 
 from preview import cli
+from preview.policy_run import run_pack
 from preview.stack_config import PROJECT_ROOT, read_stack_config, secret_placeholder
 from preview.synth import synthesize
 
@@ -54,14 +57,15 @@ def test_a_secure_value_and_what_it_stands_for_are_in_no_output_of_a_program_tha
     # ...and still appears nowhere a person or a CI log sees.
     monkeypatch.setattr(cli, "synthesize", partial(synthesize, program=program))
     base, new = tmp_path / "base", tmp_path / "new"
-    assert cli.main(["--stack", "staging", "--config-file", str(config), "--out", str(base)]) == 0
+    # The tiny program breaks pack rules (exit 1); what matters here is what it prints.
+    assert cli.main(["--stack", "staging", "--config-file", str(config), "--out", str(base)]) == 1
     # A base where the Secret held another value: the diff has a secret field to show.
     secret_file = base / "kubernetes" / "secret_demo_redis-auth.yaml"
     secret_file.write_text(secret_file.read_text().replace("'[secret]'", "old-visible-value"))
     outputs = []
     for fmt in ("text", "markdown", "json"):
         argv = ["--stack", "staging", "--config-file", str(config), "--out", str(new), "--against", str(base)]
-        assert cli.main([*argv, "--format", fmt]) == 0
+        assert cli.main([*argv, "--format", fmt]) == 1
         captured = capsys.readouterr()
         outputs += [captured.out, captured.err]
     files = [path.read_text() for path in sorted(new.rglob("*.yaml"))]
@@ -80,3 +84,19 @@ def test_the_stacks_show_no_planted_secret(
     assert "resources in stack" in everything
     assert CIPHERTEXT not in everything
     assert secret_placeholder(KEY) not in everything
+
+
+def test_a_policy_message_that_quotes_a_secret_is_masked() -> None:
+    synthesis = synthesize(
+        "staging",
+        {KEY: "quoted-S3cret-value"},
+        secret_keys=[KEY],
+        program=PROGRAMS / "secret_and_invalid.py",
+    )
+
+    def quoting_runner(resources: Any, stack: str) -> list[Any]:
+        message = "saw quoted-S3cret-value"
+        return [SimpleNamespace(policy="p", enforcement_level="advisory", urn=None, message=message)]
+
+    [finding] = run_pack(synthesis.resources, "staging", runner=quoting_runner)
+    assert finding.message == "saw [secret]"
