@@ -125,7 +125,7 @@ def diff_renderings(old: Rendering, new: Rendering) -> Diff:
     by_logical_id = bool(old.index) and bool(new.index)
     before, after = _paired(old, by_logical_id), _paired(new, by_logical_id)
     result = Diff()
-    for pair_key in sorted(before.keys() | after.keys(), key=lambda k: (after.get(k) or before[k])[0]):
+    for pair_key in sorted(before.keys() | after.keys(), key=lambda k: ((after.get(k) or before[k])[0], k)):
         old_side, new_side = before.get(pair_key), after.get(pair_key)
         key = new_side[0] if new_side else before[pair_key][0]
         change = _resource_change(key, old_side[1] if old_side else None, new_side[1] if new_side else None)

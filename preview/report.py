@@ -12,6 +12,8 @@ from preview.diff import OPS, Diff, FieldChange, ResourceChange
 FORMATS = ("text", "markdown", "json")
 SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
 _MAX_VALUE = 160
+# Half of GitHub's comment limit: one comment carries the staging and the production report.
+MAX_MARKDOWN_CHARS = 30_000
 
 
 def diff_json(diff: Diff) -> str:
@@ -101,21 +103,31 @@ def diff_markdown(diff: Diff, title: str, checks: Sequence[str] = ()) -> str:
         return "\n".join([*lines, "No resource changes."]) + "\n"
     lines += ["| | op | type | name |", "|---|---|---|---|"]
     lines += [f"| {SYMBOLS[c.op]} | {c.op} | `{c.type}` | `{c.name}` |" for c in diff.changes]
-    for change in diff.changes:
-        if not change.fields:
-            continue
-        lines += [
-            "",
-            f"<details><summary>{change.op} <code>{change.type}</code> <code>{change.name}</code></summary>",
-            "",
-        ]
-        if change.replace_because:
+    detailed = [change for change in diff.changes if change.fields]
+    for shown, change in enumerate(detailed):
+        section = _details_markdown(change)
+        if sum(len(line) + 1 for line in [*lines, *section]) > MAX_MARKDOWN_CHARS:
+            # GitHub refuses comments over 65536 characters; the workflow posts two stacks in one.
             lines += [
-                f"Replaced: {', '.join(f'`{p}`' for p in change.replace_because)} cannot change in place.",
                 "",
+                f"_Field details of {len(detailed) - shown} more resources left out (too long for a "
+                "comment): run the preview locally or see the rendered manifests._",
             ]
-        lines += [*_field_markdown(change.fields), "</details>"]
+            break
+        lines += section
     return "\n".join(lines) + "\n"
+
+
+def _details_markdown(change: ResourceChange) -> list[str]:
+    lines = [
+        "",
+        f"<details><summary>{change.op} <code>{change.type}</code> <code>{change.name}</code></summary>",
+        "",
+    ]
+    if change.replace_because:
+        paths = ", ".join(f"`{path}`" for path in change.replace_because)
+        lines += [f"Replaced: {paths} cannot change in place.", ""]
+    return [*lines, *_field_markdown(change.fields), "</details>"]
 
 
 def render_diff(diff: Diff, fmt: str, title: str, checks: Sequence[str] = ()) -> str:
