@@ -8,6 +8,7 @@ import pulumi
 
 from components.autoscaled_service import AutoscaledService
 from components.capacity import full_scale_footprint
+from components.edge import CloudflareEdge, edge_enabled
 from components.namespace import AppNamespace
 from components.quantities import cpu_millicores, memory_bytes
 from components.settings import Settings
@@ -27,6 +28,7 @@ class Platform(pulumi.ComponentResource):
 
     namespace: AppNamespace
     services: dict[str, AutoscaledService]
+    edge: CloudflareEdge | None
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:platform:Platform", name, None, opts)
@@ -51,6 +53,16 @@ class Platform(pulumi.ComponentResource):
             )
             for service_name, service in settings.services.items()
         }
+        self.edge = (
+            CloudflareEdge(
+                "edge",
+                settings=settings.cloudflare,
+                product_ttl=settings.cache_ttl.product,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if edge_enabled(settings)
+            else None
+        )
         self.register_outputs({"namespace": self.namespace.name})
 
     def stack_outputs(self) -> dict[str, Any]:
@@ -72,4 +84,17 @@ class Platform(pulumi.ComponentResource):
             "endpoints": {
                 "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()}
             },
+            **self._edge_outputs(),
+        }
+
+    def _edge_outputs(self) -> dict[str, Any]:
+        """The ``edge`` output (zone id, hostnames, ruleset ids) when Cloudflare is managed."""
+        if self.edge is None:
+            return {}
+        return {
+            "edge": {
+                "zoneId": self.edge.zone_id,
+                "hostnames": self.edge.hostnames,
+                "rulesetIds": self.edge.ruleset_ids,
+            }
         }

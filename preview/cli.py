@@ -21,6 +21,7 @@ from rich.tree import Tree
 from components.settings import SettingsError
 from preview.against import RevisionError, render_revision
 from preview.diff import Diff, Rendering, RenderingError, diff_renderings, load_rendering
+from preview.invoke_answers import invoke_answers
 from preview.manifests import rendered_documents, rendering_index, write_manifests
 from preview.policy_run import PolicyFinding, PolicyPackUnavailable, run_pack
 from preview.report import FORMATS, render_diff
@@ -99,7 +100,12 @@ def type_counts(synthesis: Synthesis) -> Counter[str]:
 
 def _synthesize(args: argparse.Namespace) -> Synthesis:
     config = read_stack_config(args.stack, config_file=args.config_file)
-    return synthesize(args.stack, config.values, secret_keys=config.secret_keys)
+    return synthesize(
+        args.stack,
+        config.values,
+        secret_keys=config.secret_keys,
+        invoke_answers=invoke_answers(args.stack, config.values),
+    )
 
 
 def _policy_findings(synthesis: Synthesis) -> list[PolicyFinding] | None:

@@ -92,8 +92,8 @@ class _Mocks(mocks.Mocks):
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token in self._invoke_answers:
-            return dict(self._invoke_answers[args.token]), None
-        return {}, None
+            return dict(self._invoke_answers[args.token]), []
+        return {}, []
 
 
 class _RecordingMonitor(mocks.MockMonitor):

@@ -110,3 +110,15 @@ class Settings(SettingsModel):
                 f"must name one of the services ({', '.join(sorted(self.services))})",
             )
         return self
+
+    @model_validator(mode="after")
+    def _edge_product_ttl_fits(self) -> Settings:
+        # The edge keeps product pages for cacheTtl.product; browsers must not keep them longer.
+        browser_ttl = self.cloudflare.cache.product_browser_ttl
+        if browser_ttl > self.cache_ttl.product:
+            raise cross_field_error(
+                "cloudflare.cache.productBrowserTtl",
+                browser_ttl,
+                f"must not exceed cacheTtl.product ({self.cache_ttl.product} s)",
+            )
+        return self

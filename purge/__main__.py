@@ -1,0 +1,5 @@
+import sys
+
+from purge.cli import main
+
+sys.exit(main())
