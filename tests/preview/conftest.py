@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -33,11 +34,16 @@ def config_value(stack: str, key: str) -> Any:
     return copy.deepcopy(json.loads(stack_config(stack)[f"technovastore-scaling:{key}"]))
 
 
+def diff_of(stack: str, **overrides: Any) -> Diff:
+    """The diff from ``stack`` as configured to the same stack with top-level config overrides."""
+    return diff_renderings(baseline(stack), rendering_of(synthesize_stack(stack, **overrides)))
+
+
 @pytest.fixture
 def staging_diff() -> Callable[..., Diff]:
-    """The diff from staging as configured to staging with the given top-level overrides."""
+    return functools.partial(diff_of, "staging")
 
-    def diff(**overrides: Any) -> Diff:
-        return diff_renderings(baseline("staging"), rendering_of(synthesize_stack("staging", **overrides)))
 
-    return diff
+@pytest.fixture
+def stack_diff() -> Callable[..., Diff]:
+    return diff_of

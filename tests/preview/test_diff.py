@@ -57,6 +57,16 @@ def test_an_image_tag_updates_the_deployment_in_place(staging_diff: Callable[...
     assert {c.name for c in diff.changes} == {f"{NS}/product-service"}
 
 
+def test_a_cache_ttl_updates_the_cloudflare_cache_rule_in_place(stack_diff: Callable[..., Diff]) -> None:
+    ttl = config_value("production", "cacheTtl") | {"product": 900}
+    diff = stack_diff("production", cacheTtl=ttl)
+    assert summary_of(diff) == {
+        ("update", "cloudflare:index/ruleset:Ruleset", "edge-cache"): [
+            ("rules[0].actionParameters.edgeTtl.default", 1800, 900)
+        ]
+    }
+
+
 def test_replacing_a_whole_service_is_a_delete_and_a_create(staging_diff: Callable[..., Diff]) -> None:
     services = config_value("staging", "services")
     services["catalog"] = services.pop("frontend") | {"tier": "edge"}
@@ -251,8 +261,8 @@ def test_a_rendering_from_a_stack_with_a_new_namespace_pairs_resources_by_their_
     staging_diff: Callable[..., Diff],
 ) -> None:
     diff = staging_diff(namespace="shop-staging")
-    assert {c.op for c in diff.changes} == {"replace"} and diff.summary["replace"] == len(
-        baseline("staging").documents
-    )
+    kubernetes = [path for path in baseline("staging").documents if path.startswith("kubernetes/")]
+    assert {c.op for c in diff.changes} == {"replace"} and diff.summary["replace"] == len(kubernetes)
+    assert {c.type.split(":")[0] for c in diff.changes} == {"kubernetes"}
     namespace = next(c for c in diff.changes if c.type == "kubernetes:core/v1:Namespace")
     assert namespace.name == "shop-staging" and "metadata.name" in namespace.replace_because
