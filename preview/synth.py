@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -141,6 +142,9 @@ def synthesize(
         runpy.run_path(str(program), run_name="__main__")
         _sync_await(pulumi.runtime.stack.wait_for_rpcs())
         outputs = _resolve_stack_outputs()
+    except BaseException:
+        _discard_pending_work()
+        raise
     finally:
         _reset_runtime()
     registered = monitor.get_registered_resources()
@@ -173,6 +177,25 @@ def _resolve_stack_outputs() -> dict[str, Any]:
         secret = _sync_await(output.is_secret())
         resolved[name] = {SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE, "value": plain} if secret else plain
     return resolved
+
+
+def _discard_pending_work() -> None:
+    """After a failed run, cancel what it left on the event loop and start a fresh loop.
+
+    A program that fails part-way leaves registrations and applies pending; left alone they
+    would run (and wait, and fail) inside the next synthesis in this process.
+    """
+    loop = asyncio.get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    # The SDK tracks every apply task it started; forget the cancelled ones.
+    with runtime_settings.SETTINGS.lock:
+        runtime_settings.SETTINGS.outputs.clear()
 
 
 def _reset_runtime() -> None:
