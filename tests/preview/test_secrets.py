@@ -12,9 +12,14 @@ import pytest
 import yaml
 
 from preview import cli
+from preview.diff import diff_renderings
+from preview.manifests import dump_yaml
 from preview.policy_run import run_pack
+from preview.report import render_diff
 from preview.stack_config import PROJECT_ROOT, read_stack_config, secret_placeholder
 from preview.synth import synthesize
+from tests.preview.conftest import baseline, rendering_of
+from tests.support.stacks import synthesize_stack
 
 PROGRAMS = Path(__file__).parent / "programs"
 CIPHERTEXT = "v1:AAABAPlantedCipherTextThatMustNeverBeShown0123456789"
@@ -100,3 +105,15 @@ def test_a_policy_message_that_quotes_a_secret_is_masked() -> None:
 
     [finding] = run_pack(synthesis.resources, "staging", runner=quoting_runner)
     assert finding.message == "saw [secret]"
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_a_password_set_as_plain_config_is_still_in_no_rendering_or_diff(stack: str) -> None:
+    # Not marked secret by the config layer: the program itself must treat it as one.
+    planted = "override-planted-password-4f1c"
+    synthesis = synthesize_stack(stack, redisPassword=planted)
+    current = rendering_of(synthesis)
+    diff = diff_renderings(baseline(stack), current)
+    outputs = [dump_yaml(document) for document in current.documents.values()]
+    outputs += [render_diff(diff, fmt, "t") for fmt in ("text", "markdown", "json")]
+    assert planted not in "\n".join(outputs)
