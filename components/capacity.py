@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from components.quantities import cpu_millicores, memory_bytes
@@ -43,16 +43,26 @@ def _limits(replicas: int, resources: ComputeResources) -> Footprint:
 def full_scale_footprint(settings: Settings) -> Footprint:
     """Limits of every pod the stack can run at once, with every HPA at its maximum.
 
-    Counts each pod's main container at its configured limits; sidecars and jobs are what
-    the headroom is for.
+    Counts each pod's main container at its configured limits, and the Redis metrics
+    sidecars; other sidecars and jobs are what the headroom is for.
     """
     parts = [_limits(s.max_replicas, s.resources) for s in settings.services.values()]
     parts.append(_limits(settings.cdn.max_replicas, settings.cdn.resources))
-    redis_pods = settings.redis.cluster.masters * (1 + settings.redis.cluster.replicas_per_master)
-    redis_pods += settings.redis.sentinel.data_nodes + settings.redis.sentinel.sentinels
-    parts.append(_limits(redis_pods, settings.redis.resources))
+    parts += _redis_limits(settings)
     return Footprint(
         pods=sum(p.pods for p in parts),
         cpu_millicores=sum((p.cpu_millicores for p in parts), Decimal(0)),
         memory_bytes=sum(p.memory_bytes for p in parts),
     )
+
+
+def _redis_limits(settings: Settings) -> list[Footprint]:
+    """Data pods (each with its metrics sidecar, always there) and the small Sentinel pods."""
+    redis = settings.redis
+    data_pods = redis.cluster.masters * (1 + redis.cluster.replicas_per_master) + redis.sentinel.data_nodes
+    sidecars = replace(_limits(data_pods, redis.exporter_resources), pods=0)
+    return [
+        _limits(data_pods, redis.resources),
+        sidecars,
+        _limits(redis.sentinel.sentinels, redis.sentinel.resources),
+    ]

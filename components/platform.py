@@ -11,6 +11,7 @@ from components.capacity import full_scale_footprint
 from components.edge import CloudflareEdge, edge_enabled
 from components.namespace import AppNamespace
 from components.quantities import cpu_millicores, memory_bytes
+from components.redis_stores import RedisStores
 from components.settings import Settings
 
 
@@ -42,6 +43,7 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        self.redis = RedisStores("redis", settings, opts=in_namespace)
         self.services = {
             service_name: AutoscaledService(
                 service_name,
@@ -49,6 +51,7 @@ class Platform(pulumi.ComponentResource):
                 service=service,
                 scaling=settings.scaling,
                 strict_spread=settings.environment == "production",
+                extra_env=self.redis.client_env() if service.uses_redis else None,
                 opts=in_namespace,
             )
             for service_name, service in settings.services.items()
@@ -82,8 +85,10 @@ class Platform(pulumi.ComponentResource):
             "namespace": self.namespace.name,
             "services": services,
             "endpoints": {
-                "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()}
+                "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()},
+                **self.redis.endpoints(),
             },
+            "redisPassword": self.redis.admin_password,
             **self._edge_outputs(),
         }
 

@@ -88,7 +88,11 @@ class _Mocks(mocks.Mocks):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
         if args.typ == "random:index/randomPassword:RandomPassword":
-            state["result"] = pulumi.Output.secret("offline-preview-generated-password")
+            # Wire-form secret: the SDK unwraps it, and the recorded state stays plain data.
+            state["result"] = {
+                SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE,
+                "value": "offline-preview-generated-password",
+            }
         return f"{args.name}-id", state
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:

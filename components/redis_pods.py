@@ -1,0 +1,228 @@
+"""Pod building blocks both Redis stores share: containers, probes, volumes, placement, policies.
+
+Plain dicts in the Kubernetes API's (camelCase) shape, like components/k8s.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from components.k8s import container_security_context, pod_security_context
+from components.render.redis_layout import (
+    CONFIG_DIR,
+    DATA_DIR,
+    EXPORTER_PORT,
+    METRICS_PASSWORD_KEY,
+    METRICS_USER,
+    REDIS_PORT,
+    SECRETS_DIR,
+)
+from components.settings.redis import RedisSettings
+from components.settings.services import ComputeQuantities, ComputeResources
+
+CONFIG_VOLUME = "config"
+CHECKSUM_ANNOTATION = "technovastore.io/config-checksum"
+SECRETS_VOLUME = "secrets"
+DATA_VOLUME = "data"
+# One-shot helpers (the bootstrap Job): redis-cli and a shell.
+JOB_RESOURCES = ComputeResources(
+    requests=ComputeQuantities(cpu="50m", memory="32Mi"),
+    limits=ComputeQuantities(cpu="200m", memory="64Mi"),
+)
+# Secret files readable by the pod's fsGroup only.
+SECRET_FILE_MODE = 0o440
+
+
+def service_host(service: str, namespace: str) -> str:
+    return f"{service}.{namespace}.svc.cluster.local"
+
+
+def pod_host(pod: str, headless_service: str, namespace: str) -> str:
+    """A StatefulSet pod's stable DNS name (through its headless Service)."""
+    return f"{pod}.{service_host(headless_service, namespace)}"
+
+
+def pod_name_env() -> dict[str, Any]:
+    return {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
+
+
+def secret_env(name: str, secret_name: Any, key: str) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
+
+
+def exec_probe(script: str, *, period: int, failures: int, initial_delay: int = 0) -> dict[str, Any]:
+    probe: dict[str, Any] = {
+        "exec": {"command": ["sh", f"{CONFIG_DIR}/{script}"]},
+        "periodSeconds": period,
+        "timeoutSeconds": 5,
+        "failureThreshold": failures,
+    }
+    if initial_delay:
+        probe["initialDelaySeconds"] = initial_delay
+    return probe
+
+
+def config_mounts(*, secrets: bool = True, data: bool = True) -> list[dict[str, Any]]:
+    mounts = [{"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True}]
+    if secrets:
+        mounts.append({"name": SECRETS_VOLUME, "mountPath": SECRETS_DIR, "readOnly": True})
+    if data:
+        mounts.append({"name": DATA_VOLUME, "mountPath": DATA_DIR})
+    return mounts
+
+
+def config_volumes(
+    config_map: Any, secret_name: Any = None, secret_files: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """The rendered ConfigMap, and (when named) only those files of the Secret."""
+    volumes: list[dict[str, Any]] = [
+        {"name": CONFIG_VOLUME, "configMap": {"name": config_map, "defaultMode": 0o444}}
+    ]
+    if secret_files:
+        items = [{"key": name, "path": name} for name in secret_files]
+        secret = {"secretName": secret_name, "defaultMode": SECRET_FILE_MODE, "items": items}
+        volumes.append({"name": SECRETS_VOLUME, "secret": secret})
+    return volumes
+
+
+def files_checksum(files: dict[str, str]) -> str:
+    """A pod-template annotation value that changes whenever a rendered file does (rolls the pods)."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].encode() + b"\0")
+    return digest.hexdigest()
+
+
+def data_claim(storage_size: str) -> dict[str, Any]:
+    return {
+        "metadata": {"name": DATA_VOLUME},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": storage_size}}},
+    }
+
+
+def redis_container(
+    name: str,
+    image: str,
+    *,
+    command: list[str],
+    resources: ComputeResources,
+    ports: list[dict[str, Any]],
+    env: list[dict[str, Any]],
+    probes: dict[str, dict[str, Any]],
+    mounts: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A Redis or Sentinel container with the secure defaults; ``probes`` by their field name."""
+    return {
+        "name": name,
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": command,
+        "ports": ports,
+        "env": env,
+        "resources": resources.model_dump(),
+        **probes,
+        "securityContext": container_security_context(),
+        "volumeMounts": mounts,
+    }
+
+
+def exporter_container(settings: RedisSettings, secret_name: Any) -> dict[str, Any]:
+    """redis_exporter, logged in as the read-only metrics user."""
+    return {
+        "name": "metrics",
+        "image": settings.exporter_image,
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [{"name": "metrics", "containerPort": EXPORTER_PORT, "protocol": "TCP"}],
+        "env": [
+            {"name": "REDIS_ADDR", "value": f"redis://127.0.0.1:{REDIS_PORT}"},
+            {"name": "REDIS_USER", "value": METRICS_USER},
+            secret_env("REDIS_PASSWORD", secret_name, METRICS_PASSWORD_KEY),
+        ],
+        "resources": settings.exporter_resources.model_dump(),
+        "readinessProbe": {"httpGet": {"path": "/health", "port": "metrics"}, "periodSeconds": 10},
+        "livenessProbe": {"tcpSocket": {"port": "metrics"}, "periodSeconds": 20, "failureThreshold": 3},
+        "securityContext": container_security_context(),
+    }
+
+
+def anti_affinity(selector: dict[str, str], *, required: bool) -> dict[str, Any]:
+    """Never (``required``) or preferably not two pods of ``selector`` on one node.
+
+    Kubernetes cannot tell a master from its replica, so production keeps every node of a
+    store on its own Kubernetes node: a master and its replica can then never share one.
+    """
+    term = {"labelSelector": {"matchLabels": selector}, "topologyKey": "kubernetes.io/hostname"}
+    if required:
+        return {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}
+    return {
+        "podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]
+        }
+    }
+
+
+def zone_spread(selector: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": selector},
+        }
+    ]
+
+
+def pods(selector: dict[str, str]) -> dict[str, Any]:
+    return {"podSelector": {"matchLabels": selector}}
+
+
+def namespace_peer(name: str) -> dict[str, Any]:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+
+def rule(direction: str, peer: dict[str, Any], ports: list[int]) -> dict[str, Any]:
+    """One NetworkPolicy rule: ``ports`` (TCP) from or to (``direction``) one ``peer``."""
+    return {direction: [peer], "ports": [{"protocol": "TCP", "port": port} for port in ports]}
+
+
+def store_pod_spec(
+    selector: dict[str, str],
+    containers: list[dict[str, Any]],
+    volumes: list[dict[str, Any]],
+    *,
+    strict_spread: bool,
+    grace_seconds: int = 30,
+) -> dict[str, Any]:
+    """The pod spec of a Redis store's StatefulSet: secure defaults, spread over nodes and zones."""
+    return {
+        "automountServiceAccountToken": False,
+        "securityContext": pod_security_context(),
+        "terminationGracePeriodSeconds": grace_seconds,
+        "affinity": anti_affinity(selector, required=strict_spread),
+        "topologySpreadConstraints": zone_spread(selector),
+        "containers": containers,
+        "volumes": volumes,
+    }
+
+
+def headless_service_spec(selector: dict[str, str], ports: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stable per-pod DNS names, published before readiness: peers must find each other to start."""
+    return {"clusterIP": "None", "publishNotReadyAddresses": True, "selector": selector, "ports": ports}
+
+
+def service_port(name: str, port: int) -> dict[str, Any]:
+    return {"name": name, "port": port, "targetPort": name, "protocol": "TCP"}
+
+
+def container_port(name: str, port: int) -> dict[str, Any]:
+    return {"name": name, "containerPort": port, "protocol": "TCP"}
+
+
+def redis_probes(liveness: str, readiness: str) -> dict[str, dict[str, Any]]:
+    return {
+        # Loading a large AOF may take minutes: liveness only starts once it answered.
+        "startupProbe": exec_probe(liveness, period=5, failures=60),
+        "livenessProbe": exec_probe(liveness, period=10, failures=3),
+        "readinessProbe": exec_probe(readiness, period=5, failures=2),
+    }

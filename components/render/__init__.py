@@ -1,0 +1,1 @@
+"""Pure renderers: settings in, config file text out. No Pulumi import here."""

@@ -1,0 +1,94 @@
+"""Crashes and restarts of real Redis Cluster nodes: failover, rejoin, data kept."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.redis_failover import replicas_of, time_cluster_failover
+from tests.support.redis_servers import RedisClusterHandle, redis_cluster
+
+pytestmark = pytest.mark.integration
+
+NODE_TIMEOUT_MS = 2000
+KEYS = [f"product:{index}" for index in range(200)]
+
+
+@pytest.fixture
+def cluster() -> Iterator[RedisClusterHandle]:
+    with redis_cluster(masters=3, replicas_per_master=1, node_timeout_ms=NODE_TIMEOUT_MS) as handle:
+        yield handle
+
+
+def write_and_replicate(cluster: RedisClusterHandle) -> None:
+    """Write KEYS through the cluster client, then wait until every master's replica has them."""
+    with cluster.cluster_client() as client:
+        for key in KEYS:
+            client.set(key, key.upper())
+    for port in cluster.masters():
+        with cluster.client(port) as admin:
+            assert admin.execute_command("WAIT", 1, 5000) == 1
+
+
+def read_all(cluster: RedisClusterHandle) -> dict[str, str | None]:
+    with cluster.cluster_client() as client:
+        return {key: client.get(key) for key in KEYS}
+
+
+def test_killed_master_is_replaced_by_its_replica_and_data_survives(cluster: RedisClusterHandle) -> None:
+    write_and_replicate(cluster)
+    victim = cluster.masters()[0]
+    seconds, promoted = time_cluster_failover(cluster, victim)
+    print(f"\ncluster failover: {seconds:.2f} s (cluster-node-timeout {NODE_TIMEOUT_MS} ms)")
+    assert promoted in cluster.masters()
+    assert len(cluster.masters()) == 3
+    assert read_all(cluster) == {key: key.upper() for key in KEYS}
+
+
+def test_crashed_master_restarted_from_its_directory_rejoins_as_replica(cluster: RedisClusterHandle) -> None:
+    victim = cluster.masters()[0]
+    _, promoted = time_cluster_failover(cluster, victim)
+    cluster.restart(victim)
+    cluster.wait_formed()
+    assert replicas_of(cluster, promoted) == [victim]
+    with cluster.client(victim) as client:
+        assert client.info("replication")["master_link_status"] == "up"
+
+
+def test_whole_cluster_restarted_keeps_node_ids_slots_and_data(cluster: RedisClusterHandle) -> None:
+    write_and_replicate(cluster)
+
+    def slot_map() -> dict[int, tuple[str, str]]:
+        result = {}
+        for _, port in cluster.nodes:
+            with cluster.client(port) as client:
+                myself = next(
+                    n for n in client.execute_command("CLUSTER NODES").values() if "myself" in n["flags"]
+                )
+            result[port] = (myself["node_id"], str(myself["slots"]))
+        return result
+
+    before = slot_map()
+    for _, port in cluster.nodes:
+        cluster.terminate(port)
+    for _, port in cluster.nodes:
+        cluster.restart(port)
+    cluster.wait_formed()
+    assert slot_map() == before
+    assert read_all(cluster) == {key: key.upper() for key in KEYS}
+    assert "nothing to change" in cluster.bootstrap().stdout
+
+
+def test_readiness_fails_while_a_shard_has_no_master_left(cluster: RedisClusterHandle) -> None:
+    victim = cluster.masters()[0]
+    (replica,) = replicas_of(cluster, victim)
+    survivors = [port for _, port in cluster.nodes if port not in (victim, replica)]
+    cluster.kill(replica)
+    cluster.kill(victim)
+    deadline = time.monotonic() + 30
+    while cluster.cluster_info(survivors[0])["cluster_state"] != "fail":
+        assert time.monotonic() < deadline, "the cluster never noticed the lost shard"
+        time.sleep(0.1)
+    assert cluster.probe(survivors[0]) == {"liveness": 0, "readiness": 1}

@@ -1,0 +1,105 @@
+"""Crashes and planned stops in a real Sentinel group: promotion, clients follow, rejoin."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from tests.support.redis_failover import time_sentinel_failover
+from tests.support.redis_servers import SentinelGroupHandle, replicas_linked, sentinel_group
+
+pytestmark = pytest.mark.integration
+
+DOWN_AFTER_MS = 1000
+
+
+@pytest.fixture
+def group() -> Iterator[SentinelGroupHandle]:
+    with sentinel_group(data_nodes=3, sentinels=3, down_after_ms=DOWN_AFTER_MS) as handle:
+        yield handle
+
+
+def test_killed_primary_is_replaced_and_the_sentinel_client_follows(group: SentinelGroupHandle) -> None:
+    sentinel = group.sentinel_client()
+    primary = sentinel.master_for(group.master_name)
+    primary.set("session:1", "alice")
+    assert primary.execute_command("WAIT", 2, 5000) == 2
+    old = sentinel.discover_master(group.master_name)
+
+    seconds, new = time_sentinel_failover(group)
+    print(f"\nsentinel failover: {seconds:.2f} s (down-after-milliseconds {DOWN_AFTER_MS})")
+
+    assert new != old
+    assert sentinel.discover_master(group.master_name) == new
+    # The same client object, unchanged, now reads and writes on the promoted replica.
+    assert primary.get("session:1") == "alice"
+    primary.set("session:2", "bob")
+    with group.client(new[1]) as client:
+        assert client.get("session:2") == "bob"
+        assert client.info("replication")["role"] == "master"
+
+
+def test_old_primary_restarted_by_its_start_script_replicates_the_new_one(group: SentinelGroupHandle) -> None:
+    old = group.primary()
+    assert old is not None
+    _, new = time_sentinel_failover(group)
+    group.restart(old[1])
+    deadline = time.monotonic() + 30
+    while not _replicates(group, old[1], new):
+        assert time.monotonic() < deadline, "the old primary did not rejoin as a replica"
+        time.sleep(0.2)
+    assert group.primary() == new
+
+
+def test_prestop_on_the_primary_hands_over_before_it_stops(group: SentinelGroupHandle) -> None:
+    old = group.primary()
+    assert old is not None
+    result = group.run_prestop(old[1])
+    assert result.returncode == 0, result.stderr
+    assert "started a failover" in result.stdout
+    new = group.primary()
+    assert new is not None and new != old
+    with group.client(old[1]) as client:
+        assert client.execute_command("ROLE")[0] == "slave"
+
+
+def test_prestop_on_a_replica_does_nothing(group: SentinelGroupHandle) -> None:
+    primary = group.primary()
+    replica = next(address for address in group.data_nodes if address != primary)
+    result = group.run_prestop(replica[1])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert group.primary() == primary
+
+
+def _replicates(group: SentinelGroupHandle, port: int, primary: tuple[str, int]) -> bool:
+    try:
+        with group.client(port) as client:
+            info = client.info("replication")
+    except redis.RedisError:
+        return False
+    following = (info.get("master_host"), info.get("master_port")) == primary
+    return following and replicas_linked(group, [port])
+
+
+def test_a_replica_cut_off_from_its_primary_is_not_ready(group: SentinelGroupHandle) -> None:
+    primary = group.primary()
+    replica = next(address for address in group.data_nodes if address != primary)
+    # No Sentinel left to promote anyone: the replica stays without a primary.
+    for _, port in group.sentinels:
+        group.kill(port)
+    assert primary is not None
+    group.kill(primary[1])
+    deadline = time.monotonic() + 30
+    while not _link_down(group, replica[1]):
+        assert time.monotonic() < deadline, "the replica never noticed its primary is gone"
+        time.sleep(0.1)
+    assert group.probe(replica[1]) == {"liveness": 0, "readiness": 1}
+
+
+def _link_down(group: SentinelGroupHandle, port: int) -> bool:
+    with group.client(port) as client:
+        return bool(client.info("replication")["master_link_status"] == "down")

@@ -1,0 +1,75 @@
+"""Crash a Redis master (cluster) or primary (Sentinel group) and time the failover.
+
+Shared by the integration tests and the benchmark, so both measure the same thing: from
+the SIGKILL to the moment a replica serves as master and clients can use it again.
+"""
+
+from __future__ import annotations
+
+import time
+
+import redis
+
+from tests.support.redis_servers import Address, RedisClusterHandle, SentinelGroupHandle
+
+POLL_SECONDS = 0.05
+
+
+def replicas_of(cluster: RedisClusterHandle, master_port: int) -> list[int]:
+    """Ports of the replicas the master on ``master_port`` has, as it sees them."""
+    with cluster.client(master_port) as client:
+        nodes = client.execute_command("CLUSTER NODES")
+    myself = next(node for node in nodes.values() if "myself" in node["flags"])
+    return [
+        int(addr.split(":")[1].split("@")[0])
+        for addr, n in nodes.items()
+        if n["master_id"] == myself["node_id"]
+    ]
+
+
+def _is_master(cluster: RedisClusterHandle | SentinelGroupHandle, port: int) -> bool:
+    try:
+        with cluster.client(port) as client:
+            return bool(client.execute_command("ROLE")[0] == "master")
+    except redis.RedisError:
+        return False
+
+
+def _cluster_ok(cluster: RedisClusterHandle, ports: list[int]) -> bool:
+    try:
+        return all(cluster.cluster_info(port)["cluster_state"] == "ok" for port in ports)
+    except redis.RedisError:
+        return False
+
+
+def time_cluster_failover(
+    cluster: RedisClusterHandle, master_port: int, *, timeout: float = 60.0
+) -> tuple[float, int]:
+    """SIGKILL the master on ``master_port``; (seconds until a replica took over, its port)."""
+    replicas = replicas_of(cluster, master_port)
+    if not replicas:
+        raise ValueError(f"the master on {master_port} has no replica to fail over to")
+    live = [port for port in cluster.masters() + replicas if port != master_port]
+    started = time.monotonic()
+    cluster.kill(master_port)
+    while time.monotonic() - started < timeout:
+        promoted = [port for port in replicas if _is_master(cluster, port)]
+        if promoted and _cluster_ok(cluster, live):
+            return time.monotonic() - started, promoted[0]
+        time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"no replica of {master_port} took over within {timeout} s")
+
+
+def time_sentinel_failover(group: SentinelGroupHandle, *, timeout: float = 60.0) -> tuple[float, Address]:
+    """SIGKILL the current primary; (seconds until the Sentinels name a new primary that is one, it)."""
+    old = group.primary()
+    if old is None:
+        raise RuntimeError("no Sentinel names a primary")
+    started = time.monotonic()
+    group.kill(old[1])
+    while time.monotonic() - started < timeout:
+        new = group.primary()
+        if new is not None and new != old and _is_master(group, new[1]):
+            return time.monotonic() - started, new
+        time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"the Sentinels named no new primary within {timeout} s")
