@@ -67,6 +67,20 @@ def test_a_cache_ttl_updates_the_cloudflare_cache_rule_in_place(stack_diff: Call
     }
 
 
+def test_a_statefulset_storage_size_replaces_the_statefulset(staging_diff: Callable[..., Diff]) -> None:
+    redis = config_value("staging", "redis")
+    redis["cluster"]["storageSize"] = "4Gi"
+    path = "spec.volumeClaimTemplates[name=data].spec.resources.requests.storage"
+    [change] = staging_diff(redis=redis).changes
+    assert (change.op, change.type, change.name) == (
+        "replace",
+        "kubernetes:apps/v1:StatefulSet",
+        f"{NS}/redis-cluster",
+    )
+    assert [(f.path, f.old, f.new) for f in change.fields] == [(path, "2Gi", "4Gi")]
+    assert change.replace_because == (path,)
+
+
 def test_replacing_a_whole_service_is_a_delete_and_a_create(staging_diff: Callable[..., Diff]) -> None:
     services = config_value("staging", "services")
     services["catalog"] = services.pop("frontend") | {"tier": "edge"}

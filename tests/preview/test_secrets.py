@@ -112,6 +112,8 @@ def test_a_password_set_as_plain_config_is_still_in_no_rendering_or_diff(stack: 
     # Not marked secret by the config layer: the program itself must treat it as one.
     planted = "override-planted-password-4f1c"
     synthesis = synthesize_stack(stack, redisPassword=planted)
+    # It does reach the stack's resources (the Redis credentials Secret)...
+    assert planted in json.dumps([resource.inputs for resource in synthesis.resources])
     current = rendering_of(synthesis)
     diff = diff_renderings(baseline(stack), current)
     outputs = [dump_yaml(document) for document in current.documents.values()]
