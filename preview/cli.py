@@ -1,29 +1,87 @@
-"""``python -m preview --stack <stack>``: evaluate the program offline and show what it declares."""
+"""``python -m preview --stack <stack>``: evaluate the program offline, validate it, diff it.
+
+Exit codes: 0 all good; 1 an object the Kubernetes schemas reject or a mandatory policy
+violation; 2 the preview could not run (invalid settings or config, unknown revision, ...).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.tree import Tree
 
 from components.settings import SettingsError
+from preview.against import RevisionError, render_revision
+from preview.diff import Diff, Rendering, RenderingError, diff_renderings, load_rendering
 from preview.invoke_answers import invoke_answers
-from preview.manifests import write_manifests
+from preview.manifests import rendered_documents, rendering_index, write_manifests
+from preview.policy_run import PolicyFinding, PolicyPackUnavailable, run_pack
+from preview.report import FORMATS, render_diff
 from preview.stack_config import StackConfigError, read_stack_config
 from preview.synth import Synthesis, synthesize
+from preview.validate import (
+    DEFAULT_KUBERNETES_VERSION,
+    UnsupportedVersionError,
+    ValidationResult,
+    schema_version,
+    validate_manifests,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_COULD_NOT_RUN = 0, 1, 2
+
+
+class CouldNotRun(Exception):
+    """An expected failure that stops the preview before any verdict (exit 2)."""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m preview", description=__doc__)
     parser.add_argument("--stack", required=True, help="production, staging or pr-<number>")
     parser.add_argument("--out", type=Path, help="write every declared resource as YAML into this folder")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--config-file", type=Path, help="read the stack config from this file (as pulumi does)"
+    )
+    parser.add_argument(
+        "--kubernetes-version",
+        default=DEFAULT_KUBERNETES_VERSION,
+        help=f"validate against this Kubernetes release's schemas (default {DEFAULT_KUBERNETES_VERSION})",
+    )
+    against = parser.add_mutually_exclusive_group()
+    against.add_argument(
+        "--against", type=Path, metavar="DIR", help="diff against a rendering written by --out"
+    )
+    against.add_argument("--against-ref", metavar="GIT_REF", help="diff against this revision's rendering")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (markdown/json need a diff)"
+    )
+    args = parser.parse_args(argv)
+    if args.format != "text" and not (args.against or args.against_ref):
+        parser.error(f"--format {args.format} needs --against or --against-ref")
+    return args
+
+
+@dataclass
+class Verdict:
+    """Everything the preview found for one stack."""
+
+    synthesis: Synthesis
+    documents: dict[str, Any]
+    validation: ValidationResult
+    findings: list[PolicyFinding] | None
+    diff: Diff | None
+
+    @property
+    def failed(self) -> bool:
+        mandatory = any(f.mandatory for f in self.findings or [])
+        return bool(self.validation.problems) or mandatory or bool(self.synthesis.duplicate_urns)
 
 
 def resource_tree(synthesis: Synthesis) -> Tree:
@@ -40,30 +98,112 @@ def type_counts(synthesis: Synthesis) -> Counter[str]:
     return Counter(r.type for r in synthesis.resources if r.custom)
 
 
+def _synthesize(args: argparse.Namespace) -> Synthesis:
+    config = read_stack_config(args.stack, config_file=args.config_file)
+    return synthesize(
+        args.stack,
+        config.values,
+        secret_keys=config.secret_keys,
+        invoke_answers=invoke_answers(args.stack, config.values),
+    )
+
+
+def _policy_findings(synthesis: Synthesis) -> list[PolicyFinding] | None:
+    try:
+        return run_pack(synthesis.resources, synthesis.stack)
+    except PolicyPackUnavailable:
+        return None
+
+
+def _base_rendering(args: argparse.Namespace) -> Rendering | None:
+    if args.against:
+        return load_rendering(args.against)
+    if args.against_ref:
+        with tempfile.TemporaryDirectory(prefix="preview-base-out-") as out:
+            return load_rendering(render_revision(args.against_ref, args.stack, Path(out)))
+    return None
+
+
+def evaluate(args: argparse.Namespace) -> Verdict:
+    """Synthesize, write, validate, run the pack and diff; CouldNotRun for expected failures."""
+    try:
+        schema_version(args.kubernetes_version)
+        base = _base_rendering(args)
+        synthesis = _synthesize(args)
+    except (SettingsError, StackConfigError, UnsupportedVersionError, RenderingError, RevisionError) as error:
+        raise CouldNotRun(str(error)) from None
+    documents = rendered_documents(synthesis.resources)
+    if args.out:
+        write_manifests(synthesis.resources, args.out)
+    manifests = [doc for path, doc in sorted(documents.items()) if path.startswith("kubernetes/")]
+    validation = validate_manifests(manifests, args.kubernetes_version)
+    current = Rendering(documents, rendering_index(synthesis.resources))
+    diff = diff_renderings(base, current) if base is not None else None
+    return Verdict(synthesis, documents, validation, _policy_findings(synthesis), diff)
+
+
+def check_lines(verdict: Verdict, version: str) -> list[str]:
+    """The schema and policy verdicts, one line each, then every problem with resource and field."""
+    validation = verdict.validation
+    lines = [
+        f"schema (Kubernetes {version}): {validation.checked} objects, {len(validation.problems)} problems"
+    ]
+    lines += [f"  invalid: {problem}" for problem in validation.problems]
+    lines += [f"  not validated (no schema): {name}" for name in validation.unchecked]
+    # The mock runtime accepts two resources with one URN; the engine would refuse the program.
+    lines += [
+        f"  duplicate resource (the engine refuses it): {urn}" for urn in verdict.synthesis.duplicate_urns
+    ]
+    if verdict.findings is None:
+        lines.append("policy pack: no offline runner in this revision; not run")
+    else:
+        mandatory = sum(1 for f in verdict.findings if f.mandatory)
+        lines.append(
+            f"policy pack: {mandatory} mandatory, {len(verdict.findings) - mandatory} other violations"
+        )
+        lines += [f"  {finding}" for finding in verdict.findings]
+    return lines
+
+
+def print_text(verdict: Verdict, args: argparse.Namespace) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(resource_tree(verdict.synthesis))
+    counts = type_counts(verdict.synthesis)
+    for type_, count in sorted(counts.items()):
+        print(f"  {count:4d}  {type_}")
+    print(f"  {sum(counts.values()):4d}  resources in stack {args.stack}")
+    if args.out:
+        print(f"wrote {len(verdict.documents)} files to {args.out}")
+    print("\n".join(check_lines(verdict, args.kubernetes_version)))
+    if verdict.diff is not None:
+        print(render_diff(verdict.diff, "text", _diff_title(args)), end="")
+
+
+def _diff_title(args: argparse.Namespace) -> str:
+    base = args.against_ref or args.against
+    return f"Offline preview of stack {args.stack} against {base}"
+
+
+def report(verdict: Verdict, args: argparse.Namespace) -> None:
+    if args.format == "text":
+        print_text(verdict, args)
+        return
+    assert verdict.diff is not None  # parse_args requires a diff for markdown and JSON
+    checks: Sequence[str] = check_lines(verdict, args.kubernetes_version)
+    sys.stdout.write(render_diff(verdict.diff, args.format, _diff_title(args), checks))
+    if args.format == "json":
+        sys.stderr.write("\n".join(checks) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    console = Console()
-    errors = Console(stderr=True)
     try:
-        config = read_stack_config(args.stack)
-        synthesis = synthesize(
-            args.stack,
-            config.values,
-            secret_keys=config.secret_keys,
-            invoke_answers=invoke_answers(args.stack, config.values),
-        )
-    except (SettingsError, StackConfigError) as error:
-        errors.print(f"[red]error:[/red] {error}", markup=True, highlight=False, soft_wrap=True)
+        verdict = evaluate(args)
+    except CouldNotRun as error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_COULD_NOT_RUN
-    console.print(resource_tree(synthesis))
-    counts = type_counts(synthesis)
-    for type_, count in sorted(counts.items()):
-        console.print(f"  {count:4d}  {type_}", highlight=False)
-    console.print(f"  {sum(counts.values()):4d}  resources in stack {args.stack}", highlight=False)
-    if args.out:
-        written = write_manifests(synthesis.resources, args.out)
-        console.print(f"wrote {len(written)} files to {args.out}", highlight=False)
-    return EXIT_OK
+    report(verdict, args)
+    return EXIT_FAILED if verdict.failed else EXIT_OK
 
 
 if __name__ == "__main__":

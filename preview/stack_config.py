@@ -56,9 +56,14 @@ def config_path(stack: str, root: Path = PROJECT_ROOT) -> Path:
     return path
 
 
-def read_stack_config(stack: str, root: Path = PROJECT_ROOT) -> StackConfig:
-    """Config values as the engine passes them: scalars as text, structures as JSON text."""
-    path = config_path(stack, root)
+def read_stack_config(
+    stack: str, root: Path = PROJECT_ROOT, *, config_file: Path | None = None
+) -> StackConfig:
+    """Config values as the engine passes them: scalars as text, structures as JSON text.
+
+    ``config_file`` replaces ``Pulumi.<stack>.yaml`` (like ``pulumi --config-file``).
+    """
+    path = config_file or config_path(stack, root)
     if not re.match(r"^[A-Za-z0-9_.-]+$", stack) or not path.exists():
         raise StackConfigError(f"no config file for stack {stack!r} (looked for {path.name})")
     try:
