@@ -89,6 +89,8 @@ def test_replacing_a_whole_service_is_a_delete_and_a_create(staging_diff: Callab
     assert ops == {
         ("create", "kubernetes:apps/v1:Deployment", f"{NS}/catalog"),
         ("delete", "kubernetes:apps/v1:Deployment", f"{NS}/frontend"),
+        # The CDN now proxies to the new service: its pods roll with the new config.
+        ("update", "kubernetes:apps/v1:Deployment", f"{NS}/cdn"),
     }
 
 
