@@ -219,19 +219,10 @@ def test_the_command_splitter_sees_every_command() -> None:
 
 
 def _command_cases() -> list[Any]:
-    cases = []
-    for workflow_name, command in all_commands():
-        marks = []
-        module = command[2] if command[:2] == [".venv/bin/python", "-m"] and len(command) > 2 else None
-        if module and not (ROOT / module / "__main__.py").exists():
-            # Another branch brings this CLI; once it is merged the command is checked like the rest.
-            marks.append(
-                pytest.mark.xfail(reason=f"python -m {module} is not in this checkout yet", strict=True)
-            )
-        cases.append(
-            pytest.param(workflow_name, command, marks=marks, id=f"{workflow_name}:{' '.join(command)[:70]}")
-        )
-    return cases
+    return [
+        pytest.param(workflow_name, command, id=f"{workflow_name}:{' '.join(command)[:70]}")
+        for workflow_name, command in all_commands()
+    ]
 
 
 def test_the_workflows_run_commands() -> None:
