@@ -52,6 +52,10 @@ class RedisCredentials(pulumi.ComponentResource):
         passwords = pulumi.Output.all(self.admin_password, app, metrics).apply(
             lambda values: RedisPasswords(admin=values[0], app=values[1], metrics=values[2])
         )
+        redis_auth: pulumi.Output[str] = pulumi.Output.secret(passwords.apply(render_redis_auth_conf))
+        sentinel_auth: pulumi.Output[str] = pulumi.Output.secret(
+            passwords.apply(lambda p: render_sentinel_auth_conf(p, master_name=sentinel_master_name))
+        )
         secret = k8s.core.v1.Secret(
             name,
             metadata={"name": name, "namespace": namespace, "labels": labels(name, "credentials")},
@@ -60,10 +64,8 @@ class RedisCredentials(pulumi.ComponentResource):
                 ADMIN_PASSWORD_KEY: self.admin_password,
                 APP_PASSWORD_KEY: app,
                 METRICS_PASSWORD_KEY: metrics,
-                REDIS_AUTH_FILE: pulumi.Output.secret(passwords.apply(render_redis_auth_conf)),
-                SENTINEL_AUTH_FILE: pulumi.Output.secret(
-                    passwords.apply(lambda p: render_sentinel_auth_conf(p, master_name=sentinel_master_name))
-                ),
+                REDIS_AUTH_FILE: redis_auth,
+                SENTINEL_AUTH_FILE: sentinel_auth,
             },
             opts=child,
         )

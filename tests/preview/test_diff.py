@@ -124,7 +124,7 @@ def _diff_one(old: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def apply(document: dict[str, Any]) -> None:
         *parents, last = path.split(".")
-        node = document
+        node: Any = document
         for part in parents:
             node = node[int(part)] if part.isdigit() else node[part]
         node[last] = value
