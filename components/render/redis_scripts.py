@@ -22,18 +22,27 @@ cli() {
 }
 """
 
-# Prints "host port" of the primary the first answering Sentinel names; fails if none does.
+# Prints "host port" of the primary named by the answering Sentinel with the newest
+# configuration (highest config-epoch); fails if none answers. Right after a failover only
+# the leader names the promoted replica, the others still name the old primary until its
+# hello message reaches them: the first answer can be stale, and a restarted old primary
+# that believed it would come back as a second primary. The epoch is read before the
+# address, so the address is never older than the epoch it is ranked by.
 _CURRENT_PRIMARY_FUNCTION = """\
 current_primary() {
+  best_epoch=-1; best=""
   for sentinel in $SENTINELS; do
+    epoch=$(cli "$sentinel" SENTINEL MASTER "$MASTER_NAME" 2>/dev/null | tr -d '\\r' \\
+      | sed -n '/^config-epoch$/{n;p;}') || continue
+    case "$epoch" in ''|*[!0-9]*) continue ;; esac
     reply=$(cli "$sentinel" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_NAME" 2>/dev/null) || continue
     reply=$(printf '%s\\n' "$reply" | tr -d '\\r')
     host=$(printf '%s\\n' "$reply" | sed -n 1p)
     port=$(printf '%s\\n' "$reply" | sed -n 2p)
     case "$port" in ''|*[!0-9]*) continue ;; esac
-    [ -n "$host" ] && { echo "$host $port"; return 0; }
+    [ -n "$host" ] && [ "$epoch" -gt "$best_epoch" ] && { best_epoch=$epoch; best="$host $port"; }
   done
-  return 1
+  [ -n "$best" ] && echo "$best"
 }
 """
 

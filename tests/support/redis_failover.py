@@ -60,16 +60,38 @@ def time_cluster_failover(
     raise TimeoutError(f"no replica of {master_port} took over within {timeout} s")
 
 
+def _failover_ended(group: SentinelGroupHandle, old: Address) -> Address | None:
+    """The new primary once a live Sentinel has finished failing over from ``old``, else None.
+
+    GET-MASTER-ADDR-BY-NAME already names the promoted replica while the leader is still
+    reconfiguring the other replicas; until then SENTINEL MASTERS still lists ``old``, down,
+    and Sentinel clients (redis-py's discover_master) find no usable primary. The failover is
+    over for clients when a Sentinel lists another primary that it does not consider down.
+    """
+    for port in group.sentinel_ports:
+        if not group.processes[port].running:
+            continue
+        try:
+            with group.client(port) as client:
+                state = client.sentinel_master(group.master_name)
+        except redis.RedisError:
+            continue
+        new = (str(state["ip"]), int(state["port"]))
+        if new != old and state["is_master"] and not (state["is_sdown"] or state["is_odown"]):
+            return new
+    return None
+
+
 def time_sentinel_failover(group: SentinelGroupHandle, *, timeout: float = 60.0) -> tuple[float, Address]:
-    """SIGKILL the current primary; (seconds until the Sentinels name a new primary that is one, it)."""
+    """SIGKILL the current primary; (seconds until a Sentinel client finds the promoted one, it)."""
     old = group.primary()
     if old is None:
         raise RuntimeError("no Sentinel names a primary")
     started = time.monotonic()
     group.kill(old[1])
     while time.monotonic() - started < timeout:
-        new = group.primary()
-        if new is not None and new != old and _is_master(group, new[1]):
+        new = _failover_ended(group, old)
+        if new is not None and _is_master(group, new[1]):
             return time.monotonic() - started, new
         time.sleep(POLL_SECONDS)
-    raise TimeoutError(f"the Sentinels named no new primary within {timeout} s")
+    raise TimeoutError(f"the Sentinels finished no failover within {timeout} s")

@@ -13,7 +13,17 @@ from tests.support.redis_servers import SentinelGroupHandle, replicas_linked, se
 
 pytestmark = pytest.mark.integration
 
-DOWN_AFTER_MS = 1000
+# Not Sentinel's 1000 ms minimum: right after +switch-master each Sentinel opens a fresh link
+# to the promoted primary and marks it down unless the first PONG arrives within
+# down-after-milliseconds. On a loaded test machine that took over a second, so 1000 ms led
+# to a second, spurious failover away from the primary just promoted.
+DOWN_AFTER_MS = 3000
+# The old primary rejoins as a replica of the promoted one: the start script names it from
+# the Sentinels at once, and the full sync waits out repl-diskless-sync-delay (5 s). Should it
+# still come back as a primary, Sentinel sees that in its next INFO (every 10 s for a replica),
+# converts it at the first INFO 8 s (4 hello periods) after that, then the 5 s sync: at most
+# about 25 s by Sentinel's own clocks; the rest is margin for a loaded machine.
+REJOIN_SECONDS = 40
 
 
 @pytest.fixture
@@ -47,9 +57,9 @@ def test_old_primary_restarted_by_its_start_script_replicates_the_new_one(group:
     assert old is not None
     _, new = time_sentinel_failover(group)
     group.restart(old[1])
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + REJOIN_SECONDS
     while not _replicates(group, old[1], new):
-        assert time.monotonic() < deadline, "the old primary did not rejoin as a replica"
+        assert time.monotonic() < deadline, _rejoin_report(group, old[1], new)
         time.sleep(0.2)
     assert group.primary() == new
 
@@ -83,6 +93,16 @@ def _replicates(group: SentinelGroupHandle, port: int, primary: tuple[str, int])
         return False
     following = (info.get("master_host"), info.get("master_port")) == primary
     return following and replicas_linked(group, [port])
+
+
+def _rejoin_report(group: SentinelGroupHandle, port: int, new: tuple[str, int]) -> str:
+    """Why the old primary did not rejoin: its start output and log, and what each Sentinel saw."""
+    parts = [f"the old primary on {port} did not rejoin {new} as a replica"]
+    for sentinel in group.sentinel_ports:
+        events = [line for line in group.processes[sentinel].tail(400).splitlines() if " # " in line]
+        parts.append(f"--- Sentinel {sentinel} events:\n" + "\n".join(events[-25:]))
+    parts.append(f"--- node {port} (start script and server log):\n{group.processes[port].tail(40)}")
+    return "\n".join(parts)
 
 
 def test_a_replica_cut_off_from_its_primary_is_not_ready(group: SentinelGroupHandle) -> None:
