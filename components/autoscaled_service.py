@@ -13,10 +13,12 @@ from components.k8s import (
     TIER_LABEL,
     container_security_context,
     disruption_budget_spec,
+    hpa_owned_deployment_spec,
     http_probe,
     labels,
     pod_security_context,
     selector_labels,
+    service_host,
     topology_spread,
 )
 from components.settings import ServiceSettings
@@ -102,20 +104,11 @@ class AutoscaledService(pulumi.ComponentResource):
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=metadata,
-            # No spec.replicas: the HPA owns the replica count, and re-applying a number on
-            # every `pulumi up` would fight it.
-            spec={
-                "selector": {"matchLabels": selector_labels(name)},
-                "revisionHistoryLimit": 5,
-                "strategy": {
-                    "type": "RollingUpdate",
-                    "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0},
-                },
-                "template": {
-                    "metadata": {"labels": pod_labels},
-                    "spec": self._pod_spec(name, service, strict_spread, extra_env or []),
-                },
-            },
+            spec=hpa_owned_deployment_spec(
+                name,
+                pod_metadata={"labels": pod_labels},
+                pod_spec=self._pod_spec(name, service, strict_spread, extra_env or []),
+            ),
             opts=child,
         )
         svc = k8s.core.v1.Service(
@@ -158,7 +151,7 @@ class AutoscaledService(pulumi.ComponentResource):
             opts=child,
         )
         self.service_name = svc.metadata.apply(lambda m: m.name or name)
-        self.host = pulumi.Output.from_input(f"{name}.{namespace}.svc.cluster.local")
+        self.host = pulumi.Output.from_input(service_host(name, namespace))
         self.port = service.port
         self.min_replicas = service.min_replicas
         self.max_replicas = service.max_replicas

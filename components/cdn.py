@@ -14,6 +14,7 @@ from components.k8s import (
     TIER_LABEL,
     container_security_context,
     disruption_budget_spec,
+    hpa_owned_deployment_spec,
     http_probe,
     labels,
     pod_security_context,
@@ -92,23 +93,15 @@ class NginxCdn(pulumi.ComponentResource):
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=metadata,
-            # No spec.replicas: the HPA owns the replica count.
-            spec={
-                "selector": {"matchLabels": selector_labels(name)},
-                "revisionHistoryLimit": 5,
-                "strategy": {
-                    "type": "RollingUpdate",
-                    "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0},
+            spec=hpa_owned_deployment_spec(
+                name,
+                pod_metadata={
+                    "labels": self._labels(**{TIER_LABEL: TIER}),
+                    # A config change rolls the pods (a ConfigMap update alone does not).
+                    "annotations": {"technovastore.io/config-sha256": config_checksum(self.config_text)},
                 },
-                "template": {
-                    "metadata": {
-                        "labels": self._labels(**{TIER_LABEL: TIER}),
-                        # A config change rolls the pods (a ConfigMap update alone does not).
-                        "annotations": {"technovastore.io/config-sha256": config_checksum(self.config_text)},
-                    },
-                    "spec": self._pod_spec(f"{name}-nginx", strict_spread),
-                },
-            },
+                pod_spec=self._pod_spec(f"{name}-nginx", strict_spread),
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config_map]),
         )
         k8s.core.v1.Service(

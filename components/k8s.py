@@ -91,6 +91,22 @@ def topology_spread(selector: dict[str, str], *, strict_hostname: bool) -> list[
     ]
 
 
+def hpa_owned_deployment_spec(
+    name: str, *, pod_metadata: dict[str, Any], pod_spec: dict[str, Any]
+) -> dict[str, Any]:
+    """A Deployment spec whose replica count belongs to an HPA.
+
+    No ``replicas``: re-applying a number on every ``pulumi up`` would fight the HPA. Rolling
+    updates surge instead of taking pods away, so capacity never dips during a rollout.
+    """
+    return {
+        "selector": {"matchLabels": selector_labels(name)},
+        "revisionHistoryLimit": 5,
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+        "template": {"metadata": pod_metadata, "spec": pod_spec},
+    }
+
+
 def disruption_budget(min_replicas: int) -> dict[str, int]:
     """A PDB budget that always allows one voluntary eviction.
 

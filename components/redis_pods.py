@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from components.k8s import container_security_context, pod_security_context
+from components.k8s import container_security_context, pod_security_context, service_host
 from components.render.redis_layout import (
     CONFIG_DIR,
     DATA_DIR,
@@ -32,10 +32,6 @@ JOB_RESOURCES = ComputeResources(
 )
 # Secret files readable by the pod's fsGroup only.
 SECRET_FILE_MODE = 0o440
-
-
-def service_host(service: str, namespace: str) -> str:
-    return f"{service}.{namespace}.svc.cluster.local"
 
 
 def pod_host(pod: str, headless_service: str, namespace: str) -> str:

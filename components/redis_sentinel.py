@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.images import parse_image_reference
-from components.k8s import REDIS_CLIENT_LABEL, TIER_LABEL, labels, selector_labels
+from components.k8s import REDIS_CLIENT_LABEL, TIER_LABEL, labels, selector_labels, service_host
 from components.redis_pods import (
     CHECKSUM_ANNOTATION,
     DATA_VOLUME,
@@ -27,7 +27,6 @@ from components.redis_pods import (
     redis_probes,
     rule,
     secret_env,
-    service_host,
     service_port,
     store_pod_spec,
 )

@@ -56,7 +56,12 @@ def main(selected: list[str]) -> int:
         path.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
         print(json.dumps(figures, indent=2, sort_keys=True))
         print(f"wrote {path}", flush=True)
-        missed = unmet_goals(figures)
+        try:
+            missed = unmet_goals(figures)
+        except ValueError as error:
+            print(f"{name}: {error}", file=sys.stderr)
+            status = 2
+            continue
         if missed:
             print(f"{name}: goals not met: {', '.join(missed)}", file=sys.stderr)
             status = status or 1
@@ -64,7 +69,13 @@ def main(selected: list[str]) -> int:
 
 
 def unmet_goals(figures: dict[str, Any]) -> list[str]:
-    return [goal for goal, figure in figures.get("goals", {}).items() if not figure.get("met")]
+    goals = figures.get("goals", {})
+    malformed = sorted(
+        name for name, figure in goals.items() if not isinstance(figure, dict) or "met" not in figure
+    )
+    if malformed:
+        raise ValueError(f"goals not reported with tests.bench.goal(): {', '.join(malformed)}")
+    return [name for name, figure in goals.items() if not figure["met"]]
 
 
 if __name__ == "__main__":

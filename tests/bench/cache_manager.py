@@ -23,6 +23,7 @@ from cache_manager import DistributedCacheManager
 from cache_manager.strategies import Strategy, strategies_from_settings
 from components.settings import load_settings
 from components.settings.stack import Settings
+from tests.bench import goal
 from tests.support.redis_servers import RedisClusterHandle, redis_cluster
 
 PRODUCTS = 10_000
@@ -157,10 +158,6 @@ def get_overhead(manager: DistributedCacheManager, raw: RedisCluster) -> dict[st
         "node_client_get_us": floor["first"] / len(reads) * 1e6,
         "overhead_vs_node_client": floor["ratio"] - 1,
     }
-
-
-def goal(value: float, target: str, met: bool) -> dict[str, Any]:
-    return {"value": round(value, 4), "target": target, "met": met}
 
 
 def measure_on_cluster(settings: Settings, cluster: RedisClusterHandle) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from checks.inputs import resolve
 from checks.model import exit_code
 from checks.suite import run_checks
 from components.settings.cdn import CdnSettings
+from tests.bench import goal
 from tests.support.nginx_server import nginx_cdn, origin_server
 from tests.support.redis_servers import redis_cluster, sentinel_group
 
@@ -87,6 +88,9 @@ def run() -> dict[str, Any]:
         "checks_seconds_max": round(max(seconds), 3),
         "cli_seconds_median": round(statistics.median(cli_seconds), 3),
         "cli_seconds_max": round(max(cli_seconds), 3),
-        "goal_seconds": GOAL_SECONDS,
-        "meets_goal": max(cli_seconds) <= GOAL_SECONDS,
+        "goals": {
+            "cli_seconds_max": goal(
+                max(cli_seconds), f"<= {GOAL_SECONDS} s", max(cli_seconds) <= GOAL_SECONDS
+            )
+        },
     }

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from components.settings.redis import RedisClusterSettings, RedisSentinelSettings
+from tests.bench import goal
 from tests.support.redis_failover import time_cluster_failover, time_sentinel_failover
 from tests.support.redis_servers import redis_cluster, sentinel_group
 
@@ -32,7 +33,7 @@ def _summary(samples: list[float]) -> dict[str, Any]:
 
 
 def _goal(value: float, target: float) -> dict[str, Any]:
-    return {"value": round(value, 3), "target": target, "met": value <= target}
+    return goal(value, f"<= {target} s", value <= target)
 
 
 def cluster_figures(settings: RedisClusterSettings) -> tuple[list[float], list[float]]:

@@ -31,3 +31,11 @@ def test_an_unmet_goal_exits_1(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, 
     assert runner.main(["fake"]) == 1
     assert "fake: goals not met: speedup" in capsys.readouterr().err
     assert (tmp_path / "fake.json").exists()  # the figures are written all the same
+
+
+def test_goals_in_another_shape_are_reported_not_crashed_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
+) -> None:
+    only(monkeypatch, tmp_path, lambda: {"goals": {"hit_ratio_min": 0.97}})
+    assert runner.main(["fake"]) == 2
+    assert "goals not reported with tests.bench.goal(): hit_ratio_min" in capsys.readouterr().err
