@@ -1,23 +1,23 @@
 """How long an HPA's scale-up behavior needs to go from min to max replicas (worst case).
 
-Generalises components/hpa_behavior to any list of scale-up policies and select policy, so
-the pack judges what a manifest declares, whoever wrote it.
+Reads any manifest's scale-up behavior (any policies, any select policy, Kubernetes' defaults
+for what it omits) and times it with components/hpa_behavior, so the pack and the program
+agree by construction.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
-from components.hpa_behavior import HPA_SYNC_PERIOD_SECONDS
+from components.hpa_behavior import ScalingPolicy, worst_case_scale_up_seconds
 from policies.kube import as_int, mapping, sequence
 
 # Kubernetes' scale-up default when a behavior omits it: +100 % or +4 pods per 15 s, larger wins.
 DEFAULT_SCALE_UP_POLICIES = (("Percent", 100, 15), ("Pods", 4, 15))
 
 
-def _policies(scale_up: Mapping[str, Any]) -> list[tuple[str, int, int]]:
+def _policies(scale_up: Mapping[str, Any]) -> list[ScalingPolicy]:
     declared = []
     for item in sequence(scale_up.get("policies")):
         item = mapping(item)
@@ -30,28 +30,15 @@ def _policies(scale_up: Mapping[str, Any]) -> list[tuple[str, int, int]]:
 def seconds_to_reach_max(min_replicas: int, max_replicas: int, scale_up: Mapping[str, Any]) -> int | None:
     """Worst-case seconds from load at ``min_replicas`` to ``max_replicas`` requested; None = never.
 
-    Worst case: load arrives just after a controller sync, then the stabilization window, then
-    one step per policy period (never faster than the sync period); ``selectPolicy`` Max takes
-    the policy that adds pods fastest, Min the slowest, Disabled never scales up.
+    ``selectPolicy`` Disabled never scales up; see worst_case_scale_up_seconds for the rest.
     """
     select = scale_up.get("selectPolicy") or "Max"
     if select == "Disabled":
         return None
-    if max_replicas <= min_replicas:
-        return 0
-    window = as_int(scale_up.get("stabilizationWindowSeconds")) or 0
-    policies = _policies(scale_up)
-    replicas, elapsed = max(min_replicas, 1), HPA_SYNC_PERIOD_SECONDS + window
-    while replicas < max_replicas:
-        steps = [
-            (
-                value if kind == "Pods" else math.ceil(replicas * value / 100),
-                max(period, HPA_SYNC_PERIOD_SECONDS),
-            )
-            for kind, value, period in policies
-        ]
-        chooser = max if select == "Max" else min
-        added, step = chooser(steps, key=lambda s: s[0] / s[1])
-        replicas += added
-        elapsed += step
-    return elapsed
+    return worst_case_scale_up_seconds(
+        max(min_replicas, 1),
+        max_replicas,
+        stabilization_window_seconds=as_int(scale_up.get("stabilizationWindowSeconds")) or 0,
+        policies=_policies(scale_up),
+        select_policy=select,
+    )
