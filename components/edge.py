@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
-import pulumi_cloudflare as cloudflare
+from pulumi_cloudflare.dns_record import DnsRecord
+from pulumi_cloudflare.get_zone import get_zone_output
+from pulumi_cloudflare.ruleset import Ruleset
+from pulumi_cloudflare.tiered_cache import TieredCache
+from pulumi_cloudflare.zone_setting import ZoneSetting
 
 from components.edge_rules import cache_rules, rate_limit_rules, waf_rules
 from components.settings import Settings
 from components.settings.cloudflare import CloudflareSettings
+
+if TYPE_CHECKING:
+    from pulumi_cloudflare import GetZoneFilterArgsDict, GetZoneResult, RulesetRuleArgsDict
 
 GET_ZONE_TOKEN = "cloudflare:index/getZone:getZone"
 
@@ -43,7 +50,7 @@ class ZonePlanMismatch(Exception):
     """The zone's real plan allows less than the plan the settings were validated against."""
 
 
-def checked_zone_id(zone: cloudflare.GetZoneResult, settings: CloudflareSettings) -> str:
+def checked_zone_id(zone: GetZoneResult, settings: CloudflareSettings) -> str:
     """The zone's id, once its plan is known to allow what the settings were checked against."""
     # pulumi.get: the `plan` property warns that changing the plan is done elsewhere; we only read it.
     plan = pulumi.get(zone, "plan")
@@ -146,20 +153,20 @@ class CloudflareEdge(pulumi.ComponentResource):
             "waf": waf_rules(settings),
         }
         self.ruleset_ids = {
-            key: cloudflare.Ruleset(
+            key: Ruleset(
                 f"{name}-{key}",
                 zone_id=self.zone_id,
                 name=f"technovastore {key} rules",
                 kind="zone",
                 phase=PHASES[key],
-                rules=cast(list[cloudflare.RulesetRuleArgsDict], phase_rules),
+                rules=cast("list[RulesetRuleArgsDict]", phase_rules),
                 opts=child,
             ).id
             for key, phase_rules in rules.items()
             if phase_rules
         }
         self._records(name, settings, child)
-        cloudflare.TieredCache(f"{name}-tiered-cache", zone_id=self.zone_id, value="on", opts=child)
+        TieredCache(f"{name}-tiered-cache", zone_id=self.zone_id, value="on", opts=child)
         self.register_outputs(
             {"zoneId": self.zone_id, "hostnames": self.hostnames, "rulesetIds": self.ruleset_ids}
         )
@@ -167,18 +174,18 @@ class CloudflareEdge(pulumi.ComponentResource):
     def _lookup_zone(self, settings: CloudflareSettings) -> pulumi.Output[str]:
         invoke = pulumi.InvokeOutputOptions(parent=self)
         if settings.zone_id:
-            zone = cloudflare.get_zone_output(zone_id=settings.zone_id, opts=invoke)
+            zone = get_zone_output(zone_id=settings.zone_id, opts=invoke)
         else:
-            query: cloudflare.GetZoneFilterArgsDict = {"name": settings.zone_name, "match": "all"}
+            query: GetZoneFilterArgsDict = {"name": settings.zone_name, "match": "all"}
             if settings.account_id:
                 query["account"] = {"id": settings.account_id}
-            zone = cloudflare.get_zone_output(filter=query, opts=invoke)
+            zone = get_zone_output(filter=query, opts=invoke)
         return zone.apply(lambda found: checked_zone_id(found, settings))
 
     def _zone_settings(self, name: str, settings: CloudflareSettings, child: pulumi.ResourceOptions) -> None:
         values = {**ZONE_SETTINGS, "security_header": hsts_value(settings.hsts_max_age)}
         for setting_id, value in values.items():
-            cloudflare.ZoneSetting(
+            ZoneSetting(
                 f"{name}-{setting_id.replace('_', '-')}",
                 zone_id=self.zone_id,
                 setting_id=setting_id,
@@ -189,7 +196,7 @@ class CloudflareEdge(pulumi.ComponentResource):
     def _records(self, name: str, settings: CloudflareSettings, child: pulumi.ResourceOptions) -> None:
         assert settings.origin_address is not None  # the settings require it when enabled
         for host in settings.hostnames:
-            cloudflare.DnsRecord(
+            DnsRecord(
                 f"{name}-{host.replace('.', '-')}",
                 zone_id=self.zone_id,
                 name=host,
