@@ -21,8 +21,9 @@ import sys
 from types import ModuleType
 from typing import Any
 
-# The modules a generated module imports from its package (``from . import _utilities``).
-GENERATED_HELPERS = frozenset({"_utilities", "_inputs", "outputs"})
+# The modules a generated module imports from its package (``from . import _utilities``), in
+# the order they import one another.
+GENERATED_HELPERS = ("_utilities", "_inputs", "outputs")
 DEFERRED_PACKAGES = ("pulumi_cloudflare",)
 
 
@@ -63,7 +64,7 @@ def defer_package_body(package: str) -> None:
     shell.__class__ = DeferredPackage
     sys.modules[package] = shell
     try:
-        for helper in sorted(GENERATED_HELPERS, key=("_utilities", "_inputs", "outputs").index):
+        for helper in GENERATED_HELPERS:
             importlib.import_module(f"{package}.{helper}")
     except BaseException:
         del sys.modules[package]
