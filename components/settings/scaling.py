@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from components.hpa_behavior import seconds_to_reach_max
 from components.settings.base import SettingsModel, cross_field_error
 
 
@@ -55,6 +56,18 @@ class ScalingSettings(SettingsModel):
                     f"must be below scaleUp.{_camel(field)} ({up}) so scaling has hysteresis",
                 )
         return self
+
+    def seconds_to_reach_max(self, min_replicas: int, max_replicas: int) -> int:
+        """Worst-case seconds for a service to go from min to max replicas with this scale-up."""
+        behavior = self.scale_up_behavior
+        return seconds_to_reach_max(
+            min_replicas=min_replicas,
+            max_replicas=max_replicas,
+            stabilization_window_seconds=behavior.stabilization_window_seconds,
+            percent=behavior.percent,
+            pods=behavior.pods,
+            period_seconds=behavior.period_seconds,
+        )
 
 
 def _camel(snake: str) -> str:

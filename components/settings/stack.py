@@ -7,7 +7,6 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from components.hpa_behavior import seconds_to_reach_max
 from components.settings.base import DnsLabel, SettingsModel, cross_field_error
 from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.cdn import CdnSettings
@@ -83,17 +82,9 @@ class Settings(SettingsModel):
 
     @model_validator(mode="after")
     def _services_reach_max_in_time(self) -> Settings:
-        behavior = self.scaling.scale_up_behavior
         budget = self.scaling.max_scale_up_seconds
         for name, service in self.services.items():
-            seconds = seconds_to_reach_max(
-                min_replicas=service.min_replicas,
-                max_replicas=service.max_replicas,
-                stabilization_window_seconds=behavior.stabilization_window_seconds,
-                percent=behavior.percent,
-                pods=behavior.pods,
-                period_seconds=behavior.period_seconds,
-            )
+            seconds = self.scaling.seconds_to_reach_max(service.min_replicas, service.max_replicas)
             if seconds > budget:
                 raise cross_field_error(
                     f"services.{name}.maxReplicas",

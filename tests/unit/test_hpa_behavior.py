@@ -48,14 +48,16 @@ def test_rejects_min_above_max() -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_service_of_every_stack_reaches_max_within_60_seconds(stack: str) -> None:
     settings = load_settings(stack_config(stack), stack)
-    behavior = settings.scaling.scale_up_behavior
     for service in settings.services.values():
-        seconds = seconds_to_reach_max(
-            min_replicas=service.min_replicas,
-            max_replicas=service.max_replicas,
-            stabilization_window_seconds=behavior.stabilization_window_seconds,
-            percent=behavior.percent,
-            pods=behavior.pods,
-            period_seconds=behavior.period_seconds,
-        )
-        assert seconds <= 60
+        assert settings.scaling.seconds_to_reach_max(service.min_replicas, service.max_replicas) <= 60
+
+
+def test_the_settings_time_services_with_their_own_scale_up_behavior() -> None:
+    settings = load_settings(stack_config("production"), "production")
+    gateway = settings.services["api-gateway"]
+    assert (gateway.min_replicas, gateway.max_replicas) == (2, 10)
+    # One sync to notice, then +4 pods (more than +100 % of 2) and +100 % of 6: 2 -> 6 -> 10.
+    assert settings.scaling.seconds_to_reach_max(2, 10) == 15 + 2 * 15
+    calmer = settings.scaling.scale_up_behavior.model_copy(update={"pods": 1, "percent": 50})
+    slower = settings.scaling.model_copy(update={"scale_up_behavior": calmer})
+    assert slower.seconds_to_reach_max(2, 10) == 15 + 4 * 15  # 2 -> 3 -> 5 -> 8 -> 12
