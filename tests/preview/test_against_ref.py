@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from preview.stack_config import PROJECT_ROOT
+from tests.support.preview_command import run_preview
 
 GIT = ["git", "-c", "user.name=preview-test", "-c", "user.email=preview-test@example.invalid"]
 
@@ -19,17 +19,6 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         [*GIT, *args], cwd=repo, capture_output=True, text=True, check=True, timeout=60
     ).stdout
-
-
-def preview(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "preview", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +35,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_diff_against_the_previous_commit_shows_the_change(repo: Path) -> None:
-    result = preview(repo, "--stack", "staging", "--against-ref", "HEAD~1", "--format", "json")
+    result = run_preview("--stack", "staging", "--against-ref", "HEAD~1", "--format", "json", cwd=repo)
     assert result.returncode == 0, result.stderr
     changes = json.loads(result.stdout)["changes"]
     hpa = [c for c in changes if c["type"] == "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"]
@@ -63,9 +52,9 @@ def test_the_diff_against_the_previous_commit_shows_the_change(repo: Path) -> No
 
 
 def test_the_same_revision_gives_an_empty_diff_and_an_unknown_one_exit_2(repo: Path) -> None:
-    same = preview(repo, "--stack", "staging", "--against-ref", "HEAD", "--format", "json")
+    same = run_preview("--stack", "staging", "--against-ref", "HEAD", "--format", "json", cwd=repo)
     assert same.returncode == 0 and json.loads(same.stdout)["changes"] == []
-    unknown = preview(repo, "--stack", "staging", "--against-ref", "no-such-branch")
+    unknown = run_preview("--stack", "staging", "--against-ref", "no-such-branch", cwd=repo)
     assert (
         unknown.returncode == 2 and "no-such-branch" in unknown.stderr and "Traceback" not in unknown.stderr
     )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -149,16 +147,3 @@ def test_an_object_the_schema_rejects_exits_1_naming_resource_and_field(
     code, out, _ = run(capsys, "--stack", "staging", "--config-file", str(config))
     assert code == 1
     assert "invalid: Deployment demo/web: spec.replicas: 'three' is not of type 'integer', 'null'" in out
-
-
-def test_the_module_runs_as_a_command() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "preview", "--stack", "production"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "resources in stack production" in result.stdout

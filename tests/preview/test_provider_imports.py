@@ -11,6 +11,7 @@ import pytest
 
 from preview.provider_imports import defer_package_body
 from preview.stack_config import PROJECT_ROOT
+from tests.support.preview_command import run_preview
 
 DEFER = (
     "from preview.provider_imports import defer_provider_package_bodies\ndefer_provider_package_bodies()\n"
@@ -48,17 +49,15 @@ def test_the_first_other_name_runs_the_real_package_body() -> None:
     assert len(deferred_package["names"]) > 700
 
 
+def rendered_files(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
 def test_the_deferred_preview_renders_exactly_what_a_plain_import_renders(tmp_path: Path) -> None:
     deferred_out, plain_out = tmp_path / "deferred", tmp_path / "plain"
     # -X importtime: every module the command imports, listed on stderr.
-    command = ["-X", "importtime", "-m", "preview", "--stack", "production", "--out", str(deferred_out)]
-    deferred = subprocess.run(
-        [sys.executable, *command],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    deferred = run_preview(
+        "--stack", "production", "--out", str(deferred_out), python_options=["-X", "importtime"]
     )
     plain = python(
         "import sys\nfrom preview.cli import main\nimport pulumi_cloudflare\n"
@@ -70,11 +69,9 @@ def test_the_deferred_preview_renders_exactly_what_a_plain_import_renders(tmp_pa
     # The helpers and the five modules the program declares from, not the provider's ~780.
     assert "pulumi_cloudflare.ruleset" in cloudflare_modules
     assert len(cloudflare_modules) < 20, sorted(cloudflare_modules)
-    files = sorted(path.relative_to(deferred_out) for path in deferred_out.rglob("*") if path.is_file())
-    assert files == sorted(path.relative_to(plain_out) for path in plain_out.rglob("*") if path.is_file())
-    assert any(path.name.startswith("cloudflare_") for path in files)
-    for path in files:
-        assert (deferred_out / path).read_bytes() == (plain_out / path).read_bytes(), path
+    files = rendered_files(deferred_out)
+    assert any(name.startswith("other/cloudflare_") for name in files)
+    assert files == rendered_files(plain_out)
 
 
 def test_a_package_that_is_not_installed_is_named() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,17 +10,7 @@ import yaml
 
 from preview import cli
 from preview.stack_config import PROJECT_ROOT, read_stack_config
-
-
-def run_preview(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "preview", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "PYTHONPATH": str(PROJECT_ROOT)},
-    )
+from tests.support.preview_command import run_preview
 
 
 @pytest.mark.parametrize("stack", ["production", "staging"])
