@@ -17,7 +17,14 @@ from redis.cluster import ClusterNode, RedisCluster
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
+from components.render.redis_layout import REDIS_PORT, SENTINEL_PORT
+from components.settings.cache import CacheClientSettings
+from components.settings.redis import RedisSentinelSettings
+
 Address = tuple[str, int]
+# The stack settings' defaults, for addresses built without a Settings object.
+_MASTER_NAME = RedisSentinelSettings().master_name
+_SOCKET_TIMEOUT = CacheClientSettings().socket_timeout_ms / 1000
 
 
 @dataclass(frozen=True)
@@ -26,7 +33,7 @@ class StoreAddresses:
 
     cluster_nodes: tuple[Address, ...]
     sentinels: tuple[Address, ...] = ()
-    master_name: str = "sessions"
+    master_name: str = _MASTER_NAME
     username: str | None = None
     password: str | None = None
     # The sessions group's data nodes, when their credentials differ from the cluster's.
@@ -35,7 +42,7 @@ class StoreAddresses:
     # Sentinels authenticate separately (their own requirepass); None when they have none.
     sentinel_username: str | None = None
     sentinel_password: str | None = None
-    socket_timeout: float = 0.25
+    socket_timeout: float = _SOCKET_TIMEOUT
 
     def __repr__(self) -> str:  # never show the passwords
         return (
@@ -51,7 +58,7 @@ def _hosts(netloc: str, default_port: int) -> tuple[tuple[str | None, str | None
 
 
 def parse_urls(
-    cluster_url: str, sessions_url: str | None = None, *, socket_timeout: float = 0.25
+    cluster_url: str, sessions_url: str | None = None, *, socket_timeout: float = _SOCKET_TIMEOUT
 ) -> StoreAddresses:
     """``redis://user:password@host:port[,host:port...]`` for the cluster, and
     ``redis+sentinel://user:password@host:port[,host:port...]/<master name>`` for sessions.
@@ -62,7 +69,7 @@ def parse_urls(
     cluster = urlsplit(cluster_url)
     if cluster.scheme != "redis":
         raise ValueError(f"cluster URL must start with redis://, got {cluster.scheme or 'nothing'}://")
-    (user, password), nodes = _hosts(cluster.netloc, 6379)
+    (user, password), nodes = _hosts(cluster.netloc, REDIS_PORT)
     if sessions_url is None:
         return StoreAddresses(nodes, username=user, password=password, socket_timeout=socket_timeout)
     sessions = urlsplit(sessions_url)
@@ -73,7 +80,7 @@ def parse_urls(
     master = sessions.path.strip("/")
     if not master:
         raise ValueError("sessions URL must name the Sentinel master: redis+sentinel://host:port/<name>")
-    (s_user, s_password), sentinels = _hosts(sessions.netloc, 26379)
+    (s_user, s_password), sentinels = _hosts(sessions.netloc, SENTINEL_PORT)
     return StoreAddresses(
         nodes,
         sentinels=sentinels,
@@ -94,7 +101,9 @@ def _addresses(text: str, default_port: int) -> tuple[Address, ...]:
     return tuple(found)
 
 
-def addresses_from_env(environ: Mapping[str, str], *, socket_timeout: float = 0.25) -> StoreAddresses:
+def addresses_from_env(
+    environ: Mapping[str, str], *, socket_timeout: float = _SOCKET_TIMEOUT
+) -> StoreAddresses:
     """The REDIS_* variables the platform gives every service that uses Redis.
 
     REDIS_CLUSTER_NODES (or REDIS_CLUSTER_SERVICE), REDIS_SENTINELS, REDIS_SENTINEL_MASTER,
@@ -107,9 +116,9 @@ def addresses_from_env(environ: Mapping[str, str], *, socket_timeout: float = 0.
     username = environ.get("REDIS_USERNAME") or None
     password = environ.get("REDIS_PASSWORD") or None
     return StoreAddresses(
-        _addresses(nodes, 6379),
-        sentinels=_addresses(environ.get("REDIS_SENTINELS", ""), 26379),
-        master_name=environ.get("REDIS_SENTINEL_MASTER") or "sessions",
+        _addresses(nodes, REDIS_PORT),
+        sentinels=_addresses(environ.get("REDIS_SENTINELS", ""), SENTINEL_PORT),
+        master_name=environ.get("REDIS_SENTINEL_MASTER") or _MASTER_NAME,
         username=username,
         password=password,
         sentinel_username=username if password else None,

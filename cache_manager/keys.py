@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cache_manager.errors import InvalidKeyError
+from components.settings.cache import CacheClientSettings
 
+# The stack settings' key prefix and schema version, for a KeyBuilder built without them.
+_DEFAULTS = CacheClientSettings()
 MAX_ID_LENGTH = 256
 MAX_QUERY_LENGTH = 1024
 # Braces would open a second hash tag; whitespace and control characters are never ids.
@@ -68,8 +71,8 @@ def _canonical_filters(filters: Mapping[str, Any] | None) -> str:
 class KeyBuilder:
     """Builds every key the manager uses, under ``<prefix>:v<version>:``."""
 
-    prefix: str = "technovastore"
-    version: int = 1
+    prefix: str = _DEFAULTS.key_prefix
+    version: int = _DEFAULTS.schema_version
 
     @property
     def namespace(self) -> str:

@@ -526,18 +526,8 @@ class DistributedCacheManager:
     # -- guarded calls: the only place infrastructure errors are caught -----------------------
 
     def _cluster_client(self, operation: str) -> RedisCluster | None:
-        breaker = self.breakers[_BOOTSTRAP_NODE]
-        if not breaker.allow():
-            self.metrics.error(operation, "circuit_open")
-            return None
-        try:
-            cluster = self._cluster.get()
-        except _INFRASTRUCTURE_ERRORS as error:
-            breaker.record_failure()
-            self._infrastructure_failed(operation, _BOOTSTRAP_NODE, error)
-            return None
-        breaker.record_success()
-        return cluster
+        cluster = self._guarded(operation, _BOOTSTRAP_NODE, self._cluster.get)
+        return None if cluster is _FAILED else cluster
 
     def _on_cluster(self, operation: str, key: str, call: Callable[[Redis | RedisCluster], T]) -> T:
         cluster = self._cluster.current or self._cluster_client(operation)

@@ -12,23 +12,25 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from checks.model import CouldNotRun
 from checks.redis_client import Credentials, split_address
 from components.render.nginx import HEALTH_PATH, security_header_values
+from components.render.redis_layout import ADMIN_USER
 from components.settings import Settings, SettingsError, load_settings
 from components.settings.cdn import CdnSettings
 from components.settings.checks import ChecksSettings
+from components.settings.redis import RedisClusterSettings, RedisSentinelSettings
 from components.settings.stack import environment_of
 from preview.stack_config import StackConfigError, config_path, read_stack_config
 
 PASSWORD_ENV = "REDIS_PASSWORD"
 USERNAME_ENV = "REDIS_USERNAME"
 # The ACL user with the rights every check needs (CLUSTER NODES, INFO, SENTINEL CKQUORUM).
-DEFAULT_USERNAME = "admin"
+DEFAULT_USERNAME = ADMIN_USER
 # What `pulumi stack output` prints for a secret without --show-secrets.
 HIDDEN_SECRET = "[secret]"
 
@@ -41,19 +43,19 @@ class Targets:
     namespace: str | None
     credentials: Credentials
     thresholds: ChecksSettings
-    redis_cluster: list[str] = field(default_factory=list)
-    masters: int = 3
-    replicas_per_master: int = 1
-    sentinels: list[str] = field(default_factory=list)
-    sentinel_master: str = "sessions"
-    sentinel_count: int = 3
-    sentinel_replicas: int = 2
-    cdn_url: str | None = None
-    cdn_health_path: str = HEALTH_PATH
-    cdn_paths: list[str] = field(default_factory=list)
-    cdn_security_headers: list[str] = field(default_factory=list)
-    window: float | None = None
-    kube_context: str | None = None
+    redis_cluster: list[str]
+    masters: int
+    replicas_per_master: int
+    sentinels: list[str]
+    sentinel_master: str
+    sentinel_count: int
+    sentinel_replicas: int
+    cdn_url: str | None
+    cdn_health_path: str
+    cdn_paths: list[str]
+    cdn_security_headers: list[str]
+    window: float | None
+    kube_context: str | None
 
 
 def pulumi_outputs(stack: str, timeout: float = 60.0) -> dict[str, Any]:
@@ -209,22 +211,20 @@ def resolve(options: Any) -> Targets:
 
 
 def _cluster_fields(options: Any, entry: dict[str, Any], settings: Settings | None) -> dict[str, Any]:
-    cluster = settings.redis.cluster if settings else None
+    cluster = settings.redis.cluster if settings else RedisClusterSettings()
     nodes = options.redis_cluster
     return {
         "redis_cluster": parse_address_list(nodes, "--redis-cluster") if nodes else addresses(entry, "nodes"),
-        "masters": _first(options.masters, entry.get("expectedMasters"), cluster and cluster.masters, 3),
+        "masters": _first(options.masters, entry.get("expectedMasters"), cluster.masters),
         "replicas_per_master": _first(
-            options.replicas_per_master,
-            entry.get("replicasPerMaster"),
-            cluster and cluster.replicas_per_master,
-            1,
+            options.replicas_per_master, entry.get("replicasPerMaster"), cluster.replicas_per_master
         ),
     }
 
 
 def _sentinel_fields(options: Any, entry: dict[str, Any], settings: Settings | None) -> dict[str, Any]:
     group = settings.redis.sentinel if settings else None
+    defaults = group or RedisSentinelSettings()
     sentinels = (
         parse_address_list(options.sentinel, "--sentinel")
         if options.sentinel
@@ -233,11 +233,12 @@ def _sentinel_fields(options: Any, entry: dict[str, Any], settings: Settings | N
     return {
         "sentinels": sentinels,
         "sentinel_master": str(
-            _first(options.sentinel_master, entry.get("masterName"), group and group.master_name, "sessions")
+            _first(options.sentinel_master, entry.get("masterName"), defaults.master_name)
         ),
+        # Without the stack's settings, as many Sentinels as there are addresses.
         "sentinel_count": _first(entry.get("count"), group and group.sentinels, len(sentinels)),
         "sentinel_replicas": _first(
-            options.sentinel_replicas, entry.get("replicas"), group and group.data_nodes - 1, 2
+            options.sentinel_replicas, entry.get("replicas"), defaults.data_nodes - 1
         ),
     }
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import cloudflare
 
+from components.settings.cloudflare import CloudflareSettings
 from purge.targets import (
     InvalidTarget,
     batches,
@@ -28,7 +29,7 @@ from purge.targets import (
 )
 
 TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
-DEFAULT_BATCH_SIZE = 30
+DEFAULT_BATCH_SIZE = CloudflareSettings().purge_batch_size
 # What purge_product purges: the product page, its API resource and image, and its tag.
 PRODUCT_PATHS = ("/products/{id}", "/api/products/{id}", "/images/product-{id}.jpg")
 PRODUCT_TAG = "product-{id}"

@@ -183,8 +183,9 @@ def test_metrics_count_hits_misses_and_errors() -> None:
 
 
 def test_two_managers_metrics_do_not_collide() -> None:
-    CacheMetrics()
-    CacheMetrics()  # own registries: registering twice would raise
+    first, second = CacheMetrics(), CacheMetrics()  # own registries: registering twice would raise
+    first.hit("product")
+    assert (first.lookup_count("product", "hit"), second.lookup_count("product", "hit")) == (1, 0)
 
 
 def test_board_reports_clean_only_while_nothing_failed() -> None:

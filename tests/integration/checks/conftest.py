@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from checks.cli import main
+from components.render.redis_layout import ADMIN_USER
 from components.settings.cdn import CdnSettings
 from tests.support.nginx_server import NginxCdn, OriginServer, nginx_cdn, origin_server
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle, redis_cluster, sentinel_group
@@ -79,7 +80,7 @@ def run_checks(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
 def redis_cli_check(port: int) -> subprocess.CompletedProcess[str]:
     """``redis-cli --cluster check`` as the admin user; the password through the environment only."""
     return subprocess.run(
-        ["redis-cli", "--user", "admin", "--cluster", "check", f"127.0.0.1:{port}"],
+        ["redis-cli", "--user", ADMIN_USER, "--cluster", "check", f"127.0.0.1:{port}"],
         env={"REDISCLI_AUTH": PASSWORD, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
@@ -141,13 +142,6 @@ def cluster_nodes(cluster: RedisClusterHandle, port: int) -> dict[str, dict[str,
     """redis-py's parsed CLUSTER NODES of one node, keyed by address."""
     with cluster.client(port) as client:
         return dict(client.execute_command("CLUSTER NODES"))
-
-
-def replica_of(cluster: RedisClusterHandle, master_port: int) -> int:
-    nodes = cluster_nodes(cluster, master_port)
-    master_id = nodes[f"127.0.0.1:{master_port}"]["node_id"]
-    (address,) = [address for address, node in nodes.items() if node["master_id"] == master_id]
-    return int(address.rsplit(":", 1)[1])
 
 
 @pytest.fixture

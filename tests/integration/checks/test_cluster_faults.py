@@ -8,10 +8,10 @@ from tests.integration.checks.conftest import (
     assert_agrees_with_redis_cli,
     cluster_nodes,
     joined,
-    replica_of,
     run_checks,
     wait_until,
 )
+from tests.support.redis_failover import replicas_of
 from tests.support.redis_servers import RedisClusterHandle
 
 pytestmark = pytest.mark.integration
@@ -27,7 +27,7 @@ def test_a_killed_master_before_and_after_failover(
     cluster = fresh_cluster
     every_node = ["--redis-cluster", joined(cluster.nodes)]
     master = cluster.masters()[0]
-    replica = replica_of(cluster, master)
+    (replica,) = replicas_of(cluster, master)
     live = [port for _, port in cluster.nodes if port != master]
     owned = sum(
         int(last) - int(first) + 1
@@ -102,7 +102,7 @@ def test_uncovered_slots_then_a_master_without_replica(
     )
 
     cluster.wait_state_ok()
-    replica = replica_of(cluster, master)
+    (replica,) = replicas_of(cluster, master)
     cluster.kill(replica)
     live = [port for _, port in cluster.nodes if port != replica]
     wait_until(lambda: flagged_fail_by_all(cluster, replica, live), "every live node flags the replica fail")
