@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from components.settings import PROJECT
 from preview.diff import Diff, Rendering, diff_renderings
 from preview.manifests import rendered_documents, rendering_index
 from preview.synth import Synthesis
@@ -29,9 +31,7 @@ def baseline(stack: str) -> Rendering:
 
 def config_value(stack: str, key: str) -> Any:
     """A top-level config value of the stack (decoded), to modify and pass back as an override."""
-    import json
-
-    return copy.deepcopy(json.loads(stack_config(stack)[f"technovastore-scaling:{key}"]))
+    return copy.deepcopy(json.loads(stack_config(stack)[f"{PROJECT}:{key}"]))
 
 
 def diff_of(stack: str, **overrides: Any) -> Diff:

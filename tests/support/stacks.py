@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from components.settings import PROJECT
 from preview.invoke_answers import invoke_answers
 from preview.stack_config import read_stack_config
 from preview.synth import Synthesis, synthesize
@@ -24,7 +25,7 @@ def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
     config = read_stack_config(stack)
     values = dict(config.values)
     for key, value in overrides.items():
-        values[f"technovastore-scaling:{key}"] = value if isinstance(value, str) else json.dumps(value)
+        values[f"{PROJECT}:{key}"] = value if isinstance(value, str) else json.dumps(value)
     return synthesize(
         stack, values, secret_keys=config.secret_keys, invoke_answers=invoke_answers(stack, values)
     )
