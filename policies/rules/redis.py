@@ -10,6 +10,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, Sta
 
 from components.images import InvalidImageReference, parse_image_reference
 from components.k8s import TIER_LABEL
+from components.render.redis_layout import CLUSTER_BUS_PORT, REDIS_PORT, SENTINEL_PORT
 from policies.kube import (
     Container,
     PodTemplate,
@@ -31,7 +32,7 @@ from policies.spec import (
 from policies.stackview import KubeObject, StackView, Workload
 from policies.textconf import configmap_texts, directives, is_placeholder
 
-REDIS_PORTS = (6379, 16379, 26379)
+REDIS_PORTS = (REDIS_PORT, CLUSTER_BUS_PORT, SENTINEL_PORT)
 _REDIS_IMAGES = ("redis", "valkey", "redis-stack-server", "redis_exporter", "redis-exporter")
 _REDIS_PROGRAMS = re.compile(r"\b(redis-server|redis-sentinel|redis-cli|redis_exporter)\b")
 _DATA_TIER = "data"
