@@ -27,12 +27,12 @@ from policies.kube import (
 from policies.spec import (
     ADVISORY,
     Report,
-    describe,
     kubernetes_kind,
     object_policy,
     pod_policy,
     resource_policy,
     settings,
+    subject_reporter,
 )
 
 
@@ -206,13 +206,9 @@ def _namespaced(args: ResourceValidationArgs, report_violation: ReportViolation)
     kind = kubernetes_kind(args)
     if kind is None or kind in CLUSTER_SCOPED_KINDS or kind.endswith("List"):
         return
-    namespace = object_namespace(args.props)
-    if namespace in (None, "", "default"):
-        subject = describe(args.resource_type, args.props, args.name)
-        report_violation(
-            f"{subject}: lands in the 'default' namespace; set metadata.namespace to the stack's namespace",
-            None,
-        )
+    if object_namespace(args.props) in (None, "", "default"):
+        report = subject_reporter(args, report_violation)
+        report("lands in the 'default' namespace; set metadata.namespace to the stack's namespace")
 
 
 _LABELS_CONFIG = {
