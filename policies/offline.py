@@ -152,9 +152,18 @@ def _settle(result: Any) -> Any:
     return asyncio.run(wait())
 
 
-def _resource_args(resource: PolicyResource, config: Mapping[str, Any]) -> ResourceValidationArgs:
+def _resource_args(
+    resource: PolicyResource, config: Mapping[str, Any], *, props: Any = None
+) -> ResourceValidationArgs:
+    """The args a rule gets for ``resource``, or for it with ``props`` instead (remediated)."""
     return ResourceValidationArgs(
-        resource.resource_type, resource.props, resource.urn, resource.name, resource.opts, None, config
+        resource.resource_type,
+        resource.props if props is None else props,
+        resource.urn,
+        resource.name,
+        resource.opts,
+        None,
+        config,
     )
 
 
@@ -192,20 +201,7 @@ def _run_resource_policy(
                     f"{resource.name}: remediated automatically "
                     f"({policy.remediation_steps or policy.description})"
                 )
-                args = _resource_args(
-                    PolicyResource(
-                        resource.resource_type,
-                        remediated,
-                        resource.urn,
-                        resource.name,
-                        resource.opts,
-                        None,
-                        None,
-                        [],
-                        {},
-                    ),
-                    config,
-                )
+                args = _resource_args(resource, config, props=remediated)
         _settle(policy.validate(args, collector.reporter(resource.urn)))
     return collector.violations
 
