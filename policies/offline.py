@@ -167,6 +167,11 @@ def _resource_args(
     )
 
 
+def _level_after_remediation(level: EnforcementLevel) -> EnforcementLevel:
+    """The level validation reports at: remediate fixes what it can first, and what is left blocks."""
+    return EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
+
+
 class _Collector:
     def __init__(self, policy: Policy, level: EnforcementLevel) -> None:
         self.policy, self.level = policy, level
@@ -189,9 +194,7 @@ def _run_resource_policy(
     config: Mapping[str, Any],
     resources: list[PolicyResource],
 ) -> list[Violation]:
-    collector = _Collector(
-        policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
-    )
+    collector = _Collector(policy, _level_after_remediation(level))
     for resource in resources:
         args = _resource_args(resource, config)
         if level == EnforcementLevel.REMEDIATE and policy.has_remediation():
@@ -228,8 +231,7 @@ def run_policies(
         if isinstance(policy, ResourceValidationPolicy):
             violations += _run_resource_policy(policy, level, config, converted)
         elif isinstance(policy, StackValidationPolicy):
-            stack_level = EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
-            collector = _Collector(policy, stack_level)
+            collector = _Collector(policy, _level_after_remediation(level))
             _settle(policy.validate(StackValidationArgs(converted, config), collector.reporter(None)))
             violations += collector.violations
     return violations
