@@ -106,16 +106,13 @@ def _no_host_namespaces(args: ResourceValidationArgs, pod: PodTemplate, report: 
 def _no_host_ports_or_paths(args: ResourceValidationArgs, pod: PodTemplate, report: Report) -> None:
     for c in containers(pod.spec):
         for port in sequence(c.container.get("ports")):
-            if as_int(dig(port, "hostPort")):
-                report(
-                    f"{c.label} binds host port {as_int(dig(port, 'hostPort'))}; "
-                    "remove hostPort, use a Service"
-                )
-    for volume in sequence(pod.spec.get("volumes")):
-        if mapping(volume).get("hostPath") is not None:
+            host_port = as_int(dig(port, "hostPort"))
+            if host_port:
+                report(f"{c.label} binds host port {host_port}; remove hostPort, use a Service")
+    for volume in map(mapping, sequence(pod.spec.get("volumes"))):
+        if volume.get("hostPath") is not None:
             report(
-                f"volume {mapping(volume).get('name')!r} mounts a "
-                "hostPath; use an emptyDir, PVC, ConfigMap or Secret"
+                f"volume {volume.get('name')!r} mounts a hostPath; use an emptyDir, PVC, ConfigMap or Secret"
             )
 
 
