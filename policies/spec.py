@@ -107,7 +107,7 @@ def pod_policy(check: PodCheck) -> Validate:
     """Run ``check`` on every workload that has a pod template; ignore everything else."""
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        template = pod_template(kind_of(args.resource_type, args.props), args.props)
+        template = pod_template(kubernetes_kind(args), args.props)
         if template is not None:
             check(args, template, subject_reporter(args, report_violation))
 

@@ -16,7 +16,6 @@ from policies.kube import (
     containers,
     dig,
     effective_security,
-    kind_of,
     mapping,
     object_namespace,
     pod_template,
@@ -237,7 +236,7 @@ def _edit_pod_spec(
     args: ResourceValidationArgs, edit: Callable[[dict[str, Any]], bool]
 ) -> dict[str, Any] | None:
     """Apply ``edit`` to a plain copy of the pod spec; the new props, or None when nothing changed."""
-    template = pod_template(kind_of(args.resource_type, args.props), args.props)
+    template = pod_template(kubernetes_kind(args), args.props)
     if template is None:
         return None
     props = to_plain(args.props)
