@@ -152,10 +152,24 @@ def _settle(result: Any) -> Any:
     return asyncio.run(wait())
 
 
-def _resource_args(resource: PolicyResource, config: Mapping[str, Any]) -> ResourceValidationArgs:
+def _resource_args(
+    resource: PolicyResource, config: Mapping[str, Any], *, props: Any = None
+) -> ResourceValidationArgs:
+    """The args a rule gets for ``resource``, or for it with ``props`` instead (remediated)."""
     return ResourceValidationArgs(
-        resource.resource_type, resource.props, resource.urn, resource.name, resource.opts, None, config
+        resource.resource_type,
+        resource.props if props is None else props,
+        resource.urn,
+        resource.name,
+        resource.opts,
+        None,
+        config,
     )
+
+
+def _level_after_remediation(level: EnforcementLevel) -> EnforcementLevel:
+    """The level validation reports at: remediate fixes what it can first, and what is left blocks."""
+    return EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
 
 
 class _Collector:
@@ -180,9 +194,7 @@ def _run_resource_policy(
     config: Mapping[str, Any],
     resources: list[PolicyResource],
 ) -> list[Violation]:
-    collector = _Collector(
-        policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
-    )
+    collector = _Collector(policy, _level_after_remediation(level))
     for resource in resources:
         args = _resource_args(resource, config)
         if level == EnforcementLevel.REMEDIATE and policy.has_remediation():
@@ -192,20 +204,7 @@ def _run_resource_policy(
                     f"{resource.name}: remediated automatically "
                     f"({policy.remediation_steps or policy.description})"
                 )
-                args = _resource_args(
-                    PolicyResource(
-                        resource.resource_type,
-                        remediated,
-                        resource.urn,
-                        resource.name,
-                        resource.opts,
-                        None,
-                        None,
-                        [],
-                        {},
-                    ),
-                    config,
-                )
+                args = _resource_args(resource, config, props=remediated)
         _settle(policy.validate(args, collector.reporter(resource.urn)))
     return collector.violations
 
@@ -232,8 +231,7 @@ def run_policies(
         if isinstance(policy, ResourceValidationPolicy):
             violations += _run_resource_policy(policy, level, config, converted)
         elif isinstance(policy, StackValidationPolicy):
-            stack_level = EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
-            collector = _Collector(policy, stack_level)
+            collector = _Collector(policy, _level_after_remediation(level))
             _settle(policy.validate(StackValidationArgs(converted, config), collector.reporter(None)))
             violations += collector.violations
     return violations

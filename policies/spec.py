@@ -97,7 +97,7 @@ def describe(resource_type: str, props: Mapping[str, Any], fallback: str) -> str
     return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
 
 
-def _subject_reporter(args: ResourceValidationArgs, report_violation: ReportViolation) -> Report:
+def subject_reporter(args: ResourceValidationArgs, report_violation: ReportViolation) -> Report:
     """Report messages prefixed with the object they are about."""
     subject = describe(args.resource_type, args.props, args.name)
     return lambda message: report_violation(f"{subject}: {message}", None)
@@ -107,9 +107,9 @@ def pod_policy(check: PodCheck) -> Validate:
     """Run ``check`` on every workload that has a pod template; ignore everything else."""
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        template = pod_template(kind_of(args.resource_type, args.props), args.props)
+        template = pod_template(kubernetes_kind(args), args.props)
         if template is not None:
-            check(args, template, _subject_reporter(args, report_violation))
+            check(args, template, subject_reporter(args, report_violation))
 
     return validate
 
@@ -120,7 +120,7 @@ def object_policy(kinds: tuple[str, ...], check: ObjectCheck) -> Validate:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if kubernetes_kind(args) in kinds:
             spec = args.props.get("spec")
-            check(args, spec if isinstance(spec, Mapping) else {}, _subject_reporter(args, report_violation))
+            check(args, spec if isinstance(spec, Mapping) else {}, subject_reporter(args, report_violation))
 
     return validate
 

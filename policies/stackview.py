@@ -12,6 +12,7 @@ from policies.kube import (
     SERVING_KINDS,
     PodTemplate,
     as_int,
+    containers,
     dig,
     is_empty_selector,
     kind_of,
@@ -137,7 +138,7 @@ def ignores(resource: PolicyResource, path: str) -> bool:
 def container_port_names(workload: Workload) -> set[str]:
     return {
         str(dig(port, "name"))
-        for container in sequence(workload.pod.spec.get("containers"))
-        for port in sequence(dig(container, "ports"))
+        for container in containers(workload.pod.spec, include_init=False)
+        for port in sequence(container.container.get("ports"))
         if dig(port, "name")
     }

@@ -97,8 +97,8 @@ def _add_directive(block: NginxBlock, words: list[str], includes: Mapping[str, s
     if words[0] == "include" and len(words) > 1 and depth < 5:
         included = includes.get(words[1].rsplit("/", 1)[-1])
         if included is not None:
-            for inner in nginx_blocks(included, includes, depth + 1)[0:1]:
-                block.directives.extend(inner.directives)
+            main = nginx_blocks(included, includes, depth + 1)[0]
+            block.directives.extend(main.directives)
             return
     block.directives.append(words)
 

@@ -13,7 +13,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
 from policies.kube import mapping, sequence
-from policies.spec import resource_policy, settings, stack_policy
+from policies.spec import Validate, resource_policy, settings, stack_policy
 from policies.stackview import StackView
 from policies.textconf import configmap_nginx_blocks
 
@@ -38,17 +38,24 @@ def _setting(props: Mapping[str, Any]) -> tuple[str | None, Any]:
     return (setting_id if isinstance(setting_id, str) else None), props.get("value")
 
 
-def zone_setting_policy(setting_id: str, check: Callable[[Any], str | None]):
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type != ZONE_SETTING:
-            return
-        declared, value = _setting(args.props)
-        if declared == setting_id:
-            problem = check(value)
-            if problem:
-                report_violation(f"zone setting {setting_id} ({args.name}): {problem}", None)
+ZoneSettingCheck = Callable[[Any], str | None]
 
-    return validate
+
+def _check_zone_setting(
+    args: ResourceValidationArgs, report_violation: ReportViolation, setting_id: str, check: ZoneSettingCheck
+) -> None:
+    """Report what ``check`` finds wrong with the value, if this resource declares ``setting_id``."""
+    if args.resource_type != ZONE_SETTING:
+        return
+    declared, value = _setting(args.props)
+    if declared == setting_id:
+        problem = check(value)
+        if problem:
+            report_violation(f"zone setting {setting_id} ({args.name}): {problem}", None)
+
+
+def zone_setting_policy(setting_id: str, check: ZoneSettingCheck) -> Validate:
+    return lambda args, report_violation: _check_zone_setting(args, report_violation, setting_id, check)
 
 
 def _ssl(value: Any) -> str | None:
@@ -92,13 +99,10 @@ def hsts_problem(value: Any, min_max_age: int) -> str | None:
 
 
 def _hsts(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ZONE_SETTING:
-        return
-    setting_id, value = _setting(args.props)
-    if setting_id == "security_header":
-        problem = hsts_problem(value, settings(args, _HSTS_CONFIG)["minMaxAge"])
-        if problem:
-            report_violation(f"zone setting security_header ({args.name}): {problem}", None)
+    min_max_age = settings(args, _HSTS_CONFIG)["minMaxAge"]
+    _check_zone_setting(
+        args, report_violation, "security_header", lambda value: hsts_problem(value, min_max_age)
+    )
 
 
 def _dns_proxied(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

@@ -6,15 +6,12 @@ References are parsed the way the container runtime parses them (components/imag
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from components.images import InvalidImageReference, parse_image_reference, unpinned_reason
 from policies.kube import PodTemplate, containers
-from policies.spec import ADVISORY, pod_policy, resource_policy, settings
+from policies.spec import ADVISORY, Report, pod_policy, resource_policy, settings
 
-Report = Callable[[str], None]
 DOCKER_HUB = "docker.io"
 
 

@@ -16,7 +16,6 @@ from policies.kube import (
     containers,
     dig,
     effective_security,
-    kind_of,
     mapping,
     object_namespace,
     pod_template,
@@ -27,12 +26,12 @@ from policies.kube import (
 from policies.spec import (
     ADVISORY,
     Report,
-    describe,
     kubernetes_kind,
     object_policy,
     pod_policy,
     resource_policy,
     settings,
+    subject_reporter,
 )
 
 
@@ -106,16 +105,13 @@ def _no_host_namespaces(args: ResourceValidationArgs, pod: PodTemplate, report: 
 def _no_host_ports_or_paths(args: ResourceValidationArgs, pod: PodTemplate, report: Report) -> None:
     for c in containers(pod.spec):
         for port in sequence(c.container.get("ports")):
-            if as_int(dig(port, "hostPort")):
-                report(
-                    f"{c.label} binds host port {as_int(dig(port, 'hostPort'))}; "
-                    "remove hostPort, use a Service"
-                )
-    for volume in sequence(pod.spec.get("volumes")):
-        if mapping(volume).get("hostPath") is not None:
+            host_port = as_int(dig(port, "hostPort"))
+            if host_port:
+                report(f"{c.label} binds host port {host_port}; remove hostPort, use a Service")
+    for volume in map(mapping, sequence(pod.spec.get("volumes"))):
+        if volume.get("hostPath") is not None:
             report(
-                f"volume {mapping(volume).get('name')!r} mounts a "
-                "hostPath; use an emptyDir, PVC, ConfigMap or Secret"
+                f"volume {volume.get('name')!r} mounts a hostPath; use an emptyDir, PVC, ConfigMap or Secret"
             )
 
 
@@ -206,13 +202,9 @@ def _namespaced(args: ResourceValidationArgs, report_violation: ReportViolation)
     kind = kubernetes_kind(args)
     if kind is None or kind in CLUSTER_SCOPED_KINDS or kind.endswith("List"):
         return
-    namespace = object_namespace(args.props)
-    if namespace in (None, "", "default"):
-        subject = describe(args.resource_type, args.props, args.name)
-        report_violation(
-            f"{subject}: lands in the 'default' namespace; set metadata.namespace to the stack's namespace",
-            None,
-        )
+    if object_namespace(args.props) in (None, "", "default"):
+        report = subject_reporter(args, report_violation)
+        report("lands in the 'default' namespace; set metadata.namespace to the stack's namespace")
 
 
 _LABELS_CONFIG = {
@@ -244,7 +236,7 @@ def _edit_pod_spec(
     args: ResourceValidationArgs, edit: Callable[[dict[str, Any]], bool]
 ) -> dict[str, Any] | None:
     """Apply ``edit`` to a plain copy of the pod spec; the new props, or None when nothing changed."""
-    template = pod_template(kind_of(args.resource_type, args.props), args.props)
+    template = pod_template(kubernetes_kind(args), args.props)
     if template is None:
         return None
     props = to_plain(args.props)

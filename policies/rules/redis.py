@@ -10,6 +10,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, Sta
 
 from components.images import InvalidImageReference, parse_image_reference
 from components.k8s import TIER_LABEL
+from components.render.redis_layout import CLUSTER_BUS_PORT, REDIS_PORT, SENTINEL_PORT
 from policies.kube import (
     Container,
     PodTemplate,
@@ -31,7 +32,7 @@ from policies.spec import (
 from policies.stackview import KubeObject, StackView, Workload
 from policies.textconf import configmap_texts, directives, is_placeholder
 
-REDIS_PORTS = (6379, 16379, 26379)
+REDIS_PORTS = (REDIS_PORT, CLUSTER_BUS_PORT, SENTINEL_PORT)
 _REDIS_IMAGES = ("redis", "valkey", "redis-stack-server", "redis_exporter", "redis-exporter")
 _REDIS_PROGRAMS = re.compile(r"\b(redis-server|redis-sentinel|redis-cli|redis_exporter)\b")
 _DATA_TIER = "data"
@@ -252,14 +253,15 @@ _TOPOLOGY_CONFIG = {
 }
 
 
+def _is_cluster_conf(words: list[list[str]]) -> bool:
+    return any(len(w) > 1 and w[0].lower() == "cluster-enabled" and w[1].lower() == "yes" for w in words)
+
+
 def _cluster_configmaps(view: StackView) -> list[KubeObject]:
     return [
         cm
         for cm in view.of_kind("ConfigMap")
-        if any(
-            any(len(w) > 1 and w[0].lower() == "cluster-enabled" and w[1].lower() == "yes" for w in words)
-            for _, words in _redis_texts(cm.props)
-        )
+        if any(_is_cluster_conf(words) for _, words in _redis_texts(cm.props))
     ]
 
 
@@ -310,13 +312,16 @@ def sentinels_for(view: StackView, configmap: KubeObject) -> int:
     return _sentinel_count(mounting) or _sentinel_count(in_namespace)
 
 
+def _sentinel_monitors(words: list[list[str]]) -> list[list[str]]:
+    """``sentinel monitor <master> <host> <port> <quorum>`` lines."""
+    return [w for w in words if len(w) >= 6 and [x.lower() for x in w[:2]] == ["sentinel", "monitor"]]
+
+
 def _sentinel_quorum(args: StackValidationArgs, report: ReportViolation) -> None:
     view = StackView(args.resources)
     for configmap in view.of_kind("ConfigMap"):
         for key, words in _redis_texts(configmap.props):
-            for monitor in (
-                w for w in words if len(w) >= 6 and [x.lower() for x in w[:2]] == ["sentinel", "monitor"]
-            ):
+            for monitor in _sentinel_monitors(words):
                 quorum = int(monitor[5]) if monitor[5].isdigit() else None
                 sentinels = sentinels_for(view, configmap)
                 subject = f"{configmap.describe()} {key!r} (master {monitor[2]!r})"

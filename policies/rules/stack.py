@@ -8,6 +8,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from policies.kube import as_int, mapping, selector_matches, sequence
+from policies.rules.scaling import replica_bounds
 from policies.spec import stack_policy
 from policies.stackview import StackView, Workload, container_port_names, ignores
 
@@ -43,10 +44,11 @@ def _hpa_target_unmanaged_replicas(args: StackValidationArgs, report: ReportViol
 
 
 def minimum_replicas(view: StackView, workload: Workload) -> int:
+    """The fewest pods the workload runs: its HPA's minReplicas, else spec.replicas (both default 1)."""
     hpa = view.hpa_for(workload)
     if hpa is not None:
-        minimum = as_int(hpa.spec.get("minReplicas"))
-        return 1 if minimum is None else minimum
+        minimum, _ = replica_bounds(hpa.spec)
+        return minimum
     replicas = workload.replicas
     return 1 if replicas is None else replicas
 

@@ -26,18 +26,6 @@ from policies.offline import to_policy_resources
 from preview.synth import DeclaredResource
 
 NS = "technovastore"
-K8S = {
-    "Deployment": "kubernetes:apps/v1:Deployment",
-    "StatefulSet": "kubernetes:apps/v1:StatefulSet",
-    "Job": "kubernetes:batch/v1:Job",
-    "Pod": "kubernetes:core/v1:Pod",
-    "Service": "kubernetes:core/v1:Service",
-    "ConfigMap": "kubernetes:core/v1:ConfigMap",
-    "HorizontalPodAutoscaler": "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
-    "PodDisruptionBudget": "kubernetes:policy/v1:PodDisruptionBudget",
-    "NetworkPolicy": "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-    "Secret": "kubernetes:core/v1:Secret",
-}
 API_VERSIONS = {
     "Deployment": "apps/v1",
     "StatefulSet": "apps/v1",
@@ -51,6 +39,13 @@ API_VERSIONS = {
     "Secret": "v1",
 }
 Edit = Callable[[dict[str, Any]], Any]
+
+
+def resource_type(kind: str) -> str:
+    """The provider's type token: ``kubernetes:<group>/<version>:<Kind>``, the core group named ``core``."""
+    api_version = API_VERSIONS[kind]
+    group_version = api_version if "/" in api_version else f"core/{api_version}"
+    return f"kubernetes:{group_version}:{kind}"
 
 
 def resource(
@@ -80,7 +75,7 @@ def kube(
         inputs["spec"] = spec
     if edit:
         edit(inputs)
-    return resource(K8S[kind], f"{name}-{kind.lower()}", inputs, ignore_changes=())
+    return resource(resource_type(kind), f"{name}-{kind.lower()}", inputs, ignore_changes=())
 
 
 def container(
