@@ -13,7 +13,7 @@ from policies.config_schema import pack_config_schema
 from policies.offline import CONFIG_DIR, enforcement_level, load_pack_config
 from policies.rules import ALL_POLICIES
 
-# Pulumi's own rule for pack names; policy names here are kebab-case within the same limits.
+# Policy names: kebab-case (the length limit is checked below).
 POLICY_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 STACKS = ("production", "staging")
 
