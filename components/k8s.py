@@ -59,18 +59,13 @@ def container_security_context() -> dict[str, Any]:
     }
 
 
-def http_probe(
-    path: str, port: int | str, *, period: int, failures: int, initial_delay: int = 0
-) -> dict[str, Any]:
-    probe: dict[str, Any] = {
+def http_probe(path: str, port: int | str, *, period: int, failures: int) -> dict[str, Any]:
+    return {
         "httpGet": {"path": path, "port": port},
         "periodSeconds": period,
         "timeoutSeconds": 2,
         "failureThreshold": failures,
     }
-    if initial_delay:
-        probe["initialDelaySeconds"] = initial_delay
-    return probe
 
 
 def topology_spread(selector: dict[str, str], *, strict_hostname: bool) -> list[dict[str, Any]]:

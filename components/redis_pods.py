@@ -47,16 +47,13 @@ def secret_env(name: str, secret_name: Any, key: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
 
 
-def exec_probe(script: str, *, period: int, failures: int, initial_delay: int = 0) -> dict[str, Any]:
-    probe: dict[str, Any] = {
+def exec_probe(script: str, *, period: int, failures: int) -> dict[str, Any]:
+    return {
         "exec": {"command": ["sh", f"{CONFIG_DIR}/{script}"]},
         "periodSeconds": period,
         "timeoutSeconds": 5,
         "failureThreshold": failures,
     }
-    if initial_delay:
-        probe["initialDelaySeconds"] = initial_delay
-    return probe
 
 
 def config_mounts(*, secrets: bool = True, data: bool = True) -> list[dict[str, Any]]:
