@@ -17,6 +17,7 @@ from components.k8s import (
     hpa_owned_deployment_spec,
     http_probe,
     labels,
+    namespace_peer,
     pod_security_context,
     selector_labels,
     service_host,
@@ -241,9 +242,7 @@ class NginxCdn(pulumi.ComponentResource):
         }
 
     def _ingress_policy(self, monitoring_namespace: str) -> dict[str, Any]:
-        monitoring = {
-            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": monitoring_namespace}}
-        }
+        monitoring = namespace_peer(monitoring_namespace)
         return {
             "podSelector": {"matchLabels": {TIER_LABEL: TIER}},
             "policyTypes": ["Ingress"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from components.k8s import container_security_context, pod_security_context, service_host
+from components.k8s import container_security_context, pod_security_context, service_host, zone_spread
 from components.render.redis_layout import (
     CONFIG_DIR,
     DATA_DIR,
@@ -155,23 +155,8 @@ def anti_affinity(selector: dict[str, str], *, required: bool) -> dict[str, Any]
     }
 
 
-def zone_spread(selector: dict[str, str]) -> list[dict[str, Any]]:
-    return [
-        {
-            "maxSkew": 1,
-            "topologyKey": "topology.kubernetes.io/zone",
-            "whenUnsatisfiable": "ScheduleAnyway",
-            "labelSelector": {"matchLabels": selector},
-        }
-    ]
-
-
 def pods(selector: dict[str, str]) -> dict[str, Any]:
     return {"podSelector": {"matchLabels": selector}}
-
-
-def namespace_peer(name: str) -> dict[str, Any]:
-    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
 
 
 def rule(direction: str, peer: dict[str, Any], ports: list[int]) -> dict[str, Any]:

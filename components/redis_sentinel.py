@@ -8,7 +8,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.images import parse_image_reference
-from components.k8s import REDIS_CLIENT_LABEL, TIER_LABEL, labels, selector_labels, service_host
+from components.k8s import (
+    REDIS_CLIENT_LABEL,
+    TIER_LABEL,
+    labels,
+    namespace_peer,
+    selector_labels,
+    service_host,
+)
 from components.redis_pods import (
     CHECKSUM_ANNOTATION,
     DATA_VOLUME,
@@ -19,7 +26,6 @@ from components.redis_pods import (
     exporter_container,
     files_checksum,
     headless_service_spec,
-    namespace_peer,
     pod_host,
     pod_name_env,
     pods,
