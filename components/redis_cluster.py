@@ -18,13 +18,11 @@ from components.k8s import (
     service_host,
 )
 from components.redis_pods import (
-    CHECKSUM_ANNOTATION,
     DATA_VOLUME,
     JOB_RESOURCES,
     config_mounts,
     config_volumes,
     container_port,
-    data_claim,
     exporter_container,
     files_checksum,
     headless_service_spec,
@@ -37,6 +35,7 @@ from components.redis_pods import (
     secret_env,
     service_port,
     store_pod_spec,
+    store_statefulset_spec,
 )
 from components.render.redis import render_cluster_node_conf
 from components.render.redis_layout import (
@@ -120,8 +119,14 @@ class RedisCluster(pulumi.ComponentResource):
         k8s.apps.v1.StatefulSet(
             name,
             metadata=self._metadata(name),
-            spec=self._statefulset_spec(
-                settings, count, config.metadata.name, strict_spread, files_checksum(files)
+            spec=store_statefulset_spec(
+                name,
+                headless_service=self.headless,
+                replicas=count,
+                pod_labels=self._labels,
+                checksum=files_checksum(files),
+                pod_spec=self._pod_spec(settings, config.metadata.name, strict_spread),
+                storage_size=cluster.storage_size if settings.persistence else None,
             ),
             opts=child,
         )
@@ -163,25 +168,6 @@ class RedisCluster(pulumi.ComponentResource):
             spec={"type": "ClusterIP", "selector": selector, "ports": ports[:1]},
             opts=opts,
         )
-
-    def _statefulset_spec(
-        self, settings: RedisSettings, count: int, config_map: pulumi.Output[str], strict: bool, checksum: str
-    ) -> dict[str, Any]:
-        spec: dict[str, Any] = {
-            "serviceName": self.headless,
-            "replicas": count,
-            # Every node must be up before the cluster can form: start them all at once.
-            "podManagementPolicy": "Parallel",
-            "updateStrategy": {"type": "RollingUpdate"},
-            "selector": {"matchLabels": selector_labels(self._name)},
-            "template": {
-                "metadata": {"labels": self._labels, "annotations": {CHECKSUM_ANNOTATION: checksum}},
-                "spec": self._pod_spec(settings, config_map, strict),
-            },
-        }
-        if settings.persistence:
-            spec["volumeClaimTemplates"] = [data_claim(settings.cluster.storage_size)]
-        return spec
 
     def _pod_spec(
         self, settings: RedisSettings, config_map: pulumi.Output[str], strict: bool

@@ -8,7 +8,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from components.k8s import container_security_context, pod_security_context, service_host, zone_spread
+from components.k8s import (
+    container_security_context,
+    pod_security_context,
+    selector_labels,
+    service_host,
+    zone_spread,
+)
 from components.render.redis_layout import (
     CONFIG_DIR,
     DATA_DIR,
@@ -182,6 +188,35 @@ def store_pod_spec(
         "containers": containers,
         "volumes": volumes,
     }
+
+
+def store_statefulset_spec(
+    workload: str,
+    *,
+    headless_service: str,
+    replicas: int,
+    pod_labels: dict[str, str],
+    checksum: str,
+    pod_spec: dict[str, Any],
+    storage_size: str | None,
+) -> dict[str, Any]:
+    """A Redis store's StatefulSet spec; ``storage_size`` None keeps no volume per pod."""
+    spec: dict[str, Any] = {
+        "serviceName": headless_service,
+        "replicas": replicas,
+        # Peers find each other to start (and a cluster forms only once every node is up):
+        # start them all at once.
+        "podManagementPolicy": "Parallel",
+        "updateStrategy": {"type": "RollingUpdate"},
+        "selector": {"matchLabels": selector_labels(workload)},
+        "template": {
+            "metadata": {"labels": pod_labels, "annotations": {CHECKSUM_ANNOTATION: checksum}},
+            "spec": pod_spec,
+        },
+    }
+    if storage_size is not None:
+        spec["volumeClaimTemplates"] = [data_claim(storage_size)]
+    return spec
 
 
 def headless_service_spec(selector: dict[str, str], ports: list[dict[str, Any]]) -> dict[str, Any]:

@@ -17,12 +17,10 @@ from components.k8s import (
     service_host,
 )
 from components.redis_pods import (
-    CHECKSUM_ANNOTATION,
     DATA_VOLUME,
     config_mounts,
     config_volumes,
     container_port,
-    data_claim,
     exporter_container,
     files_checksum,
     headless_service_spec,
@@ -35,6 +33,7 @@ from components.redis_pods import (
     secret_env,
     service_port,
     store_pod_spec,
+    store_statefulset_spec,
 )
 from components.render.redis import render_sentinel_data_conf
 from components.render.redis_layout import (
@@ -155,7 +154,8 @@ class RedisSentinel(pulumi.ComponentResource):
         checksum = files_checksum(files)
         self._services(child)
         data_spec = self._data_pod_spec(settings, config.metadata.name, strict_spread)
-        self._statefulset(self._name, group.data_nodes, data_spec, checksum, settings, child)
+        storage = group.storage_size if settings.persistence else None
+        self._statefulset(self._name, group.data_nodes, data_spec, checksum, storage, child)
         sentinel_spec = self._sentinel_pod_spec(settings, config.metadata.name, strict_spread)
         self._statefulset(self._sentinel_name, group.sentinels, sentinel_spec, checksum, None, child)
         for workload in (self._name, self._sentinel_name):
@@ -210,25 +210,18 @@ class RedisSentinel(pulumi.ComponentResource):
         replicas: int,
         pod_spec: dict[str, Any],
         checksum: str,
-        storage: RedisSettings | None,
+        storage_size: str | None,
         opts: pulumi.ResourceOptions,
     ) -> None:
-        spec: dict[str, Any] = {
-            "serviceName": self._headless[workload],
-            "replicas": replicas,
-            "podManagementPolicy": "Parallel",
-            "updateStrategy": {"type": "RollingUpdate"},
-            "selector": {"matchLabels": selector_labels(workload)},
-            "template": {
-                "metadata": {
-                    "labels": self._labels[workload],
-                    "annotations": {CHECKSUM_ANNOTATION: checksum},
-                },
-                "spec": pod_spec,
-            },
-        }
-        if storage is not None and storage.persistence:
-            spec["volumeClaimTemplates"] = [data_claim(storage.sentinel.storage_size)]
+        spec = store_statefulset_spec(
+            workload,
+            headless_service=self._headless[workload],
+            replicas=replicas,
+            pod_labels=self._labels[workload],
+            checksum=checksum,
+            pod_spec=pod_spec,
+            storage_size=storage_size,
+        )
         k8s.apps.v1.StatefulSet(workload, metadata=self._metadata(workload, workload), spec=spec, opts=opts)
 
     def _announce_env(self, workload: str) -> list[dict[str, Any]]:
