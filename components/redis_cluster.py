@@ -18,11 +18,11 @@ from components.k8s import (
     service_host,
 )
 from components.redis_pods import (
-    DATA_VOLUME,
     JOB_RESOURCES,
     config_mounts,
     config_volumes,
     container_port,
+    data_node_volumes,
     exporter_container,
     files_checksum,
     headless_service_spec,
@@ -43,7 +43,6 @@ from components.render.redis_layout import (
     CLUSTER_BUS_PORT,
     CONFIG_DIR,
     EXPORTER_PORT,
-    REDIS_AUTH_FILE,
     REDIS_PORT,
     NodeLayout,
 )
@@ -183,9 +182,7 @@ class RedisCluster(pulumi.ComponentResource):
             probes=redis_probes("liveness.sh", "readiness.sh"),
             mounts=config_mounts(),
         )
-        volumes = config_volumes(config_map, self.secret_name, (REDIS_AUTH_FILE,))
-        if not settings.persistence:
-            volumes.append({"name": DATA_VOLUME, "emptyDir": {}})
+        volumes = data_node_volumes(config_map, self.secret_name, persistence=settings.persistence)
         containers = [redis, exporter_container(settings, self.secret_name)]
         return store_pod_spec(selector_labels(self._name), containers, volumes, strict_spread=strict)
 

@@ -21,6 +21,7 @@ from components.render.redis_layout import (
     EXPORTER_PORT,
     METRICS_PASSWORD_KEY,
     METRICS_USER,
+    REDIS_AUTH_FILE,
     REDIS_PORT,
     SECRETS_DIR,
 )
@@ -82,6 +83,14 @@ def config_volumes(
         items = [{"key": name, "path": name} for name in secret_files]
         secret = {"secretName": secret_name, "defaultMode": SECRET_FILE_MODE, "items": items}
         volumes.append({"name": SECRETS_VOLUME, "secret": secret})
+    return volumes
+
+
+def data_node_volumes(config_map: Any, secret_name: Any, *, persistence: bool) -> list[dict[str, Any]]:
+    """A Redis data node's volumes; without persistence its data volume is an emptyDir."""
+    volumes = config_volumes(config_map, secret_name, (REDIS_AUTH_FILE,))
+    if not persistence:
+        volumes.append({"name": DATA_VOLUME, "emptyDir": {}})
     return volumes
 
 

@@ -17,10 +17,10 @@ from components.k8s import (
     service_host,
 )
 from components.redis_pods import (
-    DATA_VOLUME,
     config_mounts,
     config_volumes,
     container_port,
+    data_node_volumes,
     exporter_container,
     files_checksum,
     headless_service_spec,
@@ -40,7 +40,6 @@ from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CONFIG_DIR,
     EXPORTER_PORT,
-    REDIS_AUTH_FILE,
     REDIS_PORT,
     SECRETS_DIR,
     SENTINEL_AUTH_FILE,
@@ -247,9 +246,7 @@ class RedisSentinel(pulumi.ComponentResource):
         )
         # A primary being stopped on purpose hands over first: a planned restart fails over fast.
         redis["lifecycle"] = {"preStop": {"exec": {"command": ["sh", f"{CONFIG_DIR}/prestop.sh"]}}}
-        volumes = config_volumes(config_map, self.secret_name, (REDIS_AUTH_FILE,))
-        if not settings.persistence:
-            volumes.append({"name": DATA_VOLUME, "emptyDir": {}})
+        volumes = data_node_volumes(config_map, self.secret_name, persistence=settings.persistence)
         containers = [redis, exporter_container(settings, self.secret_name)]
         return store_pod_spec(
             selector_labels(self._name),
