@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.autoscaled_service import hpa_behavior
+from components.autoscaled_service import hpa_behavior, utilization_metric
 from components.images import parse_image_reference
 from components.k8s import (
     TIER_LABEL,
@@ -229,15 +229,7 @@ class NginxCdn(pulumi.ComponentResource):
             "minReplicas": cdn.min_replicas,
             "maxReplicas": cdn.max_replicas,
             # NGINX's memory is its fixed shared zones: CPU is what grows with traffic.
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {
-                        "name": "cpu",
-                        "target": {"type": "Utilization", "averageUtilization": scaling.scale_up.cpu_percent},
-                    },
-                }
-            ],
+            "metrics": [utilization_metric("cpu", scaling.scale_up.cpu_percent)],
             "behavior": hpa_behavior(scaling),
         }
 
