@@ -99,8 +99,7 @@ class RedisCluster(pulumi.ComponentResource):
         cluster = settings.cluster
         self._name, self._namespace = name, namespace
         self.headless = f"{name}-headless"
-        count = cluster.masters * (1 + cluster.replicas_per_master)
-        hosts = [pod_host(f"{name}-{index}", self.headless, namespace) for index in range(count)]
+        hosts = [pod_host(f"{name}-{index}", self.headless, namespace) for index in range(cluster.node_count)]
         self.nodes = [f"{host}:{REDIS_PORT}" for host in hosts]
         self.client_service = service_host(name, namespace)
         self.expected_masters = cluster.masters
@@ -121,7 +120,7 @@ class RedisCluster(pulumi.ComponentResource):
             spec=store_statefulset_spec(
                 name,
                 headless_service=self.headless,
-                replicas=count,
+                replicas=cluster.node_count,
                 pod_labels=self._labels,
                 checksum=files_checksum(files),
                 pod_spec=self._pod_spec(settings, config.metadata.name, strict_spread),
