@@ -44,15 +44,17 @@ def hpa_behavior(scaling: ScalingSettings) -> dict[str, Any]:
     }
 
 
+def utilization_metric(resource: str, percent: int) -> dict[str, Any]:
+    """An HPA metric: the pods' average use of ``resource``, as a percentage of their requests."""
+    return {
+        "type": "Resource",
+        "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": percent}},
+    }
+
+
 def hpa_metrics(scaling: ScalingSettings) -> list[dict[str, Any]]:
     up = scaling.scale_up
-    metrics: list[dict[str, Any]] = [
-        {
-            "type": "Resource",
-            "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": percent}},
-        }
-        for resource, percent in (("cpu", up.cpu_percent), ("memory", up.memory_percent))
-    ]
+    metrics = [utilization_metric("cpu", up.cpu_percent), utilization_metric("memory", up.memory_percent)]
     if scaling.custom_metrics:
         metrics.append(
             {

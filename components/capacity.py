@@ -59,7 +59,7 @@ def full_scale_footprint(settings: Settings) -> Footprint:
 def _redis_limits(settings: Settings) -> list[Footprint]:
     """Data pods (each with its metrics sidecar, always there) and the small Sentinel pods."""
     redis = settings.redis
-    data_pods = redis.cluster.masters * (1 + redis.cluster.replicas_per_master) + redis.sentinel.data_nodes
+    data_pods = redis.cluster.node_count + redis.sentinel.data_nodes
     sidecars = replace(_limits(data_pods, redis.exporter_resources), pods=0)
     return [
         _limits(data_pods, redis.resources),

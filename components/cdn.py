@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.autoscaled_service import hpa_behavior
+from components.autoscaled_service import hpa_behavior, utilization_metric
 from components.images import parse_image_reference
 from components.k8s import (
     TIER_LABEL,
@@ -17,6 +17,7 @@ from components.k8s import (
     hpa_owned_deployment_spec,
     http_probe,
     labels,
+    namespace_peer,
     pod_security_context,
     selector_labels,
     service_host,
@@ -228,22 +229,12 @@ class NginxCdn(pulumi.ComponentResource):
             "minReplicas": cdn.min_replicas,
             "maxReplicas": cdn.max_replicas,
             # NGINX's memory is its fixed shared zones: CPU is what grows with traffic.
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {
-                        "name": "cpu",
-                        "target": {"type": "Utilization", "averageUtilization": scaling.scale_up.cpu_percent},
-                    },
-                }
-            ],
+            "metrics": [utilization_metric("cpu", scaling.scale_up.cpu_percent)],
             "behavior": hpa_behavior(scaling),
         }
 
     def _ingress_policy(self, monitoring_namespace: str) -> dict[str, Any]:
-        monitoring = {
-            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": monitoring_namespace}}
-        }
+        monitoring = namespace_peer(monitoring_namespace)
         return {
             "podSelector": {"matchLabels": {TIER_LABEL: TIER}},
             "policyTypes": ["Ingress"],

@@ -59,18 +59,25 @@ def container_security_context() -> dict[str, Any]:
     }
 
 
-def http_probe(
-    path: str, port: int | str, *, period: int, failures: int, initial_delay: int = 0
-) -> dict[str, Any]:
-    probe: dict[str, Any] = {
+def http_probe(path: str, port: int | str, *, period: int, failures: int) -> dict[str, Any]:
+    return {
         "httpGet": {"path": path, "port": port},
         "periodSeconds": period,
         "timeoutSeconds": 2,
         "failureThreshold": failures,
     }
-    if initial_delay:
-        probe["initialDelaySeconds"] = initial_delay
-    return probe
+
+
+def zone_spread(selector: dict[str, str]) -> list[dict[str, Any]]:
+    """Spread replicas over zones where the scheduler can (never a reason to leave one pending)."""
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": selector},
+        }
+    ]
 
 
 def topology_spread(selector: dict[str, str], *, strict_hostname: bool) -> list[dict[str, Any]]:
@@ -82,13 +89,13 @@ def topology_spread(selector: dict[str, str], *, strict_hostname: bool) -> list[
             "whenUnsatisfiable": "DoNotSchedule" if strict_hostname else "ScheduleAnyway",
             "labelSelector": {"matchLabels": selector},
         },
-        {
-            "maxSkew": 1,
-            "topologyKey": "topology.kubernetes.io/zone",
-            "whenUnsatisfiable": "ScheduleAnyway",
-            "labelSelector": {"matchLabels": selector},
-        },
+        *zone_spread(selector),
     ]
+
+
+def namespace_peer(name: str) -> dict[str, Any]:
+    """A NetworkPolicy peer: every pod of the namespace ``name``."""
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
 
 
 def hpa_owned_deployment_spec(

@@ -8,7 +8,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.capacity import Footprint
-from components.k8s import REDIS_CLIENT_LABEL, TIER_LABEL, labels
+from components.k8s import REDIS_CLIENT_LABEL, TIER_LABEL, labels, namespace_peer
+from components.render.redis_layout import REDIS_PORT, SENTINEL_PORT
 
 # Which tiers may open connections to which (everything else is denied).
 TIER_CALLERS: dict[str, tuple[str, ...]] = {
@@ -16,7 +17,8 @@ TIER_CALLERS: dict[str, tuple[str, ...]] = {
     "gateway": ("cdn", "edge"),
     "backend": ("gateway",),
 }
-REDIS_PORTS = (6379, 26379)
+# What Redis clients connect to: the data nodes of both stores and the Sentinels (not the cluster bus).
+REDIS_PORTS = (REDIS_PORT, SENTINEL_PORT)
 
 
 def _tier_in(tiers: tuple[str, ...]) -> dict[str, Any]:
@@ -107,9 +109,7 @@ class AppNamespace(pulumi.ComponentResource):
                     {
                         "to": [
                             {
-                                "namespaceSelector": {
-                                    "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
-                                },
+                                **namespace_peer("kube-system"),
                                 "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
                             }
                         ],
@@ -128,9 +128,7 @@ class AppNamespace(pulumi.ComponentResource):
                 ],
             },
         }
-        monitoring = {
-            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": monitoring_namespace}}
-        }
+        monitoring = namespace_peer(monitoring_namespace)
         for tier, callers in TIER_CALLERS.items():
             policies[f"allow-ingress-to-{tier}"] = {
                 "podSelector": {"matchLabels": {TIER_LABEL: tier}},

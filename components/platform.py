@@ -53,7 +53,7 @@ class Platform(pulumi.ComponentResource):
                 namespace=settings.namespace,
                 service=service,
                 scaling=settings.scaling,
-                strict_spread=settings.environment == "production",
+                strict_spread=settings.strict_spread,
                 extra_env=self.redis.client_env() if service.uses_redis else None,
                 opts=in_namespace,
             )
@@ -82,7 +82,7 @@ class Platform(pulumi.ComponentResource):
             origin=f"{service_host(origin_name, settings.namespace)}:{origin.port}",
             scaling=settings.scaling,
             monitoring_namespace=settings.monitoring_namespace,
-            strict_spread=settings.environment == "production",
+            strict_spread=settings.strict_spread,
             # NGINX resolves the origin's name when it starts: the Service must exist first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, self.services[origin_name]]),
         )

@@ -12,22 +12,20 @@ from components.k8s import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
     labels,
+    namespace_peer,
     pod_security_context,
     selector_labels,
     service_host,
 )
 from components.redis_pods import (
-    CHECKSUM_ANNOTATION,
-    DATA_VOLUME,
     JOB_RESOURCES,
     config_mounts,
     config_volumes,
     container_port,
-    data_claim,
+    data_node_volumes,
     exporter_container,
     files_checksum,
     headless_service_spec,
-    namespace_peer,
     pod_host,
     pod_name_env,
     pods,
@@ -37,6 +35,7 @@ from components.redis_pods import (
     secret_env,
     service_port,
     store_pod_spec,
+    store_statefulset_spec,
 )
 from components.render.redis import render_cluster_node_conf
 from components.render.redis_layout import (
@@ -44,7 +43,6 @@ from components.render.redis_layout import (
     CLUSTER_BUS_PORT,
     CONFIG_DIR,
     EXPORTER_PORT,
-    REDIS_AUTH_FILE,
     REDIS_PORT,
     NodeLayout,
 )
@@ -101,8 +99,7 @@ class RedisCluster(pulumi.ComponentResource):
         cluster = settings.cluster
         self._name, self._namespace = name, namespace
         self.headless = f"{name}-headless"
-        count = cluster.masters * (1 + cluster.replicas_per_master)
-        hosts = [pod_host(f"{name}-{index}", self.headless, namespace) for index in range(count)]
+        hosts = [pod_host(f"{name}-{index}", self.headless, namespace) for index in range(cluster.node_count)]
         self.nodes = [f"{host}:{REDIS_PORT}" for host in hosts]
         self.client_service = service_host(name, namespace)
         self.expected_masters = cluster.masters
@@ -120,8 +117,14 @@ class RedisCluster(pulumi.ComponentResource):
         k8s.apps.v1.StatefulSet(
             name,
             metadata=self._metadata(name),
-            spec=self._statefulset_spec(
-                settings, count, config.metadata.name, strict_spread, files_checksum(files)
+            spec=store_statefulset_spec(
+                name,
+                headless_service=self.headless,
+                replicas=cluster.node_count,
+                pod_labels=self._labels,
+                checksum=files_checksum(files),
+                pod_spec=self._pod_spec(settings, config.metadata.name, strict_spread),
+                storage_size=cluster.storage_size if settings.persistence else None,
             ),
             opts=child,
         )
@@ -164,25 +167,6 @@ class RedisCluster(pulumi.ComponentResource):
             opts=opts,
         )
 
-    def _statefulset_spec(
-        self, settings: RedisSettings, count: int, config_map: pulumi.Output[str], strict: bool, checksum: str
-    ) -> dict[str, Any]:
-        spec: dict[str, Any] = {
-            "serviceName": self.headless,
-            "replicas": count,
-            # Every node must be up before the cluster can form: start them all at once.
-            "podManagementPolicy": "Parallel",
-            "updateStrategy": {"type": "RollingUpdate"},
-            "selector": {"matchLabels": selector_labels(self._name)},
-            "template": {
-                "metadata": {"labels": self._labels, "annotations": {CHECKSUM_ANNOTATION: checksum}},
-                "spec": self._pod_spec(settings, config_map, strict),
-            },
-        }
-        if settings.persistence:
-            spec["volumeClaimTemplates"] = [data_claim(settings.cluster.storage_size)]
-        return spec
-
     def _pod_spec(
         self, settings: RedisSettings, config_map: pulumi.Output[str], strict: bool
     ) -> dict[str, Any]:
@@ -197,9 +181,7 @@ class RedisCluster(pulumi.ComponentResource):
             probes=redis_probes("liveness.sh", "readiness.sh"),
             mounts=config_mounts(),
         )
-        volumes = config_volumes(config_map, self.secret_name, (REDIS_AUTH_FILE,))
-        if not settings.persistence:
-            volumes.append({"name": DATA_VOLUME, "emptyDir": {}})
+        volumes = data_node_volumes(config_map, self.secret_name, persistence=settings.persistence)
         containers = [redis, exporter_container(settings, self.secret_name)]
         return store_pod_spec(selector_labels(self._name), containers, volumes, strict_spread=strict)
 

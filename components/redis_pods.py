@@ -8,13 +8,20 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from components.k8s import container_security_context, pod_security_context, service_host
+from components.k8s import (
+    container_security_context,
+    pod_security_context,
+    selector_labels,
+    service_host,
+    zone_spread,
+)
 from components.render.redis_layout import (
     CONFIG_DIR,
     DATA_DIR,
     EXPORTER_PORT,
     METRICS_PASSWORD_KEY,
     METRICS_USER,
+    REDIS_AUTH_FILE,
     REDIS_PORT,
     SECRETS_DIR,
 )
@@ -47,16 +54,13 @@ def secret_env(name: str, secret_name: Any, key: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
 
 
-def exec_probe(script: str, *, period: int, failures: int, initial_delay: int = 0) -> dict[str, Any]:
-    probe: dict[str, Any] = {
+def exec_probe(script: str, *, period: int, failures: int) -> dict[str, Any]:
+    return {
         "exec": {"command": ["sh", f"{CONFIG_DIR}/{script}"]},
         "periodSeconds": period,
         "timeoutSeconds": 5,
         "failureThreshold": failures,
     }
-    if initial_delay:
-        probe["initialDelaySeconds"] = initial_delay
-    return probe
 
 
 def config_mounts(*, secrets: bool = True, data: bool = True) -> list[dict[str, Any]]:
@@ -79,6 +83,14 @@ def config_volumes(
         items = [{"key": name, "path": name} for name in secret_files]
         secret = {"secretName": secret_name, "defaultMode": SECRET_FILE_MODE, "items": items}
         volumes.append({"name": SECRETS_VOLUME, "secret": secret})
+    return volumes
+
+
+def data_node_volumes(config_map: Any, secret_name: Any, *, persistence: bool) -> list[dict[str, Any]]:
+    """A Redis data node's volumes; without persistence its data volume is an emptyDir."""
+    volumes = config_volumes(config_map, secret_name, (REDIS_AUTH_FILE,))
+    if not persistence:
+        volumes.append({"name": DATA_VOLUME, "emptyDir": {}})
     return volumes
 
 
@@ -158,23 +170,8 @@ def anti_affinity(selector: dict[str, str], *, required: bool) -> dict[str, Any]
     }
 
 
-def zone_spread(selector: dict[str, str]) -> list[dict[str, Any]]:
-    return [
-        {
-            "maxSkew": 1,
-            "topologyKey": "topology.kubernetes.io/zone",
-            "whenUnsatisfiable": "ScheduleAnyway",
-            "labelSelector": {"matchLabels": selector},
-        }
-    ]
-
-
 def pods(selector: dict[str, str]) -> dict[str, Any]:
     return {"podSelector": {"matchLabels": selector}}
-
-
-def namespace_peer(name: str) -> dict[str, Any]:
-    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
 
 
 def rule(direction: str, peer: dict[str, Any], ports: list[int]) -> dict[str, Any]:
@@ -200,6 +197,35 @@ def store_pod_spec(
         "containers": containers,
         "volumes": volumes,
     }
+
+
+def store_statefulset_spec(
+    workload: str,
+    *,
+    headless_service: str,
+    replicas: int,
+    pod_labels: dict[str, str],
+    checksum: str,
+    pod_spec: dict[str, Any],
+    storage_size: str | None,
+) -> dict[str, Any]:
+    """A Redis store's StatefulSet spec; ``storage_size`` None keeps no volume per pod."""
+    spec: dict[str, Any] = {
+        "serviceName": headless_service,
+        "replicas": replicas,
+        # Peers find each other to start (and a cluster forms only once every node is up):
+        # start them all at once.
+        "podManagementPolicy": "Parallel",
+        "updateStrategy": {"type": "RollingUpdate"},
+        "selector": {"matchLabels": selector_labels(workload)},
+        "template": {
+            "metadata": {"labels": pod_labels, "annotations": {CHECKSUM_ANNOTATION: checksum}},
+            "spec": pod_spec,
+        },
+    }
+    if storage_size is not None:
+        spec["volumeClaimTemplates"] = [data_claim(storage_size)]
+    return spec
 
 
 def headless_service_spec(selector: dict[str, str], ports: list[dict[str, Any]]) -> dict[str, Any]:

@@ -8,18 +8,22 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.images import parse_image_reference
-from components.k8s import REDIS_CLIENT_LABEL, TIER_LABEL, labels, selector_labels, service_host
+from components.k8s import (
+    REDIS_CLIENT_LABEL,
+    TIER_LABEL,
+    labels,
+    namespace_peer,
+    selector_labels,
+    service_host,
+)
 from components.redis_pods import (
-    CHECKSUM_ANNOTATION,
-    DATA_VOLUME,
     config_mounts,
     config_volumes,
     container_port,
-    data_claim,
+    data_node_volumes,
     exporter_container,
     files_checksum,
     headless_service_spec,
-    namespace_peer,
     pod_host,
     pod_name_env,
     pods,
@@ -29,13 +33,13 @@ from components.redis_pods import (
     secret_env,
     service_port,
     store_pod_spec,
+    store_statefulset_spec,
 )
 from components.render.redis import render_sentinel_data_conf
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CONFIG_DIR,
     EXPORTER_PORT,
-    REDIS_AUTH_FILE,
     REDIS_PORT,
     SECRETS_DIR,
     SENTINEL_AUTH_FILE,
@@ -149,7 +153,8 @@ class RedisSentinel(pulumi.ComponentResource):
         checksum = files_checksum(files)
         self._services(child)
         data_spec = self._data_pod_spec(settings, config.metadata.name, strict_spread)
-        self._statefulset(self._name, group.data_nodes, data_spec, checksum, settings, child)
+        storage = group.storage_size if settings.persistence else None
+        self._statefulset(self._name, group.data_nodes, data_spec, checksum, storage, child)
         sentinel_spec = self._sentinel_pod_spec(settings, config.metadata.name, strict_spread)
         self._statefulset(self._sentinel_name, group.sentinels, sentinel_spec, checksum, None, child)
         for workload in (self._name, self._sentinel_name):
@@ -204,25 +209,18 @@ class RedisSentinel(pulumi.ComponentResource):
         replicas: int,
         pod_spec: dict[str, Any],
         checksum: str,
-        storage: RedisSettings | None,
+        storage_size: str | None,
         opts: pulumi.ResourceOptions,
     ) -> None:
-        spec: dict[str, Any] = {
-            "serviceName": self._headless[workload],
-            "replicas": replicas,
-            "podManagementPolicy": "Parallel",
-            "updateStrategy": {"type": "RollingUpdate"},
-            "selector": {"matchLabels": selector_labels(workload)},
-            "template": {
-                "metadata": {
-                    "labels": self._labels[workload],
-                    "annotations": {CHECKSUM_ANNOTATION: checksum},
-                },
-                "spec": pod_spec,
-            },
-        }
-        if storage is not None and storage.persistence:
-            spec["volumeClaimTemplates"] = [data_claim(storage.sentinel.storage_size)]
+        spec = store_statefulset_spec(
+            workload,
+            headless_service=self._headless[workload],
+            replicas=replicas,
+            pod_labels=self._labels[workload],
+            checksum=checksum,
+            pod_spec=pod_spec,
+            storage_size=storage_size,
+        )
         k8s.apps.v1.StatefulSet(workload, metadata=self._metadata(workload, workload), spec=spec, opts=opts)
 
     def _announce_env(self, workload: str) -> list[dict[str, Any]]:
@@ -248,9 +246,7 @@ class RedisSentinel(pulumi.ComponentResource):
         )
         # A primary being stopped on purpose hands over first: a planned restart fails over fast.
         redis["lifecycle"] = {"preStop": {"exec": {"command": ["sh", f"{CONFIG_DIR}/prestop.sh"]}}}
-        volumes = config_volumes(config_map, self.secret_name, (REDIS_AUTH_FILE,))
-        if not settings.persistence:
-            volumes.append({"name": DATA_VOLUME, "emptyDir": {}})
+        volumes = data_node_volumes(config_map, self.secret_name, persistence=settings.persistence)
         containers = [redis, exporter_container(settings, self.secret_name)]
         return store_pod_spec(
             selector_labels(self._name),

@@ -29,8 +29,7 @@ class RedisStores(pulumi.ComponentResource):
             "namespace": settings.namespace,
             "settings": settings.redis,
             "monitoring_namespace": settings.monitoring_namespace,
-            # Production keeps every Redis pod on its own Kubernetes node.
-            "strict_spread": settings.environment == "production",
+            "strict_spread": settings.strict_spread,
         }
         self.credentials = RedisCredentials(
             f"{name}-credentials",

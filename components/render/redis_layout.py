@@ -17,7 +17,6 @@ EXPORTER_PORT = 9121
 DATA_DIR = "/data"
 CONFIG_DIR = "/etc/redis/config"
 SECRETS_DIR = "/etc/redis/secrets"
-SCRIPTS_DIR = "/etc/redis/scripts"
 # Sentinel rewrites its config file at run time: it lives on a memory-backed scratch volume.
 SENTINEL_RUNTIME_DIR = "/run/sentinel"
 

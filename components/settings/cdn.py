@@ -91,8 +91,7 @@ class CdnSecurityHeaders(SettingsModel):
     frame_options: str = Field(default="DENY", pattern=r"^(DENY|SAMEORIGIN)$")
     referrer_policy: str = Field(default="strict-origin-when-cross-origin", pattern=_HEADER_VALUE)
     permissions_policy: str = Field(
-        default="camera=(), microphone=(), geolocation=(), payment=()",
-        pattern=r"^[^\"'\\\x00-\x1f;{}$]*$",
+        default="camera=(), microphone=(), geolocation=(), payment=()", pattern=_HEADER_VALUE
     )
 
 

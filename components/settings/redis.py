@@ -38,6 +38,11 @@ class RedisClusterSettings(SettingsModel):
     # A cache: evict the least recently used key rather than refuse writes.
     maxmemory_policy: MaxmemoryPolicy = "allkeys-lru"
 
+    @property
+    def node_count(self) -> int:
+        """Every node of the cluster: the masters and each master's replicas."""
+        return self.masters * (1 + self.replicas_per_master)
+
 
 class RedisSentinelSettings(SettingsModel):
     master_name: DnsLabel = "sessions"

@@ -47,13 +47,13 @@ class ScalingSettings(SettingsModel):
 
     @model_validator(mode="after")
     def _scale_down_below_scale_up(self) -> ScalingSettings:
-        for field in ("cpu_percent", "memory_percent", "response_time_ms"):
+        for field, info in Thresholds.model_fields.items():
             down, up = getattr(self.scale_down, field), getattr(self.scale_up, field)
             if down >= up:
                 raise cross_field_error(
-                    f"scaleDown.{_camel(field)}",
+                    f"scaleDown.{info.alias}",
                     down,
-                    f"must be below scaleUp.{_camel(field)} ({up}) so scaling has hysteresis",
+                    f"must be below scaleUp.{info.alias} ({up}) so scaling has hysteresis",
                 )
         return self
 
@@ -69,7 +69,3 @@ class ScalingSettings(SettingsModel):
             period_seconds=behavior.period_seconds,
         )
 
-
-def _camel(snake: str) -> str:
-    head, *rest = snake.split("_")
-    return head + "".join(part.title() for part in rest)

@@ -80,6 +80,11 @@ class Settings(SettingsModel):
     # Secret: `pulumi config set --secret redisPassword ...`; generated when unset.
     redis_password: SecretStr | None = None
 
+    @property
+    def strict_spread(self) -> bool:
+        """Production never puts two replicas of a workload on one node; the others prefer not to."""
+        return self.environment == "production"
+
     @model_validator(mode="after")
     def _services_reach_max_in_time(self) -> Settings:
         budget = self.scaling.max_scale_up_seconds

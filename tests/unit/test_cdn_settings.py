@@ -82,6 +82,11 @@ def test_every_problem_is_reported_at_once() -> None:
     found = problems({"rateLimit": {"burst": -1}, "ttl": {"imagesSeconds": 0}, "port": 80})
 
     assert len(found) == 3
+    assert {p.split(" = ")[0] for p in found} == {
+        "technovastore-scaling:cdn.rateLimit.burst",
+        "technovastore-scaling:cdn.ttl.imagesSeconds",
+        "technovastore-scaling:cdn.port",
+    }
 
 
 def test_origin_must_be_a_configured_service() -> None:

@@ -35,7 +35,10 @@ def test_quorum_cannot_exceed_the_sentinels() -> None:
 
 def test_failover_timeout_must_outlast_down_after() -> None:
     (problem,) = problems({"sentinel": {"downAfterMs": 5000, "failoverTimeoutMs": 5000}})
-    assert problem.startswith("technovastore-scaling:redis.sentinel.failoverTimeoutMs = 5000")
+    assert problem == (
+        "technovastore-scaling:redis.sentinel.failoverTimeoutMs = 5000: "
+        "must be longer than downAfterMs (5000)"
+    )
 
 
 def test_unknown_policy_and_too_few_masters_are_reported_together() -> None:

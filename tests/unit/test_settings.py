@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import preview.synth
+from components.quantities import cpu_millicores, memory_bytes
 from components.settings import PROJECT, SettingsError, load_settings
 from preview.synth import synthesize
 from tests.support.stacks import STACKS, stack_config
@@ -65,8 +66,15 @@ def test_staging_differs_from_production_only_by_smaller_numbers() -> None:
     staging = load_settings(stack_config("staging"), "staging")
     assert production.services.keys() == staging.services.keys()
     for name, prod in production.services.items():
-        assert staging.services[name].max_replicas <= prod.max_replicas
-        assert staging.services[name].image == prod.image
+        small = staging.services[name]
+        assert small.min_replicas <= prod.min_replicas
+        assert small.max_replicas <= prod.max_replicas
+        for kind in ("requests", "limits"):
+            small_q, prod_q = getattr(small.resources, kind), getattr(prod.resources, kind)
+            assert cpu_millicores(small_q.cpu) <= cpu_millicores(prod_q.cpu), (name, kind)
+            assert memory_bytes(small_q.memory) <= memory_bytes(prod_q.memory), (name, kind)
+        numbers = {"min_replicas", "max_replicas", "resources"}
+        assert small.model_dump(exclude=numbers) == prod.model_dump(exclude=numbers), name
 
 
 def test_review_stacks_are_review_environments() -> None:
