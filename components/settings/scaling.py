@@ -68,4 +68,3 @@ class ScalingSettings(SettingsModel):
             pods=behavior.pods,
             period_seconds=behavior.period_seconds,
         )
-
