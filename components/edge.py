@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, cast, get_args
 
 import pulumi
 from pulumi_cloudflare.dns_record import DnsRecord
@@ -15,7 +15,7 @@ from pulumi_cloudflare.zone_setting import ZoneSetting
 
 from components.edge_rules import cache_rules, rate_limit_rules, waf_rules
 from components.settings import Settings
-from components.settings.cloudflare import CloudflareSettings
+from components.settings.cloudflare import CloudflareSettings, Plan
 
 if TYPE_CHECKING:
     from pulumi_cloudflare import GetZoneFilterArgsDict, GetZoneResult, RulesetRuleArgsDict
@@ -42,8 +42,7 @@ PHASES = {
 }
 
 
-# Plans from smallest to largest allowance.
-PLAN_ORDER = ("free", "pro", "business", "enterprise")
+PLAN_ORDER: tuple[str, ...] = get_args(Plan)
 
 
 class ZonePlanMismatch(Exception):

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from components.settings.base import SettingsModel, cross_field_error
 
+# Cloudflare's plans, from the smallest allowance to the largest.
 Plan = Literal["free", "pro", "business", "enterprise"]
 RateLimitAction = Literal["block", "managed_challenge"]
 WafAction = Literal["block", "managed_challenge", "js_challenge", "log"]
