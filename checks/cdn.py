@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 from checks.concurrency import Deadline, run_concurrently
 from checks.model import CheckResult, Status
 from checks.verdicts import verdict
+from components.render.nginx import COMPRESSIBLE_TYPES, GZIP_MIN_LENGTH
 
 FAMILY = "cdn"
 CACHE_HEADER = "x-cache-status"
-# Types NGINX compresses (gzip_types); anything else (images, fonts in woff2) is left alone.
-TEXT_TYPES = re.compile(r"^(text/|application/(javascript|json|xml|.*\+xml|.*\+json)|image/svg\+xml)")
-# Below this NGINX does not compress (gzip_min_length): a small text body is not a miss.
-GZIP_MIN_LENGTH = 256
+# What the tier gzips: its gzip_types and text/html, which NGINX always compresses. Anything
+# else (PNG, woff2) and any body below gzip_min_length is rightly sent as it is.
+GZIPPED_TYPES = frozenset({"text/html", *COMPRESSIBLE_TYPES})
 VERSION = re.compile(r"\d+\.\d+")
 
 
@@ -131,7 +131,8 @@ def _check_compression(pairs: Mapping[str, tuple[Response, Response]], target: s
     problems = []
     checked = 0
     for path, (_, response) in sorted(pairs.items()):
-        if not TEXT_TYPES.match(response.header("content-type") or ""):
+        media_type = (response.header("content-type") or "").split(";")[0].strip().lower()
+        if media_type not in GZIPPED_TYPES:
             continue
         checked += 1
         encoding = response.header("content-encoding")

@@ -39,6 +39,8 @@ COMPRESSIBLE_TYPES = (
     "font/otf",
     "application/vnd.ms-fontobject",
 )
+# Bodies shorter than this (bytes) are sent as they are: gzip would gain nothing.
+GZIP_MIN_LENGTH = 256
 IMAGE_EXTENSIONS = "png|jpe?g|gif|webp|avif|svg|ico|bmp"
 ASSET_EXTENSIONS = "js|mjs|css|map|woff2?|ttf|otf|eot"
 
@@ -182,7 +184,7 @@ def _compression(settings: CdnSettings) -> list[str]:
     lines = [
         "gzip on;",
         "gzip_comp_level 5;",
-        "gzip_min_length 256;",
+        f"gzip_min_length {GZIP_MIN_LENGTH};",
         "gzip_proxied any;",
         "gzip_vary on;",
         f"gzip_types {types};",

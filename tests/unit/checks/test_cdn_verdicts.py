@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checks.cdn import CdnUnreachable, Observations, Response, evaluate
 from checks.model import CheckResult, Status
+from components.render.nginx import GZIP_MIN_LENGTH
 
 SECURITY = {"x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "same-origin"}
 REQUIRED = ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"]
@@ -71,6 +72,16 @@ def test_images_are_not_expected_to_be_gzipped() -> None:
     image = response("/logo.png", "HIT", content_type="image/png", **{"content-encoding": ""})
     results = observe({"/logo.png": (image, image)})
     assert results["compression"].status is Status.OK
+
+
+def test_compression_is_expected_where_the_tier_gzips() -> None:
+    plain = {"content-encoding": ""}
+    html = response("/", "HIT", content_type="text/html; charset=utf-8", **plain)
+    csv = response("/export.csv", "HIT", content_type="text/csv", **plain)  # not in gzip_types
+    tiny = Response("/tiny.css", 200, {**html.headers, "content-type": "text/css"}, GZIP_MIN_LENGTH - 1)
+    results = observe({"/": (html, html), "/export.csv": (csv, csv), "/tiny.css": (tiny, tiny)})
+    only_html = "/ (text/html; charset=utf-8) not gzipped (Content-Encoding None)"
+    assert results["compression"].message == only_html
 
 
 def test_a_cdn_that_is_down_could_not_be_checked() -> None:
