@@ -25,7 +25,7 @@ from components.settings.cdn import CdnSettings
 from components.settings.checks import ChecksSettings
 from components.settings.redis import RedisClusterSettings, RedisSentinelSettings
 from components.settings.stack import environment_of
-from preview.stack_config import StackConfigError, config_path, read_stack_config
+from components.settings.stack_file import StackConfigError, config_path, read_stack_config
 
 PASSWORD_ENV = "REDIS_PASSWORD"
 USERNAME_ENV = "REDIS_USERNAME"

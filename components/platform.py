@@ -6,14 +6,14 @@ from typing import Any
 
 import pulumi
 
-from components.autoscaled_service import AutoscaledService
 from components.capacity import full_scale_footprint
-from components.cdn import NginxCdn
-from components.edge import CloudflareEdge, edge_enabled
-from components.k8s import service_host
-from components.namespace import AppNamespace
+from components.edge.cloudflare import CloudflareEdge, edge_enabled
+from components.kubernetes.autoscaled_service import AutoscaledService
+from components.kubernetes.cdn import NginxCdn
+from components.kubernetes.conventions import service_host
+from components.kubernetes.namespace import AppNamespace
+from components.kubernetes.redis_stores import RedisStores
 from components.quantities import cpu_millicores, memory_bytes
-from components.redis_stores import RedisStores
 from components.settings import Settings
 
 

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from preview.stack_config import PROJECT_ROOT
+from components.settings.stack_file import PROJECT_ROOT
 
 # A preview takes seconds; a stuck one must not hang a CI job.
 PREVIEW_TIMEOUT_SECONDS = 300

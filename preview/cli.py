@@ -19,13 +19,13 @@ from rich.console import Console
 from rich.tree import Tree
 
 from components.settings import SettingsError
+from components.settings.stack_file import StackConfigError, read_stack_config
 from preview.against import RevisionError, render_revision
 from preview.diff import Diff, Rendering, RenderingError, diff_renderings, load_rendering
 from preview.invoke_answers import invoke_answers
 from preview.manifests import rendered_documents, rendering_index, write_manifests
 from preview.policy_run import PolicyFinding, PolicyPackUnavailable, run_pack
 from preview.report import FORMATS, render_diff
-from preview.stack_config import StackConfigError, read_stack_config
 from preview.synth import Synthesis, synthesize
 from preview.validate import (
     DEFAULT_KUBERNETES_VERSION,

@@ -16,7 +16,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import PROJECT
-from preview.stack_config import PROJECT_ROOT
+from components.settings.stack_file import PROJECT_ROOT
 
 # How the SDK marks a secret value on the wire.
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"

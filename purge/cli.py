@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.settings import SettingsError, load_settings
-from preview.stack_config import StackConfigError, read_stack_config
+from components.settings.stack_file import StackConfigError, read_stack_config
 from purge.client import DEFAULT_BATCH_SIZE, PurgeClient, PurgeError, PurgeReport, token_from_env
 from purge.targets import InvalidTarget
 

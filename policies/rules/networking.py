@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
-from components.k8s import TIER_LABEL
+from components.kubernetes.conventions import TIER_LABEL
 from policies.kube import dig, is_empty_selector, mapping, policy_types, sequence
 from policies.spec import Report, object_policy, resource_policy, settings, stack_policy
 from policies.stackview import StackView, Workload

@@ -9,7 +9,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
 from components.images import InvalidImageReference, parse_image_reference
-from components.k8s import TIER_LABEL
+from components.kubernetes.conventions import TIER_LABEL
 from components.render.redis_layout import CLUSTER_BUS_PORT, REDIS_PORT, SENTINEL_PORT
 from policies.kube import (
     Container,

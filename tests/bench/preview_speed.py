@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from preview.stack_config import PROJECT_ROOT
+from components.settings.stack_file import PROJECT_ROOT
 from tests.bench import goal
 
 EXTRA_SERVICES = 100

@@ -12,7 +12,7 @@ from typing import Any
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from components.k8s import (
+from components.kubernetes.conventions import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
     container_security_context,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.k8s import TIER_LABEL
+from components.kubernetes.conventions import TIER_LABEL
 from preview.synth import DeclaredResource
 from tests.policies import platform_builders as pb
 from tests.policies.builders import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.k8s import REDIS_CLIENT_LABEL, TIER_LABEL, selector_labels
+from components.kubernetes.conventions import REDIS_CLIENT_LABEL, TIER_LABEL, selector_labels
 from preview.synth import DeclaredResource
 from tests.policies.builders import container, kube, pdb, pod_labels, pod_spec, resource
 

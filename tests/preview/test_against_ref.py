@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from preview.stack_config import PROJECT_ROOT
+from components.settings.stack_file import PROJECT_ROOT
 from tests.support.preview_command import run_preview
 
 GIT = ["git", "-c", "user.name=preview-test", "-c", "user.email=preview-test@example.invalid"]

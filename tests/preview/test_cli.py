@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from components.settings.stack_file import PROJECT_ROOT
 from preview import cli
-from preview.stack_config import PROJECT_ROOT
 from preview.synth import synthesize
 
 PROGRAMS = Path(__file__).parent / "programs"

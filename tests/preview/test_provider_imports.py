@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from components.settings.stack_file import PROJECT_ROOT
 from preview.provider_imports import defer_package_body
-from preview.stack_config import PROJECT_ROOT
 from tests.support.preview_command import run_preview
 
 DEFER = (

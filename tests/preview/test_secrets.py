@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
+from components.settings.stack_file import PROJECT_ROOT, read_stack_config, secret_placeholder
 from preview import cli
 from preview.diff import diff_renderings
 from preview.manifests import dump_yaml
 from preview.policy_run import run_pack
 from preview.report import render_diff
-from preview.stack_config import PROJECT_ROOT, read_stack_config, secret_placeholder
 from preview.synth import synthesize
 from tests.preview.conftest import baseline, rendering_of
 from tests.support.stacks import synthesize_stack

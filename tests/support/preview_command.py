@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from preview.stack_config import PROJECT_ROOT
+from components.settings.stack_file import PROJECT_ROOT
 
 # Nothing from the caller's environment but the system's tools (git); wide enough that the
 # resource tree does not wrap.

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from components.settings import PROJECT
+from components.settings.stack_file import read_stack_config
 from preview.invoke_answers import invoke_answers
-from preview.stack_config import read_stack_config
 from preview.synth import Synthesis, synthesize
 
 STACKS = ("production", "staging")

@@ -7,9 +7,9 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from components.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, config_checksum, pod_layout
 from components.images import parse_image_reference
-from components.k8s import TIER_LABEL
+from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, config_checksum, pod_layout
+from components.kubernetes.conventions import TIER_LABEL
 from components.render.nginx import render_nginx_conf
 from components.settings import Settings, load_settings
 from preview.manifests import kubernetes_manifest

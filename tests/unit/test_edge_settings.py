@@ -10,7 +10,7 @@ import pytest
 from pydantic.alias_generators import to_snake
 
 import preview.synth
-from components.edge import GET_ZONE_TOKEN, ZonePlanMismatch, checked_zone_id, offline_plan
+from components.edge.cloudflare import GET_ZONE_TOKEN, ZonePlanMismatch, checked_zone_id, offline_plan
 from components.settings import SettingsError, load_settings
 from preview.synth import synthesize
 from tests.support.stacks import stack_config, synthesize_stack

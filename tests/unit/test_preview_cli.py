@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.settings.stack_file import PROJECT_ROOT, read_stack_config
 from preview import cli
-from preview.stack_config import PROJECT_ROOT, read_stack_config
 from tests.support.preview_command import run_preview
 
 

@@ -7,7 +7,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from preview.stack_config import PROJECT_ROOT
+from components.settings.stack_file import PROJECT_ROOT
 
 README = PROJECT_ROOT / "README.md"
 

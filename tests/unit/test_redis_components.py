@@ -8,11 +8,11 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from components.redis_cluster import cluster_files
-from components.redis_sentinel import sentinel_files
+from components.kubernetes.redis_cluster import cluster_files
+from components.kubernetes.redis_sentinel import sentinel_files
 from components.settings import load_settings
+from components.settings.stack_file import read_stack_config
 from preview.manifests import kubernetes_manifest
-from preview.stack_config import read_stack_config
 from preview.synth import DeclaredResource, Synthesis, is_secret, redact
 from tests.support.stacks import synthesize_stack
 

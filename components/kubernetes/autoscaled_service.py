@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.images import parse_image_reference
-from components.k8s import (
+from components.kubernetes.conventions import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
     container_security_context,

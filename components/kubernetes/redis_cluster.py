@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.images import parse_image_reference
-from components.k8s import (
+from components.kubernetes.conventions import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
     labels,
@@ -17,7 +17,7 @@ from components.k8s import (
     selector_labels,
     service_host,
 )
-from components.redis_pods import (
+from components.kubernetes.redis_pods import (
     JOB_RESOURCES,
     config_mounts,
     config_volumes,

@@ -7,7 +7,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from pydantic import SecretStr
 
-from components.k8s import labels
+from components.kubernetes.conventions import labels
 from components.render.redis import render_redis_auth_conf
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,

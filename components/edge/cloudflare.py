@@ -13,7 +13,7 @@ from pulumi_cloudflare.ruleset import Ruleset
 from pulumi_cloudflare.tiered_cache import TieredCache
 from pulumi_cloudflare.zone_setting import ZoneSetting
 
-from components.edge_rules import cache_rules, rate_limit_rules, waf_rules
+from components.edge.rules import cache_rules, rate_limit_rules, waf_rules
 from components.settings import Settings
 from components.settings.cloudflare import CloudflareSettings, Plan
 

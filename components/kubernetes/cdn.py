@@ -8,9 +8,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.autoscaled_service import hpa_behavior, utilization_metric
 from components.images import parse_image_reference
-from components.k8s import (
+from components.kubernetes.autoscaled_service import hpa_behavior, utilization_metric
+from components.kubernetes.conventions import (
     TIER_LABEL,
     container_security_context,
     disruption_budget_spec,

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.capacity import Footprint
-from components.k8s import REDIS_CLIENT_LABEL, TIER_LABEL, labels, namespace_peer
+from components.kubernetes.conventions import REDIS_CLIENT_LABEL, TIER_LABEL, labels, namespace_peer
 from components.render.redis_layout import REDIS_PORT, SENTINEL_PORT
 
 # Which tiers may open connections to which (everything else is denied).

@@ -6,10 +6,10 @@ from typing import Any
 
 import pulumi
 
-from components.redis_cluster import RedisCluster
-from components.redis_credentials import RedisCredentials
-from components.redis_pods import secret_env
-from components.redis_sentinel import RedisSentinel
+from components.kubernetes.redis_cluster import RedisCluster
+from components.kubernetes.redis_credentials import RedisCredentials
+from components.kubernetes.redis_pods import secret_env
+from components.kubernetes.redis_sentinel import RedisSentinel
 from components.render.redis_layout import ADMIN_USER, APP_PASSWORD_KEY, APP_USER, REDIS_PORT
 from components.settings import Settings
 

@@ -1,6 +1,6 @@
 """Pod building blocks both Redis stores share: containers, probes, volumes, placement, policies.
 
-Plain dicts in the Kubernetes API's (camelCase) shape, like components/k8s.py.
+Plain dicts in the Kubernetes API's (camelCase) shape, like components/kubernetes/conventions.py.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from components.k8s import (
+from components.kubernetes.conventions import (
     container_security_context,
     pod_security_context,
     selector_labels,

@@ -12,7 +12,7 @@ import yaml
 
 from components.settings.stack import REVIEW_STACK
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Review stacks are created from the staging config (see the review-stack workflow).
 REVIEW_BASE_STACK = "staging"
 

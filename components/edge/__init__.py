@@ -1,0 +1,1 @@
+"""Cloudflare in front of the CDN tier: platform-independent, the same on every target."""

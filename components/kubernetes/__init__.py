@@ -1,0 +1,1 @@
+"""The Kubernetes target: the platform-neutral settings translated into Kubernetes objects."""
