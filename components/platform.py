@@ -64,6 +64,7 @@ class Platform(pulumi.ComponentResource):
                 "edge",
                 settings=settings.cloudflare,
                 product_ttl=settings.cache_ttl.product,
+                session_cookies=settings.cdn.session_cookies,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             if edge_enabled(settings)

@@ -139,6 +139,7 @@ class CloudflareEdge(pulumi.ComponentResource):
         *,
         settings: CloudflareSettings,
         product_ttl: int,
+        session_cookies: list[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:edge:CloudflareEdge", name, None, opts)
@@ -147,7 +148,7 @@ class CloudflareEdge(pulumi.ComponentResource):
         self.hostnames = list(settings.hostnames)
         self._zone_settings(name, settings, child)
         rules = {
-            "cache": cache_rules(settings, product_ttl),
+            "cache": cache_rules(settings, product_ttl, session_cookies),
             "ratelimit": rate_limit_rules(settings),
             "waf": waf_rules(settings),
         }

@@ -46,7 +46,7 @@ def static_expression(cache: EdgeCacheSettings, static_hostnames: list[str]) -> 
     return any_of(conditions)
 
 
-def bypass_expression(cache: EdgeCacheSettings, session_cookie: str) -> str:
+def bypass_expression(cache: EdgeCacheSettings, session_cookies: list[str]) -> str:
     api_write = (
         f'starts_with(http.request.uri.path, "/api/") and not {in_set("http.request.method", READ_METHODS)}'
     )
@@ -55,12 +55,12 @@ def bypass_expression(cache: EdgeCacheSettings, session_cookie: str) -> str:
             path_starts_with(cache.bypass_paths),
             api_write,
             # Personalised responses: anything a signed-in visitor asks for.
-            f"http.cookie contains {quoted(session_cookie + '=')}",
+            *[f"http.cookie contains {quoted(cookie + '=')}" for cookie in session_cookies],
         ]
     )
 
 
-def cache_rules(settings: CloudflareSettings, product_ttl: int) -> list[Rule]:
+def cache_rules(settings: CloudflareSettings, product_ttl: int, session_cookies: list[str]) -> list[Rule]:
     """Cache rules in evaluation order: a later matching rule overrides an earlier one.
 
     So products come first, the bypass second, and static assets last: assets stay cacheable
@@ -85,7 +85,7 @@ def cache_rules(settings: CloudflareSettings, product_ttl: int) -> list[Rule]:
         {
             "ref": "bypass_private",
             "description": "Never cache cart, checkout, account, API writes or signed-in requests",
-            "expression": bypass_expression(cache, settings.session_cookie),
+            "expression": bypass_expression(cache, session_cookies),
             "action": "set_cache_settings",
             "action_parameters": {"cache": False},
             "enabled": True,

@@ -66,9 +66,10 @@ class NginxLayout:
     brotli_module: str | None = "modules/ngx_http_brotli_filter_module.so"
 
 
-def session_cookie_pattern(cookie: str) -> str:
-    """A PCRE that matches a Cookie header carrying ``cookie`` (not a cookie ending in it)."""
-    return rf"(?:^|;)\s*{re.escape(cookie)}="
+def session_cookie_pattern(cookies: list[str]) -> str:
+    """A PCRE that matches a Cookie header carrying any of ``cookies`` (not a cookie ending in one)."""
+    names = "|".join(re.escape(cookie) for cookie in cookies)
+    return rf"(?:^|;)\s*(?:{names})="
 
 
 def security_header_values(headers: CdnSecurityHeaders) -> dict[str, str]:
@@ -210,7 +211,7 @@ def _cache_and_limits_zones(settings: CdnSettings, layout: NginxLayout) -> list[
         # Requests of a signed-in user: never answered from, nor stored in, the shared cache.
         *_block(
             "map $http_cookie $cdn_session",
-            ['default "";', f'"~{session_cookie_pattern(settings.session_cookie)}" 1;'],
+            ['default "";', f'"~{session_cookie_pattern(settings.session_cookies)}" 1;'],
         ),
     ]
 

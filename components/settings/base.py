@@ -67,7 +67,17 @@ def _memory(value: str) -> str:
     return value
 
 
+_COOKIE_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+def _cookie_name(value: str) -> str:
+    if not _COOKIE_NAME.match(value):
+        raise ValueError("must be a cookie name (RFC 6265 token)")
+    return value
+
+
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+CookieName = Annotated[str, AfterValidator(_cookie_name)]
 PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
 CpuQuantity = Annotated[str, AfterValidator(_cpu)]
 MemoryQuantity = Annotated[str, AfterValidator(_memory)]

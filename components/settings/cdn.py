@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from components.quantities import memory_bytes
-from components.settings.base import PinnedImage, SettingsModel, cross_field_error
+from components.settings.base import CookieName, PinnedImage, SettingsModel, cross_field_error
 from components.settings.services import ComputeQuantities, ComputeResources
 
 # One character class for every value that lands inside a quoted NGINX string: no quotes,
@@ -123,9 +123,9 @@ class CdnSettings(SettingsModel):
     timeouts: CdnTimeouts = CdnTimeouts()
     security_headers: CdnSecurityHeaders = CdnSecurityHeaders()
     client_max_body_mb: int = Field(default=10, gt=0)
-    # Requests carrying this cookie (or an Authorization header) bypass the cache; the same
-    # cookie Cloudflare bypasses on (cloudflare.sessionCookie), checked in stack.py.
-    session_cookie: str = Field(default="tns_session", pattern=r"^[A-Za-z0-9_.-]+$")
+    # Cookies that mark a signed-in visitor: requests carrying any of them (or an Authorization
+    # header) bypass the cache, at this tier and at Cloudflare's edge alike.
+    session_cookies: list[CookieName] = Field(default_factory=lambda: ["tns_session"], min_length=1)
     # Responses under this prefix are cached only when the origin says so (Cache-Control).
     api_prefix: str = Field(default="/api/", pattern=r"^/[A-Za-z0-9._~-]+/$")
     allowed_methods: list[str] = Field(

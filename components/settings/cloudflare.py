@@ -46,7 +46,6 @@ _HOSTNAME = re.compile(
 )
 # Characters that may appear in a path without breaking out of a quoted rule-language string.
 _URL_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
-_COOKIE_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 _HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 _RULE_REF = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
@@ -65,7 +64,6 @@ Hostname = Annotated[str, _matches(_HOSTNAME, "must be a lowercase fully qualifi
 UrlPath = Annotated[
     str, _matches(_URL_PATH, "must be a URL path starting with '/' (no quotes, backslashes or spaces)")
 ]
-CookieName = Annotated[str, _matches(_COOKIE_NAME, "must be a cookie name (RFC 6265 token)")]
 HexId = Annotated[str, _matches(_HEX_ID, "must be a Cloudflare id: 32 lowercase hex digits")]
 RuleRef = Annotated[
     str, _matches(_RULE_REF, "must be lowercase letters, digits and '_', starting with a letter")
@@ -210,7 +208,6 @@ class CloudflareSettings(SettingsModel):
     static_hostnames: list[Hostname] = Field(default_factory=list)
     # The CDN tier's public address: an IP (A/AAAA record) or a hostname (CNAME).
     origin_address: str | None = None
-    session_cookie: CookieName = "tns_session"
     hsts_max_age: int = Field(default=31536000, ge=0, le=63072000)
     cache: EdgeCacheSettings = EdgeCacheSettings()
     rate_limits: list[RateLimitRule] = Field(default_factory=lambda: list(DEFAULT_RATE_LIMITS))

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
+from components.settings.acknowledgements import Acknowledgement
 from components.settings.base import DnsLabel, SettingsModel, cross_field_error
 from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.cdn import CdnSettings
@@ -77,6 +78,8 @@ class Settings(SettingsModel):
     cdn: CdnSettings = CdnSettings()
     cloudflare: CloudflareSettings = CloudflareSettings()
     checks: ChecksSettings = ChecksSettings()
+    # One-time permissions for destructive changes (see components/settings/acknowledgements.py).
+    acknowledge: list[Acknowledgement] = Field(default_factory=list)
     # Secret: `pulumi config set --secret redisPassword ...`; generated when unset.
     redis_password: SecretStr | None = None
 
@@ -107,18 +110,6 @@ class Settings(SettingsModel):
                 "cdn.originService",
                 self.cdn.origin_service,
                 f"must name one of the services ({', '.join(sorted(self.services))})",
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _one_session_cookie(self) -> Settings:
-        # The origin sets one session cookie; an edge and a CDN that bypass on different
-        # names would cache a signed-in visitor's page at one of them.
-        if self.cloudflare.enabled and self.cdn.session_cookie != self.cloudflare.session_cookie:
-            raise cross_field_error(
-                "cloudflare.sessionCookie",
-                self.cloudflare.session_cookie,
-                f"must equal cdn.sessionCookie ({self.cdn.session_cookie!r}): both bypass the cache on it",
             )
         return self
 

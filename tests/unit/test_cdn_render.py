@@ -97,13 +97,15 @@ def test_trusted_proxies_enable_real_ip() -> None:
     assert "real_ip_header CF-Connecting-IP;" in config
 
 
-def test_session_cookie_pattern_matches_only_that_cookie() -> None:
-    pattern = re.compile(session_cookie_pattern("connect.sid"))
+def test_session_cookie_pattern_matches_only_those_cookies() -> None:
+    pattern = re.compile(session_cookie_pattern(["connect.sid", "tns_session"]))
 
     assert pattern.search("connect.sid=abc")
     assert pattern.search("theme=dark; connect.sid=abc")
+    assert pattern.search("theme=dark; tns_session=abc")
     assert not pattern.search("xconnect.sid=abc")
     assert not pattern.search("connectXsid=abc")
+    assert not pattern.search("my_tns_session=abc")
 
 
 def test_layout_paths_and_origin_are_used() -> None:

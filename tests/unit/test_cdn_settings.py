@@ -59,7 +59,7 @@ def test_camel_case_keys_reach_nested_fields() -> None:
             "cdn.securityHeaders.contentSecurityPolicy",
         ),
         ({"securityHeaders": {"frameOptions": "ALLOW"}}, "cdn.securityHeaders.frameOptions"),
-        ({"sessionCookie": "sid; evil"}, "cdn.sessionCookie"),
+        ({"sessionCookies": ["tns_session", "sid; evil"]}, "cdn.sessionCookies.1"),
         ({"sampleStaticUrls": ["favicon.ico"]}, "cdn.sampleStaticUrls.0"),
         ({"trustedProxies": ["10.0.0.0/8", "not-a-network"]}, "cdn.trustedProxies.1"),
         ({"apiPrefix": "/api"}, "cdn.apiPrefix"),

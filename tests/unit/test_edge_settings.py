@@ -11,7 +11,9 @@ from pydantic.alias_generators import to_snake
 
 import preview.synth
 from components.edge.cloudflare import GET_ZONE_TOKEN, ZonePlanMismatch, checked_zone_id, offline_plan
+from components.edge.rules import bypass_expression
 from components.settings import SettingsError, load_settings
+from components.settings.cloudflare import EdgeCacheSettings
 from preview.synth import synthesize
 from tests.support.stacks import stack_config, synthesize_stack
 
@@ -96,7 +98,6 @@ def test_purge_batch_over_the_plan_limit_is_rejected(monitors: list[Any]) -> Non
         ({"hostnames": [], "staticHostnames": []}, "hostnames", "must list at least one hostname"),
         ({"staticHostnames": ["cdn.technovastore.com"]}, "staticHostnames.0", "must be one of"),
         ({"zoneId": "not-an-id"}, "zoneId", "32 lowercase hex digits"),
-        ({"sessionCookie": 'sid" or true or "'}, "sessionCookie", "cookie name"),
         ({"cache": {"bypassPaths": ['/cart") or true or ("']}}, "cache.bypassPaths.0", "no quotes"),
         (
             {
@@ -190,3 +191,10 @@ def test_a_zone_on_a_larger_plan_is_fine() -> None:
     zone = {"id": "ab" * 16, "name": "technovastore.com", "plan": offline_plan("enterprise")}
     synthesis = synthesize("production", stack_config("production"), invoke_answers={GET_ZONE_TOKEN: zone})
     assert synthesis.outputs["edge"]["zoneId"] == "ab" * 16
+
+
+def test_the_edge_bypasses_every_configured_session_cookie() -> None:
+    expression = bypass_expression(EdgeCacheSettings(), ["tns_session", "connect.sid"])
+
+    assert 'http.cookie contains "tns_session="' in expression
+    assert 'http.cookie contains "connect.sid="' in expression

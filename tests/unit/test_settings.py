@@ -240,16 +240,6 @@ def test_bad_config_names_key_value_and_expectation(config: dict[str, str], expe
     assert expected in message
 
 
-def test_the_edge_and_the_cdn_bypass_on_the_same_session_cookie() -> None:
-    config = {
-        **stack_config("production"),
-        f"{PROJECT}:cdn": json.dumps({"sessionCookie": "sid"}),
-    }
-    message = errors_for(config, "production")
-    expected = f"{PROJECT}:cloudflare.sessionCookie = 'tns_session': must equal cdn.sessionCookie ('sid')"
-    assert expected in message
-
-
 def test_duplicate_service_names_are_reported() -> None:
     service = json.dumps(staging_services()["frontend"])
     text = f'{{"frontend": {service}, "order-service": {service}, "frontend": {service}}}'

@@ -44,7 +44,7 @@ def test_authorized_requests_bypass_the_cache_and_are_not_stored(cdn: NginxCdn, 
 
 
 def test_session_cookie_bypasses_but_other_cookies_do_not(cdn: NginxCdn, origin: OriginServer) -> None:
-    cookie = cdn_settings().session_cookie
+    cookie = cdn_settings().session_cookies[0]
     request(cdn.port, "/home.html")
     with_session = request(cdn.port, "/home.html", headers={"Cookie": f"theme=dark; {cookie}=s3cr3t"})
     lookalike = request(cdn.port, "/home.html", headers={"Cookie": f"not{cookie}=1; theme=dark"})
