@@ -23,33 +23,16 @@ from components.kubernetes.conventions import (
     service_host,
     topology_spread,
 )
-from components.render.nginx import HEALTH_PATH, STATUS_PATH, NginxLayout, render_nginx_conf
+from components.render.nginx import HEALTH_PATH, STATUS_PATH, render_nginx_conf
 from components.settings.cdn import CdnSettings
 from components.settings.scaling import ScalingSettings
+from components.workloads import CDN_CACHE_DIR, CDN_CONFIG_DIR, CDN_CONFIG_FILE, CDN_TEMP_DIR, cdn_layout
 
 TIER = "cdn"
-CONFIG_DIR = "/etc/nginx/cdn"
-CONFIG_FILE = "nginx.conf"
-CACHE_DIR = "/var/cache/nginx/cdn"
-TEMP_DIR = "/tmp/nginx"
 # Temp files hold responses too large for the proxy buffers while they stream.
 TEMP_VOLUME_MB = 256
 # The cache may briefly exceed max_size until the cache manager evicts; leave room.
 CACHE_VOLUME_HEADROOM = 1.2
-
-
-def pod_layout(cdn: CdnSettings, origin: str) -> NginxLayout:
-    """Where NGINX keeps its files in the pod: everything writable is an emptyDir."""
-    return NginxLayout(
-        origin=origin,
-        listen=str(cdn.port),
-        status_listen=f"127.0.0.1:{cdn.status_port}",
-        cache_dir=CACHE_DIR,
-        temp_dir=TEMP_DIR,
-        pid_path=f"{TEMP_DIR}/nginx.pid",
-        access_log="/dev/stdout",
-        error_log="stderr",
-    )
 
 
 def tcp_probe(port: str, *, period: int) -> dict[str, Any]:
@@ -83,12 +66,12 @@ class NginxCdn(pulumi.ComponentResource):
         super().__init__("technovastore:cdn:NginxCdn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self._name, self._cdn = name, cdn
-        self.config_text = render_nginx_conf(cdn, pod_layout(cdn, origin))
+        self.config_text = render_nginx_conf(cdn, cdn_layout(cdn, origin))
         metadata = {"name": name, "namespace": namespace, "labels": self._labels()}
         config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata={**metadata, "name": f"{name}-nginx"},
-            data={CONFIG_FILE: self.config_text},
+            data={CDN_CONFIG_FILE: self.config_text},
             opts=child,
         )
         deployment = k8s.apps.v1.Deployment(
@@ -188,7 +171,7 @@ class NginxCdn(pulumi.ComponentResource):
             "image": cdn.image,
             "imagePullPolicy": "IfNotPresent",
             # Straight to nginx: the image's entrypoint scripts would try to edit /etc.
-            "command": ["nginx", "-c", f"{CONFIG_DIR}/{CONFIG_FILE}"],
+            "command": ["nginx", "-c", f"{CDN_CONFIG_DIR}/{CDN_CONFIG_FILE}"],
             "ports": [{"name": "http", "containerPort": cdn.port, "protocol": "TCP"}],
             "resources": cdn.resources.model_dump(),
             "startupProbe": http_probe(HEALTH_PATH, "http", period=2, failures=30),
@@ -199,9 +182,9 @@ class NginxCdn(pulumi.ComponentResource):
             "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}},
             "securityContext": container_security_context(),
             "volumeMounts": [
-                {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
-                {"name": "cache", "mountPath": CACHE_DIR},
-                {"name": "temp", "mountPath": TEMP_DIR},
+                {"name": "config", "mountPath": CDN_CONFIG_DIR, "readOnly": True},
+                {"name": "cache", "mountPath": CDN_CACHE_DIR},
+                {"name": "temp", "mountPath": CDN_TEMP_DIR},
             ],
         }
 

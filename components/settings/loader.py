@@ -32,7 +32,9 @@ def load_settings(raw_config: Mapping[str, Any], stack: str) -> Settings:
     if environment is None:
         problems.append(
             Problem(
-                "(stack name)", stack, "stack must be 'production', 'staging', 'swarm', 'dev' or 'pr-<number>'"
+                "(stack name)",
+                stack,
+                "stack must be 'production', 'staging', 'swarm', 'dev' or 'pr-<number>'",
             )
         )
     data: dict[str, Any] = {}

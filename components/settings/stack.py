@@ -119,7 +119,9 @@ class Settings(SettingsModel):
     def _swarm_block_needs_swarm(self) -> Settings:
         # A swarm block on a Kubernetes stack would silently do nothing: say so instead.
         if "swarm" in self.model_fields_set and self.platform != "swarm":
-            raise cross_field_error("swarm", "(set)", f"applies only with platform: swarm, not {self.platform}")
+            raise cross_field_error(
+                "swarm", "(set)", f"applies only with platform: swarm, not {self.platform}"
+            )
         return self
 
     @model_validator(mode="after")

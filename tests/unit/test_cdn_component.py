@@ -8,7 +8,11 @@ import kubernetes_validate
 import pytest
 
 from components.images import parse_image_reference
-from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, config_checksum, pod_layout
+from components.kubernetes.cdn import config_checksum
+from components.workloads import CDN_CACHE_DIR as CACHE_DIR
+from components.workloads import CDN_CONFIG_DIR as CONFIG_DIR
+from components.workloads import CDN_TEMP_DIR as TEMP_DIR
+from components.workloads import cdn_layout
 from components.kubernetes.conventions import TIER_LABEL
 from components.render.nginx import render_nginx_conf
 from components.settings import Settings, load_settings
@@ -57,7 +61,7 @@ def test_configmap_holds_the_rendered_config(synthesis: Synthesis) -> None:
     origin = settings.services[settings.cdn.origin_service]
     expected = render_nginx_conf(
         settings.cdn,
-        pod_layout(
+        cdn_layout(
             settings.cdn,
             f"{settings.cdn.origin_service}.{settings.namespace}.svc.cluster.local:{origin.port}",
         ),

@@ -8,8 +8,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from components.kubernetes.redis_cluster import cluster_files
-from components.kubernetes.redis_sentinel import sentinel_files
+from components.workloads import cluster_files, sentinel_files
 from components.settings import load_settings
 from components.settings.stack_file import read_stack_config
 from preview.manifests import kubernetes_manifest

@@ -6,8 +6,7 @@ import subprocess
 
 import pytest
 
-from components.kubernetes.redis_cluster import cluster_files
-from components.kubernetes.redis_sentinel import sentinel_files
+from components.workloads import cluster_files, sentinel_files
 from components.render.redis import (
     render_cluster_node_conf,
     render_redis_auth_conf,
