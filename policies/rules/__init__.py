@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policies.rules import cdn, cloudflare, images, networking, pods, redis, scaling, secrets, stack
+from policies.rules import cdn, cloudflare, images, networking, pods, redis, scaling, secrets, stack, swarm
 
 ALL_POLICIES: list[Policy] = [
     *pods.POLICIES,
@@ -19,4 +19,5 @@ ALL_POLICIES: list[Policy] = [
     *cdn.POLICIES,
     *cloudflare.POLICIES,
     *stack.POLICIES,
+    *swarm.POLICIES,
 ]
