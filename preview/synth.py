@@ -37,6 +37,8 @@ class DeclaredResource:
     inputs: dict[str, Any]
     ignore_changes: tuple[str, ...] = ()
     protect: bool = False
+    # Left in place by `pulumi destroy` (data volumes).
+    retain_on_delete: bool = False
     depends_on: tuple[str, ...] = ()
 
     @property
@@ -119,6 +121,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 "custom": bool(request.custom),
                 "ignore_changes": tuple(request.ignoreChanges),
                 "protect": bool(request.protect),
+                "retain_on_delete": bool(request.retainOnDelete),
                 "depends_on": tuple(request.dependencies),
                 "type": request.type,
                 "name": request.name,
@@ -162,6 +165,7 @@ def synthesize(
             inputs=dict(registered[urn].state) if urn in registered else {},
             ignore_changes=options["ignore_changes"],
             protect=options["protect"],
+            retain_on_delete=options["retain_on_delete"],
             depends_on=options["depends_on"],
         )
         for urn, options in sorted(monitor.options.items())

@@ -1,0 +1,150 @@
+"""Images for the Docker tests, built from Debian packages (no registry is reachable here).
+
+One base root filesystem with every Debian package the services need (Redis, Sentinel,
+NGINX, Python, wget) is made with mmdebstrap from the machine's package sources and cached
+under ~/.cache/technovastore, keyed by the package list and this file. Each engine imports it
+(``docker import``); the stand-in app image adds the project's cache library on top.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import docker
+
+from tests.support.docker_engine import CACHE_ROOT
+
+PACKAGES = ("redis-server", "redis-sentinel", "redis-tools", "nginx", "python3", "wget")
+SUITE = "bookworm"
+REPOSITORY = "technovastore-test"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The stand-in app runs the project's cache library; these are its imports outside the stdlib.
+APP_PACKAGES = ("cache_manager", "components")
+APP_DEPENDENCIES = (
+    "redis",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "typing_extensions",
+    "typing_inspection",
+    "prometheus_client",
+)
+APP_ROOT = "/opt/technovastore"
+BUILD_SECONDS = 600
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def base_key() -> str:
+    return _digest(" ".join(PACKAGES).encode(), SUITE.encode(), Path(__file__).read_bytes())
+
+
+def build_base_rootfs() -> Path:
+    """The cached root filesystem tarball; built (about 20 s) when the key changed."""
+    target = CACHE_ROOT / "images" / f"base-{base_key()}.tar"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial.tar")  # mmdebstrap picks the format by extension
+    command = [
+        "mmdebstrap",
+        "--variant=essential",
+        f"--include={','.join(PACKAGES)}",
+        *(f"--dpkgopt=path-exclude=/usr/share/{part}/*" for part in ("doc", "man", "locale", "info")),
+        # Redis runs as its own user; a volume mounted at /data takes this directory's owner.
+        '--customize-hook=chroot "$1" install -d -o redis -g redis -m 0750 /data',
+        SUITE,
+        str(partial),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_SECONDS, check=False)
+    if done.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
+        raise RuntimeError(f"mmdebstrap failed ({done.returncode}): {done.stderr[-2000:]}")
+    partial.rename(target)
+    return target
+
+
+def import_base(client: docker.DockerClient) -> str:
+    """The base image in this engine, as ``technovastore-test:base-<key>``."""
+    tag = f"base-{base_key()}"
+    reference = f"{REPOSITORY}:{tag}"
+    if not client.images.list(name=reference):
+        with build_base_rootfs().open("rb") as rootfs:
+            client.api.import_image_from_data(rootfs, repository=REPOSITORY, tag=tag)
+    return reference
+
+
+def _module_paths(name: str) -> list[Path]:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"{name} is not importable here")
+    if spec.submodule_search_locations:
+        return [Path(location) for location in spec.submodule_search_locations]
+    return [Path(spec.origin)]
+
+
+def app_tarball() -> tuple[bytes, str]:
+    """The app layer (project packages, their dependencies, the stand-in server) and its digest."""
+    buffer = io.BytesIO()
+
+    def skip_caches(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        return None if "__pycache__" in info.name else info
+
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for package in APP_PACKAGES:
+            tar.add(PROJECT_ROOT / package, arcname=package, filter=skip_caches)
+        for dependency in APP_DEPENDENCIES:
+            for path in _module_paths(dependency):
+                tar.add(path, arcname=f"site-packages/{path.name}", filter=skip_caches)
+        tar.add(Path(__file__).with_name("standin_app.py"), arcname="standin_app.py")
+    data = buffer.getvalue()
+    return data, _digest(data)
+
+
+def build_app_image(client: docker.DockerClient, base: str) -> str:
+    """The stand-in app image: the base plus the app layer, committed in this engine."""
+    data, digest = app_tarball()
+    reference = f"{REPOSITORY}:app-{digest}"
+    if client.images.list(name=reference):
+        return reference
+    container = client.containers.create(base, command=["true"])
+    try:
+        container.put_archive("/opt", _wrap(data, APP_ROOT.rsplit("/", 1)[-1]))
+        container.commit(
+            repository=REPOSITORY,
+            tag=f"app-{digest}",
+            conf={
+                "Cmd": ["python3", f"{APP_ROOT}/standin_app.py"],
+                "Env": [f"PYTHONPATH={APP_ROOT}:{APP_ROOT}/site-packages", "PYTHONDONTWRITEBYTECODE=1"],
+            },
+        )
+    finally:
+        container.remove(force=True)
+    return reference
+
+
+def _wrap(data: bytes, folder: str) -> bytes:
+    """``data`` (a tar) re-rooted under ``folder``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(data)) as source, tarfile.open(fileobj=buffer, mode="w") as tar:
+        directory = tarfile.TarInfo(folder)
+        directory.type, directory.mode = tarfile.DIRTYPE, 0o755
+        tar.addfile(directory)
+        for member in source.getmembers():
+            extracted = source.extractfile(member) if member.isfile() else None
+            member.name = f"{folder}/{member.name}"
+            member.uid = member.gid = 0
+            member.mode |= 0o444
+            tar.addfile(member, extracted)
+    return buffer.getvalue()
