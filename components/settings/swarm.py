@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
-from components.settings.base import SettingsModel
+from components.settings.base import SettingsModel, cross_field_error
 
 # `node.role == manager`, `node.labels.zone != eu-1`, `engine.labels.os==linux`: the forms
 # `docker service create --constraint` accepts (an attribute, == or !=, a value).
@@ -70,3 +70,12 @@ class SwarmSettings(SettingsModel):
     redis_node_label: NodeLabel | None = "technovastore.redis"
     # Encrypt the overlay network's traffic between nodes (IPsec).
     encrypted_network: bool = True
+
+    @model_validator(mode="after")
+    def _dnsrr_publishes_on_hosts(self) -> SwarmSettings:
+        # Swarm refuses ingress-published ports on a dnsrr service (the mesh needs a VIP).
+        if self.endpoint_mode == "dnsrr" and self.publish_mode == "ingress":
+            raise cross_field_error(
+                "publishMode", self.publish_mode, "must be 'host' with endpointMode dnsrr"
+            )
+        return self

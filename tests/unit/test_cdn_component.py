@@ -9,13 +9,13 @@ import pytest
 
 from components.images import parse_image_reference
 from components.kubernetes.cdn import config_checksum
+from components.kubernetes.conventions import TIER_LABEL
+from components.render.nginx import render_nginx_conf
+from components.settings import Settings, load_settings
 from components.workloads import CDN_CACHE_DIR as CACHE_DIR
 from components.workloads import CDN_CONFIG_DIR as CONFIG_DIR
 from components.workloads import CDN_TEMP_DIR as TEMP_DIR
 from components.workloads import cdn_layout
-from components.kubernetes.conventions import TIER_LABEL
-from components.render.nginx import render_nginx_conf
-from components.settings import Settings, load_settings
 from preview.manifests import kubernetes_manifest
 from preview.synth import DeclaredResource, Synthesis
 from tests.support.stacks import stack_config

@@ -8,9 +8,9 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from components.workloads import cluster_files, sentinel_files
 from components.settings import load_settings
 from components.settings.stack_file import read_stack_config
+from components.workloads import cluster_files, sentinel_files
 from preview.manifests import kubernetes_manifest
 from preview.synth import DeclaredResource, Synthesis, is_secret, redact
 from tests.support.stacks import synthesize_stack
