@@ -188,7 +188,8 @@ class SwarmApplier:
                 return
             if time.monotonic() > deadline:
                 raise ConvergeError(
-                    f"service {service_id} did not converge in {timeout:g} s: {self.task_states(service_id)}; "
+                    f"service {service_id} did not converge in {timeout:g} s: "
+                    f"{self.task_states(service_id)}; "
                     f"last log lines: {self.logs(service_id)}"
                 )
             time.sleep(1)
