@@ -100,4 +100,9 @@ def http_healthcheck(port: int, path: str) -> dict[str, Any]:
 
 
 def tmpfs(target: str, size_mb: int) -> dict[str, Any]:
-    return {"type": "tmpfs", "target": target, "tmpfs_options": {"size_bytes": size_mb * 1024 * 1024}}
+    """Scratch space in memory, writable by the task's non-root user (Docker's default is root 0755)."""
+    return {
+        "type": "tmpfs",
+        "target": target,
+        "tmpfs_options": {"size_bytes": size_mb * 1024 * 1024, "mode": 0o1777},
+    }

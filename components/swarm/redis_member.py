@@ -25,6 +25,7 @@ from components.swarm.conventions import (
     rolling_update,
     swarm_name,
     task_resources,
+    tmpfs,
 )
 from components.swarm.credentials import SwarmRedisCredentials
 from components.swarm.files import file_reference
@@ -76,10 +77,7 @@ def member_service(
     opts: pulumi.ResourceOptions,
 ) -> docker.Service:
     """A single-task Redis service; ``one_shot`` ones run once (restart condition none)."""
-    mounts: list[dict[str, Any]] = [
-        {"type": "tmpfs", "target": target, "tmpfs_options": {"size_bytes": mb * 1024 * 1024}}
-        for target, mb in spec.scratch.items()
-    ]
+    mounts: list[dict[str, Any]] = [tmpfs(target, mb) for target, mb in spec.scratch.items()]
     if spec.volume is not None:
         mounts.append({"type": "volume", "source": spec.volume.name, "target": DATA_DIR})
     secrets = [credentials.mount(ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_FILE)]
