@@ -71,6 +71,9 @@ class SwarmCdn(pulumi.ComponentResource):
         config = service_config(
             settings, f"{name}-nginx", self.config_text, pulumi.ResourceOptions(parent=self)
         )
+        # A host-mode port is held by the running task on its node: a new task started first
+        # could not bind it there. The routing mesh (ingress) has no such conflict.
+        start_first = swarm.publish_mode == "ingress"
         docker.Service(
             name,
             name=self.host,
@@ -97,8 +100,8 @@ class SwarmCdn(pulumi.ComponentResource):
                 "networks_advanceds": network_attachment(network.network_id),
             },
             mode={"replicated": {"replicas": cdn.min_replicas}},
-            update_config=rolling_update(start_first=True),
-            rollback_config=rollback(start_first=True),
+            update_config=rolling_update(start_first=start_first),
+            rollback_config=rollback(start_first=start_first),
             endpoint_spec={
                 "mode": swarm.endpoint_mode,
                 "ports": [
