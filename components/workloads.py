@@ -120,6 +120,7 @@ def app_workload(name: str, service: ServiceSettings, redis: RedisAddresses) -> 
     env: list[EnvVar] = [PlainEnv("PORT", str(service.port))]
     if service.uses_redis:
         env += redis_client_env(redis)
+    env += [PlainEnv(name, value) for name, value in sorted(service.env.items())]
     return AppWorkload(
         name=name,
         image=service.image,
