@@ -13,6 +13,7 @@ import importlib.util
 import io
 import shutil
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -20,21 +21,23 @@ import docker
 
 from tests.support.docker_engine import CACHE_ROOT
 
-PACKAGES = ("redis-server", "redis-sentinel", "redis-tools", "nginx", "python3", "wget")
+# python3-async-timeout: redis-py needs it below Python 3.11.3 (bookworm has 3.11.2).
+PACKAGES = (
+    "redis-server",
+    "redis-sentinel",
+    "redis-tools",
+    "nginx",
+    "python3",
+    "python3-async-timeout",
+    "wget",
+)
 SUITE = "bookworm"
 REPOSITORY = "technovastore-test"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# The stand-in app runs the project's cache library; these are its imports outside the stdlib.
-APP_PACKAGES = ("cache_manager", "components")
-APP_DEPENDENCIES = (
-    "redis",
-    "pydantic",
-    "pydantic_core",
-    "annotated_types",
-    "typing_extensions",
-    "typing_inspection",
-    "prometheus_client",
-)
+# The app image runs the stand-in app and `python -m checks` from inside the stack's network:
+# the project's packages, its stack files, and the installed modules those packages import.
+APP_PACKAGES = ("cache_manager", "components", "checks")
+APP_ENTRY_MODULES = ("cache_manager", "checks.cli", "checks.suite")
 APP_ROOT = "/opt/technovastore"
 BUILD_SECONDS = 600
 
@@ -87,15 +90,31 @@ def import_base(client: docker.DockerClient) -> str:
 
 def _module_paths(name: str) -> list[Path]:
     spec = importlib.util.find_spec(name)
+    if spec is not None and spec.submodule_search_locations:  # a package (or namespace package)
+        return [Path(location) for location in spec.submodule_search_locations]
     if spec is None or spec.origin is None:
         raise RuntimeError(f"{name} is not importable here")
-    if spec.submodule_search_locations:
-        return [Path(location) for location in spec.submodule_search_locations]
     return [Path(spec.origin)]
 
 
+def installed_dependencies() -> list[str]:
+    """Top-level installed modules the entry modules import (asked of a fresh interpreter)."""
+    probe = (
+        "import importlib, sys, sysconfig\n"
+        f"for name in {APP_ENTRY_MODULES!r}: importlib.import_module(name)\n"
+        "site = sysconfig.get_paths()['purelib']\n"
+        "print(' '.join(sorted({n.split('.')[0] for n, m in list(sys.modules.items())\n"
+        "    if (getattr(m, '__file__', None) or '').startswith(site)})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True
+    )
+    # setuptools' import hook is loaded by a .pth file, not by the project.
+    return [name for name in done.stdout.split() if not name.startswith("_distutils")]
+
+
 def app_tarball() -> tuple[bytes, str]:
-    """The app layer (project packages, their dependencies, the stand-in server) and its digest."""
+    """The app layer (project packages and stack files, their dependencies, the stand-in server)."""
     buffer = io.BytesIO()
 
     def skip_caches(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
@@ -104,7 +123,9 @@ def app_tarball() -> tuple[bytes, str]:
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for package in APP_PACKAGES:
             tar.add(PROJECT_ROOT / package, arcname=package, filter=skip_caches)
-        for dependency in APP_DEPENDENCIES:
+        for stack_file in sorted(PROJECT_ROOT.glob("Pulumi*.yaml")):
+            tar.add(stack_file, arcname=stack_file.name)
+        for dependency in installed_dependencies():
             for path in _module_paths(dependency):
                 tar.add(path, arcname=f"site-packages/{path.name}", filter=skip_caches)
         tar.add(Path(__file__).with_name("standin_app.py"), arcname="standin_app.py")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import threading
 import time
@@ -95,6 +96,9 @@ class Handler(BaseHTTPRequestHandler):
 def main() -> None:
     server = ThreadingHTTPServer(("0.0.0.0", int(os.environ.get("PORT", "3000"))), Handler)
     server.daemon_threads = True
+    # PID 1 in its container: without a handler SIGTERM is ignored and every stop waits for
+    # the grace period's SIGKILL. Swarm has already taken the task out of DNS by now.
+    signal.signal(signal.SIGTERM, lambda signum, frame: threading.Thread(target=server.shutdown).start())
     server.serve_forever()
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import docker
 
+from components.swarm.service import REPLICAS_PATH
 from preview.docker_api import (
     CONFIG,
     CONVERGE_CONFIG,
@@ -32,6 +33,9 @@ from preview.docker_api import (
 from preview.synth import DeclaredResource, Synthesis, is_secret
 
 ORDER = (NETWORK, VOLUME, SECRET, CONFIG, SERVICE)
+
+
+UPDATE_ATTEMPTS = 5
 
 
 class ConvergeError(Exception):
@@ -82,29 +86,37 @@ class SwarmApplier:
         """Create, update and delete until the engine holds ``synthesis``; returns what changed."""
         declared = {r.urn: r for r in synthesis.resources if r.custom and r.type in ORDER}
         changed: list[str] = []
-        waiting: list[tuple[str, dict[str, Any]]] = []
+        created: list[tuple[str, dict[str, Any]]] = []
+        updated: list[str] = []
+        replaced: list[Applied] = []
         for resource in sorted(declared.values(), key=lambda r: (ORDER.index(r.type), r.urn)):
-            mock_id = f"{resource.name}-id"
             body = engine_object(resource.type, _substitute(unwrap(resource.inputs), self.ids))
             previous = self.state.get(resource.urn)
             if previous is not None and previous.body == body:
                 continue
-            if previous is not None and resource.type == SERVICE:
-                self._update_service(previous.engine_id, body)
-                self.state[resource.urn] = Applied(resource, previous.engine_id, body)
-            else:
-                engine_id = self._create(resource.type, body)
-                if previous is not None:
-                    # Content-named configs and secrets: the old one goes once nothing uses it.
-                    self._delete(previous)
-                self.state[resource.urn] = Applied(resource, engine_id, body)
-                self.ids[mock_id] = engine_id
             changed.append(resource.name)
-            if resource.type == SERVICE and self.converge and CONVERGE_CONFIG in resource.inputs:
-                waiting.append((self.state[resource.urn].engine_id, resource.inputs[CONVERGE_CONFIG]))
-        # The engine creates independent resources in parallel: wait once everything is created.
-        for service_id, converge in waiting:
-            self.wait_converged(service_id, converge)
+            if previous is not None and resource.type == SERVICE:
+                self._update_service(previous.engine_id, body, resource.ignore_changes)
+                self.state[resource.urn] = Applied(resource, previous.engine_id, body)
+                updated.append(previous.engine_id)
+                continue
+            engine_id = self._create(resource.type, body)
+            self.state[resource.urn] = Applied(resource, engine_id, body)
+            self.ids[f"{resource.name}-id"] = engine_id
+            if previous is not None:
+                # Content-named configs and secrets: create the new one, roll the services to
+                # it, then delete the old one (the engine's create-before-delete replacement).
+                replaced.append(previous)
+            if resource.type == SERVICE and CONVERGE_CONFIG in resource.inputs:
+                created.append((engine_id, resource.inputs[CONVERGE_CONFIG]))
+        if self.converge:
+            # The engine creates independent resources in parallel: wait once all are created.
+            for service_id, converge in created:
+                self.wait_converged(service_id, converge)
+            for service_id in updated:
+                self.wait_updated(service_id)
+        for applied in replaced:
+            self._delete(applied)
         for urn in [urn for urn in self.state if urn not in declared]:
             self._delete(self.state.pop(urn))
             changed.append(urn)
@@ -112,15 +124,23 @@ class SwarmApplier:
 
     def destroy(self) -> None:
         """``pulumi destroy``: everything in reverse order, except what is declared retained."""
-        for applied in sorted(self.state.values(), key=lambda a: -ORDER.index(a.resource.type)):
-            if not applied.resource.retain_on_delete:
-                self._delete(applied)
+        # The engine deletes what does not depend on each other in parallel: all services go
+        # at once (then their containers are waited for), then what they used.
+        for type_ in reversed(ORDER):
+            doomed = [
+                a for a in self.state.values() if a.resource.type == type_ and not a.resource.retain_on_delete
+            ]
+            for applied in doomed:
+                self._remove(applied)
+            if type_ == SERVICE:
+                for applied in doomed:
+                    self._wait_tasks_gone(applied.body["Name"])
         self.state.clear()
 
     def _create(self, type_: str, body: dict[str, Any]) -> str:
         api = self.client.api
         if type_ == NETWORK:
-            return str(self.client.networks.create(body.pop("Name"), **_network_kwargs(body)).id)
+            return str(self.client.networks.create(body["Name"], **_network_kwargs(body)).id)
         if type_ == VOLUME:
             return str(
                 api.create_volume(
@@ -142,25 +162,54 @@ class SwarmApplier:
         )
         return str(created["ID"])
 
-    def _update_service(self, service_id: str, body: dict[str, Any]) -> None:
-        version = self.client.api.inspect_service(service_id)["Version"]["Index"]
-        self.client.api.update_service(
-            service_id,
-            version,
-            task_template=body["TaskTemplate"],
-            name=body["Name"],
-            labels=body.get("Labels"),
-            mode=body.get("Mode"),
-            update_config=body.get("UpdateConfig"),
-            rollback_config=body.get("RollbackConfig"),
-            endpoint_spec=body.get("EndpointSpec"),
-        )
+    def _update_service(self, service_id: str, body: dict[str, Any], ignore_changes: Iterable[str]) -> None:
+        for path in ignore_changes:
+            if path != REPLICAS_PATH:
+                raise ValueError(f"ignore_changes {path!r}: the applier keeps only {REPLICAS_PATH!r} live")
+
+        def declared(live: dict[str, Any]) -> dict[str, Any]:
+            # The autoscaler (or an operator) owns the replica count once the service exists.
+            return {**body, "Mode": live["Mode"]} if ignore_changes else body
+
+        self.update_spec(service_id, declared)
+
+    def scale(self, service_id: str, replicas: int) -> None:
+        """``docker service scale``: the live spec with only the replica count changed."""
+        self.update_spec(service_id, lambda live: {**live, "Mode": {"Replicated": {"Replicas": replicas}}})
+
+    def update_spec(self, service_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        """Replace the service's spec with ``change(live spec)``, at the live version."""
+        for attempt in range(UPDATE_ATTEMPTS):
+            live = self.client.api.inspect_service(service_id)
+            spec = change(live["Spec"])
+            try:
+                self.client.api.update_service(
+                    service_id,
+                    live["Version"]["Index"],
+                    task_template=spec["TaskTemplate"],
+                    name=spec["Name"],
+                    labels=spec.get("Labels"),
+                    mode=spec.get("Mode"),
+                    update_config=spec.get("UpdateConfig"),
+                    rollback_config=spec.get("RollbackConfig"),
+                    endpoint_spec=spec.get("EndpointSpec"),
+                )
+                return
+            except docker.errors.APIError as error:
+                # Swarm itself bumped the version (an update's progress) since it was read.
+                if "out of sequence" not in str(error) or attempt == UPDATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.5)
 
     def _delete(self, applied: Applied) -> None:
+        self._remove(applied)
+        if applied.resource.type == SERVICE:
+            self._wait_tasks_gone(applied.body["Name"])
+
+    def _remove(self, applied: Applied) -> None:
         api, engine_id, type_ = self.client.api, applied.engine_id, applied.resource.type
         if type_ == SERVICE:
             api.remove_service(engine_id)
-            self._wait_tasks_gone(applied.body["Name"])
         elif type_ == NETWORK:
             api.remove_network(engine_id)
         elif type_ == VOLUME:
@@ -192,6 +241,20 @@ class SwarmApplier:
                     f"{self.task_states(service_id)}; "
                     f"last log lines: {self.logs(service_id)}"
                 )
+            time.sleep(1)
+
+    def wait_updated(self, service_id: str, timeout: float = 180) -> None:
+        """A rolling update finished (every slot replaced and monitored) and the tasks are healthy."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.client.api.inspect_service(service_id).get("UpdateStatus", {})
+            state = status.get("State", "completed")
+            if state in ("paused", "rollback_completed", "rollback_paused"):
+                raise ConvergeError(f"update of {service_id} ended {state}: {status.get('Message')}")
+            if state == "completed" and self.converged(service_id):
+                return
+            if time.monotonic() > deadline:
+                raise ConvergeError(f"update of {service_id} still {state} after {timeout:g} s")
             time.sleep(1)
 
     def logs(self, service_id: str) -> str:

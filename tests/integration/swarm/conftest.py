@@ -1,11 +1,20 @@
-"""A real Docker Engine in Swarm mode, the test images, and the swarm stack applied to it."""
+"""A real Docker Engine in Swarm mode, the test images, and the swarm stack applied to it.
+
+One engine and one deployment serve the whole session (applying the stack takes a while);
+every test starts from the declared stack: ``deployment`` re-applies it, which changes
+nothing unless an earlier test left a change behind (then it rolls that back, or, after the
+destroy test, deploys the stack again).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import signal
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -16,9 +25,12 @@ from tests.support.docker_images import build_app_image, import_base
 from tests.support.ports import free_port
 from tests.support.stacks import synthesize_stack
 from tests.support.swarm_apply import SwarmApplier, unwrap
+from tests.support.swarm_network import Finished, run_on_network
 
 pytestmark = pytest.mark.integration
 STACK = "swarm"
+# The label Pulumi.swarm.yaml's redisNodeLabel names: Redis runs only on nodes carrying it.
+REDIS_NODE_LABEL = "technovastore.redis"
 
 
 @dataclass
@@ -28,22 +40,71 @@ class Images:
 
 
 @dataclass
+class Passwords:
+    """What pulumi-random would generate, once per resource, kept across updates (as in state)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, resource_name: str) -> str:
+        return self.values.setdefault(resource_name, secrets.token_hex(16))
+
+
+@dataclass
 class Deployment:
     engine: Engine
+    images: Images
     applier: SwarmApplier
-    synthesis: Synthesis
+    passwords: Passwords
     overrides: dict[str, Any]
     cdn_port: int
+    synthesis: Synthesis
+
+    @property
+    def client(self) -> Any:
+        return self.engine.client
 
     @property
     def outputs(self) -> dict[str, Any]:
         return unwrap(self.synthesis.outputs)
+
+    @property
+    def network(self) -> str:
+        return str(self.outputs["services"]["frontend"]["host"]).rsplit("-frontend", 1)[0]
+
+    @property
+    def cdn_url(self) -> str:
+        return f"http://127.0.0.1:{self.cdn_port}"
+
+    def synthesize(self, **changes: Any) -> Synthesis:
+        """The stack with top-level settings ``changes`` merged over the machine's overrides."""
+        return synthesize_stack(STACK, passwords=self.passwords, **{**self.overrides, **changes})
+
+    def apply(self, synthesis: Synthesis) -> list[str]:
+        changed = self.applier.apply(synthesis)
+        self.synthesis = synthesis
+        return changed
+
+    def service_id(self, name: str) -> str:
+        return self.applier.service_id(name)
+
+    def run_on_network(self, command: list[str], **kwargs: Any) -> Finished:
+        return run_on_network(self.client, self.images.app, self.network, command, **kwargs)
+
+
+def _interrupt_on_sigterm() -> None:
+    # A terminated test run still stops its engine: SIGTERM becomes the KeyboardInterrupt
+    # pytest answers with the fixtures' teardown.
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Engine]:
     if os.environ.get(SKIP_ENV) == "1":
         pytest.skip(f"{SKIP_ENV}=1: the Docker tests were skipped on purpose")
+    _interrupt_on_sigterm()
     try:
         with swarm_engine() as running:
             yield running
@@ -59,6 +120,7 @@ def images(engine: Engine) -> Images:
 
 def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
     """The swarm stack's settings, changed only where this machine differs from a real Swarm."""
+    small = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
     services = {
         name: {
             "image": images.app,
@@ -67,10 +129,7 @@ def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
             "minReplicas": replicas,
             "maxReplicas": 4,
             "usesRedis": name != "frontend",
-            "resources": {
-                "requests": {"cpu": "50m", "memory": "64Mi"},
-                "limits": {"cpu": "500m", "memory": "256Mi"},
-            },
+            "resources": small,
         }
         for name, port, tier, replicas in (
             ("api-gateway", 3000, "gateway", 1),
@@ -79,7 +138,6 @@ def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
             ("frontend", 3000, "edge", 2),
         )
     }
-    small = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
     return {
         "services": services,
         # No IPVS here: no virtual IPs and no routing mesh; dnsrr and host publishing instead.
@@ -106,24 +164,39 @@ def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
     }
 
 
-def synthesize(overrides: dict[str, Any]) -> Synthesis:
-    return synthesize_stack(STACK, **overrides)
+def label_redis_node(engine: Engine) -> None:
+    node = engine.client.nodes.list()[0]
+    spec = node.attrs["Spec"]
+    spec["Labels"] = {**spec.get("Labels", {}), REDIS_NODE_LABEL: "true"}
+    node.update(spec)
 
 
 @pytest.fixture(scope="session")
-def deployment(engine: Engine, images: Images) -> Iterator[Deployment]:
-    """The swarm stack applied to the engine, every service converged (healthy)."""
-    node = engine.client.nodes.list()[0]
-    spec = node.attrs["Spec"]
-    spec["Labels"] = {**spec.get("Labels", {}), "technovastore.redis": "true"}
-    node.update(spec)
+def stack(engine: Engine, images: Images) -> Deployment:
+    """The swarm stack applied to the engine, every service converged (running and healthy)."""
+    label_redis_node(engine)
     cdn_port = free_port()
+    passwords = Passwords()
     overrides = machine_overrides(images, cdn_port)
-    synthesis = synthesize(overrides)
+    synthesis = synthesize_stack(STACK, passwords=passwords, **overrides)
     applier = SwarmApplier(engine.client)
-    applier.apply(synthesis)
-    yield Deployment(engine, applier, synthesis, overrides, cdn_port)
+    deployment = Deployment(engine, images, applier, passwords, overrides, cdn_port, synthesis)
+    deployment.apply(synthesis)
+    return deployment
 
 
-def outputs_json(deployment: Deployment) -> str:
-    return json.dumps(deployment.outputs)
+@pytest.fixture
+def deployment(stack: Deployment) -> Deployment:
+    """The declared stack, as it is after `pulumi up` (earlier tests' changes undone)."""
+    stack.apply(stack.synthesize())
+    return stack
+
+
+def outputs_file(deployment: Deployment) -> bytes:
+    """`pulumi stack output --json --show-secrets`: what `python -m checks --outputs` reads."""
+    return json.dumps(deployment.outputs).encode()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that destroy the shared deployment run after the others (alone they deploy first)."""
+    items.sort(key=lambda item: item.get_closest_marker("destroys_stack") is not None)

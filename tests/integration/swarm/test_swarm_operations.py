@@ -1,0 +1,76 @@
+"""Day-2 on Swarm: a rolling update without failed requests, a killed task replaced."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.integration.swarm.conftest import Deployment
+from tests.integration.swarm.probes import eventually, get, run_checks, running_containers
+
+pytestmark = pytest.mark.integration
+# A client no faster than the CDN's per-client rate limit allows (50 requests per second).
+REQUEST_INTERVAL = 0.05
+MAX_REQUESTS = 6000
+
+
+@dataclass
+class ClientLoop:
+    """Uncached requests through the CDN, one after another, until stopped (or the bound)."""
+
+    deployment: Deployment
+    versions: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        while not self.stop.is_set() and len(self.versions) + len(self.failures) < MAX_REQUESTS:
+            try:
+                status, _, body = get(self.deployment, "/")
+                if status == 200:
+                    self.versions.append(json.loads(body)["version"])
+                else:
+                    self.failures.append(f"{status}: {body[:200]!r}")
+            except (OSError, http.client.HTTPException) as error:
+                self.failures.append(repr(error))
+            time.sleep(REQUEST_INTERVAL)
+
+
+def test_a_rolling_update_of_changed_env_fails_no_request(deployment: Deployment) -> None:
+    frontend = deployment.overrides["services"]["frontend"]
+    loop = ClientLoop(deployment)
+    thread = threading.Thread(target=loop.run)
+    thread.start()
+    try:
+        time.sleep(1)
+        changed = {**deployment.overrides["services"], "frontend": {**frontend, "env": {"APP_VERSION": "2"}}}
+        deployment.apply(deployment.synthesize(services=changed))
+        deployment.applier.wait_updated(deployment.service_id("frontend"))
+        time.sleep(1)
+    finally:
+        loop.stop.set()
+        thread.join()
+    assert not loop.failures, loop.failures[:10]
+    # Old and new versions answered while it rolled; only the new one answers at the end.
+    assert loop.versions[0] == "1" and loop.versions[-1] == "2", loop.versions
+    assert len(loop.versions) > 50
+
+
+def test_a_killed_task_is_replaced_and_the_checks_pass_again(deployment: Deployment) -> None:
+    product = deployment.service_id("product-service")
+    (victim,) = running_containers(deployment, product)
+    victim.kill()
+    eventually(
+        lambda: (
+            [c for c in running_containers(deployment, product) if c.id != victim.id]
+            and deployment.applier.converged(product)
+        ),
+        "a healthy replacement task",
+    )
+    code, report = run_checks(deployment)
+    assert code == 0, [r for r in report["results"] if r["status"] in ("fail", "error")]
