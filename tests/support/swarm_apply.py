@@ -267,10 +267,14 @@ class SwarmApplier:
         return [f"{t['Status']['State']} {t['Status'].get('Err', '')}".strip() for t in tasks]
 
     def converged(self, service_id: str) -> bool:
+        """The wanted number of tasks run the service's current container spec, healthy."""
         service = self.client.api.inspect_service(service_id)
         wanted = service["Spec"]["Mode"].get("Replicated", {}).get("Replicas", 1)
+        current = service["Spec"]["TaskTemplate"]["ContainerSpec"]
         tasks = self.client.api.tasks(filters={"service": service_id, "desired-state": "running"})
-        running = [t for t in tasks if t["Status"]["State"] == "running"]
+        running = [
+            t for t in tasks if t["Status"]["State"] == "running" and t["Spec"]["ContainerSpec"] == current
+        ]
         if len(running) != wanted or len(tasks) != wanted:
             return False
         return all(self._healthy(t) for t in running)

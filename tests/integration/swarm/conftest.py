@@ -1,9 +1,10 @@
 """A real Docker Engine in Swarm mode, the test images, and the swarm stack applied to it.
 
-One engine and one deployment serve the whole session (applying the stack takes a while);
-every test starts from the declared stack: ``deployment`` re-applies it, which changes
-nothing unless an earlier test left a change behind (then it rolls that back, or, after the
-destroy test, deploys the stack again).
+One engine and one deployment serve the whole session (applying the stack takes a while).
+A test that changes the stack changes it relative to what is deployed now (a new version, a
+new rate) and leaves its change in place: undoing it would cost another rolling update, and
+no other test depends on those values. ``deployment`` deploys the stack again after the
+destroy test.
 """
 
 from __future__ import annotations
@@ -75,13 +76,12 @@ class Deployment:
     def cdn_url(self) -> str:
         return f"http://127.0.0.1:{self.cdn_port}"
 
-    def synthesize(self, **changes: Any) -> Synthesis:
-        """The stack with top-level settings ``changes`` merged over the machine's overrides."""
-        return synthesize_stack(STACK, passwords=self.passwords, **{**self.overrides, **changes})
-
-    def apply(self, synthesis: Synthesis) -> list[str]:
+    def change(self, **settings: Any) -> list[str]:
+        """`pulumi up` with top-level ``settings`` replaced; returns the resources it changed."""
+        overrides = {**self.overrides, **settings}
+        synthesis = synthesize_stack(STACK, passwords=self.passwords, **overrides)
         changed = self.applier.apply(synthesis)
-        self.synthesis = synthesis
+        self.overrides, self.synthesis = overrides, synthesis
         return changed
 
     def service_id(self, name: str) -> str:
@@ -180,15 +180,15 @@ def stack(engine: Engine, images: Images) -> Deployment:
     overrides = machine_overrides(images, cdn_port)
     synthesis = synthesize_stack(STACK, passwords=passwords, **overrides)
     applier = SwarmApplier(engine.client)
-    deployment = Deployment(engine, images, applier, passwords, overrides, cdn_port, synthesis)
-    deployment.apply(synthesis)
-    return deployment
+    applier.apply(synthesis)
+    return Deployment(engine, images, applier, passwords, overrides, cdn_port, synthesis)
 
 
 @pytest.fixture
 def deployment(stack: Deployment) -> Deployment:
-    """The declared stack, as it is after `pulumi up` (earlier tests' changes undone)."""
-    stack.apply(stack.synthesize())
+    """The stack as `pulumi up` left it (deployed again if a test destroyed it)."""
+    if not stack.applier.state:
+        stack.applier.apply(stack.synthesis)
     return stack
 
 

@@ -58,14 +58,13 @@ def test_a_changed_nginx_conf_rolls_the_cdn(deployment: Deployment) -> None:
     cdn = deployment.service_id("cdn")
     before = deployment.client.api.inspect_service(cdn)["Spec"]["TaskTemplate"]["ContainerSpec"]["Configs"]
     (old_task,) = running_containers(deployment, cdn)
-    changed = {**deployment.overrides["cdn"], "rateLimit": {"requestsPerSecond": 60}}
-    deployment.apply(deployment.synthesize(cdn=changed))
-    deployment.applier.wait_updated(cdn)
+    rate = deployment.overrides["cdn"].get("rateLimit", {}).get("requestsPerSecond", 50) + 1
+    deployment.change(cdn={**deployment.overrides["cdn"], "rateLimit": {"requestsPerSecond": rate}})
     after = deployment.client.api.inspect_service(cdn)["Spec"]["TaskTemplate"]["ContainerSpec"]["Configs"]
     # A new config object (content-named) replaced the old one, and a new task runs with it.
     assert [c["ConfigName"] for c in after] != [c["ConfigName"] for c in before]
     (new_task,) = running_containers(deployment, cdn)
     assert new_task.id != old_task.id
     code, text = new_task.exec_run(["cat", f"{CDN_CONFIG_DIR}/{CDN_CONFIG_FILE}"])
-    assert code == 0 and b"rate=60r/s" in text, text[:400]
+    assert code == 0 and f"rate={rate}r/s".encode() in text, text[:400]
     eventually(lambda: get(deployment, "/health")[0] == 200, "the rolled CDN answering")

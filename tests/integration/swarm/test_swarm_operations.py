@@ -42,22 +42,27 @@ class ClientLoop:
 
 
 def test_a_rolling_update_of_changed_env_fails_no_request(deployment: Deployment) -> None:
-    frontend = deployment.overrides["services"]["frontend"]
+    services = deployment.overrides["services"]
+    frontend = services["frontend"]
+    old = frontend.get("env", {}).get("APP_VERSION", "1")
+    new = str(int(old) + 1)
     loop = ClientLoop(deployment)
     thread = threading.Thread(target=loop.run)
     thread.start()
     try:
         time.sleep(1)
-        changed = {**deployment.overrides["services"], "frontend": {**frontend, "env": {"APP_VERSION": "2"}}}
-        deployment.apply(deployment.synthesize(services=changed))
-        deployment.applier.wait_updated(deployment.service_id("frontend"))
+        # `pulumi up` returns once the update completed (every task replaced and monitored).
+        changed = deployment.change(
+            services={**services, "frontend": {**frontend, "env": {"APP_VERSION": new}}}
+        )
         time.sleep(1)
     finally:
         loop.stop.set()
         thread.join()
+    assert changed == ["frontend"]
     assert not loop.failures, loop.failures[:10]
-    # Old and new versions answered while it rolled; only the new one answers at the end.
-    assert loop.versions[0] == "1" and loop.versions[-1] == "2", loop.versions
+    # The old version answered while it rolled; only the new one answers at the end.
+    assert loop.versions[0] == old and loop.versions[-1] == new, loop.versions
     assert len(loop.versions) > 50
 
 
