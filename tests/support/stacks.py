@@ -11,7 +11,9 @@ from components.settings.stack_file import read_stack_config
 from preview.invoke_answers import invoke_answers
 from preview.synth import Synthesis, synthesize
 
+# The Kubernetes stacks, and every stack the repository ships (Docker Swarm's too).
 STACKS = ("production", "staging")
+ALL_STACKS = (*STACKS, "swarm")
 
 
 def stack_config(stack: str) -> dict[str, str]:
