@@ -1,4 +1,8 @@
-"""A private Docker Engine in Swarm mode for the tests: its own socket, data root and exec root.
+"""A private Docker Engine for the tests: its own socket, data root and exec root.
+
+One engine serves a whole test run: the dev stack's plain containers use it as it starts, the
+Swarm tests put it in Swarm mode (``init_swarm``) when they first need it; both kinds of
+workload run side by side on one engine.
 
 Debian's ``dockerd`` with the network plumbing this machine allows (no iptables, no default
 bridge). Storage: overlay2 when the daemon starts with it here (copy-on-write: a task's
@@ -92,7 +96,7 @@ def _delete_gateway_bridge() -> None:
 
 
 def start_engine(root: Path) -> Engine:
-    """Start dockerd under ``root`` and put it in Swarm mode; EngineUnavailable with the reason.
+    """Start dockerd under ``root``; EngineUnavailable with the reason.
 
     The first storage driver the daemon starts with wins (see STORAGE_DRIVERS).
     """
@@ -104,17 +108,20 @@ def start_engine(root: Path) -> Engine:
     failures = []
     for driver in STORAGE_DRIVERS:
         try:
-            engine = _start_daemon(dockerd, root / driver, driver)
+            return _start_daemon(dockerd, root / driver, driver)
         except EngineUnavailable as error:
             failures.append(f"--storage-driver={driver}: {error}")
-            continue
-        try:
-            engine.client.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377")
-        except docker.errors.APIError as error:
-            stop_engine(engine)
-            raise EngineUnavailable(f"docker swarm init failed: {error}") from None
-        return engine
     raise EngineUnavailable("\n".join(failures))
+
+
+def init_swarm(engine: Engine) -> None:
+    """Put the engine in Swarm mode (a single manager on loopback); nothing when it already is."""
+    if engine.client.info().get("Swarm", {}).get("LocalNodeState") == "active":
+        return
+    try:
+        engine.client.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377")
+    except docker.errors.APIError as error:
+        raise EngineUnavailable(f"docker swarm init failed: {error}") from None
 
 
 def _start_daemon(dockerd: str, root: Path, driver: str) -> Engine:
@@ -166,11 +173,17 @@ def _shim_pids(root: Path) -> list[int]:
 def stop_engine(engine: Engine) -> None:
     """Remove what runs, stop the daemon, end its leftovers, unmount and delete its directories."""
     with contextlib.suppress(Exception):
-        for service in engine.client.services.list():
-            service.remove()
-        engine.client.swarm.leave(force=True)
+        if engine.client.info().get("Swarm", {}).get("LocalNodeState") == "active":
+            for service in engine.client.services.list():
+                service.remove()
+            engine.client.swarm.leave(force=True)
+    with contextlib.suppress(Exception):
         for container in engine.client.containers.list(all=True):
             container.remove(force=True)
+    # A user-defined bridge network is a `br-<id>` link in the host's namespace: the daemon
+    # deletes it with the network, a stopped daemon leaves it (and its subnet) behind.
+    with contextlib.suppress(Exception):
+        engine.client.networks.prune()
     engine.client.close()
     if engine.process.poll() is None:
         engine.process.send_signal(signal.SIGTERM)
@@ -206,8 +219,8 @@ def _remove_stale_engines() -> None:
 
 
 @contextlib.contextmanager
-def swarm_engine() -> Iterator[Engine]:
-    """A private Swarm engine for the duration of the block (one per machine at a time)."""
+def private_engine() -> Iterator[Engine]:
+    """A private engine for the duration of the block (one per machine at a time)."""
     with machine_lock():
         _remove_stale_engines()
         root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX))

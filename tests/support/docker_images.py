@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import docker
@@ -40,6 +41,14 @@ APP_PACKAGES = ("cache_manager", "components", "checks")
 APP_ENTRY_MODULES = ("cache_manager", "checks.cli", "checks.suite")
 APP_ROOT = "/opt/technovastore"
 BUILD_SECONDS = 600
+
+
+@dataclass
+class Images:
+    """The test images in one engine: the Debian base (Redis, Sentinel, NGINX) and the stand-in app."""
+
+    base: str
+    app: str
 
 
 def _digest(*parts: bytes) -> str:

@@ -10,19 +10,15 @@ destroy test.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import signal
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import FrameType
 from typing import Any
 
 import pytest
 
 from preview.synth import Synthesis
-from tests.support.docker_engine import SKIP_ENV, Engine, EngineUnavailable, swarm_engine
-from tests.support.docker_images import build_app_image, import_base
+from tests.support.docker_engine import Engine, init_swarm
+from tests.support.docker_images import Images
 from tests.support.ports import free_port
 from tests.support.stacks import synthesize_stack
 from tests.support.swarm_apply import SwarmApplier, unwrap
@@ -32,12 +28,6 @@ pytestmark = pytest.mark.integration
 STACK = "swarm"
 # The label Pulumi.swarm.yaml's redisNodeLabel names: Redis runs only on nodes carrying it.
 REDIS_NODE_LABEL = "technovastore.redis"
-
-
-@dataclass
-class Images:
-    base: str
-    app: str
 
 
 @dataclass
@@ -89,33 +79,6 @@ class Deployment:
 
     def run_on_network(self, command: list[str], **kwargs: Any) -> Finished:
         return run_on_network(self.client, self.images.app, self.network, command, **kwargs)
-
-
-def _interrupt_on_sigterm() -> None:
-    # A terminated test run still stops its engine: SIGTERM becomes the KeyboardInterrupt
-    # pytest answers with the fixtures' teardown.
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
-@pytest.fixture(scope="session")
-def engine() -> Iterator[Engine]:
-    if os.environ.get(SKIP_ENV) == "1":
-        pytest.skip(f"{SKIP_ENV}=1: the Docker tests were skipped on purpose")
-    _interrupt_on_sigterm()
-    try:
-        with swarm_engine() as running:
-            yield running
-    except EngineUnavailable as error:
-        pytest.fail(f"the Docker Engine could not start: {error}")
-
-
-@pytest.fixture(scope="session")
-def images(engine: Engine) -> Images:
-    base = import_base(engine.client)
-    return Images(base=base, app=build_app_image(engine.client, base))
 
 
 def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
@@ -174,6 +137,7 @@ def label_redis_node(engine: Engine) -> None:
 @pytest.fixture(scope="session")
 def stack(engine: Engine, images: Images) -> Deployment:
     """The swarm stack applied to the engine, every service converged (running and healthy)."""
+    init_swarm(engine)
     label_redis_node(engine)
     cdn_port = free_port()
     passwords = Passwords()
