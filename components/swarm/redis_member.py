@@ -6,15 +6,14 @@ so its name is stable (the address it announces) and its volume is its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_docker as docker
 
-from components.render.redis_layout import ADMIN_PASSWORD_KEY, CONFIG_DIR, DATA_DIR, SECRETS_DIR
+from components.redis_members import MemberSpec
+from components.render.redis_layout import CONFIG_DIR, DATA_DIR
 from components.settings import Settings
-from components.settings.services import ComputeResources
 from components.swarm.conventions import (
     REDIS_USER,
     converge,
@@ -30,42 +29,6 @@ from components.swarm.conventions import (
 from components.swarm.credentials import SwarmRedisCredentials
 from components.swarm.files import file_reference
 
-# Starts every Redis program with REDISCLI_AUTH read from the admin password's secret file.
-WRAPPER = "env-from-files.sh"
-ADMIN_PASSWORD_FILE = f"{SECRETS_DIR}/{ADMIN_PASSWORD_KEY}"
-
-
-def wrapped(*command: str) -> list[str]:
-    return ["sh", f"{CONFIG_DIR}/{WRAPPER}", *command]
-
-
-def script_healthcheck(script: str) -> dict[str, Any]:
-    """Liveness only (PING): readiness would hide not-yet-formed members from DNS and the bootstrap."""
-    return {
-        "tests": ["CMD", *wrapped("sh", f"{CONFIG_DIR}/{script}")],
-        "interval": "5s",
-        "timeout": "5s",
-        "retries": 3,
-        # Loading a large AOF may take minutes.
-        "start_period": "300s",
-    }
-
-
-@dataclass
-class MemberSpec:
-    """What differs between the members of the stores."""
-
-    name: str
-    component: str
-    command: list[str]
-    resources: ComputeResources
-    healthcheck: dict[str, Any] | None
-    env: dict[str, str] = field(default_factory=dict)
-    secret_files: tuple[str, ...] = ()
-    scratch: dict[str, int] = field(default_factory=dict)  # tmpfs target -> MB
-    volume: docker.Volume | None = None
-    one_shot: bool = False
-
 
 def member_service(
     settings: Settings,
@@ -80,12 +43,11 @@ def member_service(
     mounts: list[dict[str, Any]] = [tmpfs(target, mb) for target, mb in spec.scratch.items()]
     if spec.volume is not None:
         mounts.append({"type": "volume", "source": spec.volume.name, "target": DATA_DIR})
-    secrets = [credentials.mount(ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_FILE)]
-    secrets += [credentials.mount(key, f"{SECRETS_DIR}/{key}") for key in spec.secret_files]
+    secrets = [credentials.mount(key, path) for key, path in spec.secret_paths.items()]
     container: dict[str, Any] = {
         "image": settings.redis.image,
         "commands": spec.command,
-        "env": {"REDISCLI_AUTH_FILE": ADMIN_PASSWORD_FILE, **spec.env},
+        "env": spec.base_env,
         "configs": [
             file_reference("config", config, f"{CONFIG_DIR}/{file}") for file, config in configs.items()
         ],

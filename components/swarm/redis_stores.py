@@ -12,33 +12,23 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
-from components.render.redis_layout import (
-    ADMIN_USER,
-    CONFIG_DIR,
-    REDIS_AUTH_FILE,
-    REDIS_PORT,
-    SENTINEL_AUTH_FILE,
-    SENTINEL_PORT,
-    SENTINEL_RUNTIME_DIR,
+from components.redis_members import (
+    MemberHosts,
+    cluster_bootstrap,
+    cluster_node,
+    sentinel,
+    session_data_node,
+    with_wrapper,
 )
-from components.render.secret_files import render_env_from_files_script
 from components.settings import Settings
 from components.settings.redis import RedisSettings
 from components.swarm.conventions import swarm_name
 from components.swarm.credentials import SwarmRedisCredentials
 from components.swarm.files import service_config
 from components.swarm.network import SwarmNetwork
-from components.swarm.redis_member import (
-    WRAPPER,
-    MemberSpec,
-    data_volume,
-    member_service,
-    script_healthcheck,
-    wrapped,
-)
+from components.swarm.redis_member import MemberSpec, data_volume, member_service
 from components.workloads import (
     CLUSTER_STORE,
-    HELPER_RESOURCES,
     SESSION_STORE,
     RedisAddresses,
     cluster_files,
@@ -68,26 +58,23 @@ class SwarmRedisStores(pulumi.ComponentResource):
             f"{name}-credentials", settings, opts=pulumi.ResourceOptions(parent=self)
         )
         self.admin_password = self.credentials.admin_password
-        self.cluster_hosts = [
-            swarm_name(settings, m) for m in member_names(CLUSTER_STORE, redis.cluster.node_count)
-        ]
-        self.data_hosts = [
-            swarm_name(settings, m) for m in member_names(SESSION_STORE, redis.sentinel.data_nodes)
-        ]
-        sentinel_store = f"{SESSION_STORE}-sentinel"
-        self.sentinel_hosts = [
-            swarm_name(settings, m) for m in member_names(sentinel_store, redis.sentinel.sentinels)
-        ]
+        self.hosts = MemberHosts(
+            cluster=[swarm_name(settings, m) for m in member_names(CLUSTER_STORE, redis.cluster.node_count)],
+            data=[swarm_name(settings, m) for m in member_names(SESSION_STORE, redis.sentinel.data_nodes)],
+            sentinels=[
+                swarm_name(settings, m)
+                for m in member_names(f"{SESSION_STORE}-sentinel", redis.sentinel.sentinels)
+            ],
+        )
         self._cluster(redis)
         self._sessions(redis)
-        self.register_outputs({"nodes": self.cluster_hosts})
+        self.register_outputs({"nodes": self.hosts.cluster})
 
     def _configs(self, store: str, files: dict[str, str]) -> dict[str, docker.ServiceConfig]:
-        files = {**files, WRAPPER: render_env_from_files_script(["REDISCLI_AUTH"])}
         opts = pulumi.ResourceOptions(parent=self)
         return {
             file: service_config(self._settings, f"{store}-{file.replace('.', '-')}", text, opts)
-            for file, text in files.items()
+            for file, text in with_wrapper(files).items()
         }
 
     def _member(
@@ -113,95 +100,31 @@ class SwarmRedisStores(pulumi.ComponentResource):
         )
 
     def _cluster(self, redis: RedisSettings) -> None:
-        configs = self._configs(CLUSTER_STORE, cluster_files(redis, self.cluster_hosts))
-        nodes = []
-        for member, host in zip(
-            member_names(CLUSTER_STORE, len(self.cluster_hosts)), self.cluster_hosts, strict=True
-        ):
-            spec = MemberSpec(
-                name=host,
-                component="cache",
-                command=wrapped(
-                    "redis-server", f"{CONFIG_DIR}/redis.conf", "--cluster-announce-hostname", host
-                ),
-                resources=redis.resources,
-                healthcheck=script_healthcheck("liveness.sh"),
-                secret_files=(REDIS_AUTH_FILE,),
-                volume=self._volume(member, redis),
-                scratch={} if redis.persistence else {"/data": 1024},
-            )
-            nodes.append(self._member(spec, configs))
+        hosts = self.hosts.cluster
+        configs = self._configs(CLUSTER_STORE, cluster_files(redis, hosts))
+        members = member_names(CLUSTER_STORE, len(hosts))
+        nodes = [
+            self._member(cluster_node(redis, host, self._volume(member, redis)), configs)
+            for member, host in zip(members, hosts, strict=True)
+        ]
         # Swarm has no Job in pulumi-docker 5: a one-task service that is never restarted runs
         # the same idempotent bootstrap script as the Kubernetes Job.
-        bootstrap = MemberSpec(
-            name=swarm_name(self._settings, f"{CLUSTER_STORE}-bootstrap"),
-            component="bootstrap",
-            command=wrapped("sh", f"{CONFIG_DIR}/bootstrap.sh"),
-            resources=HELPER_RESOURCES,
-            healthcheck=None,
-            one_shot=True,
-        )
+        bootstrap = cluster_bootstrap(swarm_name(self._settings, f"{CLUSTER_STORE}-bootstrap"))
         self._member(bootstrap, configs, after=nodes)
 
     def _sessions(self, redis: RedisSettings) -> None:
-        configs = self._configs(SESSION_STORE, sentinel_files(redis, self.data_hosts, self.sentinel_hosts))
-        for member, host in zip(
-            member_names(SESSION_STORE, len(self.data_hosts)), self.data_hosts, strict=True
-        ):
-            spec = MemberSpec(
-                name=host,
-                component="session-store",
-                command=wrapped("sh", f"{CONFIG_DIR}/start-data-node.sh"),
-                resources=redis.resources,
-                healthcheck=script_healthcheck("liveness.sh"),
-                env={"ANNOUNCE_HOST": host},
-                secret_files=(REDIS_AUTH_FILE,),
-                volume=self._volume(member, redis),
-                scratch={} if redis.persistence else {"/data": 1024},
-            )
-            self._member(spec, configs)
-        for host in self.sentinel_hosts:
-            spec = MemberSpec(
-                name=host,
-                component="sentinel",
-                command=wrapped("sh", f"{CONFIG_DIR}/start-sentinel.sh"),
-                resources=redis.sentinel.resources,
-                healthcheck=script_healthcheck("sentinel-liveness.sh"),
-                env={"ANNOUNCE_HOST": host},
-                secret_files=(SENTINEL_AUTH_FILE,),
-                # Sentinel rewrites its config (with the included passwords): memory only.
-                scratch={SENTINEL_RUNTIME_DIR: 16},
-            )
-            self._member(spec, configs)
+        hosts = self.hosts
+        configs = self._configs(SESSION_STORE, sentinel_files(redis, hosts.data, hosts.sentinels))
+        members = member_names(SESSION_STORE, len(hosts.data))
+        for member, host in zip(members, hosts.data, strict=True):
+            self._member(session_data_node(redis, host, self._volume(member, redis)), configs)
+        for host in hosts.sentinels:
+            self._member(sentinel(redis, host), configs)
 
     def addresses(self) -> RedisAddresses:
         """How the services reach both stores (their Swarm service names)."""
-        return RedisAddresses(
-            cluster_nodes=[f"{host}:{REDIS_PORT}" for host in self.cluster_hosts],
-            cluster_service=f"{self.cluster_hosts[0]}:{REDIS_PORT}",
-            sentinels=[f"{host}:{SENTINEL_PORT}" for host in self.sentinel_hosts],
-            master_name=self._settings.redis.sentinel.master_name,
-        )
+        return self.hosts.addresses(self._settings.redis)
 
     def endpoints(self) -> dict[str, Any]:
         """The stack output entries the post-deploy checks connect to, shaped as on Kubernetes."""
-        redis, addresses = self._settings.redis, self.addresses()
-        return {
-            "redisCluster": {
-                "nodes": list(addresses.cluster_nodes),
-                "clientService": addresses.cluster_service,
-                "expectedMasters": redis.cluster.masters,
-                "replicasPerMaster": redis.cluster.replicas_per_master,
-                "username": ADMIN_USER,
-            },
-            "sentinel": {
-                "service": addresses.sentinels[0],
-                "masterName": addresses.master_name,
-                "sentinels": list(addresses.sentinels),
-                "count": len(addresses.sentinels),
-                "quorum": redis.sentinel.quorum,
-                "dataNodes": [f"{host}:{REDIS_PORT}" for host in self.data_hosts],
-                "replicas": len(self.data_hosts) - 1,
-                "username": ADMIN_USER,
-            },
-        }
+        return self.hosts.endpoints(self._settings.redis)
