@@ -13,13 +13,14 @@ from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.cdn import CdnSettings
 from components.settings.checks import ChecksSettings
 from components.settings.cloudflare import CloudflareSettings
+from components.settings.docker import DockerSettings
 from components.settings.redis import RedisSettings
 from components.settings.scaling import ScalingSettings
 from components.settings.services import ComputeQuantities, ComputeResources, ServiceSettings
 from components.settings.swarm import SwarmSettings
 
 Environment = Literal["production", "staging", "review", "development"]
-Platform = Literal["kubernetes", "swarm"]
+Platform = Literal["kubernetes", "swarm", "docker"]
 REVIEW_STACK = re.compile(r"^pr-[1-9][0-9]*$")
 # Stacks named for where they run: production on Docker Swarm, and a developer's laptop.
 NAMED_STACKS: dict[str, Environment] = {
@@ -77,6 +78,7 @@ class Settings(SettingsModel):
     # Where the stack runs; the same services, stores and CDN on either.
     platform: Platform = "kubernetes"
     swarm: SwarmSettings = SwarmSettings()
+    docker: DockerSettings = DockerSettings()
     namespace: DnsLabel = "technovastore"
     # Where Prometheus runs: the only namespace allowed to scrape metrics ports.
     monitoring_namespace: DnsLabel = "monitoring"
@@ -116,12 +118,33 @@ class Settings(SettingsModel):
         return self
 
     @model_validator(mode="after")
-    def _swarm_block_needs_swarm(self) -> Settings:
-        # A swarm block on a Kubernetes stack would silently do nothing: say so instead.
-        if "swarm" in self.model_fields_set and self.platform != "swarm":
-            raise cross_field_error(
-                "swarm", "(set)", f"applies only with platform: swarm, not {self.platform}"
-            )
+    def _platform_blocks_match_the_platform(self) -> Settings:
+        # A swarm (or docker) block on another platform would silently do nothing: say so instead.
+        for block in ("swarm", "docker"):
+            if block in self.model_fields_set and self.platform != block:
+                raise cross_field_error(
+                    block, "(set)", f"applies only with platform: {block}, not {self.platform}"
+                )
+        return self
+
+    def containers_of(self, service: str) -> int:
+        """How many containers a plain Docker stack runs for ``service`` (docker.scale, else 1)."""
+        return self.docker.scale.get(service, 1)
+
+    @model_validator(mode="after")
+    def _docker_scale_names_services(self) -> Settings:
+        for name, count in self.docker.scale.items():
+            if name not in self.services:
+                raise cross_field_error(
+                    f"docker.scale.{name}",
+                    count,
+                    f"names no service (services: {', '.join(sorted(self.services))})",
+                )
+            high = self.services[name].max_replicas
+            if count > high:
+                raise cross_field_error(
+                    f"docker.scale.{name}", count, f"must not exceed services.{name}.maxReplicas ({high})"
+                )
         return self
 
     @model_validator(mode="after")
