@@ -1,8 +1,9 @@
 """Platform: the whole scalability layer of one stack, composed from its components.
 
 ``platform: kubernetes`` composes the Kubernetes components, ``platform: swarm`` the Docker
-Swarm ones; both translate the same workloads (components/workloads.py) and export the
-same outputs, so the post-deploy checks read either.
+Swarm ones, ``platform: docker`` plain Docker containers (a developer's laptop); all three
+translate the same workloads (components/workloads.py) and export the same outputs, so the
+post-deploy checks read any of them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from typing import Any
 import pulumi
 
 from components.capacity import full_scale_footprint
+from components.docker.cdn import DockerCdn
+from components.docker.network import DockerNetwork
+from components.docker.redis_stores import DockerRedisStores
+from components.docker.service import DockerService
 from components.edge.cloudflare import CloudflareEdge, edge_enabled
 from components.kubernetes.autoscaled_service import AutoscaledService
 from components.kubernetes.cdn import NginxCdn
@@ -40,16 +45,18 @@ class Platform(pulumi.ComponentResource):
     """Everything one stack declares. Its outputs are what the post-deploy checks read."""
 
     namespace: AppNamespace | None
-    services: dict[str, AutoscaledService] | dict[str, SwarmService]
-    redis: RedisStores | SwarmRedisStores
+    services: dict[str, AutoscaledService] | dict[str, SwarmService] | dict[str, DockerService]
+    redis: RedisStores | SwarmRedisStores | DockerRedisStores
     edge: CloudflareEdge | None
-    cdn: NginxCdn | SwarmCdn
+    cdn: NginxCdn | SwarmCdn | DockerCdn
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:platform:Platform", name, None, opts)
         self.settings = settings
         if settings.platform == "swarm":
             self._swarm(settings)
+        elif settings.platform == "docker":
+            self._docker(settings)
         else:
             self._kubernetes(settings)
         self.edge = (
@@ -115,6 +122,34 @@ class Platform(pulumi.ComponentResource):
             network=network,
             origin=f"{origin.host}:{origin.port}",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[network, origin]),
+        )
+
+    def _docker(self, settings: Settings) -> None:
+        self.namespace = None
+        network = DockerNetwork("network", settings, opts=pulumi.ResourceOptions(parent=self))
+        redis = self.redis = DockerRedisStores(
+            "redis", settings, network_name=network.name, opts=pulumi.ResourceOptions(parent=self)
+        )
+        # Services start once the cluster is formed (the bootstrap container has finished).
+        services = {
+            name: DockerService(
+                name,
+                settings=settings,
+                workload=workload,
+                network_name=network.name,
+                credentials=redis.credentials,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[redis]),
+            )
+            for name, workload in app_workloads(settings, redis.addresses()).items()
+        }
+        self.services = services
+        origin = services[settings.cdn.origin_service]
+        self.cdn = DockerCdn(
+            "cdn",
+            settings=settings,
+            network_name=network.name,
+            origin=f"{origin.host}:{origin.port}",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[origin]),
         )
 
     def _kubernetes_cdn(self, settings: Settings, origin_service: AutoscaledService) -> NginxCdn:

@@ -3,7 +3,8 @@
 Ported field by field from the provider's code (pulumi-docker bridges kreuzwerker's
 terraform-provider-docker: ``internal/provider/resource_docker_service_structures.go``
 ``createServiceSpec`` and friends, ``resource_docker_network_funcs.go``,
-``resource_docker_volume.go``, ``resource_docker_secret.go``, ``resource_docker_config.go``).
+``resource_docker_volume.go``, ``resource_docker_secret.go``, ``resource_docker_config.go``;
+containers in preview/docker_container_api.py).
 Inputs arrive with wire (camelCase) names, as the mock runtime records them. An input this
 mapping does not know is an error: nothing is silently dropped.
 """
@@ -339,6 +340,11 @@ ENGINE_OBJECTS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
 
 def engine_object(resource_type: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """The Engine API body for a pulumi_docker resource; UnknownInputError for anything else."""
+    # The Container mapping builds on this module's field helpers: imported when first needed.
+    from preview.docker_container_api import CONTAINER, container_create
+
+    if resource_type == CONTAINER:
+        return container_create(inputs)
     if resource_type not in ENGINE_OBJECTS:
         raise UnknownInputError(f"{resource_type}: no Engine API mapping for this resource type")
     return ENGINE_OBJECTS[resource_type](inputs)

@@ -13,7 +13,7 @@ from preview.synth import Synthesis, synthesize
 
 # The Kubernetes stacks, and every stack the repository ships (Docker Swarm's too).
 STACKS = ("production", "staging")
-ALL_STACKS = (*STACKS, "swarm")
+ALL_STACKS = (*STACKS, "swarm", "dev")
 
 
 def stack_config(stack: str) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""The plain Docker target (`platform: docker`): pulumi_docker Containers on one engine."""

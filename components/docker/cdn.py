@@ -1,0 +1,97 @@
+"""DockerCdn: the NGINX caching tier as one container published on the Docker host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_docker as docker
+
+from components.docker.conventions import (
+    config_upload,
+    container_labels,
+    container_resources,
+    long_running,
+    network_attachment,
+)
+from components.render.nginx import render_nginx_conf
+from components.settings import Settings
+from components.swarm.cdn import CACHE_HEADROOM, EMBEDDED_DNS, TEMP_MB
+from components.swarm.conventions import RUNTIME_USER, http_healthcheck, tmpfs
+from components.workloads import (
+    CDN_CACHE_DIR,
+    CDN_CONFIG_DIR,
+    CDN_CONFIG_FILE,
+    CDN_HEALTH_PATH,
+    CDN_TEMP_DIR,
+    cdn_layout,
+)
+
+
+class DockerCdn(pulumi.ComponentResource):
+    """NGINX caching the origin service, published on ``docker.cdnPublishAddress:cdnPublishedPort``."""
+
+    host: str
+    port: int
+    config_text: str
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        settings: Settings,
+        network_name: pulumi.Input[str],
+        origin: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("technovastore:docker:DockerCdn", name, None, opts)
+        cdn, host_side = settings.cdn, settings.docker
+        self.host, self.port = name, cdn.port
+        self._settings = settings
+        # The origin's name answers with every container of the service: NGINX asks Docker's
+        # DNS again while it runs, so containers added by a larger scale get traffic.
+        self.config_text = render_nginx_conf(cdn, cdn_layout(cdn, origin, resolver=EMBEDDED_DNS))
+        config_path = f"{CDN_CONFIG_DIR}/{CDN_CONFIG_FILE}"
+        docker.Container(
+            name,
+            name=name,
+            image=cdn.image,
+            # Straight to nginx: the image's entrypoint scripts would try to edit /etc.
+            entrypoints=["nginx", "-c", config_path],
+            uploads=[config_upload(config_path, self.config_text)],
+            user=RUNTIME_USER,
+            mounts=[
+                tmpfs(CDN_CACHE_DIR, int(cdn.cache_size_mb * CACHE_HEADROOM)),
+                tmpfs(CDN_TEMP_DIR, TEMP_MB),
+            ],
+            ports=[
+                {
+                    "internal": cdn.port,
+                    "external": host_side.cdn_published_port,
+                    "ip": host_side.cdn_publish_address,
+                    "protocol": "tcp",
+                }
+            ],
+            **long_running(http_healthcheck(cdn.port, CDN_HEALTH_PATH)),
+            **container_resources(cdn.resources),
+            networks_advanced=network_attachment(network_name, [name]),
+            labels=container_labels(settings, "cdn"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"host": self.host, "port": self.port})
+
+    def endpoint(self) -> dict[str, Any]:
+        """What the post-deploy checks connect to (inside the stack's network), and the host's URL."""
+        host_side = self._settings.docker
+        address = host_side.cdn_publish_address
+        address = f"[{address}]" if ":" in address else address  # an IPv6 address in a URL
+        paths = list(self._settings.cdn.sample_static_urls)
+        return {
+            "host": self.host,
+            "port": self.port,
+            "publishedPort": host_side.cdn_published_port,
+            "publishedUrl": f"http://{address}:{host_side.cdn_published_port}",
+            "healthPath": CDN_HEALTH_PATH,
+            "samplePaths": paths,
+            "sampleUrls": [f"http://{self.host}:{self.port}{path}" for path in paths],
+        }
