@@ -8,6 +8,7 @@ import pulumi
 import pulumi_docker as docker
 
 from components.docker.conventions import (
+    child_options,
     config_upload,
     container_labels,
     container_resources,
@@ -76,7 +77,7 @@ class DockerCdn(pulumi.ComponentResource):
             **container_resources(cdn.resources),
             networks_advanced=network_attachment(network_name, [name]),
             labels=container_labels(settings, "cdn"),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=child_options(self, opts),
         )
         self.register_outputs({"host": self.host, "port": self.port})
 

@@ -32,6 +32,14 @@ ROOT = "0"
 MIB = 1024 * 1024
 
 
+def child_options(
+    parent: pulumi.Resource, opts: pulumi.ResourceOptions | None, after: list[Any] | None = None
+) -> pulumi.ResourceOptions:
+    """A child's options: the component's own ``depends_on`` too (children do not inherit it)."""
+    inherited = list((opts.depends_on if opts else None) or [])  # type: ignore[arg-type]
+    return pulumi.ResourceOptions(parent=parent, depends_on=[*inherited, *(after or [])])
+
+
 def container_labels(settings: Settings, component: str) -> list[dict[str, str]]:
     values = {STACK_LABEL: settings.namespace, PART_OF_LABEL: "technovastore", COMPONENT_LABEL: component}
     return [{"label": key, "value": value} for key, value in values.items()]

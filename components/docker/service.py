@@ -8,6 +8,7 @@ import pulumi
 import pulumi_docker as docker
 
 from components.docker.conventions import (
+    child_options,
     container_labels,
     container_resources,
     long_running,
@@ -76,6 +77,6 @@ class DockerService(pulumi.ComponentResource):
                 **container_resources(workload.resources),
                 networks_advanced=network_attachment(network_name, [name]),
                 labels=container_labels(settings, workload.tier),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=child_options(self, opts),
             )
         self.register_outputs({"host": self.host, "port": self.port, "containers": self.containers})

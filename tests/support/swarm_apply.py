@@ -1,5 +1,8 @@
 """Test support: apply what the program declared (pulumi_docker inputs) to a real Docker Engine.
 
+Swarm resources (services, configs, secrets) and plain containers (the dev stack's, through
+tests/support/container_apply.py) alike.
+
 The Pulumi engine and the docker provider plugin cannot run here, so this does their part
 with the official Docker SDK: each resource's inputs become the Engine API body through
 preview/docker_api.py (the provider's own field mapping; an unknown input is an error), in
@@ -7,13 +10,16 @@ dependency order, with the mock runtime's ids replaced by the engine's. Updates 
 changed (services in place, content-named configs and secrets by replacement), deletes run
 in reverse order and keep what is declared ``retain_on_delete`` (data volumes), and a
 service with a ``convergeConfig`` is waited for as the provider waits: every task running.
+Resources are created in dependency order (the engine's), which plain containers need: the
+provider waits for each to turn healthy (or, attached, to exit) before its dependents start.
 """
 
 from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,12 +36,16 @@ from preview.docker_api import (
     duration_ns,
     engine_object,
 )
+from preview.docker_container_api import CONTAINER
 from preview.synth import DeclaredResource, Synthesis, is_secret
+from tests.support import container_apply
 
-ORDER = (NETWORK, VOLUME, SECRET, CONFIG, SERVICE)
+ORDER = (NETWORK, VOLUME, SECRET, CONFIG, SERVICE, CONTAINER)
 
 
 UPDATE_ATTEMPTS = 5
+# Containers created at once (the Pulumi engine's default parallelism is unbounded).
+PARALLEL_CONTAINERS = 16
 
 
 class ConvergeError(Exception):
@@ -89,7 +99,7 @@ class SwarmApplier:
         created: list[tuple[str, dict[str, Any]]] = []
         updated: list[str] = []
         replaced: list[Applied] = []
-        for resource in sorted(declared.values(), key=lambda r: (ORDER.index(r.type), r.urn)):
+        for resource in self._containers_in_waves(declared, changed):
             body = engine_object(resource.type, _substitute(unwrap(resource.inputs), self.ids))
             previous = self.state.get(resource.urn)
             if previous is not None and previous.body == body:
@@ -122,14 +132,52 @@ class SwarmApplier:
             changed.append(urn)
         return changed
 
+    def _containers_in_waves(
+        self, declared: dict[str, DeclaredResource], changed: list[str]
+    ) -> Iterator[DeclaredResource]:
+        """The other resources in dependency order; containers applied here, a wave at a time:
+        the engine creates what does not depend on each other in parallel, and the provider
+        waits for each container (healthy, or exited) before its dependents start."""
+        for wave in dependency_waves(declared):
+            containers = [r for r in wave if r.type == CONTAINER]
+            yield from (r for r in wave if r.type != CONTAINER)
+            with ThreadPoolExecutor(max_workers=PARALLEL_CONTAINERS) as pool:
+                names = list(pool.map(self._apply_container, containers))
+            changed.extend(name for name in names if name)
+
+    def _apply_container(self, resource: DeclaredResource) -> str | None:
+        """Create, update or replace one container; its name when it changed."""
+        body = engine_object(resource.type, _substitute(unwrap(resource.inputs), self.ids))
+        previous = self.state.get(resource.urn)
+        if previous is not None and previous.body == body:
+            return None
+        self._change_container(resource, body, previous)
+        return resource.name
+
+    def _change_container(
+        self, resource: DeclaredResource, body: dict[str, Any], previous: Applied | None
+    ) -> None:
+        if previous is not None and container_apply.updatable(previous.body, body):
+            container_apply.update(self.client, previous.engine_id, body)
+            self.state[resource.urn] = Applied(resource, previous.engine_id, body)
+            return
+        if previous is not None:
+            container_apply.delete(self.client, previous.engine_id, previous.body)
+        engine_id = container_apply.create(self.client, body)
+        self.state[resource.urn] = Applied(resource, engine_id, body)
+        self.ids[f"{resource.name}-id"] = engine_id
+
     def destroy(self) -> None:
         """``pulumi destroy``: everything in reverse order, except what is declared retained."""
         # The engine deletes what does not depend on each other in parallel: all services go
-        # at once (then their containers are waited for), then what they used.
+        # at once (then their containers are waited for), then what they used. Containers go
+        # in reverse dependency order (the CDN before its origin, the services before Redis).
         for type_ in reversed(ORDER):
             doomed = [
                 a for a in self.state.values() if a.resource.type == type_ and not a.resource.retain_on_delete
             ]
+            if type_ == CONTAINER:
+                doomed = reversed_dependency_order(doomed)
             for applied in doomed:
                 self._remove(applied)
             if type_ == SERVICE:
@@ -208,7 +256,9 @@ class SwarmApplier:
 
     def _remove(self, applied: Applied) -> None:
         api, engine_id, type_ = self.client.api, applied.engine_id, applied.resource.type
-        if type_ == SERVICE:
+        if type_ == CONTAINER:
+            container_apply.delete(self.client, engine_id, applied.body)
+        elif type_ == SERVICE:
             api.remove_service(engine_id)
         elif type_ == NETWORK:
             api.remove_network(engine_id)
@@ -293,6 +343,27 @@ class SwarmApplier:
 
     def retained(self) -> Iterable[Applied]:
         return [a for a in self.state.values() if a.resource.retain_on_delete]
+
+
+def dependency_waves(declared: dict[str, DeclaredResource]) -> list[list[DeclaredResource]]:
+    """Resources in waves: each after every wave holding what it depends on; by kind, then URN."""
+    done: set[str] = set()
+    waves: list[list[DeclaredResource]] = []
+    pending = sorted(declared.values(), key=lambda r: (ORDER.index(r.type), r.urn))
+    while pending:
+        wave = [r for r in pending if all(d in done or d not in declared for d in r.depends_on)]
+        if not wave:
+            raise ValueError(f"dependency cycle among {[r.name for r in pending]}")
+        waves.append(wave)
+        done.update(r.urn for r in wave)
+        pending = [r for r in pending if r.urn not in done]
+    return waves
+
+
+def reversed_dependency_order(applied: list[Applied]) -> list[Applied]:
+    by_urn = {a.resource.urn: a for a in applied}
+    waves = dependency_waves({urn: a.resource for urn, a in by_urn.items()})
+    return [by_urn[r.urn] for wave in reversed(waves) for r in wave]
 
 
 def _network_kwargs(body: dict[str, Any]) -> dict[str, Any]:
