@@ -178,3 +178,9 @@ def _wrap(data: bytes, folder: str) -> bytes:
             member.mode |= 0o444
             tar.addfile(member, extracted)
     return buffer.getvalue()
+
+
+def numeric_user(client: docker.DockerClient, image: str, user: str) -> str:
+    """``uid:gid`` of ``user`` in ``image`` (a Debian-built image numbers its system users itself)."""
+    output = client.containers.run(image, ["sh", "-c", f"echo $(id -u {user}):$(id -g {user})"], remove=True)
+    return bytes(output).decode().strip()
