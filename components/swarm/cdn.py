@@ -100,8 +100,10 @@ class SwarmCdn(pulumi.ComponentResource):
                 "networks_advanceds": network_attachment(network.network_id),
             },
             mode={"replicated": {"replicas": cdn.min_replicas}},
-            update_config=rolling_update(start_first=start_first),
-            rollback_config=rollback(start_first=start_first),
+            update_config=rolling_update(
+                start_first=start_first, monitor_seconds=swarm.update_monitor_seconds
+            ),
+            rollback_config=rollback(start_first=start_first, monitor_seconds=swarm.update_monitor_seconds),
             endpoint_spec={
                 "mode": swarm.endpoint_mode,
                 "ports": [

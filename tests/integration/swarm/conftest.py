@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
@@ -27,27 +26,10 @@ from tests.support.ports import free_port
 from tests.support.stacks import synthesize_stack
 from tests.support.swarm_apply import SwarmApplier, unwrap
 from tests.support.swarm_network import Finished, run_on_network
+from tests.support.swarm_stack import Images, Passwords, label_redis_node, machine_overrides
 
 pytestmark = pytest.mark.integration
 STACK = "swarm"
-# The label Pulumi.swarm.yaml's redisNodeLabel names: Redis runs only on nodes carrying it.
-REDIS_NODE_LABEL = "technovastore.redis"
-
-
-@dataclass
-class Images:
-    base: str
-    app: str
-
-
-@dataclass
-class Passwords:
-    """What pulumi-random would generate, once per resource, kept across updates (as in state)."""
-
-    values: dict[str, str] = field(default_factory=dict)
-
-    def __call__(self, resource_name: str) -> str:
-        return self.values.setdefault(resource_name, secrets.token_hex(16))
 
 
 @dataclass
@@ -116,59 +98,6 @@ def engine() -> Iterator[Engine]:
 def images(engine: Engine) -> Images:
     base = import_base(engine.client)
     return Images(base=base, app=build_app_image(engine.client, base))
-
-
-def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
-    """The swarm stack's settings, changed only where this machine differs from a real Swarm."""
-    small = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
-    services = {
-        name: {
-            "image": images.app,
-            "port": port,
-            "tier": tier,
-            "minReplicas": replicas,
-            "maxReplicas": 4,
-            "usesRedis": name != "frontend",
-            "resources": small,
-        }
-        for name, port, tier, replicas in (
-            ("api-gateway", 3000, "gateway", 1),
-            ("product-service", 3001, "backend", 1),
-            ("order-service", 3002, "backend", 1),
-            ("frontend", 3000, "edge", 2),
-        )
-    }
-    return {
-        "services": services,
-        # No IPVS here: no virtual IPs and no routing mesh; dnsrr and host publishing instead.
-        "swarm": {
-            "endpointMode": "dnsrr",
-            "publishMode": "host",
-            "cdnPublishedPort": cdn_port,
-            "spreadPreferences": [],
-            "encryptedNetwork": False,
-        },
-        "redis": {
-            "image": images.base,
-            "resources": small,
-            "cluster": {"maxmemoryMb": 64, "storageSize": "1Gi"},
-            "sentinel": {"maxmemoryMb": 64, "resources": small},
-        },
-        "cdn": {
-            "image": images.base,
-            "minReplicas": 1,
-            "maxReplicas": 3,
-            "cacheSizeMb": 64,
-            "expectedKeys": 1000,
-        },
-    }
-
-
-def label_redis_node(engine: Engine) -> None:
-    node = engine.client.nodes.list()[0]
-    spec = node.attrs["Spec"]
-    spec["Labels"] = {**spec.get("Labels", {}), REDIS_NODE_LABEL: "true"}
-    node.update(spec)
 
 
 @pytest.fixture(scope="session")
