@@ -23,6 +23,7 @@ from tests.support.swarm_stack import ClientLoop, Images, Passwords, label_redis
 
 NAME = "swarm_rollout"
 SERVICE = "docker:index/service:Service"
+PRODUCTION_MONITOR_SECONDS = 30
 
 
 def _timed(action: Any) -> tuple[Any, float]:
@@ -38,6 +39,8 @@ def run() -> dict[str, Any]:
         label_redis_node(engine)
         cdn_port, passwords = free_port(), Passwords()
         overrides = machine_overrides(images, cdn_port)
+        # The production monitor window: the update's duration as `pulumi up` would wait it.
+        overrides["swarm"] = {**overrides["swarm"], "updateMonitorSeconds": PRODUCTION_MONITOR_SECONDS}
         synthesis = synthesize_stack("swarm", passwords=passwords, **overrides)
         applier = SwarmApplier(engine.client)
         _, apply_seconds = _timed(lambda: applier.apply(synthesis))
