@@ -9,7 +9,8 @@ from __future__ import annotations
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from components.images import InvalidImageReference, parse_image_reference, unpinned_reason
-from policies.kube import PodTemplate, containers
+from policies.kube import containers
+from policies.workloads import PodTemplate
 from policies.spec import ADVISORY, Report, pod_policy, resource_policy, settings
 
 DOCKER_HUB = "docker.io"

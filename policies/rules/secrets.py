@@ -8,7 +8,8 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from policies.kube import PodTemplate, containers, mapping, sequence
+from policies.kube import containers, mapping, sequence
+from policies.workloads import PodTemplate
 from policies.spec import Report, object_policy, pod_policy, resource_policy
 from policies.textconf import configmap_texts, is_placeholder
 
