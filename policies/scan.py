@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -93,10 +93,16 @@ def _run(policies: Sequence[Policy], scan: Scan, config: dict[str, Any]) -> list
 
 
 def scan_paths(
-    paths: Sequence[Path], stack: str | None = None, policies: Sequence[Policy] | None = None
+    paths: Sequence[Path],
+    stack: str | None = None,
+    policies: Sequence[Policy] | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> Report:
-    """Load ``paths`` and run ``policies`` (default: the pack) over them; CouldNotRun for bad input."""
-    config = _pack_config(stack)
+    """Load ``paths`` and run ``policies`` (default: the pack) over them; CouldNotRun for bad input.
+
+    ``config`` (the shape of policies/config/<stack>.json) replaces the stack's pack config.
+    """
+    config = dict(config) if config is not None else _pack_config(stack)
     try:
         scan = load(paths)
     except ManifestError as error:

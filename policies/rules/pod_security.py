@@ -21,8 +21,6 @@ def _no_privileged(args: ResourceValidationArgs, pod: PodTemplate, report: Repor
     for c in containers(pod.spec):
         if c.security("privileged") is True:
             report(f"{c.label} runs privileged; set securityContext.privileged to false")
-    if dig(pod.spec, "securityContext", "privileged") is True:
-        report("the pod's securityContext asks for privileged (a container-only field); remove it")
 
 
 def _no_host_process(args: ResourceValidationArgs, pod: PodTemplate, report: Report) -> None:

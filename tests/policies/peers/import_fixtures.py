@@ -41,11 +41,17 @@ def _commit(repo: Path) -> str:
     ).stdout.strip()
 
 
-def _source(repo: Path, name: str, url: str, licence: str, paths: list[str]) -> None:
+def _source(repo: Path, name: str, url: str, licence: str, paths: list[str], checks: list[str]) -> None:
     target = HERE / name
     (target / "SOURCE.yaml").write_text(
         yaml.safe_dump(
-            {"repository": url, "commit": _commit(repo), "licence": licence, "copied": paths},
+            {
+                "repository": url,
+                "commit": _commit(repo),
+                "licence": licence,
+                "copied": paths,
+                "checks": checks,
+            },
             sort_keys=False,
         )
     )
@@ -71,6 +77,7 @@ def import_polaris(repo: Path) -> int:
         "https://github.com/FairwindsOps/polaris",
         "Apache-2.0",
         ["test/checks/<built-in check>/failure*.yaml", "test/checks/<built-in check>/success*.yaml"],
+        sorted(p.stem for p in (repo / "pkg" / "config" / "checks").glob("*.yaml")),
     )
     return copied
 
@@ -153,6 +160,7 @@ def import_kube_score(repo: Path) -> int:
         "https://github.com/zegl/kube-score",
         "MIT",
         ["score/testdata/*.yaml", "score/*_test.go (asserted grades, in expectations.yaml)"],
+        re.findall(r"^\| ([a-z0-9-]+) \|", (repo / "README_CHECKS.md").read_text(), re.M),
     )
     return len(expectations)
 
