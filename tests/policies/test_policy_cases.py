@@ -9,9 +9,12 @@ import pytest
 from policies.offline import run_policies
 from policies.rules import ALL_POLICIES
 from tests.policies.builders import engine_proxies
-from tests.policies.cases import CASES, Case
+from tests.policies.cases import CASES as BASE_CASES
+from tests.policies.cases import Case
+from tests.policies.cases_parity import PARITY_CASES
 
 POLICIES = {policy.name: policy for policy in ALL_POLICIES}
+CASES = [*BASE_CASES, *PARITY_CASES]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
