@@ -58,7 +58,9 @@ def worst_case_scale_up_seconds(
     if max_replicas <= min_replicas:
         return 0
     if min_replicas < 1 or any(value < 1 or period < 1 for _, value, period in policies) or not policies:
-        raise ValueError("scale-up needs min_replicas >= 1 and policies with a value and period of at least 1")
+        raise ValueError(
+            "scale-up needs min_replicas >= 1 and policies with a value and period of at least 1"
+        )
     replicas, elapsed = min_replicas, sync_period_seconds + stabilization_window_seconds
     while replicas < max_replicas:
         index, added, step = _rate_choice(replicas, policies, select_policy, sync_period_seconds)

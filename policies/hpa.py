@@ -22,7 +22,9 @@ def replica_bounds(spec: Mapping[str, Any]) -> tuple[int, int | None]:
 
 def _metric_utilization(metric: Mapping[str, Any]) -> tuple[str, int | None] | None:
     """(resource, averageUtilization) of a Resource or ContainerResource utilization metric."""
-    source_key = {"Resource": "resource", "ContainerResource": "containerResource"}.get(str(metric.get("type")))
+    source_key = {"Resource": "resource", "ContainerResource": "containerResource"}.get(
+        str(metric.get("type"))
+    )
     if source_key is None:
         return None
     source = mapping(metric.get(source_key))

@@ -177,7 +177,7 @@ def is_empty_selector(selector: Any) -> bool:
 
 
 _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
-_QUANTITY_SCALE = {
+_QUANTITY_SCALE: dict[str | None, Decimal] = {
     None: Decimal(1),
     "n": Decimal("1e-9"),
     "u": Decimal("1e-6"),
@@ -193,7 +193,7 @@ _QUANTITY_SCALE = {
 
 
 def quantity(value: Any) -> Decimal | None:
-    """A Kubernetes resource quantity (``500m``, ``1Gi``, ``2``, ``1e3``) as a number; None if it is not one."""
+    """A Kubernetes resource quantity (``500m``, ``1Gi``, ``2``, ``1e3``) as a number, else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):

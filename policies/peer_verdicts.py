@@ -89,7 +89,12 @@ DIFFERENT_VERDICTS: tuple[DifferentVerdict, ...] = (
     ),
     *(
         _polaris(check, "success.yaml", _RESOURCES)
-        for check in ("cpuLimitsMissing", "cpuRequestsMissing", "memoryLimitsMissing", "memoryRequestsMissing")
+        for check in (
+            "cpuLimitsMissing",
+            "cpuRequestsMissing",
+            "memoryLimitsMissing",
+            "memoryRequestsMissing",
+        )
     ),
     _polaris(
         "dangerousCapabilities",
@@ -156,7 +161,12 @@ DIFFERENT_VERDICTS: tuple[DifferentVerdict, ...] = (
     ),
     *(
         _polaris("pdbMinAvailableGreaterThanHPAMinReplicas", case, _PDB_MISSING)
-        for case in ("success.no-match.yaml", "success.no-pdb.yaml", "success.pdb-no-match.yaml", "success.yaml")
+        for case in (
+            "success.no-match.yaml",
+            "success.no-pdb.yaml",
+            "success.pdb-no-match.yaml",
+            "success.yaml",
+        )
     ),
     _polaris(
         "runAsRootAllowed",

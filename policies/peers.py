@@ -8,7 +8,6 @@ hold each mapped policy to the peer's verdict, except where a fixture is listed 
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 from policies.peer_verdicts import DIFFERENT_VERDICTS, KUBE_SCORE, POLARIS, DifferentVerdict
@@ -206,6 +205,7 @@ PEER_CHECKS: tuple[PeerCheck, ...] = (
     _k("horizontalpodautoscaler-replicas", "HorizontalPodAutoscaler Replicas", "k8s-hpa-min-replicas"),
     _k("pod-topology-spread-constraints", "Pod Topology Spread Constraints", "k8s-topology-spread"),
 )
+
 
 def peer_check(tool: str, check: str) -> PeerCheck:
     """The entry for a Polaris check id, or a kube-score check id or display name."""

@@ -126,7 +126,10 @@ def render_table(report: Report, console: Console) -> None:
     for finding in report.findings:
         style = _LEVEL_STYLES.get(finding.level, "")
         table.add_row(
-            f"[{style}]{finding.level}[/]", finding.policy, str(finding.location or "(stack)"), finding.message
+            f"[{style}]{finding.level}[/]",
+            finding.policy,
+            str(finding.location or "(stack)"),
+            finding.message,
         )
     if report.findings:
         console.print(table)

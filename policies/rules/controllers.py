@@ -38,7 +38,8 @@ def _constraint_problem(constraint: Mapping[str, Any]) -> str | None:
     if "minDomains" in constraint and (as_int(constraint.get("minDomains")) or 0) < 1:
         return f"has minDomains {constraint.get('minDomains')!r}; it must be 1 or more"
     if constraint.get("whenUnsatisfiable") not in _WHEN_UNSATISFIABLE:
-        return f"has whenUnsatisfiable {constraint.get('whenUnsatisfiable')!r}; use DoNotSchedule or ScheduleAnyway"
+        shown = constraint.get("whenUnsatisfiable")
+        return f"has whenUnsatisfiable {shown!r}; use DoNotSchedule or ScheduleAnyway"
     return None
 
 
@@ -46,8 +47,11 @@ def _spreads_own_pods(term: Mapping[str, Any], labels: Mapping[str, Any]) -> boo
     """A constraint or anti-affinity term on a spreading key that selects the workload's own pods."""
     key = term.get("topologyKey")
     selector = term.get("labelSelector")
-    return isinstance(key, str) and key in SPREAD_KEYS and bool(mapping(selector)) and (
-        selector_matches(selector, labels)
+    return (
+        isinstance(key, str)
+        and key in SPREAD_KEYS
+        and bool(mapping(selector))
+        and (selector_matches(selector, labels))
     )
 
 
@@ -97,7 +101,9 @@ def _selector_matches_template(args: ResourceValidationArgs, pod: PodTemplate, r
 
 
 def _no_bare_pods(args: ResourceValidationArgs, spec: Mapping[str, Any], report: Report) -> None:
-    report("a bare Pod is never rescheduled; run it from a Deployment, StatefulSet or Job")
+    owners = sequence(dig(args.props, "metadata", "ownerReferences"))
+    if not any(dig(owner, "controller") is True for owner in owners):
+        report("a bare Pod is never rescheduled; run it from a Deployment, StatefulSet or Job")
 
 
 def _rolling_update(args: ResourceValidationArgs, spec: Mapping[str, Any], report: Report) -> None:
@@ -150,7 +156,7 @@ POLICIES = [
     ),
     resource_policy(
         name="k8s-no-bare-pods",
-        description="No bare Pods: every pod is owned by a controller that reschedules it.",
+        description="No bare Pods: every Pod is owned by a controller that reschedules it.",
         severity=Severity.MEDIUM,
         validate=object_policy(("Pod",), _no_bare_pods),
     ),

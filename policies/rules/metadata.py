@@ -9,7 +9,15 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
 from policies.kube import CLUSTER_SCOPED_KINDS, dig, mapping, object_name, object_namespace
-from policies.spec import ADVISORY, Report, kubernetes_kind, pod_policy, resource_policy, settings, subject_reporter
+from policies.spec import (
+    ADVISORY,
+    Report,
+    kubernetes_kind,
+    pod_policy,
+    resource_policy,
+    settings,
+    subject_reporter,
+)
 from policies.workloads import PodTemplate, pod_template
 
 # The Kubernetes release the pack judges against (the preview validates against the same one).
@@ -95,7 +103,10 @@ def _labels_valid(args: ResourceValidationArgs, report_violation: ReportViolatio
 _DEPRECATED: dict[tuple[str, str], tuple[str, str]] = {
     **{("extensions/v1beta1", k): ("apps/v1", "1.9") for k in ("Deployment", "DaemonSet", "ReplicaSet")},
     **{("apps/v1beta1", k): ("apps/v1", "1.9") for k in ("Deployment", "StatefulSet", "ReplicaSet")},
-    **{("apps/v1beta2", k): ("apps/v1", "1.9") for k in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")},
+    **{
+        ("apps/v1beta2", k): ("apps/v1", "1.9")
+        for k in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+    },
     ("extensions/v1beta1", "NetworkPolicy"): ("networking.k8s.io/v1", "1.8"),
     ("extensions/v1beta1", "Ingress"): ("networking.k8s.io/v1", "1.19"),
     ("networking.k8s.io/v1beta1", "Ingress"): ("networking.k8s.io/v1", "1.19"),
@@ -122,7 +133,10 @@ _DEPRECATED: dict[tuple[str, str], tuple[str, str]] = {
     ("certificates.k8s.io/v1beta1", "CertificateSigningRequest"): ("certificates.k8s.io/v1", "1.19"),
 }
 # Removed with no successor: (apiVersion, kind) -> the release that no longer serves it.
-_REMOVED = {("policy/v1beta1", "PodSecurityPolicy"): "1.25", ("extensions/v1beta1", "PodSecurityPolicy"): "1.16"}
+_REMOVED = {
+    ("policy/v1beta1", "PodSecurityPolicy"): "1.25",
+    ("extensions/v1beta1", "PodSecurityPolicy"): "1.16",
+}
 
 _VERSION_CONFIG = {
     "kubernetesVersion": {

@@ -74,7 +74,11 @@ def _port_number(port: Any, container: Container) -> Any:
 def probe_check(probe: Any, container: Container) -> tuple[Any, ...] | None:
     """What a probe checks, as kube-score compares them: HTTP path and port, TCP port, exec command, gRPC."""
     probe = mapping(probe)
-    http, tcp, grpc = mapping(probe.get("httpGet")), mapping(probe.get("tcpSocket")), mapping(probe.get("grpc"))
+    http, tcp, grpc = (
+        mapping(probe.get("httpGet")),
+        mapping(probe.get("tcpSocket")),
+        mapping(probe.get("grpc")),
+    )
     if http:
         return ("http", str(http.get("path") or "/"), _port_number(http.get("port"), container))
     if tcp:
@@ -130,12 +134,15 @@ def _ports_valid(args: ResourceValidationArgs, pod: PodTemplate, report: Report)
                 report(f"{c.label} declares a port without a containerPort between 1 and 65535")
             if name is None or name == "":
                 continue
-            problem = _port_name_problem(str(name)) if isinstance(name, str) else "is not a string"
+            if not isinstance(name, str):
+                report(f"{c.label}: port name {name!r} is not a string; services cannot target it")
+                continue
+            problem = _port_name_problem(name)
             if problem:
                 report(f"{c.label}: port name {name!r} {problem}; services cannot target it")
             if name in names:
                 report(f"{c.label}: port name {name!r} is used twice; name each port once")
-            names.add(str(name))
+            names.add(name)
 
 
 def _empty_dir_size_limit(args: ResourceValidationArgs, pod: PodTemplate, report: Report) -> None:

@@ -43,7 +43,7 @@ def grants_everything(rule: Mapping[str, Any]) -> bool:
     return (
         "*" in _strings(rule, "apiGroups")
         and "*" in _strings(rule, "resources")
-        and ("*" in verbs or _EVERY_VERB <= verbs)
+        and ("*" in verbs or verbs >= _EVERY_VERB)
     )
 
 

@@ -29,8 +29,8 @@ from policies.spec import (
     stack_policy,
 )
 from policies.stackview import KubeObject, StackView, Workload
-from policies.workloads import PodTemplate
 from policies.textconf import configmap_texts, directives, is_placeholder
+from policies.workloads import PodTemplate
 
 REDIS_PORTS = (REDIS_PORT, CLUSTER_BUS_PORT, SENTINEL_PORT)
 _REDIS_IMAGES = ("redis", "valkey", "redis-stack-server", "redis_exporter", "redis-exporter")

@@ -9,9 +9,9 @@ from typing import Any
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from policies.kube import containers, mapping, sequence
-from policies.workloads import PodTemplate
 from policies.spec import Report, object_policy, pod_policy, resource_policy
 from policies.textconf import configmap_texts, is_placeholder
+from policies.workloads import PodTemplate
 
 # Names that hold a credential; *_FILE / *_PATH name a file that holds one, which is fine.
 SECRET_NAME = re.compile(
@@ -39,9 +39,7 @@ PRIVATE_KEY = re.compile(r"-+\s*BEGIN\b[^\n]*?PRIVATE KEY\s*-+", re.I)
 
 def is_secret_name(name: str) -> bool:
     return (
-        bool(SECRET_NAME.search(name))
-        and not _REFERENCE_SUFFIX.search(name)
-        and not _NAMING_KEY.search(name)
+        bool(SECRET_NAME.search(name)) and not _REFERENCE_SUFFIX.search(name) and not _NAMING_KEY.search(name)
     )
 
 

@@ -62,7 +62,7 @@ _REPLICAS_CONFIG = {
         "type": "integer",
         "minimum": 1,
         "default": 2,
-        "description": "fewest pods a Deployment or StatefulSet runs (its HPA's minReplicas, else spec.replicas)",
+        "description": "fewest pods a Deployment or StatefulSet without an HPA runs (spec.replicas)",
     }
 }
 
@@ -75,7 +75,9 @@ def _workload_replicas(args: StackValidationArgs, report: ReportViolation) -> No
             continue  # an HPA's floor is k8s-hpa-min-replicas' business
         replicas = minimum_replicas(view, workload)
         if replicas < floor:
-            written = "spec.replicas" if workload.pod.declared_replicas is not None else "spec.replicas (default)"
+            written = (
+                "spec.replicas" if workload.pod.declared_replicas is not None else "spec.replicas (default)"
+            )
             report(
                 f"{workload.describe()}: runs {replicas} pod(s) by {written}; run at least {floor} so one "
                 "pod can fail or drain without an outage (or let an HPA scale it)",
@@ -94,7 +96,9 @@ def _statefulset_service(args: StackValidationArgs, report: ReportViolation) -> 
             problem = f"serviceName {name!r} names no Service declared in namespace {workload.namespace}"
         elif service.spec.get("clusterIP") != "None":
             problem = f"its Service {name} is not headless (clusterIP: None)"
-        elif not selector_matches({"matchLabels": dict(mapping(service.spec.get("selector")))}, workload.pod.labels):
+        elif not selector_matches(
+            {"matchLabels": dict(mapping(service.spec.get("selector")))}, workload.pod.labels
+        ):
             problem = f"its Service {name} does not select its pods"
         else:
             continue

@@ -82,7 +82,7 @@ def pod_spec_of(item: DeclaredResource) -> dict[str, Any]:
 
 
 def service_account(name: str = "web", *, automount: bool | None = False) -> DeclaredResource:
-    extra = {} if automount is None else {"automountServiceAccountToken": automount}
+    extra: dict[str, Any] = {} if automount is None else {"automountServiceAccountToken": automount}
     return kube("ServiceAccount", name, None, **extra)
 
 

@@ -59,7 +59,9 @@ def test_every_fixture_belongs_to_a_mapped_check() -> None:
 def test_fixture_gets_the_peers_verdict(case: PeerCase) -> None:
     listed = different_verdict(case.tool, case.check, case.case)
     if listed is None:
-        assert flagged(case) == case.fails, f"{case.path.name}: expected {'a' if case.fails else 'no'} violation"
+        assert flagged(case) == case.fails, (
+            f"{case.path.name}: expected {'a' if case.fails else 'no'} violation"
+        )
     else:
         assert flagged(case) == listed.flags != case.fails, f"{case.id} is listed but judged like the peer"
 
@@ -88,9 +90,7 @@ def test_false_positives_are_all_stricter_or_broader_by_design() -> None:
 
 
 def _fixture_files() -> list[Path]:
-    return sorted(
-        p for p in HERE.rglob("*.yaml") if p.name not in ("SOURCE.yaml", "expectations.yaml")
-    )
+    return sorted(p for p in HERE.rglob("*.yaml") if p.name not in ("SOURCE.yaml", "expectations.yaml"))
 
 
 def test_the_whole_pack_runs_on_every_fixture_without_an_exception() -> None:

@@ -22,7 +22,10 @@ def step_by_step(
     replicas, elapsed = min_replicas, HPA_SYNC_PERIOD_SECONDS + window
     while replicas < max_replicas:
         steps = [
-            (value if kind == "Pods" else math.ceil(replicas * value / 100), max(period, HPA_SYNC_PERIOD_SECONDS))
+            (
+                value if kind == "Pods" else math.ceil(replicas * value / 100),
+                max(period, HPA_SYNC_PERIOD_SECONDS),
+            )
             for kind, value, period in policies
         ]
         added, step = choose(steps, key=lambda s: s[0] / s[1])
@@ -33,7 +36,11 @@ def step_by_step(
 
 def random_policies(rng: random.Random) -> list[ScalingPolicy]:
     return [
-        (rng.choice(["Pods", "Percent"]), rng.choice([1, 2, 3, 4, 7, 10, 50, 100, 200]), rng.choice([5, 15, 30, 60]))
+        (
+            rng.choice(["Pods", "Percent"]),
+            rng.choice([1, 2, 3, 4, 7, 10, 50, 100, 200]),
+            rng.choice([5, 15, 30, 60]),
+        )
         for _ in range(rng.randint(1, 4))
     ]
 

@@ -113,7 +113,7 @@ def _expectations_in(go_file: Path) -> list[dict[str, Any]]:
         if not enclosing or not enclosing[-1].startswith("Test"):
             continue  # the helpers' own definitions and their calls of each other
         test = enclosing[-1]
-        body = text[[s for s, n in functions if n == test][0] : call.start()]
+        body = text[next(s for s, n in functions if n == test) : call.start()]
         arguments = _call_arguments(text, call.end())
         strings = re.findall(r'"((?:[^"\\]|\\.)*)"', arguments)
         grade = arguments.rsplit(",", 1)[1].strip().removeprefix("scorecard.")
