@@ -247,9 +247,9 @@ POLICIES = [
         name="k8s-run-as-non-root",
         description=(
             "Every container runs as a non-root user and group: runAsNonRoot: true and runAsUser and "
-            "runAsGroup of at least 10000 (kube-score's container-security-context-user-group-id). "
-            "Stricter than Polaris's runAsRootAllowed, which accepts runAsNonRoot or any non-zero UID "
-            "alone."
+            "runAsGroup of at least 10000. Stricter than Polaris's runAsRootAllowed, which accepts "
+            "runAsNonRoot or any non-zero UID alone, and than kube-score's "
+            "container-security-context-user-group-id, which accepts high IDs without runAsNonRoot."
         ),
         severity=Severity.HIGH,
         validate=pod_policy(_run_as_non_root),

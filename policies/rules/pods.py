@@ -173,8 +173,8 @@ POLICIES = [
         name="k8s-readiness-and-liveness-probes",
         description=(
             "Every container of a long-running pod has a readiness and a liveness probe. Stricter than "
-            "kube-score's pod-probes, which asks only pods behind a Service and lets a missing "
-            "liveness probe pass."
+            "kube-score's pod-probes, which asks only pods behind a Service, counts probes across "
+            "containers and lets a missing liveness probe pass."
         ),
         severity=Severity.MEDIUM,
         validate=pod_policy(_probes),

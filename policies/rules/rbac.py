@@ -169,7 +169,11 @@ POLICIES = [
     ),
     resource_policy(
         name="k8s-rbac-no-pod-exec-attach",
-        description="No Role or ClusterRole allows exec or attach into pods (pods/exec, pods/attach).",
+        description=(
+            "No Role or ClusterRole allows exec or attach into pods (pods/exec, pods/attach). Stricter "
+            "than Polaris's clusterrolePodExecAttach and rolePodExecAttach, which also exempt the GKE "
+            "add-on name gce:podsecuritypolicy:calico-sa."
+        ),
         severity=Severity.HIGH,
         validate=object_policy(("Role", "ClusterRole"), _role_exec),
     ),
@@ -177,7 +181,10 @@ POLICIES = [
         name="k8s-rbac-binding-no-pod-exec-attach",
         description=(
             "No RoleBinding or ClusterRoleBinding grants a role that allows exec or attach into pods, "
-            "or a role the stack does not declare (its rules cannot be checked)."
+            "or a role the stack does not declare (its rules cannot be checked). Stricter than Polaris's "
+            "clusterrolebindingPodExecAttach, rolebindingClusterRolePodExecAttach and "
+            "rolebindingRolePodExecAttach, which also exempt the GKE add-on name "
+            "gce:podsecuritypolicy:calico-sa."
         ),
         severity=Severity.HIGH,
         validate=_binding_exec,
@@ -186,7 +193,9 @@ POLICIES = [
         name="k8s-rbac-no-cluster-admin",
         description=(
             "No RoleBinding or ClusterRoleBinding grants cluster-admin or a role that allows every verb "
-            "on every resource."
+            "on every resource. Stricter than Polaris's clusterrolebindingClusterAdmin, "
+            "rolebindingClusterAdminClusterRole and rolebindingClusterAdminRole, which also exempt the "
+            "GKE add-on name gce:podsecuritypolicy:calico-sa."
         ),
         severity=Severity.CRITICAL,
         validate=_binding_cluster_admin,

@@ -123,7 +123,11 @@ def _pdb_allows_disruption(args: ResourceValidationArgs, spec: Mapping[str, Any]
 POLICIES = [
     resource_policy(
         name="k8s-hpa-min-replicas",
-        description="HPAs keep at least minReplicas (2 in production) so a pod can fail without an outage.",
+        description=(
+            "HPAs keep at least minReplicas (2 in production) so a pod can fail without an outage. "
+            "Stricter than Polaris's hpaMinAvailability, which passes an HPA that omits minReplicas "
+            "(the API defaults it to 1)."
+        ),
         severity=Severity.HIGH,
         validate=hpa_policy(_min_replicas),
         config=_MIN_CONFIG,

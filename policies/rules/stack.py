@@ -221,8 +221,9 @@ POLICIES = [
         description=(
             "Every workload that may run several pods has a PDB matching its pods whose budget keeps "
             "fewer pods than its minimum (HPA minReplicas, else spec.replicas). Stricter than Polaris's "
-            "pdbMinAvailableGreaterThanHPAMinReplicas, which lets minAvailable equal minReplicas "
-            "(then no pod can ever be evicted)."
+            "pdbMinAvailableGreaterThanHPAMinReplicas and missingPodDisruptionBudget and kube-score's "
+            "deployment-has-poddisruptionbudget and statefulset-has-poddisruptionbudget, which accept "
+            "a budget that keeps every pod (minAvailable equal to the minimum), so none can be evicted."
         ),
         severity=Severity.HIGH,
         validate=_pdb_covers_workloads,

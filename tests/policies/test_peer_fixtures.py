@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from policies.peer_verdicts import DIFFERENT_VERDICTS
-from policies.peers import KUBE_SCORE, PEER_CHECKS, POLARIS, different_verdict
+from policies.peers import KUBE_SCORE, PEER_CHECKS, POLARIS, different_verdict, peer_check, render
 from policies.rules import ALL_POLICIES
 from policies.scan import scan_paths
 from tests.policies.peers.cases import HERE, PeerCase, all_cases
@@ -98,3 +98,19 @@ def test_the_whole_pack_runs_on_every_fixture_without_an_exception() -> None:
     assert len(files) >= 460
     for path in files:
         scan_paths([path])  # a rule that raises surfaces as CouldNotRun naming it
+
+
+def test_peers_md_is_the_rendering_of_the_mapping() -> None:
+    document = Path(__file__).resolve().parents[2] / "policies" / "PEERS.md"
+    assert document.read_text() == render(), "regenerate: python -m policies.peers > policies/PEERS.md"
+
+
+PEER_NAMES = {POLARIS: "Polaris", KUBE_SCORE: "kube-score"}
+
+
+@pytest.mark.parametrize("verdict", [v for v in DIFFERENT_VERDICTS if v.reason.startswith("Stricter")])
+def test_stricter_policies_say_so_and_name_the_peers_rule(verdict) -> None:
+    entry = peer_check(verdict.tool, verdict.check)
+    descriptions = " ".join(POLICIES[name].description for name in entry.policies)
+    assert "Stricter than" in descriptions and PEER_NAMES[verdict.tool] in descriptions, entry.policies
+    assert entry.check in descriptions, f"{entry.policies} should name {verdict.tool}'s {entry.check}"
