@@ -8,7 +8,7 @@ as in Polaris: roles and bindings named ``system:...``, the ``cluster-admin`` bi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
@@ -85,12 +85,15 @@ def _role_of(view: StackView, binding: KubeObject) -> tuple[str, str, KubeObject
     return kind, name, view.find(kind, name, namespace)
 
 
-def _binding_exec(args: StackValidationArgs, report: ReportViolation) -> None:
-    view = StackView(args.resources)
+def _bindings_to_check(view: StackView) -> Iterator[tuple[KubeObject, str, str, KubeObject | None]]:
+    """(binding, role kind, role name, the declared role or None) of every non-bootstrap binding."""
     for binding in _bindings(view):
-        if _is_bootstrap(binding.kind, binding.name):
-            continue
-        kind, name, role = _role_of(view, binding)
+        if not _is_bootstrap(binding.kind, binding.name):
+            yield (binding, *_role_of(view, binding))
+
+
+def _binding_exec(args: StackValidationArgs, report: ReportViolation) -> None:
+    for binding, kind, name, role in _bindings_to_check(StackView(args.resources)):
         if role is None:
             known = _BUILT_IN_EXEC.get(name) if kind == "ClusterRole" else None
             if known is False:
@@ -108,11 +111,7 @@ def _binding_exec(args: StackValidationArgs, report: ReportViolation) -> None:
 
 
 def _binding_cluster_admin(args: StackValidationArgs, report: ReportViolation) -> None:
-    view = StackView(args.resources)
-    for binding in _bindings(view):
-        if _is_bootstrap(binding.kind, binding.name):
-            continue
-        kind, name, role = _role_of(view, binding)
+    for binding, kind, name, role in _bindings_to_check(StackView(args.resources)):
         if kind == "ClusterRole" and name == "cluster-admin":
             problem = "grants cluster-admin"
         elif role is not None and any(grants_everything(rule) for rule in _rules(role.props)):

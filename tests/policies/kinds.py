@@ -70,6 +70,16 @@ def workload(
     return kube(kind, name, _spec_for(kind, name, template))
 
 
+def on_pod(kind: str, edit: PodEdit) -> list[DeclaredResource]:
+    """A one-object stack: the compliant ``kind`` with its pod spec changed by ``edit``."""
+    return [workload(kind, edit_pod=edit)]
+
+
+def on_container(kind: str, edit: PodEdit) -> list[DeclaredResource]:
+    """A one-object stack: the compliant ``kind`` with its first container changed by ``edit``."""
+    return on_pod(kind, lambda pod: edit(pod["containers"][0]))
+
+
 def pod_spec_of(item: DeclaredResource) -> dict[str, Any]:
     """The pod spec inside any pod-bearing object (to edit it in place in a test)."""
     inputs: Any = item.inputs
