@@ -202,3 +202,21 @@ def quantity(value: Any) -> Decimal | None:
     if match is None:
         return None
     return Decimal(match.group(1)) * _QUANTITY_SCALE[match.group(2)]
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: plain Python (never an engine proxy's repr)."""
+    return repr(to_plain(value))
+
+
+def type_name(value: Any) -> str:
+    """What a YAML reader would call the value's type."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, Mapping):
+        return "mapping"
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return "list"
+    return "null" if value is None else type(value).__name__

@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from policies.kube import as_int, dig, mapping, selector_matches, sequence
+from policies.kube import as_int, dig, mapping, selector_matches, sequence, shown
 from policies.spec import ADVISORY, Report, object_policy, pod_policy, resource_policy
 from policies.workloads import REPLICATED_KINDS, PodTemplate
 
@@ -28,18 +28,20 @@ _WHEN_UNSATISFIABLE = ("DoNotSchedule", "ScheduleAnyway")
 def _constraint_problem(constraint: Mapping[str, Any]) -> str | None:
     """Why a topologySpreadConstraint is invalid (the API or the scheduler rejects or ignores it)."""
     key = constraint.get("topologyKey")
-    if not isinstance(key, str) or not key:
+    if key in (None, ""):
         return "has no topologyKey (a node label name)"
+    if not isinstance(key, str):
+        return f"has topologyKey {shown(key)}; it must be one node label name (a string)"
     if not mapping(constraint.get("labelSelector")):
         return "has no labelSelector, so it counts no pods"
     skew = as_int(constraint.get("maxSkew"))
     if skew is None or skew < 1:
-        return f"has maxSkew {constraint.get('maxSkew')!r}; it must be 1 or more"
+        return f"has maxSkew {shown(constraint.get('maxSkew'))}; it must be 1 or more"
     if "minDomains" in constraint and (as_int(constraint.get("minDomains")) or 0) < 1:
-        return f"has minDomains {constraint.get('minDomains')!r}; it must be 1 or more"
+        return f"has minDomains {shown(constraint.get('minDomains'))}; it must be 1 or more"
     if constraint.get("whenUnsatisfiable") not in _WHEN_UNSATISFIABLE:
-        shown = constraint.get("whenUnsatisfiable")
-        return f"has whenUnsatisfiable {shown!r}; use DoNotSchedule or ScheduleAnyway"
+        value = constraint.get("whenUnsatisfiable")
+        return f"has whenUnsatisfiable {shown(value)}; use DoNotSchedule or ScheduleAnyway"
     return None
 
 
@@ -110,7 +112,7 @@ def _rolling_update(args: ResourceValidationArgs, spec: Mapping[str, Any], repor
     strategy = dig(spec, "strategy", "type")
     if strategy not in (None, "RollingUpdate"):
         report(
-            f"updates with strategy {strategy!r}, which stops every pod before starting new ones; "
+            f"updates with strategy {shown(strategy)}, which stops every pod before starting new ones; "
             "use RollingUpdate"
         )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
-from policies.kube import CLUSTER_SCOPED_KINDS, dig, mapping, object_name, object_namespace
+from policies.kube import CLUSTER_SCOPED_KINDS, dig, mapping, object_name, object_namespace, shown, type_name
 from policies.spec import (
     ADVISORY,
     Report,
@@ -53,13 +53,18 @@ _LABELS_CONFIG = {
 def _recommended_labels(args: ResourceValidationArgs, pod: PodTemplate, report: Report) -> None:
     required = settings(args, _LABELS_CONFIG)["labels"]
     workload_labels = mapping(dig(args.props, "metadata", "labels"))
-    for where, labels in (("metadata.labels", workload_labels), ("the pod template", pod.labels)):
+    places = [("metadata.labels", workload_labels)]
+    if pod.kind != "Pod":  # a bare Pod is its own template
+        places.append(("the pod template", pod.labels))
+    for where, labels in places:
         missing = [label for label in required if label not in labels]
         if missing:
             report(f"{where} lacks the recommended labels {missing}; add them (components/k8s.labels does)")
     name, instance = object_name(args.props), workload_labels.get(INSTANCE_LABEL)
     if instance is not None and name is not None and instance != name:
-        report(f"metadata.labels {INSTANCE_LABEL} is {instance!r}, not its name {name!r}; make them equal")
+        report(
+            f"metadata.labels {INSTANCE_LABEL} is {shown(instance)}, not its name {name!r}; make them equal"
+        )
 
 
 # Label syntax as the API validates it: a name of <= 63 characters, an optional DNS-subdomain prefix.
@@ -74,13 +79,13 @@ def label_problem(key: Any, value: Any) -> str | None:
         return "has a key that is not a string"
     prefix, _, name = key.rpartition("/")
     if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
-        return f"key {key!r} has an invalid prefix (a DNS subdomain)"
+        return f"key {shown(key)} has an invalid prefix (a DNS subdomain)"
     if len(name) > 63 or not _LABEL_NAME.match(name):
-        return f"key {key!r} is not a valid label name"
+        return f"key {shown(key)} is not a valid label name"
     if not isinstance(value, str):
-        return f"{key!r} has a {type(value).__name__} value; label values are strings (quote it)"
+        return f"{shown(key)} has a {type_name(value)} value; label values are strings (quote it)"
     if len(value) > 63 or not _LABEL_VALUE.match(value):
-        return f"{key!r} has the value {value!r}, which is not a valid label value"
+        return f"{shown(key)} has the value {shown(value)}, which is not a valid label value"
     return None
 
 

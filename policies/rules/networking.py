@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
 from components.kubernetes.conventions import TIER_LABEL
-from policies.kube import dig, is_empty_selector, mapping, policy_types, sequence
+from policies.kube import dig, is_empty_selector, mapping, policy_types, sequence, shown
 from policies.spec import Report, object_policy, resource_policy, settings, stack_policy
 from policies.stackview import KubeObject, StackView, Workload
 
@@ -143,7 +143,9 @@ def _ingress_tls(args: ResourceValidationArgs, spec: Mapping[str, Any], report: 
     for rule in map(mapping, sequence(spec.get("rules"))):
         host = rule.get("host")
         if isinstance(host, str) and not any(host_matches(pattern, host) for pattern in covered):
-            report(f"host {host!r} is not in any spec.tls hosts, so it is served over plain HTTP; add it")
+            report(
+                f"host {shown(host)} is not in any spec.tls hosts, so it is served over plain HTTP; add it"
+            )
 
 
 def host_matches(pattern: str, host: str) -> bool:

@@ -12,7 +12,17 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from policies.kube import Container, as_int, containers, dig, effective_security, mapping, sequence, to_plain
+from policies.kube import (
+    Container,
+    as_int,
+    containers,
+    dig,
+    effective_security,
+    mapping,
+    sequence,
+    shown,
+    to_plain,
+)
 from policies.spec import Report, kubernetes_kind, pod_policy, resource_policy, settings
 from policies.workloads import PodTemplate, pod_template
 
@@ -35,7 +45,7 @@ def _default_proc_mount(args: ResourceValidationArgs, pod: PodTemplate, report: 
     for c in containers(pod.spec):
         mount = c.security("procMount")
         if mount is not None and mount != "Default":
-            report(f"{c.label} sets procMount {mount!r}, unmasking /proc; remove it (Default)")
+            report(f"{c.label} sets procMount {shown(mount)}, unmasking /proc; remove it (Default)")
 
 
 def _no_privilege_escalation(args: ResourceValidationArgs, pod: PodTemplate, report: Report) -> None:
@@ -114,8 +124,8 @@ def _seccomp(args: ResourceValidationArgs, pod: PodTemplate, report: Report) -> 
         annotation = _seccomp_annotation(pod, c)
         if profile is None and annotation is not None:
             report(
-                f"{c.label} relies on the seccomp annotation ({annotation!r}), which kubelets ignore since "
-                "Kubernetes 1.25; set securityContext.seccompProfile.type to RuntimeDefault"
+                f"{c.label} relies on the seccomp annotation ({shown(annotation)}), which kubelets "
+                "ignore since Kubernetes 1.25; set securityContext.seccompProfile.type to RuntimeDefault"
             )
         else:
             report(
@@ -139,7 +149,8 @@ def _no_host_ports_or_paths(args: ResourceValidationArgs, pod: PodTemplate, repo
     for volume in map(mapping, sequence(pod.spec.get("volumes"))):
         if volume.get("hostPath") is not None:
             report(
-                f"volume {volume.get('name')!r} mounts a hostPath; use an emptyDir, PVC, ConfigMap or Secret"
+                f"volume {shown(volume.get('name'))} mounts a hostPath; use an emptyDir, PVC, ConfigMap "
+                "or Secret"
             )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from policies.kube import Container, as_int, containers, dig, mapping, quantity, sequence
+from policies.kube import Container, as_int, containers, dig, mapping, quantity, sequence, shown
 from policies.spec import ADVISORY, Report, pod_policy, resource_policy, settings
 from policies.workloads import PodTemplate
 
@@ -31,9 +31,9 @@ def _resource_problems(c: Container, required_limits: list[str]) -> list[str]:
         if value in (None, ""):
             problems.append(f"no {section}.{resource}")
         elif amount is None:
-            problems.append(f"{section}.{resource} {value!r} is not a quantity")
+            problems.append(f"{section}.{resource} {shown(value)} is not a quantity")
         elif amount <= 0:
-            problems.append(f"{section}.{resource} is {value!r} (zero)")
+            problems.append(f"{section}.{resource} is {shown(value)} (zero)")
     return problems
 
 
@@ -135,13 +135,13 @@ def _ports_valid(args: ResourceValidationArgs, pod: PodTemplate, report: Report)
             if name is None or name == "":
                 continue
             if not isinstance(name, str):
-                report(f"{c.label}: port name {name!r} is not a string; services cannot target it")
+                report(f"{c.label}: port name {shown(name)} is not a string; services cannot target it")
                 continue
             problem = _port_name_problem(name)
             if problem:
-                report(f"{c.label}: port name {name!r} {problem}; services cannot target it")
+                report(f"{c.label}: port name {shown(name)} {problem}; services cannot target it")
             if name in names:
-                report(f"{c.label}: port name {name!r} is used twice; name each port once")
+                report(f"{c.label}: port name {shown(name)} is used twice; name each port once")
             names.add(name)
 
 
@@ -152,8 +152,8 @@ def _empty_dir_size_limit(args: ResourceValidationArgs, pod: PodTemplate, report
         limit = mapping(volume.get("emptyDir")).get("sizeLimit")
         if limit is None or quantity(limit) is None or (quantity(limit) or 0) <= 0:
             report(
-                f"emptyDir volume {volume.get('name')!r} has no sizeLimit; bound it so a pod cannot fill "
-                "the node's disk (or memory, for medium: Memory)"
+                f"emptyDir volume {shown(volume.get('name'))} has no sizeLimit; bound it so a pod "
+                "cannot fill the node's disk (or memory, for medium: Memory)"
             )
 
 

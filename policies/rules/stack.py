@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from policies.hpa import replica_bounds, scale_target
-from policies.kube import as_int, mapping, selector_matches, sequence
+from policies.kube import as_int, mapping, selector_matches, sequence, shown
 from policies.spec import settings, stack_policy
 from policies.stackview import StackView, Workload, container_port_names, ignores, same_group
 from policies.workloads import REPLICATED_KINDS
@@ -93,7 +93,7 @@ def _statefulset_service(args: StackValidationArgs, report: ReportViolation) -> 
         name = workload.spec.get("serviceName")
         service = view.find("Service", name, workload.namespace) if isinstance(name, str) and name else None
         if service is None:
-            problem = f"serviceName {name!r} names no Service declared in namespace {workload.namespace}"
+            problem = f"serviceName {shown(name)} names no Service declared in namespace {workload.namespace}"
         elif service.spec.get("clusterIP") != "None":
             problem = f"its Service {name} is not headless (clusterIP: None)"
         elif not selector_matches(
