@@ -12,6 +12,7 @@ path, a file that is not YAML, no Kubernetes object, an unknown stack).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections import Counter
@@ -178,10 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         render_table(report, Console() if sys.stdout.isatty() else Console(width=200))
         return report.exit_code
     if args.format == "table":
-        console = Console(file=None, width=200, record=True)
-        with console.capture():
-            render_table(report, console)
-        text = console.export_text()
+        buffer = io.StringIO()
+        render_table(report, Console(file=buffer, width=200))
+        text = buffer.getvalue().rstrip("\n")
     else:
         text = render_json(report) if args.format == "json" else render_sarif(report.findings, ALL_POLICIES)
     if args.output:

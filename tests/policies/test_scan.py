@@ -136,3 +136,11 @@ def test_the_preview_and_the_linter_agree_on_the_rendered_stack(synthesis: Synth
     assert report.counts()["mandatory"] == 0
     in_preview = {(f.policy, f.message) for f in run_pack(synthesis.resources, synthesis.stack)}
     assert {(f.policy, f.message) for f in report.findings} == in_preview
+
+
+@pytest.mark.parametrize("fmt,expect", [("table", "1 objects in 1 files"), ("sarif", '"version": "2.1.0"')])
+def test_output_goes_to_the_file_named(tmp_path: Path, fmt: str, expect: str) -> None:
+    manifest = write(tmp_path / "debug.yaml", PRIVILEGED_POD)
+    out = tmp_path / "reports" / f"scan.{fmt}"
+    assert main([str(manifest), "--format", fmt, "--output", str(out)]) == 1
+    assert expect in out.read_text()
