@@ -11,9 +11,10 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from pulumi_policy import ResourceValidationPolicy
 
 from policies.rules import ALL_POLICIES
-from policies.scan import main, scan_paths
+from policies.scan import CouldNotRun, main, scan_paths
 from preview.manifests import write_manifests
 from preview.policy_run import run_pack
 from preview.synth import Synthesis
@@ -144,3 +145,13 @@ def test_output_goes_to_the_file_named(tmp_path: Path, fmt: str, expect: str) ->
     out = tmp_path / "reports" / f"scan.{fmt}"
     assert main([str(manifest), "--format", fmt, "--output", str(out)]) == 1
     assert expect in out.read_text()
+
+
+def test_a_rule_that_raises_is_named_not_a_traceback(tmp_path: Path) -> None:
+    def explode(args: Any, report: Any) -> None:
+        raise TypeError("unhashable type: 'list'")
+
+    broken_rule = ResourceValidationPolicy("k8s-explodes", "Raises on everything.", explode)
+    manifest = write(tmp_path / "debug.yaml", PRIVILEGED_POD)
+    with pytest.raises(CouldNotRun, match="policy k8s-explodes failed on these manifests: TypeError"):
+        scan_paths([manifest], policies=[broken_rule])
