@@ -9,8 +9,9 @@ from __future__ import annotations
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from components.images import InvalidImageReference, parse_image_reference, unpinned_reason
-from policies.kube import PodTemplate, containers
+from policies.kube import containers
 from policies.spec import ADVISORY, Report, pod_policy, resource_policy, settings
+from policies.workloads import PodTemplate
 
 DOCKER_HUB = "docker.io"
 
