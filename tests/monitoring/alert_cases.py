@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (a table of PromQL series: one series per line reads best)
 """For every alert: series that must fire it and series that must not (promtool's notation).
 
 Series are scoped like the production stack's (``namespace="technovastore"``) and named like
