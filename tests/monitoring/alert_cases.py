@@ -210,6 +210,14 @@ CASES: list[AlertCase] = [
         [[(f'redis_errors_total{{{SESSIONS},instance="10.0.0.2:9121",err="WRONGTYPE"}}', "0+5x30")]],
     ),
     AlertCase(
+        "RedisSessionWritesRefused",
+        # Redis creates the counter at the first refused write: born at 5, never seen growing.
+        [(f'redis_errors_total{{{SESSIONS},instance="10.0.0.2:9121",err="OOM"}}', "_x10 5x20")],
+        _SCOPE,
+        [[(f'redis_errors_total{{{SESSIONS},instance="10.0.0.2:9121",err="OOM"}}', "5x30")]],
+        eval_time="12m",
+    ),
+    AlertCase(
         "RedisSessionPrimaryMissing",
         [
             (f'redis_up{{{SESSIONS},instance="10.0.0.2:9121"}}', "1x30"),
@@ -264,13 +272,13 @@ CASES: list[AlertCase] = [
     AlertCase(
         "CdnOriginErrors",
         [
-            (f'cdn_upstream_errors_total{{{CDN},upstream_status="502"}}', "0+30x30"),
+            (f"cdn_upstream_errors_total{{{CDN}}}", "0+30x30"),
             (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+100x30"),
         ],
         _SCOPE,
         [
             [
-                (f'cdn_upstream_errors_total{{{CDN},upstream_status="502"}}', "0x30"),
+                (f"cdn_upstream_errors_total{{{CDN}}}", "0x30"),
                 (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+100x30"),
             ]
         ],

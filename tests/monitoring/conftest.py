@@ -3,13 +3,13 @@ from __future__ import annotations
 import pytest
 
 from components.render.rules import MetricSources
-from components.settings import Settings, load_settings
-from components.settings.stack_file import read_stack_config
+from components.settings import Settings
+from tests.support.stacks import stack_settings
 
 
 @pytest.fixture(scope="module")
 def production() -> Settings:
-    return load_settings(read_stack_config("production").values, "production")
+    return stack_settings("production")
 
 
 @pytest.fixture(scope="module")

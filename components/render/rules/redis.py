@@ -142,6 +142,7 @@ def _sessions_alerts(settings: Settings, sources: MetricSources) -> list[Record 
     sentinel = sources.select(job=sources.sentinel_job)
     sessions = sources.select(job=sources.sessions_job)
     primaries = sources.select(job=sources.sessions_job, role="master")
+    oom = f"redis_errors_total{sources.select(job=sources.sessions_job, err='OOM')}"
     return [
         Alert(
             "RedisSentinelQuorumLost",
@@ -175,8 +176,10 @@ def _sessions_alerts(settings: Settings, sources: MetricSources) -> list[Record 
         ),
         Alert(
             "RedisSessionWritesRefused",
-            f"sum {sources.by()} "
-            f"(increase(redis_errors_total{sources.select(job=sources.sessions_job, err='OOM')}[5m])) > 0",
+            # Redis creates the errorstat counter at its first error: a series born within the
+            # window counts as well as one that grew.
+            f"sum {sources.by()} (increase({oom}[5m])) > 0 "
+            f"or sum {sources.by()} ({oom} unless {oom} offset 5m) > 0",
             "0m",
             "critical",
             "The session store refused {{ $value | humanize }} writes (OOM)",
