@@ -15,6 +15,7 @@ from __future__ import annotations
 # Where mtail listens for NGINX's lines (UDP, loopback inside the pod or task) and serves metrics.
 SYSLOG_PORT = 5140
 METRICS_PORT = 3903
+METRICS_PORT_NAME = "log-metrics"
 PROGRAM_FILE = "cdn.mtail"
 LOG_FORMAT = "cdn_metrics"
 # NGINX logs an empty variable as "-"; this map gives requests that never touched the cache

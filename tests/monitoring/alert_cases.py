@@ -7,7 +7,7 @@ the PodMonitors name their jobs. ``values`` use promtool's expanding notation: `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 NS = 'namespace="technovastore"'
 CLUSTER = f'{NS},job="redis-cluster"'
@@ -26,8 +26,9 @@ class AlertCase:
     labels: dict[str, str]
     quiet: list[Series]
     eval_time: str = "30m"
-    notes: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    # Sample spacing of the series and promtool's evaluation interval: day-long windows are
+    # tested at 10 minutes, or promtool evaluates every rule 1,440 times a simulated day.
+    interval: str = "1m"
 
 
 def _requests(status: str, cache: str, values: str) -> tuple[str, str]:
@@ -309,10 +310,11 @@ CASES: list[AlertCase] = [
     AlertCase(
         "CdnErrorBudgetBurnSlow",
         # 0.5 % errors for a day: 5x the budget's rate, below both paging burn rates.
-        [_requests("200", "HIT", "0+995x1500"), _requests("500", "MISS", "0+5x1500")],
+        [_requests("200", "HIT", "0+9950x150"), _requests("500", "MISS", "0+50x150")],
         _SCOPE,
-        [[_requests("200", "HIT", "0+19995x1500"), _requests("500", "MISS", "0+5x1500")]],
+        [[_requests("200", "HIT", "0+199950x150"), _requests("500", "MISS", "0+50x150")]],
         eval_time="1470m",
+        interval="10m",
     ),
     AlertCase(
         "ServiceAtMaxReplicas",

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from components.render.rules import MetricSources, render_rule_groups
+from components.render.rules import Alert, MetricSources, render_rule_groups, rule_groups
 from components.settings import Settings
+from components.settings.stack_file import PROJECT_ROOT
 from tests.monitoring.alert_cases import CASES, AlertCase, Series
 from tests.support import promtool
 
@@ -29,7 +30,7 @@ def _without_annotations(rules: dict[str, Any]) -> dict[str, Any]:
 
 def _test(case: AlertCase, series: Series, expected: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "interval": "1m",
+        "interval": case.interval,
         "input_series": [{"series": name, "values": values} for name, values in series],
         "alert_rule_test": [{"eval_time": case.eval_time, "alertname": case.alert, "exp_alerts": expected}],
     }
@@ -54,19 +55,17 @@ def test_every_alert_has_a_firing_and_a_quiet_case(
 def test_each_alert_fires_on_its_case_and_stays_quiet_otherwise(
     production: Settings, kubernetes_sources: MetricSources
 ) -> None:
-    tests = []
-    for case in CASES:
-        severity = _alerts(render_rule_groups(production, kubernetes_sources))[case.alert]["labels"][
-            "severity"
-        ]
-        tests.append(_test(case, case.firing, [{"exp_labels": {**case.labels, "severity": severity}}]))
-        tests += [_test(case, quiet, []) for quiet in case.quiet]
+    rules = render_rule_groups(production, kubernetes_sources)
+    for interval in sorted({case.interval for case in CASES}):
+        tests = []
+        for case in [case for case in CASES if case.interval == interval]:
+            severity = _alerts(rules)[case.alert]["labels"]["severity"]
+            tests.append(_test(case, case.firing, [{"exp_labels": {**case.labels, "severity": severity}}]))
+            tests += [_test(case, quiet, []) for quiet in case.quiet]
 
-    result = promtool.test_rules(
-        _without_annotations(render_rule_groups(production, kubernetes_sources)), tests
-    )
+        result = promtool.test_rules(_without_annotations(rules), tests, evaluation_interval=interval)
 
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.alert)
@@ -83,7 +82,9 @@ def test_a_firing_case_fails_once_its_expression_can_no_longer_fire(
     severity = _alerts(rules)[case.alert]["labels"]["severity"]
 
     result = promtool.test_rules(
-        rules, [_test(case, case.firing, [{"exp_labels": {**case.labels, "severity": severity}}])]
+        rules,
+        [_test(case, case.firing, [{"exp_labels": {**case.labels, "severity": severity}}])],
+        evaluation_interval=case.interval,
     )
 
     assert result.returncode != 0
@@ -110,3 +111,24 @@ def test_thresholds_come_from_the_stack_settings(
     expr = _alerts(render_rule_groups(stricter, kubernetes_sources))["RedisCacheHitRatioLow"]["expr"]
 
     assert re.search(r"< 0\.93 and .* >= 500$", expr)
+
+
+def test_the_readme_lists_every_alert_as_rendered_and_has_its_runbook(
+    production: Settings, kubernetes_sources: MetricSources
+) -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    table = readme.split("<!-- alerts-table:start -->")[1].split("<!-- alerts-table:end -->")[0]
+    alerts = [
+        rule
+        for group in rule_groups(production, kubernetes_sources)
+        for rule in group.rules
+        if isinstance(rule, Alert)
+    ]
+    expected = [
+        f"| [`{a.name}`](#{a.name.lower()}) | {a.severity} | {a.threshold} | {a.window} | {a.duration} |"
+        for a in alerts
+    ]
+
+    assert [line for line in table.strip().splitlines()[2:]] == expected
+    missing = [a.name for a in alerts if f"\n#### {a.name}\n" not in readme]
+    assert not missing

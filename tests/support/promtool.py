@@ -22,11 +22,13 @@ def check_rules(rules: dict[str, Any]) -> subprocess.CompletedProcess[str]:
         )
 
 
-def test_rules(rules: dict[str, Any], tests: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
+def test_rules(
+    rules: dict[str, Any], tests: list[dict[str, Any]], *, evaluation_interval: str = "1m"
+) -> subprocess.CompletedProcess[str]:
     """Run promtool's rule unit tests (``tests`` as in its test file) against ``rules``."""
     with tempfile.TemporaryDirectory(prefix="promtool-") as tmp:
         Path(tmp, "rules.yml").write_text(yaml.safe_dump(rules, sort_keys=False))
-        document = {"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": tests}
+        document = {"rule_files": ["rules.yml"], "evaluation_interval": evaluation_interval, "tests": tests}
         Path(tmp, "tests.yml").write_text(yaml.safe_dump(document, sort_keys=False))
         return subprocess.run(
             [PROMTOOL, "test", "rules", "tests.yml"], cwd=tmp, capture_output=True, text=True, timeout=300

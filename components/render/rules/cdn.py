@@ -48,7 +48,7 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             "CDN instance {{ $labels.instance }} is down",
             "NGINX (or its metrics sidecar) at {{ $labels.instance }} has not answered for 2 minutes.",
             "not answering",
-            "2 m",
+            "instant",
         ),
         Alert(
             "CdnErrorRatioHigh",
@@ -60,7 +60,7 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             f"More than {monitoring.cdn_max_error_ratio:.0%} of answers over {WINDOW} are server errors "
             f"(with at least {minimum} requests).",
             f"> {monitoring.cdn_max_error_ratio:.0%} 5xx",
-            f"{WINDOW} for 5 m",
+            WINDOW,
         ),
         Alert(
             "CdnHitRatioLow",
@@ -73,7 +73,7 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             f"HIT share of the requests that went through the cache is below "
             f"{monitoring.cdn_min_hit_ratio:.0%}: the origin takes the load the CDN should.",
             f"< {monitoring.cdn_min_hit_ratio:.0%} HIT",
-            f"{HIT_WINDOW} for 15 m",
+            HIT_WINDOW,
         ),
         Alert(
             "CdnRateLimitedShareHigh",
@@ -85,7 +85,7 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             "Either an attack (check the top client addresses in the access log) or limits too "
             "tight for real traffic (cdn.rateLimit).",
             f"> {monitoring.cdn_max_rate_limited_ratio:.0%} 429",
-            f"{WINDOW} for 10 m",
+            WINDOW,
         ),
         Alert(
             "CdnOriginErrors",
@@ -97,7 +97,7 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             "{{ $value | humanizePercentage }} of origin requests fail",
             "The origin answers 5xx or cannot be reached; the CDN serves stale copies where it has them.",
             f"> {monitoring.cdn_max_error_ratio:.0%} of origin requests",
-            f"{WINDOW} for 5 m",
+            WINDOW,
         ),
         Alert(
             "CdnOriginSlow",
@@ -109,6 +109,6 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             f"Above scaling.scaleUp.responseTimeMs ({settings.scaling.scale_up.response_time_ms} ms): "
             "the services should be scaling up; check they are not at their maximum.",
             f"p95 > {settings.scaling.scale_up.response_time_ms} ms",
-            f"{WINDOW} for 10 m",
+            WINDOW,
         ),
     ]

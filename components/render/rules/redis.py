@@ -62,7 +62,7 @@ def _cluster_alerts(settings: Settings, sources: MetricSources) -> list[Record |
             "A Redis node or Sentinel ({{ $labels.instance }}) is down",
             "{{ $labels.job }} at {{ $labels.instance }} has not answered its exporter for 2 minutes.",
             "not answering",
-            "2 m",
+            "instant",
         ),
         Alert(
             "RedisClusterStateNotOk",
@@ -72,7 +72,7 @@ def _cluster_alerts(settings: Settings, sources: MetricSources) -> list[Record |
             "The Redis Cluster reports cluster_state:fail on {{ $labels.instance }}",
             "CLUSTER INFO on {{ $labels.instance }} says the cluster is failed: clients get CLUSTERDOWN.",
             "cluster_state fail",
-            "1 m",
+            "instant",
         ),
         Alert(
             "RedisClusterSlotsNotOk",
@@ -84,7 +84,7 @@ def _cluster_alerts(settings: Settings, sources: MetricSources) -> list[Record |
             f"{{{{ $labels.instance }}}} sees {{{{ $value }}}} of {CLUSTER_SLOTS} slots assigned and ok: "
             "keys in the missing slots cannot be read or written.",
             f"< {CLUSTER_SLOTS} slots ok",
-            "2 m",
+            "instant",
         ),
         Alert(
             "RedisClusterMasterWithoutReplica",
@@ -95,7 +95,7 @@ def _cluster_alerts(settings: Settings, sources: MetricSources) -> list[Record |
             "Redis Cluster master {{ $labels.instance }} has no replica",
             "A master without a replica loses its shard's data if it fails, and cannot fail over.",
             "0 replicas",
-            "5 m",
+            "instant",
         ),
         Alert(
             "RedisReplicaLinkDown",
@@ -107,7 +107,7 @@ def _cluster_alerts(settings: Settings, sources: MetricSources) -> list[Record |
             "A replica whose link stays down falls out of date and will refuse to fail over "
             "(cluster-replica-validity-factor): its master is one failure away from data loss.",
             "master_link_status down",
-            "1 m",
+            "instant",
         ),
         Alert(
             "RedisCacheHitRatioLow",
@@ -118,7 +118,7 @@ def _cluster_alerts(settings: Settings, sources: MetricSources) -> list[Record |
             f"Below checks.minHitRatio ({min_ratio}) over {HIT_RATIO_WINDOW} with at least "
             f"checks.minLookups ({min_lookups}) lookups: the database takes the misses.",
             f"< {min_ratio} (>= {min_lookups} lookups)",
-            f"{HIT_RATIO_WINDOW} for 15 m",
+            HIT_RATIO_WINDOW,
         ),
         _memory_alert(
             "RedisCacheMemoryNearMax", sources.cache_job, settings, sources, "warning", "evicts keys early"
@@ -133,7 +133,7 @@ def _cluster_alerts(settings: Settings, sources: MetricSources) -> list[Record |
             "The working set does not fit in maxmemory: raise redis.cluster.maxmemoryMb (and the "
             "memory limit) or add masters.",
             f"> {settings.monitoring.redis_max_evictions_per_second}/s",
-            "10 m for 15 m",
+            "10m",
         ),
     ]
 
@@ -153,7 +153,7 @@ def _sessions_alerts(settings: Settings, sources: MetricSources) -> list[Record 
             "SENTINEL CKQUORUM fails: if the primary dies now, no failover happens and sessions "
             "are lost until a person intervenes.",
             "CKQUORUM fails",
-            "1 m",
+            "instant",
         ),
         Alert(
             "RedisSentinelsDisagree",
@@ -164,7 +164,7 @@ def _sessions_alerts(settings: Settings, sources: MetricSources) -> list[Record 
             "Sentinels name {{ $value }} different primaries for {{ $labels.master_name }}",
             "The Sentinels do not agree on the primary: clients may write to two primaries (split brain).",
             "> 1 primary named",
-            "2 m",
+            "instant",
         ),
         _memory_alert(
             "RedisSessionStoreNearFull",
@@ -185,7 +185,7 @@ def _sessions_alerts(settings: Settings, sources: MetricSources) -> list[Record 
             "The session store refused {{ $value | humanize }} writes (OOM)",
             "The sessions store is full (noeviction): visitors cannot sign in or keep their session.",
             "any OOM reply",
-            "5 m",
+            "5m",
         ),
         Alert(
             "RedisSessionPrimaryMissing",
@@ -197,7 +197,7 @@ def _sessions_alerts(settings: Settings, sources: MetricSources) -> list[Record 
             "No session data node is a primary",
             "Every reachable session data node is a replica: writes fail until Sentinel promotes one.",
             "0 primaries",
-            "1 m",
+            "instant",
         ),
     ]
 
@@ -215,5 +215,5 @@ def _memory_alert(
         "{{ $labels.instance }} uses {{ $value | humanizePercentage }} of maxmemory",
         f"Above {ratio:.0%} of maxmemory the node {consequence}.",
         f"> {ratio:.0%} of maxmemory",
-        "10 m",
+        "instant",
     )

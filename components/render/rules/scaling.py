@@ -39,7 +39,7 @@ def _kubernetes_alerts(settings: Settings, sources: MetricSources) -> list[Recor
             "The HPA wants more pods than maxReplicas allows: response times rise with the load. "
             "Raise services.<name>.maxReplicas (within scaling.maxScaleUpSeconds) or find the hot path.",
             "current >= max",
-            "15 m",
+            "instant",
         ),
         Alert(
             "ScalingFlapping",
@@ -62,7 +62,7 @@ def _kubernetes_alerts(settings: Settings, sources: MetricSources) -> list[Recor
             "The HPA's ScalingActive condition is false: usually its metrics (metrics-server or "
             "prometheus-adapter) are missing, so the service cannot scale.",
             "ScalingActive false",
-            "10 m",
+            "instant",
         ),
         Alert(
             "PodCrashLooping",
@@ -72,7 +72,7 @@ def _kubernetes_alerts(settings: Settings, sources: MetricSources) -> list[Recor
             "{{ $labels.pod }} ({{ $labels.container }}) is crash looping",
             "The container keeps exiting and Kubernetes backs off restarting it.",
             "CrashLoopBackOff",
-            "5 m for 15 m",
+            "5m",
         ),
         Alert(
             "PodRestartingOften",
@@ -82,6 +82,6 @@ def _kubernetes_alerts(settings: Settings, sources: MetricSources) -> list[Recor
             "{{ $labels.pod }} ({{ $labels.container }}) restarted {{ $value | humanize }} times in an hour",
             "Frequent restarts: look at the previous container's log (kubectl logs --previous).",
             "> 3 restarts",
-            "1 h",
+            "1h",
         ),
     ]

@@ -74,7 +74,7 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             f"{c.burn_rate(slo.period_days):g}x over {c.long_window} and {c.short_window}" for c in conditions
         )
 
-    target = f"{slo.availability_target:.3%}".rstrip("0").rstrip(".")
+    target = f"{slo.availability_target * 100:g} %"
     return [
         Alert(
             "CdnErrorBudgetBurnFast",
@@ -84,7 +84,7 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             f"The store front burns its {target} availability budget fast",
             f"At this error rate the {slo.period_days}-day error budget is gone within days: page.",
             rates(PAGE),
-            "1 h / 5 m, 6 h / 30 m",
+            "1h and 5m, 6h and 30m",
         ),
         Alert(
             "CdnErrorBudgetBurnSlow",
@@ -94,6 +94,6 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             f"The store front burns its {target} availability budget",
             f"At this error rate the {slo.period_days}-day error budget runs out before the period ends.",
             rates(TICKET),
-            "1 d / 2 h, 3 d / 6 h",
+            "1d and 2h, 3d and 6h",
         ),
     ]
