@@ -8,6 +8,7 @@ dashboards run against it unchanged.
 from __future__ import annotations
 
 import random
+import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -116,14 +117,24 @@ def kubernetes_selectors(expressions: list[str]) -> list[str]:
     )
 
 
-def cache_reads(handle: RedisClusterHandle, *, reads: int, hit_share: float, seed: int = 7) -> None:
-    """``reads`` GETs of which ``hit_share`` ask for keys that exist (the rest miss)."""
+def cache_reads(
+    handle: RedisClusterHandle,
+    *,
+    reads: int,
+    hit_share: float,
+    seed: int = 7,
+    until: threading.Event | None = None,
+) -> None:
+    """``reads`` GETs (or as many as it takes until ``until`` is set) of which ``hit_share``
+    ask for keys that exist; the rest miss."""
     client = handle.cluster_client()
     rng = random.Random(seed)
     keys = [f"product:{index}" for index in range(200)]
     for key in keys:
         client.set(key, "x")
-    for _ in range(reads):
+    done = 0
+    while (until is None and done < reads) or (until is not None and not until.is_set()):
+        done += 1
         if rng.random() < hit_share:
             client.get(rng.choice(keys))
         else:
