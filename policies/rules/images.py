@@ -31,7 +31,9 @@ _REGISTRY_CONFIG = {
     "registries": {
         "type": "array",
         "items": {"type": "string"},
-        "default": ["ghcr.io/technovastore", "docker.io"],
+        # Our own images, Docker Hub's official and vendor images, and mtail's upstream image
+        # (the CDN's log-to-metrics sidecar; its maintainer publishes only to ghcr.io).
+        "default": ["ghcr.io/technovastore", "docker.io", "ghcr.io/jaqx0r/mtail"],
         "description": "registries (optionally with a repository prefix) images may come from",
     }
 }
