@@ -17,6 +17,7 @@ from cache_manager import DistributedCacheManager
 from cache_manager.circuit_breaker import BreakerState
 from components.settings.stack import Settings
 from tests.integration.cache_manager.conftest import manager_for, stack_settings
+from tests.support.cache_load import load_through_failover
 from tests.support.redis_servers import (
     RedisClusterHandle,
     SentinelGroupHandle,
@@ -168,3 +169,18 @@ def ride_through_sentinel_failover(manager: DistributedCacheManager, group: Sent
     assert manager.breaker_states()["sessions"] is BreakerState.CLOSED
     assert manager.invalidate_user_cache("u-1") is True
     assert manager.get_session("s-before") is None
+
+
+def test_healthy_shards_serve_every_call_while_a_master_fails_over(small_cluster: RedisClusterHandle) -> None:
+    """Only the killed master's shard may miss; the breakers are the stack's (5 failures, 5 s)."""
+    manager = manager_for(small_cluster, None, stack_settings())
+    try:
+        load = load_through_failover(manager, small_cluster)
+    finally:
+        manager.close()
+    assert load.failed["victim"] > 0  # the load ran through the outage
+    assert load.calls["healthy"] > 0
+    assert load.failed["healthy"] == 0, (
+        f"{load.failed['healthy']} of {load.calls['healthy']} calls failed on healthy shards, "
+        f"for example {load.examples}"
+    )
