@@ -308,7 +308,7 @@ def test_built_from_urls(cache_cluster: RedisClusterHandle, session_group: Senti
 def test_a_stale_slot_table_is_followed_and_repaired(manager: DistributedCacheManager) -> None:
     """Reads go straight to the node the slot table names; a MOVED answer reroutes them."""
     assert manager.cache_product("p-moved", LAPTOP)
-    cluster = manager._cluster.get()
+    cluster = manager._stores.cluster.get()
     key = manager.keys.product("p-moved")
     slot = cluster.keyslot(key)
     owner = cluster.nodes_manager.slots_cache[slot][0]
@@ -333,7 +333,7 @@ def test_a_stampede_across_replicas_makes_one_load(make_manager: MakeManager) ->
     loads, results = stampede_on(pods * 4, "p-hot")
     assert loads == 1
     assert results == [{"id": "p-hot"}] * 8
-    assert not pods[0]._cluster.get().exists(stampede.lock_key(pods[0].keys.product("p-hot")))
+    assert not pods[0]._stores.cluster.get().exists(stampede.lock_key(pods[0].keys.product("p-hot")))
 
 
 def test_a_failed_load_releases_the_lock_for_the_next_caller(manager: DistributedCacheManager) -> None:
