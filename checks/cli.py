@@ -50,6 +50,12 @@ def parser() -> argparse.ArgumentParser:
     )
     expect.add_argument("--cdn-min-hit-ratio", type=float, help="minimum HIT ratio over the CDN samples")
     expect.add_argument(
+        "--max-replica-lag",
+        type=int,
+        metavar="SECONDS",
+        help="a replica further behind its master fails (settings: 10)",
+    )
+    expect.add_argument(
         "--window", type=float, metavar="SECONDS", help="hit ratio over this window, not since start"
     )
     run = parser.add_argument_group("how to run")

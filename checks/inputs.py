@@ -264,5 +264,6 @@ def _thresholds(base: ChecksSettings, options: Any) -> ChecksSettings:
         "min_hit_ratio": options.min_hit_ratio,
         "min_lookups": options.min_lookups,
         "cdn_min_hit_ratio": options.cdn_min_hit_ratio,
+        "max_replica_lag_seconds": options.max_replica_lag,
     }
     return base.model_copy(update={key: value for key, value in overrides.items() if value is not None})

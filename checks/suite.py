@@ -48,7 +48,10 @@ def _redis_families(targets: Targets, call_timeout: float, deadline: Deadline) -
     else:
         outcomes = redis_cluster.collect(targets.redis_cluster, targets.credentials, call_timeout, deadline)
         results = redis_cluster.evaluate(
-            outcomes, masters=targets.masters, replicas_per_master=targets.replicas_per_master
+            outcomes,
+            masters=targets.masters,
+            replicas_per_master=targets.replicas_per_master,
+            max_replica_lag_seconds=targets.thresholds.max_replica_lag_seconds,
         )
         results.append(_hit_ratio(targets, outcomes, call_timeout, deadline))
     return results + _kubernetes(targets, outcomes, call_timeout, deadline)
@@ -81,11 +84,16 @@ def _hit_ratio(
 def _sentinel(targets: Targets, call_timeout: float, deadline: Deadline) -> list[CheckResult]:
     if not targets.sentinels:
         return _skipped(sentinel.FAMILY, "no Sentinel endpoint (endpoints.sentinel or --sentinel)")
-    views, links = sentinel.collect(
+    views, replicas = sentinel.collect(
         targets.sentinels, targets.sentinel_master, targets.credentials, call_timeout, deadline
     )
-    expected = sentinel.Expected(targets.sentinel_master, targets.sentinel_count, targets.sentinel_replicas)
-    return sentinel.evaluate(views, links, expected)
+    expected = sentinel.Expected(
+        targets.sentinel_master,
+        targets.sentinel_count,
+        targets.sentinel_replicas,
+        targets.thresholds.max_replica_lag_seconds,
+    )
+    return sentinel.evaluate(views, replicas, expected)
 
 
 def _cdn(targets: Targets, call_timeout: float, deadline: Deadline) -> list[CheckResult]:

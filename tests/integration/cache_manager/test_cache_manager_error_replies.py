@@ -32,7 +32,10 @@ def neighbour_of(manager: DistributedCacheManager, cluster_admin: RedisCluster, 
     slot = cluster_admin.keyslot(key)
     for n in range(10_000):
         candidate = manager.keys.product(f"n-{n}")
-        if cluster_admin.get_node_from_key(candidate).name == node and cluster_admin.keyslot(candidate) != slot:
+        if (
+            cluster_admin.get_node_from_key(candidate).name == node
+            and cluster_admin.keyslot(candidate) != slot
+        ):
             return f"n-{n}"
     raise AssertionError(f"no other slot on {node}")
 

@@ -50,8 +50,12 @@ def test_a_killed_master_before_and_after_failover(
     # The other shards keep serving (cluster-require-full-coverage no): cluster_state stays ok,
     # and the lost shard shows in the slots, the flags and the topology.
     assert before.not_ok("redis-cluster") == {
-        ("redis-cluster", name) for name in ("reachable", "slot_coverage", "node_health", "topology")
+        ("redis-cluster", name)
+        for name in ("reachable", "slot_coverage", "node_health", "topology", "replication")
     }
+    assert before.result("redis-cluster", "replication")["message"].startswith(
+        f"replica 127.0.0.1:{replica} of master 127.0.0.1:{master} has master_link_status:down"
+    )
     assert all(cluster.cluster_info(p)["cluster_state"] == "ok" for p in live)
     refused = f"127.0.0.1:{master} did not answer (127.0.0.1:{master}: connection refused)"
     assert before.result("redis-cluster", "reachable")["message"] == refused

@@ -6,9 +6,10 @@ from checks.hit_ratio import Counters
 from checks.hit_ratio import evaluate as evaluate_ratio
 from checks.model import Status
 from checks.redis_client import NodeUnreachable
-from checks.sentinel import Expected, SentinelView, evaluate
+from checks.replication import ReplicaLink
+from checks.sentinel import Expected, Replication, SentinelView, evaluate
 
-EXPECTED = Expected(master_name="sessions", sentinels=3, replicas=2)
+EXPECTED = Expected(master_name="sessions", sentinels=3, replicas=2, max_replica_lag_seconds=10)
 REPLICAS = [
     {"ip": "127.0.0.1", "port": "7001", "flags": "slave"},
     {"ip": "127.0.0.1", "port": "7002", "flags": "slave"},
@@ -31,13 +32,15 @@ def healthy() -> dict[str, object]:
     return {view.address: view for view in (sentinel(26379), sentinel(26380), sentinel(26381))}
 
 
-LINKS_UP: dict[str, str | BaseException] = {"127.0.0.1:7001": "up", "127.0.0.1:7002": "up"}
+def linked(port: int, status: str = "up") -> ReplicaLink:
+    return ReplicaLink(f"127.0.0.1:{port}", "127.0.0.1:7000", status)
 
 
-def statuses(
-    outcomes: dict[str, object], links: dict[str, str | BaseException] = LINKS_UP
-) -> dict[str, Status]:
-    return {r.name: r.status for r in evaluate(outcomes, links, EXPECTED)}  # type: ignore[arg-type]
+LINKS_UP = Replication(links={"127.0.0.1:7001": linked(7001), "127.0.0.1:7002": linked(7002)}, lags={})
+
+
+def statuses(outcomes: dict[str, object], replicas: Replication = LINKS_UP) -> dict[str, Status]:
+    return {r.name: r.status for r in evaluate(outcomes, replicas, EXPECTED)}  # type: ignore[arg-type]
 
 
 def test_a_healthy_group_passes() -> None:
@@ -70,14 +73,26 @@ def test_disagreeing_sentinels_name_each_side() -> None:
 def test_missing_peers_and_broken_replica_links() -> None:
     outcomes = healthy()
     outcomes["127.0.0.1:26379"] = sentinel(26379, others=1)
-    links: dict[str, str | BaseException] = {
-        "127.0.0.1:7001": "down",
-        "127.0.0.1:7002": NodeUnreachable("gone"),
-    }
-    results = {r.name: r for r in evaluate(outcomes, links, EXPECTED)}  # type: ignore[arg-type]
+    replicas = Replication(
+        links={"127.0.0.1:7001": linked(7001, "down"), "127.0.0.1:7002": NodeUnreachable("gone")}, lags={}
+    )
+    results = {r.name: r for r in evaluate(outcomes, replicas, EXPECTED)}  # type: ignore[arg-type]
     assert results["peers"].message == "127.0.0.1:26379 knows 1 other Sentinels, expected 2"
     assert results["replication"].message == (
-        "replica 127.0.0.1:7001 has master_link_status:down; replica 127.0.0.1:7002 did not answer (gone)"
+        "replica 127.0.0.1:7001 of master 127.0.0.1:7000 has master_link_status:down; "
+        "replica 127.0.0.1:7002 did not answer (gone)"
+    )
+
+
+def test_a_lagging_replica_and_one_that_calls_itself_a_master() -> None:
+    replicas = Replication(
+        links={"127.0.0.1:7001": linked(7001), "127.0.0.1:7002": "role master"},
+        lags={"127.0.0.1:7001": 30, "127.0.0.1:7002": 0},
+    )
+    results = {r.name: r for r in evaluate(healthy(), replicas, EXPECTED)}  # type: ignore[arg-type]
+    assert results["replication"].message == (
+        "replica 127.0.0.1:7001 of master 127.0.0.1:7000 lags 30 s behind (more than 10 s); "
+        "replica 127.0.0.1:7002 reports role master"
     )
 
 
