@@ -257,24 +257,18 @@ class DistributedCacheManager:
     def get_or_load(self, strategy: str, entity_id: object, loader: Callable[[], T]) -> T | None:
         """Cache-aside: the cached value, else ``loader()`` stored and returned.
 
-        A stampede makes one ``loader()`` call: threads of this process share one call
-        (single-flight), and other processes wait for the one holding the key's load lock
-        (``cache.loadLockMs``; cluster strategies). ``None`` from the loader is returned but
-        not cached.
+        One GET per call, hit or miss. A stampede makes one ``loader()`` call: threads of
+        this process share one call (single-flight, which also hands a just-finished load's
+        value to a caller whose GET raced with it), and other processes wait for the one
+        holding the key's load lock (``cache.loadLockMs``; cluster strategies). ``None`` from
+        the loader is returned and nothing is stored.
         """
         key = self._key(strategy, entity_id)
+        mark = self._flights.mark()  # before the GET: loads finished after it are newer
         cached = self._read(strategy, key)
         if cached is not None:
             return cached
-
-        def load() -> T | None:
-            # A caller that waited for an earlier flight finds its value here.
-            again = self._fetch(strategy, key, count=False)
-            if again is not None:
-                return again
-            return self._load_once(strategy, entity_id, key, loader)
-
-        return self._flights.do(key, load)
+        return self._flights.do(key, lambda: self._load_once(strategy, entity_id, key, loader), since=mark)
 
     def _load_once(self, strategy: str, entity_id: object, key: str, loader: Callable[[], T]) -> T | None:
         held = self._take_load_lock(strategy, key)

@@ -130,6 +130,34 @@ def test_single_flight_makes_one_load_for_a_stampede() -> None:
     assert flights.do("k", lambda: "next") == "next"  # a finished flight is not reused
 
 
+def test_single_flight_holds_a_finished_load_for_callers_whose_lookup_raced_with_it() -> None:
+    clock = FakeClock()
+    flights = SingleFlight(hold_seconds=1.0, clock=clock)
+    raced = flights.mark()  # this caller looked the key up before the load below stored it
+    assert flights.do("k", lambda: "loaded") == "loaded"
+    assert flights.do("k", lambda: "again", since=raced) == "loaded"
+    assert flights.do("other", lambda: "own", since=raced) == "own"  # held per key
+    # A caller that looked after the load finished found the value itself if it was there;
+    # if it missed, the entry is gone again (expired, invalidated): it loads.
+    assert flights.do("k", lambda: "fresh", since=flights.mark()) == "fresh"
+    late = flights.mark() - 1  # raced with the "fresh" load ...
+    clock.now += 1.5  # ... but came back only after the hold ended
+    flights.do("x", lambda: "prunes")
+    assert flights.do("k", lambda: "reloaded", since=late) == "reloaded"
+
+
+def test_single_flight_holds_no_failed_load() -> None:
+    flights = SingleFlight()
+    raced = flights.mark()
+
+    def broken() -> str:
+        raise LookupError("database down")
+
+    with pytest.raises(LookupError):
+        flights.do("k", broken)
+    assert flights.do("k", lambda: "loaded", since=raced) == "loaded"
+
+
 def test_single_flight_shares_the_loader_error() -> None:
     flights = SingleFlight()
     started = threading.Event()

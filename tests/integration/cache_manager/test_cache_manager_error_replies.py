@@ -17,7 +17,7 @@ from redis.cluster import RedisCluster
 
 from cache_manager import DistributedCacheManager
 from cache_manager.circuit_breaker import BreakerState
-from tests.integration.cache_manager.conftest import MakeManager, stack_settings
+from tests.integration.cache_manager.conftest import MakeManager, commands_received, stack_settings
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle
 
 pytestmark = pytest.mark.integration
@@ -59,13 +59,6 @@ def test_wrongtype_replies_are_misses_and_the_node_keeps_serving(
     assert manager.get_product(neighbour) == {"id": neighbour}
     assert manager.metrics.value("errors_total", {"operation": "get", "reason": "WRONGTYPE"}) == REPLIES
     assert manager.stats()["product"] == {"hits": 1, "misses": REPLIES, "hitRatio": 1 / (REPLIES + 1)}
-
-
-def commands_received(cluster: RedisClusterHandle, port: int, command: str) -> int:
-    """Every ``command`` the node received: executed, failed or rejected (CLUSTERDOWN)."""
-    with cluster.client(port) as client:
-        stats = client.info("commandstats").get(f"cmdstat_{command}", {})
-    return sum(int(stats.get(field, 0)) for field in ("calls", "failed_calls", "rejected_calls"))
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from prometheus_client import generate_latest
 from redis.cluster import RedisCluster
 
 from cache_manager import DistributedCacheManager, batching, stampede
-from tests.integration.cache_manager.conftest import MakeManager, stack_settings
+from tests.integration.cache_manager.conftest import MakeManager, commands_received, stack_settings
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle
 
 pytestmark = pytest.mark.integration
@@ -139,10 +139,28 @@ def test_get_or_load_makes_one_load_for_a_stampede(manager: DistributedCacheMana
     assert manager.get_or_load("product", "p-9", lambda: pytest.fail("cached: no load")) == {"id": "p-9"}
 
 
-def test_get_or_load_does_not_cache_none(manager: DistributedCacheManager) -> None:
+def test_get_or_load_stores_nothing_when_the_loader_finds_nothing(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster
+) -> None:
     assert manager.get_or_load("price", "p-404", lambda: None) is None
+    assert cluster_admin.exists(manager.keys.price("p-404")) == 0
     assert manager.get_or_load("price", "p-404", lambda: {"amount": 5}) == {"amount": 5}
     assert manager.get_price("p-404") == {"amount": 5}
+
+
+def test_get_or_load_sends_one_get_per_call(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster, cache_cluster: RedisClusterHandle
+) -> None:
+    """Redis counts each GET as a keyspace hit or miss: a second GET on a miss would count
+    the miss twice and make Redis's hit ratio lower than the application's."""
+    port = int(cluster_admin.get_node_from_key(manager.keys.product("p-once")).port)
+    before = commands_received(cache_cluster, port, "get")
+    assert manager.get_or_load("product", "p-once", lambda: {"id": "p-once"}) == {"id": "p-once"}
+    assert manager.get_or_load("product", "p-once", lambda: pytest.fail("cached: no load")) == {
+        "id": "p-once"
+    }
+    assert commands_received(cache_cluster, port, "get") - before == 2  # the miss, then the hit
+    assert manager.stats()["product"] == {"hits": 1, "misses": 1, "hitRatio": 0.5}
 
 
 def test_search_results_through_get_or_load_are_tagged(manager: DistributedCacheManager) -> None:
