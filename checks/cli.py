@@ -37,6 +37,11 @@ def parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--cdn-path", action="append", metavar="PATH", help="a static sample path (repeatable)"
     )
+    source.add_argument(
+        "--cache-metrics",
+        metavar="URL,...",
+        help="metrics endpoints of the services (the cache manager's counters): the application hit ratio",
+    )
     source.add_argument("--namespace", help="the Kubernetes namespace (default: the 'namespace' output)")
     source.add_argument("--kube-context", help="the kubeconfig context (default: the current one)")
     source.add_argument("--redis-user", help=f"the Redis ACL user (default: ${USERNAME_ENV} or admin)")

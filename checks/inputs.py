@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from checks.model import CouldNotRun
 from checks.redis_client import Credentials, split_address
@@ -54,6 +55,8 @@ class Targets:
     cdn_health_path: str
     cdn_paths: list[str]
     cdn_security_headers: list[str]
+    # The services' metrics endpoints that export the cache manager's counters.
+    cache_metrics: list[str]
     window: float | None
     kube_context: str | None
 
@@ -201,6 +204,7 @@ def resolve(options: Any) -> Targets:
         **_cluster_fields(options, endpoint(outputs, "redisCluster"), settings),
         **_sentinel_fields(options, endpoint(outputs, "sentinel"), settings),
         **_cdn_fields(options, endpoint(outputs, "cdn"), settings),
+        cache_metrics=_metrics_urls(options, endpoint(outputs, "cacheMetrics")),
     )
     if not (targets.redis_cluster or targets.sentinels or targets.cdn_url or targets.namespace):
         raise CouldNotRun(
@@ -252,6 +256,21 @@ def _cdn_fields(options: Any, entry: dict[str, Any], settings: Settings | None) 
         # The names of the headers the CDN tier is configured to add to every response.
         "cdn_security_headers": list(security_header_values(cdn.security_headers)),
     }
+
+
+def _metrics_urls(options: Any, entry: dict[str, Any]) -> list[str]:
+    """``--cache-metrics URL,...``, else the ``urls`` of the ``cacheMetrics`` endpoint output."""
+    if options.cache_metrics:
+        urls, source = [u.strip() for u in options.cache_metrics.split(",") if u.strip()], "--cache-metrics"
+        if not urls:
+            raise CouldNotRun("--cache-metrics: no URL given")
+    else:
+        urls, source = [str(url) for url in entry.get("urls", [])], "stack output endpoints.cacheMetrics.urls"
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise CouldNotRun(f"{source}: {url!r} is not an http(s) URL of a metrics endpoint")
+    return urls
 
 
 def _first(*candidates: Any) -> Any:

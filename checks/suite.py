@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from checks import cdn, hit_ratio, kubernetes, redis_cluster, sentinel
+from checks import cache_metrics, cdn, hit_ratio, kubernetes, redis_cluster, sentinel
 from checks.concurrency import Deadline, run_concurrently
 from checks.inputs import Targets
 from checks.model import CheckResult, Status
@@ -38,13 +39,12 @@ def _skipped(family: str, why: str) -> list[CheckResult]:
 
 
 def _redis_families(targets: Targets, call_timeout: float, deadline: Deadline) -> list[CheckResult]:
-    """The cluster checks, then the hit ratio and the Kubernetes checks, which use its topology."""
+    """The cluster checks, then the hit ratios and the Kubernetes checks, which use its topology."""
+    outcomes: dict[str, redis_cluster.Outcome] = {}
     if not targets.redis_cluster:
-        outcomes: dict[str, redis_cluster.Outcome] = {}
         results = _skipped(
             redis_cluster.FAMILY, "no Redis Cluster endpoint (endpoints.redisCluster or --redis-cluster)"
         )
-        results += _skipped(hit_ratio.FAMILY, "no Redis Cluster endpoint")
     else:
         outcomes = redis_cluster.collect(targets.redis_cluster, targets.credentials, call_timeout, deadline)
         results = redis_cluster.evaluate(
@@ -53,32 +53,73 @@ def _redis_families(targets: Targets, call_timeout: float, deadline: Deadline) -
             replicas_per_master=targets.replicas_per_master,
             max_replica_lag_seconds=targets.thresholds.max_replica_lag_seconds,
         )
-        results.append(_hit_ratio(targets, outcomes, call_timeout, deadline))
+    results += _hit_ratios(targets, outcomes, call_timeout, deadline)
     return results + _kubernetes(targets, outcomes, call_timeout, deadline)
 
 
-def _hit_ratio(
+Scraped = dict[str, hit_ratio.Counters | BaseException]
+
+
+def _hit_ratios(
     targets: Targets, outcomes: dict[str, redis_cluster.Outcome], call_timeout: float, deadline: Deadline
-) -> CheckResult:
+) -> list[CheckResult]:
+    """Redis's keyspace ratio and the application's, over the same span (since start, or --window)."""
     views = [view for view in outcomes.values() if isinstance(view, redis_cluster.NodeView)]
-    if not views:
-        return CheckResult(
-            hit_ratio.FAMILY, "keyspace_hit_ratio", Status.SKIP, "no cluster node answered", "-"
-        )
-    counters = {view.address: hit_ratio.Counters.from_stats(view.stats) for view in views}
-    scope = "since start or CONFIG RESETSTAT"
+    keyspace = {view.address: hit_ratio.Counters.from_stats(view.stats) for view in views}
+    urls = targets.cache_metrics
+    scraped: Scraped = cache_metrics.sample(urls, call_timeout, deadline) if urls else {}
+    application = _answered(scraped)
+    scopes = ("since start or CONFIG RESETSTAT", "since each process started")
     if targets.window:
-        counters = hit_ratio.over_window(
-            counters, targets.window, targets.credentials, call_timeout, deadline
+        hit_ratio.wait_for_window(targets.window, deadline)
+        keyspace = hit_ratio.window_delta(
+            keyspace, hit_ratio.sample(list(keyspace), targets.credentials, call_timeout, deadline)
         )
-        scope = f"over {targets.window:g} s"
-    return hit_ratio.evaluate(
-        counters,
-        min_ratio=targets.thresholds.min_hit_ratio,
-        min_lookups=targets.thresholds.min_lookups,
-        scope=f"Redis Cluster {scope}",
-        unanswered=len(outcomes) - len(counters),
-    )
+        later = cache_metrics.sample(list(application), call_timeout, deadline) if application else {}
+        application = hit_ratio.window_delta(application, _answered(later))
+        scraped = {**scraped, **later}
+        scopes = (f"over {targets.window:g} s",) * 2
+
+    def judge(
+        counters: dict[str, hit_ratio.Counters], ratio: hit_ratio.Ratio, scope: str, asked: int
+    ) -> CheckResult:
+        return hit_ratio.evaluate(
+            counters,
+            ratio,
+            min_ratio=targets.thresholds.min_hit_ratio,
+            min_lookups=targets.thresholds.min_lookups,
+            scope=scope,
+            unanswered=asked - len(counters),
+        )
+
+    if not targets.redis_cluster:
+        results = [_skip(hit_ratio.KEYSPACE, "no Redis Cluster endpoint")]
+    elif not views:
+        results = [_skip(hit_ratio.KEYSPACE, "no cluster node answered")]
+    else:
+        results = [judge(keyspace, hit_ratio.KEYSPACE, scopes[0], len(outcomes))]
+    if not urls:
+        why = "no cache-manager metrics endpoint (endpoints.cacheMetrics or --cache-metrics)"
+        return [*results, _skip(hit_ratio.APPLICATION, why)]
+    silent = "; ".join(str(error) for url, error in sorted(scraped.items()) if url not in application)
+    if not application:
+        message = f"could not read the cache manager's metrics: {silent}"
+        return [
+            *results,
+            CheckResult(hit_ratio.FAMILY, hit_ratio.APPLICATION.check, Status.ERROR, message, "-"),
+        ]
+    result = judge(application, hit_ratio.APPLICATION, scopes[1], len(urls))
+    if silent:
+        result = replace(result, message=f"{result.message} (not counted: {silent})")
+    return [*results, result]
+
+
+def _answered(scraped: Scraped) -> dict[str, hit_ratio.Counters]:
+    return {url: counters for url, counters in scraped.items() if isinstance(counters, hit_ratio.Counters)}
+
+
+def _skip(ratio: hit_ratio.Ratio, why: str) -> CheckResult:
+    return CheckResult(hit_ratio.FAMILY, ratio.check, Status.SKIP, why, "-")
 
 
 def _sentinel(targets: Targets, call_timeout: float, deadline: Deadline) -> list[CheckResult]:

@@ -45,7 +45,7 @@ def test_a_healthy_deployment_passes(deployment: Deployment, capsys: pytest.Capt
     assert set(run.statuses("cdn").values()) == {"ok"}
     assert run.result("redis-cluster", "reachable")["message"] == "all 6 cluster nodes answered"
     ratio = run.result("hit-ratio", "keyspace_hit_ratio")["message"]
-    assert ratio == "hit ratio 0.952 (200 hits / 210 lookups) meets 0.85"
+    assert ratio == "keyspace hit ratio 0.952 (200 hits / 210 lookups) meets 0.85"
     kubernetes = run.result("kubernetes", "api")
     assert kubernetes["status"] == "skip"
     assert "Kubernetes checks skipped" in kubernetes["message"]
@@ -63,7 +63,8 @@ def test_junit_report_is_well_formed(deployment: Deployment, tmp_path: Path) -> 
     cases = root.findall("./testsuite/testcase")
     assert int(root.get("tests", "0")) == len(cases) > 15
     assert root.get("failures") == "0" and root.get("errors") == "0"
-    assert len(root.findall(".//skipped")) == 1  # the Kubernetes family, without a kubeconfig
+    # The Kubernetes family without a kubeconfig, the application ratio without metrics endpoints.
+    assert len(root.findall(".//skipped")) == 2
     assert code == 0
     assert PASSWORD not in report.read_text()
 
@@ -86,7 +87,9 @@ def test_no_traffic_is_a_warning_that_does_not_fail(
     run = run_checks(capsys, *deployment.flags())
     result = run.result("hit-ratio", "keyspace_hit_ratio")
     assert result["status"] == "warn"
-    assert result["message"] == "insufficient traffic: 0 lookups (0 hits, 0 misses), fewer than 100"
+    assert result["message"] == (
+        "keyspace hit ratio: insufficient traffic: 0 lookups (0 hits, 0 misses), fewer than 100"
+    )
     assert run.code == 0, run.document
 
 
@@ -96,7 +99,7 @@ def test_a_low_hit_ratio_fails(deployment: Deployment, capsys: pytest.CaptureFix
     run = run_checks(capsys, *deployment.flags())
     result = run.result("hit-ratio", "keyspace_hit_ratio")
     assert result["status"] == "fail"
-    assert result["message"] == "hit ratio 0.300 (60 hits / 200 lookups) is below 0.85"
+    assert result["message"] == "keyspace hit ratio 0.300 (60 hits / 200 lookups) is below 0.85"
     assert run.code == 1, run.document
     # The threshold comes from the settings unless a flag overrides it.
     lenient = run_checks(capsys, *deployment.flags(), "--min-hit-ratio", "0.25")
