@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -32,7 +33,7 @@ from cache_manager.connections import (
     parse_urls,
     sessions_client,
 )
-from cache_manager.errors import UnknownStrategyError
+from cache_manager.errors import DuplicateIdError, UnknownStrategyError
 from cache_manager.failures import INFRASTRUCTURE_ERRORS
 from cache_manager.keys import KeyBuilder
 from cache_manager.metrics import CacheMetrics
@@ -323,10 +324,18 @@ class DistributedCacheManager:
     def mset(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]], strategy: str = PRODUCT) -> int:
         """Store many entries, each with its own jittered TTL; returns how many were stored.
 
-        Every value is validated and encoded before anything is sent.
+        Every id and value is validated and encoded before anything is sent; an id given twice
+        (``7`` and ``"7"`` are one id) is refused with ``DuplicateIdError``.
         """
         pairs = list(items.items() if isinstance(items, Mapping) else items)
         keyed = self._batch_keys(strategy, (entity_id for entity_id, _ in pairs))
+        if len(keyed) != len(pairs):
+            twice = Counter(self._key(strategy, entity_id) for entity_id, _ in pairs)
+            ids = [repr(keyed[key]) for key, count in twice.items() if count > 1]
+            raise DuplicateIdError(
+                f"mset got {strategy} id{'s' if len(ids) > 1 else ''} {', '.join(ids)} more than once: "
+                "each entry may be given one value"
+            )
         rule = self.strategies[strategy]
         values = {
             key: (self.serializer.dumps(value, what=f"{strategy} {entity_id}"), rule.expiry(self._rng))
