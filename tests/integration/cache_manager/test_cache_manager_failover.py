@@ -18,6 +18,7 @@ from cache_manager.circuit_breaker import BreakerState
 from components.settings.stack import Settings
 from tests.integration.cache_manager.conftest import manager_for, stack_settings
 from tests.support.cache_load import load_through_failover
+from tests.support.redis_failover import replicas_of
 from tests.support.redis_servers import (
     RedisClusterHandle,
     SentinelGroupHandle,
@@ -184,3 +185,46 @@ def test_healthy_shards_serve_every_call_while_a_master_fails_over(small_cluster
         f"{load.failed['healthy']} of {load.calls['healthy']} calls failed on healthy shards, "
         f"for example {load.examples}"
     )
+
+
+def test_a_node_that_recovers_gets_every_call_again(small_cluster: RedisClusterHandle) -> None:
+    """The breaker opens while the node is down, lets a trial through after the reset time,
+    and closes on its success: from then on calls flow as before, not one per reset time."""
+    cluster = small_cluster
+    manager = manager_for(cluster, None, stack_settings(breaker_failures=3, breaker_reset_ms=500))
+    victim = cluster.masters()[0]
+    node = f"127.0.0.1:{victim}"
+    (replica,) = replicas_of(cluster, victim)
+    with cluster.client(replica) as client:  # the same node must come back, not its replica
+        client.config_set("cluster-replica-no-failover", "yes")
+    with cluster.cluster_client(user=cluster.admin_user) as admin:
+        keys = {f"p-{n}": manager.keys.product(f"p-{n}") for n in range(60)}
+        ids = [product_id for product_id, key in keys.items() if admin.get_node_from_key(key).port == victim]
+    try:
+        cluster.kill(victim)
+        run_until(
+            lambda: manager.breaker_states().get(node) is BreakerState.OPEN,
+            lambda: manager.get_product(ids[0]),
+            what="the breaker opening on the dead node",
+        )
+        refused = manager.metrics.value("errors_total", {"operation": "set", "reason": "circuit_open"})
+        assert manager.cache_product(ids[0], {"id": ids[0]}) is False
+        assert (
+            manager.metrics.value("errors_total", {"operation": "set", "reason": "circuit_open"})
+            == refused + 1
+        )
+
+        cluster.restart(victim)
+        cluster.wait_state_ok()
+        run_until(
+            lambda: manager.get_product(ids[0]) is not None,
+            lambda: manager.cache_product(ids[0], {"id": ids[0]}),
+            what="a trial call reaching the restarted node",
+        )
+        written = [manager.cache_product(product_id, {"id": product_id}) for product_id in ids]
+        read = [manager.get_product(product_id) for product_id in ids]
+        assert written == [True] * len(ids)
+        assert read == [{"id": product_id} for product_id in ids]
+        assert manager.breaker_states()[node] is BreakerState.CLOSED
+    finally:
+        manager.close()

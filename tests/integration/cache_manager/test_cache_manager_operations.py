@@ -344,6 +344,37 @@ def test_a_stale_slot_table_is_followed_and_repaired(manager: DistributedCacheMa
     assert manager.metrics.error_count() == 0
 
 
+def test_batches_on_a_stale_slot_table_are_retried_after_one_refresh(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster
+) -> None:
+    """As after a reshard: one master's slots point at another master in the client's table.
+    That node answers MOVED; the batch refreshes the table and the retried keys are results."""
+    products = {f"product-{n}": {"n": n} for n in range(60)}
+    assert manager.mset(products) == len(products)
+    cluster = manager._stores.cluster.get()
+    owners = {
+        cluster_admin.keyslot(manager.keys.product(p)): cluster_admin.get_node_from_key(
+            manager.keys.product(p)
+        ).name
+        for p in products
+    }
+    moved_away = next(iter(owners.values()))
+    wrong = next(node for node in cluster.get_primaries() if node.name != moved_away)
+
+    def point_slots_elsewhere() -> None:
+        for slot, owner in owners.items():
+            if owner == moved_away:
+                cluster.nodes_manager.slots_cache[slot] = [wrong]
+
+    point_slots_elsewhere()
+    assert manager.mget(list(products)) == products
+    point_slots_elsewhere()
+    assert manager.mset({product_id: {"again": True} for product_id in products}) == len(products)
+    assert manager.mget(list(products)) == {product_id: {"again": True} for product_id in products}
+    assert manager.metrics.error_count() == 0  # a redirect followed is not a failure
+    assert manager.metrics.value("dropped_writes_total", {"strategy": "product"}) == 0
+
+
 def test_a_stampede_across_replicas_makes_one_load(make_manager: MakeManager) -> None:
     """Two managers stand for two pods of a service: each has its own single-flight."""
     settings = stack_settings()
