@@ -1,11 +1,13 @@
 """DistributedCacheManager: the seed's cache API over Redis Cluster (data) and Sentinel (sessions).
 
 Two kinds of failure, two behaviours:
-- the caller's mistakes (empty ids, values that cannot be serialised or are too large, unknown
-  strategies) raise ``CacheError`` subclasses before anything is sent;
-- the infrastructure's failures (a node down, a failover, a wrong password, a timeout) never
-  raise: reads are misses, writes are dropped, and both are counted in the metrics. A per-node
-  circuit breaker stops calling a node that keeps failing and probes it again later.
+- the caller's mistakes (empty ids, None or values that cannot be serialised or are too large,
+  an id given twice in one batch, unknown strategies) raise ``CacheError`` subclasses before
+  anything is sent;
+- the infrastructure's failures (a node down, a failover, a wrong password, a timeout, an error
+  reply such as OOM or CLUSTERDOWN) never raise: reads are misses, writes are dropped, and both
+  are counted in the metrics. A per-node circuit breaker stops calling a node that cannot be
+  reached and probes it again later (``cache_manager.stores``).
 """
 
 from __future__ import annotations
@@ -16,12 +18,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry
 from redis import Redis
-from redis.cluster import RedisCluster
 
 from cache_manager import batching, invalidation, stampede
 from cache_manager.circuit_breaker import BreakerBoard, BreakerState
@@ -29,16 +29,14 @@ from cache_manager.connections import (
     LazyCluster,
     StoreAddresses,
     addresses_from_env,
+    addresses_from_urls,
     cluster_factory,
-    parse_urls,
     sessions_client,
 )
 from cache_manager.errors import DuplicateIdError, UnknownStrategyError
-from cache_manager.failures import INFRASTRUCTURE_ERRORS
 from cache_manager.keys import KeyBuilder
 from cache_manager.metrics import CacheMetrics
 from cache_manager.serialization import DecodeError, Serializer, json_serializer
-from cache_manager.single_flight import SingleFlight
 from cache_manager.stores import FAILED, GuardedStores
 from cache_manager.strategies import (
     PRICE,
@@ -92,15 +90,7 @@ class DistributedCacheManager:
             pool=self._pool,
         )
         self._rng = rng or random.Random()
-        self._load_lock_ms = client.load_lock_ms
-        self._flights = SingleFlight()
-        self._key_of: dict[str, Callable[[object], str]] = {
-            PRODUCT: self.keys.product,
-            PRICE: self.keys.price,
-            SEARCH: self.keys.search,
-            SESSION: self.keys.session,
-            RECOMMENDATIONS: self.keys.recommendations,
-        }
+        self._loads = stampede.Loads(self._stores, lock_ms=client.load_lock_ms)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -117,13 +107,12 @@ class DistributedCacheManager:
     ) -> DistributedCacheManager:
         """``redis://user:pass@host:port[,host:port]`` and ``redis+sentinel://.../<master>``."""
         client = settings.cache if settings else CacheClientSettings()
-        parsed = parse_urls(cluster_url, sessions_url, socket_timeout=client.socket_timeout_ms / 1000)
-        addresses = replace(
-            parsed,
-            # Sentinels with a password know the same ACL user as the data nodes.
-            sentinel_username=sentinel_username
-            or (parsed.sessions_username or parsed.username if sentinel_password else None),
+        addresses = addresses_from_urls(
+            cluster_url,
+            sessions_url,
+            sentinel_username=sentinel_username,
             sentinel_password=sentinel_password,
+            socket_timeout=client.socket_timeout_ms / 1000,
         )
         if settings is not None:
             kwargs.setdefault("ttl", settings.cache_ttl)
@@ -264,47 +253,25 @@ class DistributedCacheManager:
         holding the key's load lock (``cache.loadLockMs``; cluster strategies). ``None`` from
         the loader is returned and nothing is stored.
         """
-        key = self._key(strategy, entity_id)
-        mark = self._flights.mark()  # before the GET: loads finished after it are newer
+        key = self.keys.entry(strategy, entity_id)
+        mark = self._loads.mark()  # before the GET: loads finished after it are newer
         cached = self._read(strategy, key)
         if cached is not None:
             return cached
-        return self._flights.do(key, lambda: self._load_once(strategy, entity_id, key, loader), since=mark)
 
-    def _load_once(self, strategy: str, entity_id: object, key: str, loader: Callable[[], T]) -> T | None:
-        held = self._take_load_lock(strategy, key)
-        if held is False:
-            waited = stampede.wait_for_value(
-                lambda: self._fetch(strategy, key, count=False),
-                lambda: self._load_lock_exists(key),
-                self._load_lock_ms / 1000,
-            )
-            if waited is not None:
-                return waited
-        try:
+        def load_and_store() -> T | None:
             value = loader()
             if value is not None:
                 self._write_entity(strategy, entity_id, value)
             return value
-        finally:
-            if held:
-                lock = stampede.lock_key(key)
-                self._stores.on_cluster("unlock", lock, lambda client: client.unlink(lock))
 
-    def _take_load_lock(self, strategy: str, key: str) -> bool | None:
-        """True: this process loads; False: another one does; None: no lock (off or failing)."""
-        if not self._load_lock_ms or self.strategies[strategy].store is not Store.CLUSTER:
-            return None
-        lock = stampede.lock_key(key)
-        taken = self._stores.on_cluster(
-            "lock", lock, lambda c: c.set(lock, b"1", nx=True, px=self._load_lock_ms)
+        return self._loads.load(
+            key,
+            load_and_store,
+            since=mark,
+            peek=lambda: self._fetch(strategy, key, count=False),
+            lock=self.strategies[strategy].store is Store.CLUSTER,
         )
-        return None if taken is FAILED else bool(taken)
-
-    def _load_lock_exists(self, key: str) -> bool:
-        lock = stampede.lock_key(key)
-        found = self._stores.on_cluster("lock", lock, lambda client: client.exists(lock))
-        return found is not FAILED and bool(found)
 
     def mget(self, ids: Iterable[object], strategy: str = PRODUCT) -> dict[str, Any]:
         """The cached values of ``ids`` (hits only), one pipeline per cluster node."""
@@ -330,7 +297,7 @@ class DistributedCacheManager:
         pairs = list(items.items() if isinstance(items, Mapping) else items)
         keyed = self._batch_keys(strategy, (entity_id for entity_id, _ in pairs))
         if len(keyed) != len(pairs):
-            twice = Counter(self._key(strategy, entity_id) for entity_id, _ in pairs)
+            twice = Counter(self.keys.entry(strategy, entity_id) for entity_id, _ in pairs)
             ids = [repr(keyed[key]) for key, count in twice.items() if count > 1]
             raise DuplicateIdError(
                 f"mset got {strategy} id{'s' if len(ids) > 1 else ''} {', '.join(ids)} more than once: "
@@ -354,64 +321,20 @@ class DistributedCacheManager:
         Returns False when the infrastructure prevented a complete invalidation; the keys it
         could not reach stay listed in the product's tag set, so calling again finishes it.
         """
-        own_keys = invalidation.product_keys(self.keys, product_id)
-        tag_key = own_keys[-1]
-
-        def take_tag_and_delete(cluster: Redis | RedisCluster) -> list[str]:
-            # One slot, one transaction: read the tag set and delete it with the product.
-            pipe = cluster.pipeline(transaction=True)
-            pipe.smembers(tag_key)
-            pipe.unlink(*own_keys)
-            members, _ = pipe.execute()
-            return sorted(member.decode() for member in members)
-
-        def run() -> bool:
-            search_keys = self._stores.on_cluster("invalidate", tag_key, take_tag_and_delete)
-            if search_keys is FAILED:
-                return False
-            if not search_keys:
-                return True
-            outcome = self._stores.run_batch("invalidate", search_keys, batching.DeleteMany())
-            if outcome.failed:
-                self._add_tags({tag_key: outcome.failed})
-            return not outcome.failed
-
-        return self._timed("invalidate", run)
+        return self._timed(
+            "invalidate",
+            lambda: invalidation.invalidate_product(self._stores, self.keys, product_id, self._add_tags),
+        )
 
     def invalidate_user_cache(self, user_id: object) -> bool:
         """Remove the user's recommendations (cluster) and every session indexed to the user."""
-        recommendations = self.keys.recommendations(user_id)
-        user_key = self.keys.user_sessions(user_id)
-
-        def drop_sessions(client: Redis) -> None:
-            sessions = client.smembers(user_key)
-            client.unlink(user_key, *sessions)
-
-        def run() -> bool:
-            cleared = self._stores.on_cluster(
-                "invalidate", recommendations, lambda c: c.unlink(recommendations)
-            )
-            sessions_cleared = (
-                self._stores.sessions is None
-                or self._stores.on_sessions("invalidate", drop_sessions) is not FAILED
-            )
-            return cleared is not FAILED and sessions_cleared
-
-        return self._timed("invalidate", run)
+        return self._timed(
+            "invalidate", lambda: invalidation.invalidate_user(self._stores, self.keys, user_id)
+        )
 
     def key_distribution(self) -> dict[str, int | None]:
         """Keys per cluster primary (``None`` for a node that did not answer)."""
-        cluster = self._stores.cluster_client("distribution")
-        if cluster is None:
-            return {}
-        counts: dict[str, int | None] = {}
-        for node in sorted(cluster.get_primaries(), key=lambda node: node.name):
-            try:
-                counts[node.name] = int(cluster.get_redis_connection(node).dbsize())
-            except INFRASTRUCTURE_ERRORS as error:
-                self._stores.report("distribution", node.name, error)
-                counts[node.name] = None
-        return counts
+        return self._stores.key_counts()
 
     def breaker_states(self) -> dict[str, BreakerState]:
         return self.breakers.states()
@@ -421,18 +344,13 @@ class DistributedCacheManager:
 
     # -- reads and writes ---------------------------------------------------------------------
 
-    def _key(self, strategy: str, entity_id: object) -> str:
-        if strategy not in self._key_of:
-            raise UnknownStrategyError(f"unknown strategy {strategy!r}; known: {', '.join(self._key_of)}")
-        return self._key_of[strategy](entity_id)
-
     def _batch_keys(self, strategy: str, ids: Iterable[object]) -> dict[str, str]:
         if strategy not in _BATCHABLE:
             raise UnknownStrategyError(
                 f"batches support the strategies {', '.join(_BATCHABLE)}, not {strategy!r}"
             )
         # _key validated the id already; its text is the id's text.
-        return {self._key(strategy, entity_id): str(entity_id) for entity_id in ids}
+        return {self.keys.entry(strategy, entity_id): str(entity_id) for entity_id in ids}
 
     def _read(self, strategy: str, key: str) -> Any | None:
         started = time.perf_counter()
@@ -463,7 +381,7 @@ class DistributedCacheManager:
             return None
 
     def _write(self, strategy: str, entity_id: object, value: Any) -> bool:
-        key = self._key(strategy, entity_id)
+        key = self.keys.entry(strategy, entity_id)
         data = self.serializer.dumps(value, what=f"{strategy} {entity_id}")
         return self._timed("set", lambda: self._store(strategy, key, data))
 

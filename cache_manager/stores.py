@@ -120,6 +120,20 @@ class GuardedStores:
             self.report(operation, "cluster", error)
             return batching.BatchOutcome(failed=list(keys))
 
+    def key_counts(self) -> dict[str, int | None]:
+        """DBSIZE of every cluster primary (``None`` for one that did not answer)."""
+        cluster = self.cluster_client("distribution")
+        if cluster is None:
+            return {}
+        counts: dict[str, int | None] = {}
+        for node in sorted(cluster.get_primaries(), key=lambda node: node.name):
+            try:
+                counts[node.name] = int(cluster.get_redis_connection(node).dbsize())
+            except INFRASTRUCTURE_ERRORS as error:
+                self.report("distribution", node.name, error)
+                counts[node.name] = None
+        return counts
+
     def failed(self, operation: str, node: str, error: BaseException) -> None:
         """A call to ``node`` failed: its breaker counts it only if the node was unreachable."""
         breaker = self.breakers[node]
