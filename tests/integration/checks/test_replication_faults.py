@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.integration.checks.conftest import joined, run_checks, wait_until
+from tests.integration.checks.conftest import Run, joined, primary_and_replica, run_checks, wait_until
 from tests.support.redis_failover import replicas_of
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle
 
@@ -31,6 +31,17 @@ def break_replication(servers: RedisClusterHandle | SentinelGroupHandle, port: i
     wait_until(lambda: link_status(servers, port) == "down", "the replica's link is down")
 
 
+def assert_link_down(run: Run, family: str, replica: int, master: int) -> None:
+    """Only the replication check fails, naming the replica and its master."""
+    assert run.code == 1, run.document
+    assert run.not_ok(family) == {(family, "replication")}
+    assert re.fullmatch(
+        rf"replica 127\.0\.0\.1:{replica} of master 127\.0\.0\.1:{master} has master_link_status:down"
+        r"( for \d+ s)?",
+        run.result(family, "replication")["message"],
+    )
+
+
 def test_a_cluster_replica_whose_link_is_down_fails_and_names_its_master(
     fresh_cluster: RedisClusterHandle, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -41,30 +52,16 @@ def test_a_cluster_replica_whose_link_is_down_fails_and_names_its_master(
 
     run = run_checks(capsys, "--redis-cluster", joined(cluster.nodes[:1]))
 
-    assert run.code == 1, run.document
-    assert run.not_ok("redis-cluster") == {("redis-cluster", "replication")}
-    assert re.fullmatch(
-        rf"replica 127\.0\.0\.1:{replica} of master 127\.0\.0\.1:{master} has master_link_status:down"
-        r"( for \d+ s)?",
-        run.result("redis-cluster", "replication")["message"],
-    )
+    assert_link_down(run, "redis-cluster", replica, master)
 
 
 def test_a_sentinel_replica_whose_link_is_down_fails_and_names_its_primary(
     fresh_group: SentinelGroupHandle, capsys: pytest.CaptureFixture[str]
 ) -> None:
     group = fresh_group
-    primary = group.primary()
-    assert primary is not None
-    replica = next(port for _, port in group.data_nodes if port != primary[1])
+    primary, replica = primary_and_replica(group)
     break_replication(group, replica)
 
     run = run_checks(capsys, "--sentinel", joined(group.sentinels), "--sentinel-master", group.master_name)
 
-    assert run.code == 1, run.document
-    assert run.not_ok("sentinel") == {("sentinel", "replication")}
-    assert re.fullmatch(
-        rf"replica 127\.0\.0\.1:{replica} of master 127\.0\.0\.1:{primary[1]} has master_link_status:down"
-        r"( for \d+ s)?",
-        run.result("sentinel", "replication")["message"],
-    )
+    assert_link_down(run, "sentinel", replica, primary)
