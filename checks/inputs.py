@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
 from checks.model import CouldNotRun
 from checks.redis_client import Credentials, split_address
 from components.render.nginx import HEALTH_PATH, security_header_values
@@ -278,11 +280,27 @@ def _first(*candidates: Any) -> Any:
     return next(candidate for candidate in candidates if candidate is not None and candidate != "")
 
 
+# The flag that overrides each threshold of the stack's checks settings.
+_THRESHOLD_FLAGS = {
+    "min_hit_ratio": "--min-hit-ratio",
+    "min_lookups": "--min-lookups",
+    "cdn_min_hit_ratio": "--cdn-min-hit-ratio",
+    "max_replica_lag_seconds": "--max-replica-lag",
+}
+
+
 def _thresholds(base: ChecksSettings, options: Any) -> ChecksSettings:
+    """The settings' thresholds with the flags' overrides, validated by the same rules."""
     overrides = {
-        "min_hit_ratio": options.min_hit_ratio,
-        "min_lookups": options.min_lookups,
-        "cdn_min_hit_ratio": options.cdn_min_hit_ratio,
-        "max_replica_lag_seconds": options.max_replica_lag,
+        field: value
+        for field, flag in _THRESHOLD_FLAGS.items()
+        if (value := getattr(options, flag.removeprefix("--").replace("-", "_"))) is not None
     }
-    return base.model_copy(update={key: value for key, value in overrides.items() if value is not None})
+    try:
+        return ChecksSettings.model_validate({**base.model_dump(), **overrides})
+    except ValidationError as error:
+        problems = [
+            f"{_THRESHOLD_FLAGS[str(problem['loc'][0])]} {problem['input']}: {problem['msg'].lower()}"
+            for problem in error.errors()
+        ]
+        raise CouldNotRun("; ".join(problems)) from None
