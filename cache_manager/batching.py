@@ -120,6 +120,7 @@ def _node_share(
     op: BatchOperation,
     breakers: BreakerBoard,
     on_error: ErrorSink,
+    last_try: bool,
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """One node's share of a batch: (results, keys to retry, keys given up)."""
     breaker = breakers[name]
@@ -133,7 +134,7 @@ def _node_share(
             breaker.record_failure()
         else:
             breaker.record_success()  # it answered: an error reply is not an outage
-        if not isinstance(error, REDIRECTS):  # a redirect is followed, not absorbed
+        if last_try or not isinstance(error, REDIRECTS):  # a redirect is retried, not yet a failure
             on_error(name, error)
         return {}, keys, []
     breaker.record_success()
@@ -157,12 +158,13 @@ def run_batch(
     pending = list(dict.fromkeys(keys))
     for attempt in range(2):
         groups = group_by_node(cluster, pending)
+        last_try = attempt == 1
 
         def share(
-            item: tuple[str, tuple[ClusterNode, list[str]]],
+            item: tuple[str, tuple[ClusterNode, list[str]]], last_try: bool = last_try
         ) -> tuple[dict[str, Any], list[str], list[str]]:
             name, (node, node_keys) = item
-            return _node_share(cluster, name, node, node_keys, op, breakers, on_error)
+            return _node_share(cluster, name, node, node_keys, op, breakers, on_error, last_try)
 
         shares = pool.map(share, groups.items()) if pool and len(groups) > 1 else map(share, groups.items())
         retry: list[str] = []

@@ -134,3 +134,49 @@ def test_a_full_sessions_store_refuses_writes_and_still_serves_sessions(
     assert read == sessions  # nobody looks logged out
     assert manager.metrics.value("errors_total", {"operation": "set", "reason": "OOM"}) == REPLIES
     assert manager.metrics.value("dropped_writes_total", {"strategy": "session"}) == REPLIES
+
+
+@contextmanager
+def key_migrated(cluster: RedisClusterHandle, key: str, source: int, destination: int) -> Iterator[None]:
+    """``key`` moved to ``destination`` in the middle of its slot's migration (MIGRATING /
+    IMPORTING, as redis-cli --cluster reshard leaves it between keys); undone on exit."""
+    with cluster.client(source) as src, cluster.client(destination) as dst:
+        slot = int(src.execute_command("CLUSTER KEYSLOT", key))
+        src_id, dst_id = src.execute_command("CLUSTER MYID"), dst.execute_command("CLUSTER MYID")
+        dst.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", src_id)
+        src.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", dst_id)
+        src.execute_command(
+            "MIGRATE",
+            "127.0.0.1",
+            destination,
+            "",
+            0,
+            5000,
+            "AUTH2",
+            cluster.admin_user,
+            cluster.password,
+            "KEYS",
+            key,
+        )
+        try:
+            yield
+        finally:
+            pipe = dst.pipeline(transaction=False)  # one connection: ASKING covers the DEL
+            pipe.execute_command("ASKING")
+            pipe.delete(key)
+            pipe.execute()
+            for client in (dst, src):
+                client.execute_command("CLUSTER SETSLOT", slot, "STABLE")
+
+
+def test_a_key_in_a_slot_being_migrated_is_read_through_ask(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster, cache_cluster: RedisClusterHandle
+) -> None:
+    assert manager.cache_product("p-ask", {"id": "p-ask"})
+    key = manager.keys.product("p-ask")
+    source = cluster_admin.get_node_from_key(key)
+    destination = next(port for port in cache_cluster.masters() if port != int(source.port))
+    with key_migrated(cache_cluster, key, int(source.port), destination):
+        assert [manager.get_product("p-ask") for _ in range(REPLIES)] == [{"id": "p-ask"}] * REPLIES
+    assert manager.metrics.error_count() == 0
+    assert node_state(manager, source.name) is BreakerState.CLOSED
