@@ -37,7 +37,7 @@ def resilient_settings() -> Settings:
     return stack_settings(breaker_failures=3, breaker_reset_ms=200)
 
 
-def run_until(condition: Callable[[], bool], step: Callable[[], None], *, what: str) -> int:
+def run_until(condition: Callable[[], bool], step: Callable[[], object], *, what: str) -> int:
     """Run ``step`` until ``condition`` holds; returns the number of steps."""
     deadline = time.monotonic() + RECOVERY_SECONDS
     steps = 0
