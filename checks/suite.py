@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from checks import cache_metrics, cdn, hit_ratio, kubernetes, redis_cluster, sentinel
 from checks.concurrency import Deadline, run_concurrently
@@ -60,58 +60,79 @@ def _redis_families(targets: Targets, call_timeout: float, deadline: Deadline) -
 Scraped = dict[str, hit_ratio.Counters | BaseException]
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """Both ratios' counters over one span, and every metrics endpoint's last answer."""
+
+    keyspace: dict[str, hit_ratio.Counters]
+    application: dict[str, hit_ratio.Counters]
+    scraped: Scraped
+    scopes: tuple[str, str]
+
+
 def _hit_ratios(
     targets: Targets, outcomes: dict[str, redis_cluster.Outcome], call_timeout: float, deadline: Deadline
 ) -> list[CheckResult]:
     """Redis's keyspace ratio and the application's, over the same span (since start, or --window)."""
     views = [view for view in outcomes.values() if isinstance(view, redis_cluster.NodeView)]
+    counted = _count(targets, views, call_timeout, deadline)
+    if not targets.redis_cluster:
+        keyspace = _skip(hit_ratio.KEYSPACE, "no Redis Cluster endpoint")
+    elif not views:
+        keyspace = _skip(hit_ratio.KEYSPACE, "no cluster node answered")
+    else:
+        keyspace = _judge(targets, counted.keyspace, hit_ratio.KEYSPACE, counted.scopes[0], len(outcomes))
+    return [keyspace, _application_ratio(targets, counted)]
+
+
+def _count(
+    targets: Targets, views: list[redis_cluster.NodeView], call_timeout: float, deadline: Deadline
+) -> _Counted:
+    """The counters since start, or their growth over --window (both sampled again after it)."""
     keyspace = {view.address: hit_ratio.Counters.from_stats(view.stats) for view in views}
     urls = targets.cache_metrics
     scraped: Scraped = cache_metrics.sample(urls, call_timeout, deadline) if urls else {}
     application = _answered(scraped)
-    scopes = ("since start or CONFIG RESETSTAT", "since each process started")
-    if targets.window:
-        hit_ratio.wait_for_window(targets.window, deadline)
-        keyspace = hit_ratio.window_delta(
-            keyspace, hit_ratio.sample(list(keyspace), targets.credentials, call_timeout, deadline)
+    if not targets.window:
+        return _Counted(
+            keyspace, application, scraped, ("since start or CONFIG RESETSTAT", "since each process started")
         )
-        later = cache_metrics.sample(list(application), call_timeout, deadline) if application else {}
-        application = hit_ratio.window_delta(application, _answered(later))
-        scraped = {**scraped, **later}
-        scopes = (f"over {targets.window:g} s",) * 2
+    hit_ratio.wait_for_window(targets.window, deadline)
+    keyspace_after = hit_ratio.sample(list(keyspace), targets.credentials, call_timeout, deadline)
+    later = cache_metrics.sample(list(application), call_timeout, deadline) if application else {}
+    return _Counted(
+        hit_ratio.window_delta(keyspace, keyspace_after),
+        hit_ratio.window_delta(application, _answered(later)),
+        {**scraped, **later},
+        (f"over {targets.window:g} s",) * 2,
+    )
 
-    def judge(
-        counters: dict[str, hit_ratio.Counters], ratio: hit_ratio.Ratio, scope: str, asked: int
-    ) -> CheckResult:
-        return hit_ratio.evaluate(
-            counters,
-            ratio,
-            min_ratio=targets.thresholds.min_hit_ratio,
-            min_lookups=targets.thresholds.min_lookups,
-            scope=scope,
-            unanswered=asked - len(counters),
-        )
 
-    if not targets.redis_cluster:
-        results = [_skip(hit_ratio.KEYSPACE, "no Redis Cluster endpoint")]
-    elif not views:
-        results = [_skip(hit_ratio.KEYSPACE, "no cluster node answered")]
-    else:
-        results = [judge(keyspace, hit_ratio.KEYSPACE, scopes[0], len(outcomes))]
-    if not urls:
+def _application_ratio(targets: Targets, counted: _Counted) -> CheckResult:
+    """The application's ratio over the endpoints that answered; the others are named."""
+    if not targets.cache_metrics:
         why = "no cache-manager metrics endpoint (endpoints.cacheMetrics or --cache-metrics)"
-        return [*results, _skip(hit_ratio.APPLICATION, why)]
-    silent = "; ".join(str(error) for url, error in sorted(scraped.items()) if url not in application)
-    if not application:
+        return _skip(hit_ratio.APPLICATION, why)
+    answered = counted.application
+    silent = "; ".join(str(error) for url, error in sorted(counted.scraped.items()) if url not in answered)
+    if not answered:
         message = f"could not read the cache manager's metrics: {silent}"
-        return [
-            *results,
-            CheckResult(hit_ratio.FAMILY, hit_ratio.APPLICATION.check, Status.ERROR, message, "-"),
-        ]
-    result = judge(application, hit_ratio.APPLICATION, scopes[1], len(urls))
-    if silent:
-        result = replace(result, message=f"{result.message} (not counted: {silent})")
-    return [*results, result]
+        return CheckResult(hit_ratio.FAMILY, hit_ratio.APPLICATION.check, Status.ERROR, message, "-")
+    result = _judge(targets, answered, hit_ratio.APPLICATION, counted.scopes[1], len(targets.cache_metrics))
+    return replace(result, message=f"{result.message} (not counted: {silent})") if silent else result
+
+
+def _judge(
+    targets: Targets, counters: dict[str, hit_ratio.Counters], ratio: hit_ratio.Ratio, scope: str, asked: int
+) -> CheckResult:
+    return hit_ratio.evaluate(
+        counters,
+        ratio,
+        min_ratio=targets.thresholds.min_hit_ratio,
+        min_lookups=targets.thresholds.min_lookups,
+        scope=scope,
+        unanswered=asked - len(counters),
+    )
 
 
 def _answered(scraped: Scraped) -> dict[str, hit_ratio.Counters]:

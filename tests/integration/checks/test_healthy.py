@@ -121,11 +121,14 @@ def test_window_counts_only_lookups_during_it(
 ) -> None:
     reset_stats(deployment.cluster)
     lookups(deployment, hits=300, misses=0)
-    run = run_checks(capsys, *deployment.flags(), "--window", "0.3")
-    result = run.result("hit-ratio", "keyspace_hit_ratio")
-    assert result["status"] == "warn"
-    assert "insufficient traffic: 0 lookups" in result["message"]
-    assert "over 0.3 s" in result["target"]
+    with cache_manager(deployment) as manager, metrics_endpoint(manager) as url:
+        read_path_traffic(manager)  # before the window: the manager's counters say 500 reads
+        run = run_checks(capsys, *deployment.flags(), "--window", "0.3", "--cache-metrics", url)
+    for check in ("keyspace_hit_ratio", "application_hit_ratio"):
+        result = run.result("hit-ratio", check)
+        assert result["status"] == "warn"
+        assert "insufficient traffic: 0 lookups" in result["message"]
+        assert "over 0.3 s" in result["target"]
 
 
 def test_an_open_slot_fails_and_redis_cli_agrees(
