@@ -3,8 +3,9 @@
 Only an unreachable node (connection refused or reset, a timeout, credentials refused while
 connecting, no primary known to the Sentinels) counts towards its circuit breaker. An error
 reply (OOM on a full store, WRONGTYPE on a foreign key, CLUSTERDOWN while another shard
-fails over, READONLY) comes from a node that works: it makes that one call a miss or a
-dropped write and nothing more. MOVED and ASK are followed by the cluster client.
+fails over, READONLY, LOADING while a restarted node reads its data) comes from a node that
+works: it makes that one call a miss or a dropped write and nothing more. MOVED and ASK are
+followed by the cluster client.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from redis.exceptions import (
     AskError,
     AuthenticationError,
+    BusyLoadingError,
+    MaxConnectionsError,
     RedisClusterException,
     RedisError,
     ResponseError,
@@ -25,6 +28,9 @@ INFRASTRUCTURE_ERRORS = (RedisError, RedisClusterException)
 # Replies that send a call elsewhere (MOVED is an AskError); retried, never counted as failures.
 REDIRECTS = (AskError, TryAgainError)
 
+# redis-py raises these as ConnectionErrors, but the node is there: LOADING is its reply, and a
+# full connection pool is the client's own limit.
+_ANSWERED = (BusyLoadingError, MaxConnectionsError)
 _AUTH_MARKERS = ("invalid username-password pair", "WRONGPASS", "AuthenticationError")
 _LONGEST_CODE = 20
 
@@ -37,6 +43,8 @@ def is_unreachable(error: BaseException) -> bool:
     """
     cause: BaseException | None = error
     while cause is not None:
+        if isinstance(cause, _ANSWERED):
+            return False
         if isinstance(cause, RedisConnectionError | RedisTimeoutError):
             return True
         cause = cause.__cause__
@@ -55,12 +63,12 @@ def reason(error: BaseException) -> str:
         if isinstance(cause, AuthenticationError) or any(marker in str(cause) for marker in _AUTH_MARKERS):
             return "auth"
         cause = cause.__cause__ or cause.__context__
-    if isinstance(error, ResponseError):
+    if isinstance(error, ResponseError | BusyLoadingError):
         return _reply_code(error) or type(error).__name__
     return type(error).__name__
 
 
-def _reply_code(error: ResponseError) -> str | None:
+def _reply_code(error: RedisError) -> str | None:
     """The reply's error code: redis-py keeps it in ``status_code`` for the codes it maps to
     classes (OOM, CLUSTERDOWN, READONLY, ...) and leaves it in the text for the others."""
     if error.status_code:
