@@ -194,7 +194,7 @@ def test_a_zone_on_a_larger_plan_is_fine() -> None:
 
 
 def test_the_edge_bypasses_every_configured_session_cookie() -> None:
-    expression = bypass_expression(EdgeCacheSettings(), ["tns_session", "connect.sid"])
+    expression = bypass_expression(EdgeCacheSettings(), ["tns_session", "Connect.SID"])
 
-    assert 'http.cookie contains "tns_session="' in expression
-    assert 'http.cookie contains "connect.sid="' in expression
+    assert 'lower(http.cookie) contains "tns_session"' in expression
+    assert 'lower(http.cookie) contains "connect.sid"' in expression

@@ -76,11 +76,11 @@ def test_zone_settings_are_the_security_and_performance_baseline(synthesis: Synt
     }
 
 
-def test_cache_rules_products_then_bypass_then_static(synthesis: Synthesis) -> None:
+def test_cache_rules_products_then_static_then_the_bypass_last(synthesis: Synthesis) -> None:
     zone = ZONES[synthesis.stack]
     cache = ruleset(synthesis, "http_request_cache_settings")
     assert cache["kind"] == "zone"
-    product, bypass, static = cache["rules"]
+    product, static, bypass = cache["rules"]
     assert product == {
         "ref": "product_pages",
         "description": "Product pages and product API reads: cached for cacheTtl.product",
@@ -90,22 +90,9 @@ def test_cache_rules_products_then_bypass_then_static(synthesis: Synthesis) -> N
             "cache": True,
             "edgeTtl": {"mode": "override_origin", "default": 1800},  # cacheTtl.product
             "browserTtl": {"mode": "override_origin", "default": 60},
-            "cacheKey": {"ignoreQueryStringsOrder": True},
+            "cacheKey": {"ignoreQueryStringsOrder": True, "cacheDeceptionArmor": True},
             "serveStale": {"disableStaleWhileUpdating": False},
         },
-        "enabled": True,
-    }
-    private_paths = starts(
-        *("/cart", "/checkout", "/account", "/login", "/logout"),
-        *("/api/cart", "/api/orders", "/api/auth", "/api/users"),
-    )
-    api_writes = f'starts_with({PATH}, "/api/") and not http.request.method in {{"GET" "HEAD"}}'
-    assert bypass == {
-        "ref": "bypass_private",
-        "description": "Never cache cart, checkout, account, API writes or signed-in requests",
-        "expression": f'({private_paths}) or ({api_writes}) or (http.cookie contains "tns_session=")',
-        "action": "set_cache_settings",
-        "actionParameters": {"cache": False},
         "enabled": True,
     }
     extensions = (
@@ -124,8 +111,31 @@ def test_cache_rules_products_then_bypass_then_static(synthesis: Synthesis) -> N
             "cache": True,
             "edgeTtl": {"mode": "override_origin", "default": 30 * 86400},
             "browserTtl": {"mode": "override_origin", "default": 7 * 86400},
+            "cacheKey": {"cacheDeceptionArmor": True},
             "respectStrongEtags": True,
         },
+        "enabled": True,
+    }
+    private_paths = starts(
+        *("/cart", "/checkout", "/account", "/login", "/logout"),
+        *("/api/cart", "/api/orders", "/api/auth", "/api/users"),
+        field=LOWER_PATH,
+    )
+    api_but_product_reads = (
+        f'starts_with({LOWER_PATH}, "/api/") and not '
+        f'(({starts("/api/products/")}) and http.request.method in {{"GET" "HEAD"}})'
+    )
+    assert bypass == {
+        "ref": "bypass_private",
+        "description": "Never cache private paths, the API (but product reads), "
+        "or requests with Authorization or a session cookie",
+        "expression": (
+            f"({private_paths}) or ({api_but_product_reads})"
+            ' or (any(lower(http.request.headers.names[*])[*] eq "authorization"))'
+            ' or (lower(http.cookie) contains "tns_session")'
+        ),
+        "action": "set_cache_settings",
+        "actionParameters": {"cache": False},
         "enabled": True,
     }
 
