@@ -68,11 +68,13 @@ def edge_enabled(settings: Settings) -> bool:
 
 
 def hsts_value(max_age: int) -> dict[str, Any]:
+    """The ``security_header`` value in the API's snake_case (the value is typed Any, so nothing
+    translates its keys; camelCase ones are ignored: pulumi/pulumi-cloudflare#1579)."""
     return {
-        "strictTransportSecurity": {
+        "strict_transport_security": {
             "enabled": True,
-            "maxAge": max_age,
-            "includeSubdomains": True,
+            "max_age": max_age,
+            "include_subdomains": True,
             # Preloading is a commitment browsers ship with; opt in outside this program.
             "preload": False,
             "nosniff": True,

@@ -1,7 +1,8 @@
 """Cloudflare in front of everything: strict TLS, HSTS, rules that protect, honest DNS.
 
-Rule bodies are matched by snake_case or camelCase keys: values typed ``Any`` (a zone
-setting's value) reach the engine exactly as the program wrote them.
+Typed inputs (rule bodies) are matched by snake_case or camelCase keys, as the SDK may send
+either. A zone setting's ``value`` is typed ``Any``: it reaches the API exactly as the program
+wrote it, so its keys must be the API's own snake_case ones.
 """
 
 from __future__ import annotations
@@ -88,11 +89,30 @@ _HSTS_CONFIG = {
 }
 
 
+def camel_case_keys(value: Any) -> list[str]:
+    """Keys with capital letters anywhere in ``value``: the API never reads them."""
+    if isinstance(value, Mapping):
+        own = [str(key) for key in value if str(key) != str(key).lower()]
+        return own + [key for item in value.values() for key in camel_case_keys(item)]
+    if isinstance(value, list):
+        return [key for item in value for key in camel_case_keys(item)]
+    return []
+
+
 def hsts_problem(value: Any, min_max_age: int) -> str | None:
-    hsts = field(value, "strict_transport_security")
-    if field(hsts, "enabled") is not True:
+    # The API's schema (the cloudflare SDK's zones/setting_edit_params.py) is snake_case;
+    # camelCase keys are ignored and the setting shows a diff on every preview
+    # (pulumi/pulumi-cloudflare#1579).
+    wrong = camel_case_keys(value)
+    if wrong:
+        return (
+            f"the value uses camelCase keys {wrong}; Cloudflare reads snake_case "
+            "(strict_transport_security, max_age, include_subdomains) and ignores these"
+        )
+    hsts = mapping(mapping(value).get("strict_transport_security"))
+    if hsts.get("enabled") is not True:
         return "HSTS is off; enable strict_transport_security in the security_header setting"
-    max_age = field(hsts, "max_age")
+    max_age = hsts.get("max_age")
     if not isinstance(max_age, int | float) or max_age < min_max_age:
         return f"HSTS max-age {max_age} is below {min_max_age} s; raise it"
     return None

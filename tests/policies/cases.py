@@ -547,25 +547,35 @@ ok("cloudflare-tls-1-3", "on", EDGE)
 bad("cloudflare-tls-1-3", "off", [pb.zone_setting("tls_1_3", "off")])
 ok("cloudflare-always-https", "on", EDGE)
 bad("cloudflare-always-https", "off", [pb.zone_setting("always_use_https", "off")])
-ok("cloudflare-hsts", "camel-case", EDGE)
-ok(
+ok("cloudflare-hsts", "snake-case", EDGE)
+bad(
     "cloudflare-hsts",
-    "snake-case",
+    "camel-case",
     [
         pb.zone_setting(
-            "security_header", {"strict_transport_security": {"enabled": True, "max_age": 31536000}}
+            "security_header",
+            {"strictTransportSecurity": {"enabled": True, "maxAge": 31536000, "includeSubdomains": True}},
+        )
+    ],
+)
+bad(
+    "cloudflare-hsts",
+    "camel-case-inside",
+    [
+        pb.zone_setting(
+            "security_header", {"strict_transport_security": {"enabled": True, "maxAge": 31536000}}
         )
     ],
 )
 bad(
     "cloudflare-hsts",
     "disabled",
-    [pb.zone_setting("security_header", {"strictTransportSecurity": {"enabled": False}})],
+    [pb.zone_setting("security_header", {"strict_transport_security": {"enabled": False}})],
 )
 bad(
     "cloudflare-hsts",
     "short",
-    [pb.zone_setting("security_header", {"strictTransportSecurity": {"enabled": True, "maxAge": 3600}})],
+    [pb.zone_setting("security_header", {"strict_transport_security": {"enabled": True, "max_age": 3600}})],
 )
 ok("cloudflare-dns-proxied", "proxied", EDGE)
 bad("cloudflare-dns-proxied", "dns-only", [pb.dns_record(proxied=False)])

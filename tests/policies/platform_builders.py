@@ -172,10 +172,10 @@ def cdn_config(nginx_conf: str = NGINX_CONF, headers: str = SECURITY_HEADERS) ->
 
 ZONE = "0123456789abcdef0123456789abcdef"
 HSTS = {
-    "strictTransportSecurity": {
+    "strict_transport_security": {
         "enabled": True,
-        "maxAge": 31536000,
-        "includeSubdomains": True,
+        "max_age": 31536000,
+        "include_subdomains": True,
         "nosniff": True,
     }
 }

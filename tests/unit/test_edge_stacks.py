@@ -6,6 +6,12 @@ import hashlib
 from typing import Any
 
 import pytest
+from cloudflare.types.zones.setting_edit_params import (
+    Variant1ValueZonesSecurityHeaderValue as SecurityHeaderValue,
+)
+from cloudflare.types.zones.setting_edit_params import (
+    Variant1ValueZonesSecurityHeaderValueStrictTransportSecurity as StrictTransportSecurity,
+)
 
 from preview.synth import DeclaredResource, Synthesis
 from tests.support.stacks import synthesize_stack
@@ -65,11 +71,14 @@ def test_zone_settings_are_the_security_and_performance_baseline(synthesis: Synt
         "http3=on",
         "early_hints=on",
     }
+    # The keys are the API's own, as the installed cloudflare SDK types them.
+    assert set(hsts) == set(SecurityHeaderValue.__annotations__)
+    assert set(hsts["strict_transport_security"]) == set(StrictTransportSecurity.__annotations__)
     assert hsts == {
-        "strictTransportSecurity": {
+        "strict_transport_security": {
             "enabled": True,
-            "maxAge": 31536000,
-            "includeSubdomains": True,
+            "max_age": 31536000,
+            "include_subdomains": True,
             "preload": False,
             "nosniff": True,
         }
