@@ -7,7 +7,8 @@ from typing import Any
 import pulumi
 
 from components.capacity import full_scale_footprint
-from components.edge.cloudflare import CloudflareEdge, edge_enabled
+from components.edge.cloudflare import CloudflareEdge
+from components.edge.zone_lookup import edge_enabled
 from components.kubernetes.autoscaled_service import AutoscaledService
 from components.kubernetes.cdn import NginxCdn
 from components.kubernetes.conventions import service_host

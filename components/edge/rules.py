@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.settings.cloudflare import CloudflareSettings, EdgeCacheSettings
+from components.settings.cloudflare import CloudflareSettings
+from components.settings.cloudflare_rules import MANAGED_RULESET_IDS, EdgeCacheSettings
 
 # Rate limits count per client IP; Cloudflare requires the colo as a characteristic too.
 RATE_LIMIT_CHARACTERISTICS = ["cf.colo.id", "ip.src"]
@@ -171,4 +172,19 @@ def waf_rules(settings: CloudflareSettings) -> list[Rule]:
             "enabled": True,
         }
         for rule in settings.waf_rules
+    ]
+
+
+def managed_waf_rules(settings: CloudflareSettings) -> list[Rule]:
+    """One rule per managed ruleset the plan runs, each executing it on every request."""
+    return [
+        {
+            "ref": f"execute_{name}",
+            "description": f"Run the {name.replace('_', ' ')} ruleset",
+            "expression": "true",
+            "action": "execute",
+            "action_parameters": {"id": MANAGED_RULESET_IDS[name]},
+            "enabled": True,
+        }
+        for name in settings.active_managed_rulesets
     ]
