@@ -628,6 +628,43 @@ bad(
     "no-hsts",
     pb.cloudflare_edge({k: v for k, v in pb.ZONE_SETTINGS.items() if k != "security_header"}),
 )
+ok("cloudflare-zone-protections", "complete", EDGE)
+ok("cloudflare-zone-protections", "no-cloudflare", app_stack())
+ok(
+    "cloudflare-zone-protections",
+    "bot-fight-mode",
+    [*(r for r in EDGE if "botManagement" not in r.type), pb.bot_management(fightMode=True)],
+)
+bad(
+    "cloudflare-zone-protections",
+    "no-dnssec",
+    [r for r in EDGE if "zoneDnssec" not in r.type],
+)
+bad(
+    "cloudflare-zone-protections",
+    "dnssec-disabled",
+    [*(r for r in EDGE if "zoneDnssec" not in r.type), pb.zone_dnssec("disabled")],
+)
+bad(
+    "cloudflare-zone-protections",
+    "browser-check-off",
+    pb.cloudflare_edge({**pb.ZONE_SETTINGS, "browser_check": "off"}),
+)
+bad(
+    "cloudflare-zone-protections",
+    "under-attack-for-good",
+    pb.cloudflare_edge({**pb.ZONE_SETTINGS, "security_level": "under_attack"}),
+)
+bad(
+    "cloudflare-zone-protections",
+    "bots-allowed",
+    [*(r for r in EDGE if "botManagement" not in r.type), pb.bot_management(sbfmDefinitelyAutomated="allow")],
+)
+bad(
+    "cloudflare-zone-protections",
+    "no-managed-waf",
+    [r for r in EDGE if r.inputs.get("phase") != "http_request_firewall_managed"],
+)
 ok("cloudflare-rate-limit-and-waf", "both", EDGE)
 bad(
     "cloudflare-rate-limit-and-waf",
