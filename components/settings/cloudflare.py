@@ -172,12 +172,21 @@ def _needs(limit: Limit[bool], plan: Plan, what: str) -> str:
     return f"{what} needs the '{smallest}' plan or larger, not '{plan}' ({limit.source})"
 
 
+def _count_problems(key: str, count: int, limit: Limit[int], plan: Plan, unit: str) -> Problems:
+    if count > limit.of(plan):
+        yield cross_field_error(key, count, _exceeds(limit, plan, count, f"has {count} rules", unit))
+
+
+def _log_action_problems(key: str, action: str, plan: Plan) -> Problems:
+    if action == "log" and not LIMITS.log_action.of(plan):
+        yield cross_field_error(f"{key}.action", action, _needs(LIMITS.log_action, plan, "the log action"))
+
+
 def _rate_limit_plan_problems(cf: CloudflareSettings) -> Problems:
     plan, rules = cf.plan, cf.rate_limits
-    if len(rules) > LIMITS.rate_limit_rules.of(plan):
-        what = f"has {len(rules)} rules"
-        message = _exceeds(LIMITS.rate_limit_rules, plan, len(rules), what, " rate-limiting rules")
-        yield cross_field_error("rateLimits", len(rules), message)
+    yield from _count_problems(
+        "rateLimits", len(rules), LIMITS.rate_limit_rules, plan, " rate-limiting rules"
+    )
     for index, rule in enumerate(rules):
         key = f"rateLimits.{index}"
         if rule.period > LIMITS.rate_limit_period.of(plan):
@@ -192,9 +201,7 @@ def _rate_limit_plan_problems(cf: CloudflareSettings) -> Problems:
 
 def _rate_limit_action_problems(rule: RateLimitRule, key: str, plan: Plan) -> Problems:
     timeout = rule.mitigation_timeout
-    if rule.action == "log" and not LIMITS.log_action.of(plan):
-        message = _needs(LIMITS.log_action, plan, "the log action")
-        yield cross_field_error(f"{key}.action", rule.action, message)
+    yield from _log_action_problems(key, rule.action, plan)
     if rule.action in CHALLENGE_ACTIONS and timeout != 0 and not LIMITS.challenge_timeout.of(plan):
         what = f"a mitigation timeout with the {rule.action} action (below it, challenges throttle: set 0)"
         message = _needs(LIMITS.challenge_timeout, plan, what)
@@ -207,15 +214,10 @@ def _rate_limit_action_problems(rule: RateLimitRule, key: str, plan: Plan) -> Pr
 
 def _waf_plan_problems(cf: CloudflareSettings) -> Problems:
     plan, rules = cf.plan, cf.waf_rules
-    if len(rules) > LIMITS.waf_custom_rules.of(plan):
-        what = f"has {len(rules)} rules"
-        message = _exceeds(LIMITS.waf_custom_rules, plan, len(rules), what, " WAF custom rules")
-        yield cross_field_error("wafRules", len(rules), message)
+    yield from _count_problems("wafRules", len(rules), LIMITS.waf_custom_rules, plan, " WAF custom rules")
     for index, rule in enumerate(rules):
         key = f"wafRules.{index}"
-        if rule.action == "log" and not LIMITS.log_action.of(plan):
-            message = _needs(LIMITS.log_action, plan, "the log action")
-            yield cross_field_error(f"{key}.action", rule.action, message)
+        yield from _log_action_problems(key, rule.action, plan)
         if rule.expression is None:
             continue
         tokens = tokenize(rule.expression)

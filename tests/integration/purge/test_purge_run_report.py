@@ -33,6 +33,16 @@ def url_file(tmp_path: Path, urls: list[str]) -> Path:
     return listing
 
 
+def purge_listing(api: FakeCloudflareApi, tmp_path: Path, urls: list[str], *options: str) -> tuple[int, Path]:
+    """Purge ``urls`` from a file for production with ``options``; the --remaining file."""
+    left = tmp_path / "left.txt"
+    listing = url_file(tmp_path, urls)
+    code = purge(
+        api, "--stack", "production", *options, "urls", "--from-file", str(listing), "--remaining", str(left)
+    )
+    return code, left
+
+
 def left_in(path: Path) -> list[str]:
     return [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
 
@@ -54,12 +64,7 @@ def test_a_token_refused_mid_run_reports_purged_failed_and_never_attempted(
 ) -> None:
     cloudflare_api.schedule = {3: Scheduled(403)}
     urls = [f"{WWW}/products/{n}" for n in range(150)]  # 5 batches of 30
-    left = tmp_path / "left.txt"
-    code = purge(
-        cloudflare_api,
-        *("--stack", "production", "urls", "--from-file", str(url_file(tmp_path, urls))),
-        *("--remaining", str(left)),
-    )
+    code, left = purge_listing(cloudflare_api, tmp_path, urls)
     out, err = capsys.readouterr()
     assert code == 2
     assert "the API refused the token" in err
@@ -78,12 +83,7 @@ def test_the_deadline_stops_the_run_instead_of_waiting_past_it(
     # The API asks for two minutes; the run has one: it stops at once and says what is left.
     cloudflare_api.always = Scheduled(429, retry_after="120")
     urls = [f"{WWW}/products/{n}" for n in range(90)]
-    left = tmp_path / "left.txt"
-    code = purge(
-        cloudflare_api,
-        *("--stack", "production", "--deadline", "60", "urls"),
-        *("--from-file", str(url_file(tmp_path, urls)), "--remaining", str(left)),
-    )
+    code, left = purge_listing(cloudflare_api, tmp_path, urls, "--deadline", "60")
     out, err = capsys.readouterr()
     assert code == 2
     assert "Retry-After of 120 s goes past the --deadline (60 s left)" in err
