@@ -16,7 +16,7 @@ from pulumi_cloudflare.url_normalization_settings import UrlNormalizationSetting
 from pulumi_cloudflare.zone_dnssec import ZoneDnssec
 from pulumi_cloudflare.zone_setting import ZoneSetting
 
-from components.edge.rules import Rule, cache_rules, managed_waf_rules, rate_limit_rules, waf_rules
+from components.edge.rules import OriginFacts, Rule, phase_rules
 from components.edge.zone_lookup import PHASES, check_entrypoints, checked_zone_id, ruleset_name
 from components.edge.zone_settings import bot_management_args, zone_settings
 from components.settings.cloudflare import CloudflareSettings, RulesetKey
@@ -52,8 +52,7 @@ class CloudflareEdge(pulumi.ComponentResource):
         name: str,
         *,
         settings: CloudflareSettings,
-        product_ttl: int,
-        session_cookies: list[str],
+        origin: OriginFacts,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:edge:CloudflareEdge", name, None, opts)
@@ -62,14 +61,7 @@ class CloudflareEdge(pulumi.ComponentResource):
         self.hostnames = list(settings.hostnames)
         self._zone_settings(name, settings, child)
         self._protections(name, settings, child)
-        rules: dict[RulesetKey, list[Rule]] = {
-            "cache": cache_rules(settings, settings.product_edge_ttl(product_ttl), session_cookies),
-            "ratelimit": rate_limit_rules(settings),
-            "waf": waf_rules(settings),
-            "managedWaf": managed_waf_rules(settings),
-        }
-        declared = {key: phase_rules for key, phase_rules in rules.items() if phase_rules}
-        self.ruleset_ids = self._rulesets(name, settings, declared)
+        self.ruleset_ids = self._rulesets(name, settings, phase_rules(settings, origin))
         self._records(name, settings, child)
         TieredCache(f"{name}-tiered-cache", zone_id=self.zone_id, value="on", opts=child)
         self.register_outputs(
@@ -104,7 +96,7 @@ class CloudflareEdge(pulumi.ComponentResource):
     ) -> dict[str, pulumi.Output[str]]:
         zone_id = self._zone_for_rulesets(settings)
         ids: dict[str, pulumi.Output[str]] = {}
-        for key, phase_rules in rules.items():
+        for key, rules_of_phase in rules.items():
             adopted = settings.adopt_rulesets.get(key)
             # Import ids are zones/<zone>/<ruleset>; the settings require zoneId with an adoption.
             imported = f"zones/{settings.zone_id}/{adopted}" if adopted else None
@@ -114,7 +106,7 @@ class CloudflareEdge(pulumi.ComponentResource):
                 name=ruleset_name(key),
                 kind="zone",
                 phase=PHASES[key],
-                rules=cast("list[RulesetRuleArgsDict]", phase_rules),
+                rules=cast("list[RulesetRuleArgsDict]", rules_of_phase),
                 opts=pulumi.ResourceOptions(parent=self, import_=imported),
             ).id
         return ids

@@ -6,9 +6,10 @@ validated by the settings (no quotes or backslashes), so it cannot break out of 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from components.settings.cloudflare import CloudflareSettings
+from components.settings.cloudflare import CloudflareSettings, RulesetKey
 from components.settings.cloudflare_rules import MANAGED_RULESET_IDS, EdgeCacheSettings
 
 # Rate limits count per client IP; Cloudflare requires the colo as a characteristic too.
@@ -16,6 +17,18 @@ RATE_LIMIT_CHARACTERISTICS = ["cf.colo.id", "ip.src"]
 READ_METHODS = ("GET", "HEAD")
 
 Rule = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OriginFacts:
+    """What the rules must know about the origin, stated once in its own settings."""
+
+    # cacheTtl.product: the product pages' edge TTL unless cloudflare.cache.productEdgeTtl.
+    product_ttl: int
+    # cdn.sessionCookies: cookies that mark a signed-in visitor.
+    session_cookies: list[str]
+    # cdn.apiPrefix
+    api_prefix: str = "/api/"
 
 
 def quoted(value: str) -> str:
@@ -47,9 +60,6 @@ def static_expression(cache: EdgeCacheSettings, static_hostnames: list[str]) -> 
     return any_of(conditions)
 
 
-# The API is never cached at the edge except product reads (the product rule): everything
-# else under it is answered per visitor.
-API_PREFIX = "/api/"
 # Cloudflare's recipe for "this header is present", whatever its letter case:
 # https://developers.cloudflare.com/waf/custom-rules/use-cases/require-specific-headers/
 HAS_AUTHORIZATION = 'any(lower(http.request.headers.names[*])[*] eq "authorization")'
@@ -68,16 +78,17 @@ def has_cookie(name: str) -> str:
     return f"lower(http.cookie) contains {quoted(name.lower())}"
 
 
-def api_except_product_reads(cache: EdgeCacheSettings) -> str:
-    api = f"starts_with(lower(http.request.uri.path), {quoted(API_PREFIX)})"
-    product_api = [path for path in cache.product_paths if path.lower().startswith(API_PREFIX)]
+def api_except_product_reads(cache: EdgeCacheSettings, api_prefix: str) -> str:
+    """The API is never cached at the edge but for product reads: the rest answers per visitor."""
+    api = f"starts_with(lower(http.request.uri.path), {quoted(api_prefix.lower())})"
+    product_api = [path for path in cache.product_paths if path.lower().startswith(api_prefix.lower())]
     if not product_api:
         return api
     product_read = f"({path_starts_with(product_api)}) and {in_set('http.request.method', READ_METHODS)}"
     return f"{api} and not ({product_read})"
 
 
-def bypass_expression(cache: EdgeCacheSettings, session_cookies: list[str]) -> str:
+def bypass_expression(cache: EdgeCacheSettings, origin: OriginFacts) -> str:
     """Requests whose answer belongs to one visitor.
 
     Paths are compared lowercased (the origin routes /Account like /account); Cloudflare's URL
@@ -86,14 +97,14 @@ def bypass_expression(cache: EdgeCacheSettings, session_cookies: list[str]) -> s
     return any_of(
         [
             path_starts_with(cache.bypass_paths, lower=True),
-            api_except_product_reads(cache),
+            api_except_product_reads(cache, origin.api_prefix),
             HAS_AUTHORIZATION,
-            *[has_cookie(cookie) for cookie in session_cookies],
+            *[has_cookie(cookie) for cookie in origin.session_cookies],
         ]
     )
 
 
-def cache_rules(settings: CloudflareSettings, product_ttl: int, session_cookies: list[str]) -> list[Rule]:
+def cache_rules(settings: CloudflareSettings, origin: OriginFacts) -> list[Rule]:
     """Cache rules in evaluation order: every matching rule applies and the last one wins.
 
     So the bypass comes last and overrides both cacheable rules for anything private; a
@@ -101,10 +112,11 @@ def cache_rules(settings: CloudflareSettings, product_ttl: int, session_cookies:
     session cookie is not sent to). https://developers.cloudflare.com/cache/how-to/cache-rules/order/
     """
     cache = settings.cache
+    product_ttl = settings.product_edge_ttl(origin.product_ttl)
     return [
         {
             "ref": "product_pages",
-            "description": "Product pages and product API reads: cached for cacheTtl.product",
+            "description": "Product pages and product API reads: cached for the product edge TTL",
             "expression": path_starts_with(cache.product_paths),
             "action": "set_cache_settings",
             "action_parameters": {
@@ -134,7 +146,7 @@ def cache_rules(settings: CloudflareSettings, product_ttl: int, session_cookies:
             "ref": "bypass_private",
             "description": "Never cache private paths, the API (but product reads), "
             "or requests with Authorization or a session cookie",
-            "expression": bypass_expression(cache, session_cookies),
+            "expression": bypass_expression(cache, origin),
             "action": "set_cache_settings",
             "action_parameters": {"cache": False},
             "enabled": True,
@@ -188,3 +200,14 @@ def managed_waf_rules(settings: CloudflareSettings) -> list[Rule]:
         }
         for name in settings.active_managed_rulesets
     ]
+
+
+def phase_rules(settings: CloudflareSettings, origin: OriginFacts) -> dict[RulesetKey, list[Rule]]:
+    """Every phase's rules, in evaluation order; a phase without rules gets no ruleset."""
+    rules: dict[RulesetKey, list[Rule]] = {
+        "cache": cache_rules(settings, origin),
+        "ratelimit": rate_limit_rules(settings),
+        "waf": waf_rules(settings),
+        "managedWaf": managed_waf_rules(settings),
+    }
+    return {key: phase for key, phase in rules.items() if phase}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from components.edge.rules import cache_rules
+from components.edge.rules import OriginFacts, phase_rules
 from components.settings import Settings, load_settings
 from tests.support.cloudflare_rules import (
     CacheDecision,
@@ -33,10 +33,14 @@ def stack_settings(stack: str) -> Settings:
     return load_settings(config, stack)
 
 
+def declared_cache_rules(settings: Settings) -> list[dict[str, Any]]:
+    """The cache rules exactly as the edge component declares them for ``settings``."""
+    origin = OriginFacts(settings.cache_ttl.product, settings.cdn.session_cookies, settings.cdn.api_prefix)
+    return phase_rules(settings.cloudflare, origin)["cache"]
+
+
 def decide(stack: str, request: EdgeRequest) -> CacheDecision:
-    settings = stack_settings(stack)
-    rules = cache_rules(settings.cloudflare, settings.cache_ttl.product, settings.cdn.session_cookies)
-    return decide_cache(rules, request)
+    return decide_cache(declared_cache_rules(stack_settings(stack)), request)
 
 
 def zone(stack: str) -> str:
@@ -105,15 +109,15 @@ def test_public_requests_are_cached_with_deception_armor(
 ) -> None:
     settings = stack_settings(stack)
     decision = decide(stack, request_for(zone(stack)))
-    expected = {"static": settings.cloudflare.cache.static_edge_ttl, "product": settings.cache_ttl.product}
+    product_ttl = settings.cloudflare.product_edge_ttl(settings.cache_ttl.product)
+    expected = {"static": settings.cloudflare.cache.static_edge_ttl, "product": product_ttl}
     assert decision.eligible is True, f"{case}: not cached (rules {decision.matched})"
     assert decision.settings["edge_ttl"]["default"] == expected[ttl]
     assert decision.deception_armor, f"{case}: cached without Cache Deception Armor"
 
 
 def test_every_rule_that_makes_a_response_cacheable_turns_on_deception_armor() -> None:
-    settings = stack_settings("production")
-    rules = cache_rules(settings.cloudflare, settings.cache_ttl.product, settings.cdn.session_cookies)
+    rules = declared_cache_rules(stack_settings("production"))
     cacheable = [rule for rule in rules if rule["action_parameters"].get("cache") is True]
     assert cacheable
     assert all(rule["action_parameters"]["cache_key"]["cache_deception_armor"] for rule in cacheable)

@@ -11,7 +11,7 @@ import pytest
 from pydantic.alias_generators import to_snake
 
 import preview.synth
-from components.edge.rules import bypass_expression
+from components.edge.rules import OriginFacts, bypass_expression
 from components.edge.zone_lookup import GET_ZONE_TOKEN, ZonePlanMismatch, checked_zone_id, offline_plan
 from components.settings import SettingsError, load_settings
 from components.settings.cloudflare import EdgeCacheSettings
@@ -179,7 +179,7 @@ def test_a_zone_on_a_larger_plan_is_fine() -> None:
 
 
 def test_the_edge_bypasses_every_configured_session_cookie() -> None:
-    expression = bypass_expression(EdgeCacheSettings(), ["tns_session", "Connect.SID"])
+    expression = bypass_expression(EdgeCacheSettings(), OriginFacts(1800, ["tns_session", "Connect.SID"]))
 
     assert 'lower(http.cookie) contains "tns_session"' in expression
     assert 'lower(http.cookie) contains "connect.sid"' in expression

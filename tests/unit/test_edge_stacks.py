@@ -100,7 +100,7 @@ def test_cache_rules_products_then_static_then_the_bypass_last(synthesis: Synthe
     product, static, bypass = cache["rules"]
     assert product == {
         "ref": "product_pages",
-        "description": "Product pages and product API reads: cached for cacheTtl.product",
+        "description": "Product pages and product API reads: cached for the product edge TTL",
         "expression": starts("/products/", "/api/products/"),
         "action": "set_cache_settings",
         "actionParameters": {
