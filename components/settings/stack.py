@@ -14,6 +14,7 @@ from components.settings.cdn import CdnSettings
 from components.settings.checks import ChecksSettings
 from components.settings.cloudflare import CloudflareSettings, min_edge_ttl_problem
 from components.settings.cloudflare_plans import LIMITS
+from components.settings.cloudflare_rules import MAX_EXPRESSION_LENGTH
 from components.settings.redis import RedisSettings
 from components.settings.scaling import ScalingSettings
 from components.settings.services import ComputeQuantities, ComputeResources, ServiceSettings
@@ -138,3 +139,39 @@ class Settings(SettingsModel):
         if problems:
             raise cross_field_errors(type(self).__name__, problems)
         return self
+
+    @model_validator(mode="after")
+    def _edge_expressions_fit(self) -> Settings:
+        """The rule expressions built from these settings stay within Cloudflare's length."""
+        # Imported here: the rule builders import the settings modules.
+        from components.edge.rules import OriginFacts, phase_rules
+
+        if not self.cloudflare.enabled:
+            return self
+        origin = OriginFacts(self.cache_ttl.product, self.cdn.session_cookies, self.cdn.api_prefix)
+        problems = [
+            cross_field_error(
+                _expression_source(key, index, rule["ref"]),
+                len(rule["expression"]),
+                f"makes the {rule['ref']} rule's expression {len(rule['expression'])} characters long; "
+                f"Cloudflare allows {MAX_EXPRESSION_LENGTH}: list fewer paths, extensions or cookies",
+            )
+            for key, rules in phase_rules(self.cloudflare, origin).items()
+            for index, rule in enumerate(rules)
+            if len(rule["expression"]) > MAX_EXPRESSION_LENGTH
+        ]
+        if problems:
+            raise cross_field_errors(type(self).__name__, problems)
+        return self
+
+
+def _expression_source(phase: str, index: int, ref: str) -> str:
+    """The setting that makes a generated rule's expression long."""
+    cache_rules = {
+        "product_pages": "cloudflare.cache.productPaths",
+        "static_assets": "cloudflare.cache.staticExtensions",
+        "bypass_private": "cloudflare.cache.bypassPaths",
+    }
+    if phase == "cache":
+        return cache_rules[ref]
+    return f"cloudflare.{'rateLimits' if phase == 'ratelimit' else 'wafRules'}.{index}"

@@ -238,3 +238,10 @@ def test_a_disabled_edge_declares_nothing_a_plan_could_refuse() -> None:
 def test_the_readme_plan_table_is_the_codes_table() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
     assert plan_limits_markdown() in readme
+
+
+def test_a_generated_expression_longer_than_cloudflare_allows_is_refused() -> None:
+    paths = [f"/private/area-number-{n}/" for n in range(200)]
+    [problem] = problems("production", cache={"productEdgeTtl": 3600, "bypassPaths": paths})
+    assert problem.startswith("technovastore-scaling:cloudflare.cache.bypassPaths = ")
+    assert "Cloudflare allows 4096: list fewer paths, extensions or cookies" in problem
