@@ -12,13 +12,18 @@ from typing import Any
 import pulumi
 
 from components.capacity import full_scale_footprint
-from components.edge.cloudflare import CloudflareEdge, edge_enabled
+from components.edge.cloudflare import CloudflareEdge
+from components.edge.rules import OriginFacts
+from components.edge.zone_lookup import edge_enabled
 from components.kubernetes.autoscaled_service import AutoscaledService
 from components.kubernetes.cdn import NginxCdn
 from components.kubernetes.conventions import service_host
+from components.kubernetes.monitoring import Monitoring
 from components.kubernetes.namespace import AppNamespace
 from components.kubernetes.redis_stores import RedisStores
 from components.quantities import cpu_millicores, memory_bytes
+from components.render.cdn_metrics import METRICS_PORT_NAME as CDN_METRICS_PORT_NAME
+from components.render.rules import MetricSources
 from components.settings import Settings
 from components.swarm.cdn import SwarmCdn
 from components.swarm.network import SwarmNetwork
@@ -56,8 +61,11 @@ class Platform(pulumi.ComponentResource):
             CloudflareEdge(
                 "edge",
                 settings=settings.cloudflare,
-                product_ttl=settings.cache_ttl.product,
-                session_cookies=settings.cdn.session_cookies,
+                origin=OriginFacts(
+                    product_ttl=settings.cache_ttl.product,
+                    session_cookies=settings.cdn.session_cookies,
+                    api_prefix=settings.cdn.api_prefix,
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             if edge_enabled(settings)
@@ -90,6 +98,8 @@ class Platform(pulumi.ComponentResource):
         }
         self.services = services
         self.cdn = self._kubernetes_cdn(settings, services[settings.cdn.origin_service])
+        if settings.monitoring.enabled:
+            self._monitoring(settings)
 
     def _swarm(self, settings: Settings) -> None:
         self.namespace = None
@@ -128,8 +138,26 @@ class Platform(pulumi.ComponentResource):
             scaling=settings.scaling,
             monitoring_namespace=settings.monitoring_namespace,
             strict_spread=settings.strict_spread,
+            metrics_log_image=settings.monitoring.cdn_metrics_image if settings.monitoring.enabled else None,
             # NGINX resolves the origin's name when it starts: the Service must exist first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, origin_service]),
+        )
+
+    def _monitoring(self, settings: Settings) -> Monitoring:
+        sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
+        # Each store's and the CDN's pods, by the workload name their PodMonitor's job takes.
+        scraped = {
+            sources.cache_job: ["metrics"],
+            sources.sessions_job: ["metrics"],
+            sources.sentinel_job: ["metrics"],
+            sources.cdn_job: ["metrics", CDN_METRICS_PORT_NAME],
+        }
+        return Monitoring(
+            "monitoring",
+            settings=settings,
+            sources=sources,
+            scraped=scraped,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
 
     def stack_outputs(self) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from components.settings import PROJECT
+from components.settings import PROJECT, Settings, load_settings
 from components.settings.stack_file import read_stack_config
 from preview.invoke_answers import invoke_answers
 from preview.synth import Synthesis, synthesize
@@ -39,3 +39,8 @@ def synthesize_stack(
         invoke_answers=invoke_answers(stack, values),
         passwords=passwords,
     )
+
+
+def stack_settings(stack: str) -> Settings:
+    """The validated settings of a shipped stack."""
+    return load_settings(stack_config(stack), stack)
