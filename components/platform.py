@@ -74,7 +74,7 @@ class Platform(pulumi.ComponentResource):
         self.register_outputs({"namespace": settings.namespace})
 
     def _kubernetes(self, settings: Settings) -> None:
-        self.namespace = AppNamespace(
+        namespace = self.namespace = AppNamespace(
             "namespace",
             namespace=settings.namespace,
             monitoring_namespace=settings.monitoring_namespace,
@@ -82,7 +82,7 @@ class Platform(pulumi.ComponentResource):
             max_container_limits=largest_container_limits(settings),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
         redis = self.redis = RedisStores("redis", settings, opts=in_namespace)
         services = {
             name: AutoscaledService(
@@ -97,9 +97,10 @@ class Platform(pulumi.ComponentResource):
             for name, workload in app_workloads(settings, redis.addresses()).items()
         }
         self.services = services
-        self.cdn = self._kubernetes_cdn(settings, services[settings.cdn.origin_service])
+        # NGINX resolves the origin's name when it starts: the Service must exist first.
+        self.cdn = self._kubernetes_cdn(settings, in_namespace, services[settings.cdn.origin_service])
         if settings.monitoring.enabled:
-            self._monitoring(settings)
+            self._monitoring(settings, in_namespace)
 
     def _swarm(self, settings: Settings) -> None:
         self.namespace = None
@@ -127,7 +128,9 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[network, origin]),
         )
 
-    def _kubernetes_cdn(self, settings: Settings, origin_service: AutoscaledService) -> NginxCdn:
+    def _kubernetes_cdn(
+        self, settings: Settings, in_namespace: pulumi.ResourceOptions, origin_service: AutoscaledService
+    ) -> NginxCdn:
         origin_name = settings.cdn.origin_service
         origin = settings.services[origin_name]
         return NginxCdn(
@@ -139,11 +142,12 @@ class Platform(pulumi.ComponentResource):
             monitoring_namespace=settings.monitoring_namespace,
             strict_spread=settings.strict_spread,
             metrics_log_image=settings.monitoring.cdn_metrics_image if settings.monitoring.enabled else None,
-            # NGINX resolves the origin's name when it starts: the Service must exist first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, origin_service]),
+            opts=pulumi.ResourceOptions.merge(
+                in_namespace, pulumi.ResourceOptions(depends_on=[origin_service])
+            ),
         )
 
-    def _monitoring(self, settings: Settings) -> Monitoring:
+    def _monitoring(self, settings: Settings, in_namespace: pulumi.ResourceOptions) -> Monitoring:
         sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
         # Each store's and the CDN's pods, by the workload name their PodMonitor's job takes.
         scraped = {
@@ -157,7 +161,7 @@ class Platform(pulumi.ComponentResource):
             settings=settings,
             sources=sources,
             scraped=scraped,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+            opts=in_namespace,
         )
 
     def stack_outputs(self) -> dict[str, Any]:

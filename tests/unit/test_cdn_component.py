@@ -9,6 +9,7 @@ import pytest
 
 from components.images import parse_image_reference
 from components.kubernetes.cdn import config_checksum
+from components.kubernetes.cdn_metrics import SYSLOG_ADDRESS
 from components.kubernetes.conventions import TIER_LABEL
 from components.render.cdn_metrics import PROGRAM_FILE, render_mtail_program
 from components.render.nginx import render_nginx_conf
@@ -65,7 +66,7 @@ def test_configmap_holds_the_rendered_config(synthesis: Synthesis) -> None:
         cdn_layout(
             settings.cdn,
             f"{settings.cdn.origin_service}.{settings.namespace}.svc.cluster.local:{origin.port}",
-            metrics_log=settings.monitoring.enabled,
+            metrics_syslog=SYSLOG_ADDRESS if settings.monitoring.enabled else None,
         ),
     )
     manifests = cdn_children(synthesis)

@@ -23,7 +23,7 @@ from preview.synth import Synthesis
 from tests.support.docker_engine import SKIP_ENV, Engine, EngineUnavailable, swarm_engine
 from tests.support.docker_images import build_app_image, import_base
 from tests.support.ports import free_port
-from tests.support.stacks import synthesize_stack
+from tests.support.stacks import synthesize_deployment
 from tests.support.swarm_apply import SwarmApplier, unwrap
 from tests.support.swarm_network import Finished, run_on_network
 from tests.support.swarm_stack import Images, Passwords, label_redis_node, machine_overrides
@@ -61,7 +61,7 @@ class Deployment:
     def change(self, **settings: Any) -> list[str]:
         """`pulumi up` with top-level ``settings`` replaced; returns the resources it changed."""
         overrides = {**self.overrides, **settings}
-        synthesis = synthesize_stack(STACK, passwords=self.passwords, **overrides)
+        synthesis = synthesize_deployment(STACK, overrides, passwords=self.passwords)
         changed = self.applier.apply(synthesis)
         self.overrides, self.synthesis = overrides, synthesis
         return changed
@@ -107,7 +107,7 @@ def stack(engine: Engine, images: Images) -> Deployment:
     cdn_port = free_port()
     passwords = Passwords()
     overrides = machine_overrides(images, cdn_port)
-    synthesis = synthesize_stack(STACK, passwords=passwords, **overrides)
+    synthesis = synthesize_deployment(STACK, overrides, passwords=passwords)
     applier = SwarmApplier(engine.client)
     applier.apply(synthesis)
     return Deployment(engine, images, applier, passwords, overrides, cdn_port, synthesis)
