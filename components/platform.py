@@ -17,13 +17,18 @@ from components.docker.cdn import DockerCdn
 from components.docker.network import DockerNetwork
 from components.docker.redis_stores import DockerRedisStores
 from components.docker.service import DockerService
-from components.edge.cloudflare import CloudflareEdge, edge_enabled
+from components.edge.cloudflare import CloudflareEdge
+from components.edge.rules import OriginFacts
+from components.edge.zone_lookup import edge_enabled
 from components.kubernetes.autoscaled_service import AutoscaledService
 from components.kubernetes.cdn import NginxCdn
 from components.kubernetes.conventions import service_host
+from components.kubernetes.monitoring import Monitoring
 from components.kubernetes.namespace import AppNamespace
 from components.kubernetes.redis_stores import RedisStores
 from components.quantities import cpu_millicores, memory_bytes
+from components.render.cdn_metrics import METRICS_PORT_NAME as CDN_METRICS_PORT_NAME
+from components.render.rules import MetricSources
 from components.settings import Settings
 from components.swarm.cdn import SwarmCdn
 from components.swarm.network import SwarmNetwork
@@ -63,8 +68,11 @@ class Platform(pulumi.ComponentResource):
             CloudflareEdge(
                 "edge",
                 settings=settings.cloudflare,
-                product_ttl=settings.cache_ttl.product,
-                session_cookies=settings.cdn.session_cookies,
+                origin=OriginFacts(
+                    product_ttl=settings.cache_ttl.product,
+                    session_cookies=settings.cdn.session_cookies,
+                    api_prefix=settings.cdn.api_prefix,
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             if edge_enabled(settings)
@@ -73,7 +81,7 @@ class Platform(pulumi.ComponentResource):
         self.register_outputs({"namespace": settings.namespace})
 
     def _kubernetes(self, settings: Settings) -> None:
-        self.namespace = AppNamespace(
+        namespace = self.namespace = AppNamespace(
             "namespace",
             namespace=settings.namespace,
             monitoring_namespace=settings.monitoring_namespace,
@@ -81,7 +89,7 @@ class Platform(pulumi.ComponentResource):
             max_container_limits=largest_container_limits(settings),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
         redis = self.redis = RedisStores("redis", settings, opts=in_namespace)
         services = {
             name: AutoscaledService(
@@ -96,7 +104,10 @@ class Platform(pulumi.ComponentResource):
             for name, workload in app_workloads(settings, redis.addresses()).items()
         }
         self.services = services
-        self.cdn = self._kubernetes_cdn(settings, services[settings.cdn.origin_service])
+        # NGINX resolves the origin's name when it starts: the Service must exist first.
+        self.cdn = self._kubernetes_cdn(settings, in_namespace, services[settings.cdn.origin_service])
+        if settings.monitoring.enabled:
+            self._monitoring(settings, in_namespace)
 
     def _swarm(self, settings: Settings) -> None:
         self.namespace = None
@@ -152,7 +163,9 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[origin]),
         )
 
-    def _kubernetes_cdn(self, settings: Settings, origin_service: AutoscaledService) -> NginxCdn:
+    def _kubernetes_cdn(
+        self, settings: Settings, in_namespace: pulumi.ResourceOptions, origin_service: AutoscaledService
+    ) -> NginxCdn:
         origin_name = settings.cdn.origin_service
         origin = settings.services[origin_name]
         return NginxCdn(
@@ -163,8 +176,27 @@ class Platform(pulumi.ComponentResource):
             scaling=settings.scaling,
             monitoring_namespace=settings.monitoring_namespace,
             strict_spread=settings.strict_spread,
-            # NGINX resolves the origin's name when it starts: the Service must exist first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, origin_service]),
+            metrics_log_image=settings.monitoring.cdn_metrics_image if settings.monitoring.enabled else None,
+            opts=pulumi.ResourceOptions.merge(
+                in_namespace, pulumi.ResourceOptions(depends_on=[origin_service])
+            ),
+        )
+
+    def _monitoring(self, settings: Settings, in_namespace: pulumi.ResourceOptions) -> Monitoring:
+        sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
+        # Each store's and the CDN's pods, by the workload name their PodMonitor's job takes.
+        scraped = {
+            sources.cache_job: ["metrics"],
+            sources.sessions_job: ["metrics"],
+            sources.sentinel_job: ["metrics"],
+            sources.cdn_job: ["metrics", CDN_METRICS_PORT_NAME],
+        }
+        return Monitoring(
+            "monitoring",
+            settings=settings,
+            sources=sources,
+            scraped=scraped,
+            opts=in_namespace,
         )
 
     def stack_outputs(self) -> dict[str, Any]:

@@ -144,13 +144,17 @@ def app_workloads(settings: Settings, redis: RedisAddresses) -> dict[str, AppWor
 CDN_HEALTH_PATH = HEALTH_PATH
 
 
-def cdn_layout(cdn: CdnSettings, origin: str, *, resolver: str | None = None) -> NginxLayout:
+def cdn_layout(
+    cdn: CdnSettings, origin: str, *, resolver: str | None = None, metrics_syslog: str | None = None
+) -> NginxLayout:
     """Where NGINX keeps its files in a CDN container; ``origin`` is the origin's host:port.
 
     ``resolver``: a DNS server NGINX asks again while it runs, so an origin whose name resolves
     to its tasks (Swarm ``dnsrr``) is followed as it scales; None resolves it once at start.
+    ``metrics_syslog``: where NGINX sends its metrics log lines (a sidecar), if anywhere.
     """
     return NginxLayout(
+        metrics_syslog=metrics_syslog,
         origin=origin,
         listen=str(cdn.port),
         status_listen=f"127.0.0.1:{cdn.status_port}",

@@ -70,6 +70,9 @@ class SwarmSettings(SettingsModel):
     redis_node_label: NodeLabel | None = "technovastore.redis"
     # Encrypt the overlay network's traffic between nodes (IPsec).
     encrypted_network: bool = True
+    # After each task of a rolling update: how long a failure still rolls the service back
+    # (`docker service update --update-monitor`). `pulumi up` waits this long after the last task.
+    update_monitor_seconds: int = Field(default=30, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _dnsrr_publishes_on_hosts(self) -> SwarmSettings:

@@ -74,8 +74,8 @@ class SwarmCdn(pulumi.ComponentResource):
         # A host-mode port is held by the running task on its node: a new task started first
         # could not bind it there. The routing mesh (ingress) has no such conflict.
         start_first = swarm.publish_mode == "ingress"
-        docker.Service(
-            name,
+        # Plain dicts in the provider's input shape (mypy cannot match them to its TypedDicts).
+        spec: dict[str, Any] = dict(
             name=self.host,
             labels=bounds_labels(settings, "cdn", cdn.min_replicas, cdn.max_replicas),
             task_spec={
@@ -100,8 +100,10 @@ class SwarmCdn(pulumi.ComponentResource):
                 "networks_advanceds": network_attachment(network.network_id),
             },
             mode={"replicated": {"replicas": cdn.min_replicas}},
-            update_config=rolling_update(start_first=start_first),
-            rollback_config=rollback(start_first=start_first),
+            update_config=rolling_update(
+                start_first=start_first, monitor_seconds=swarm.update_monitor_seconds
+            ),
+            rollback_config=rollback(start_first=start_first, monitor_seconds=swarm.update_monitor_seconds),
             endpoint_spec={
                 "mode": swarm.endpoint_mode,
                 "ports": [
@@ -115,6 +117,10 @@ class SwarmCdn(pulumi.ComponentResource):
                 ],
             },
             converge_config=converge(),
+        )
+        docker.Service(
+            name,
+            **spec,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config], ignore_changes=[REPLICAS_PATH]),
         )
         self.register_outputs({"host": self.host, "port": self.port})

@@ -31,7 +31,7 @@ def swarm_name(settings: Settings, workload: str) -> str:
     return f"{settings.namespace}-{workload}"
 
 
-def labels(settings: Settings, component: str) -> list[dict[str, str]]:
+def labels(settings: Settings, component: str) -> list[Any]:
     values = {STACK_LABEL: settings.namespace, PART_OF_LABEL: "technovastore", COMPONENT_LABEL: component}
     return [{"label": key, "value": value} for key, value in values.items()]
 
@@ -54,7 +54,7 @@ def restart_policy() -> dict[str, Any]:
     return {"condition": "on-failure", "delay": "5s", "max_attempts": 0, "window": "120s"}
 
 
-def rolling_update(*, start_first: bool) -> dict[str, Any]:
+def rolling_update(*, start_first: bool, monitor_seconds: int) -> dict[str, Any]:
     """One task at a time; a new task that fails within the monitor window rolls the service back.
 
     ``start_first``: the new task runs (and turns healthy) before the old one stops, so
@@ -65,14 +65,17 @@ def rolling_update(*, start_first: bool) -> dict[str, Any]:
         "parallelism": 1,
         "delay": "5s",
         "failure_action": "rollback",
-        "monitor": "30s",
+        "monitor": f"{monitor_seconds}s",
         "max_failure_ratio": "0",
         "order": "start-first" if start_first else "stop-first",
     }
 
 
-def rollback(*, start_first: bool) -> dict[str, Any]:
-    return {**rolling_update(start_first=start_first), "failure_action": "pause"}
+def rollback(*, start_first: bool, monitor_seconds: int) -> dict[str, Any]:
+    return {
+        **rolling_update(start_first=start_first, monitor_seconds=monitor_seconds),
+        "failure_action": "pause",
+    }
 
 
 def placement(constraints: list[str], spread: list[str]) -> dict[str, Any]:

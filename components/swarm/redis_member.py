@@ -77,9 +77,10 @@ def member_service(
         "endpoint_spec": {"mode": "dnsrr"},
     }
     if not spec.one_shot:
+        monitor = settings.swarm.update_monitor_seconds
         args |= {
-            "update_config": rolling_update(start_first=False),
-            "rollback_config": rollback(start_first=False),
+            "update_config": rolling_update(start_first=False, monitor_seconds=monitor),
+            "rollback_config": rollback(start_first=False, monitor_seconds=monitor),
             "converge_config": converge(),
         }
     return docker.Service(spec.name.removeprefix(f"{settings.namespace}-"), **args, opts=opts)

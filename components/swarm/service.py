@@ -45,7 +45,7 @@ def container_env(workload: AppWorkload, credentials: SwarmRedisCredentials) -> 
     return env, secrets
 
 
-def bounds_labels(settings: Settings, component: str, lo: int, hi: int) -> list[dict[str, str]]:
+def bounds_labels(settings: Settings, component: str, lo: int, hi: int) -> list[Any]:
     return [
         *labels(settings, component),
         {"label": MIN_REPLICAS_LABEL, "value": str(lo)},
@@ -77,8 +77,8 @@ class SwarmService(pulumi.ComponentResource):
         self.port = workload.port
         self.min_replicas, self.max_replicas = workload.min_replicas, workload.max_replicas
         env, secret_mounts = container_env(workload, secrets)
-        docker.Service(
-            name,
+        # Plain dicts in the provider's input shape (mypy cannot match them to its TypedDicts).
+        spec: dict[str, Any] = dict(
             name=self.host,
             labels=bounds_labels(settings, workload.tier, workload.min_replicas, workload.max_replicas),
             task_spec={
@@ -101,10 +101,10 @@ class SwarmService(pulumi.ComponentResource):
                 "networks_advanceds": network_attachment(network.network_id),
             },
             mode={"replicated": {"replicas": workload.min_replicas}},
-            update_config=rolling_update(start_first=True),
-            rollback_config=rollback(start_first=True),
+            update_config=rolling_update(start_first=True, monitor_seconds=swarm.update_monitor_seconds),
+            rollback_config=rollback(start_first=True, monitor_seconds=swarm.update_monitor_seconds),
             endpoint_spec={"mode": swarm.endpoint_mode},
             converge_config=converge(),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[REPLICAS_PATH]),
         )
+        docker.Service(name, **spec, opts=pulumi.ResourceOptions(parent=self, ignore_changes=[REPLICAS_PATH]))
         self.register_outputs({"host": self.host, "port": self.port})

@@ -10,9 +10,13 @@ from policies.offline import run_policies
 from policies.rules import ALL_POLICIES
 from tests.policies import swarm_cases  # noqa: F401  (registers the Swarm cases into CASES)
 from tests.policies.builders import engine_proxies
-from tests.policies.cases import CASES, Case
+from tests.policies.cases import CASES as BASE_CASES
+from tests.policies.cases import Case
+from tests.policies.cases_pod_rules import POD_RULE_CASES
+from tests.policies.cases_stack_rules import STACK_RULE_CASES
 
 POLICIES = {policy.name: policy for policy in ALL_POLICIES}
+CASES = [*BASE_CASES, *POD_RULE_CASES, *STACK_RULE_CASES]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])

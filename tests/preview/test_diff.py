@@ -35,6 +35,11 @@ def test_a_replica_limit_updates_the_autoscaler_and_the_quota_sized_from_it(
     # The namespace quota covers every service at its maximum: one pod fewer.
     quota = changes.pop(("update", "kubernetes:core/v1:ResourceQuota", f"{NS}/compute-quota"))
     assert ("spec.hard.pods", "47", "46") in quota
+    # The autoscaling dashboard draws each service's maximum.
+    dashboard = changes.pop(
+        ("update", "kubernetes:core/v1:ConfigMap", f"{NS}/dashboard-technovastore-autoscaling")
+    )
+    assert [path for path, _, _ in dashboard] == ["data.technovastore-autoscaling.json"]
     assert set(changes) == {
         ("update", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", f"{NS}/api-gateway")
     }
@@ -57,12 +62,12 @@ def test_an_image_tag_updates_the_deployment_in_place(staging_diff: Callable[...
     assert {c.name for c in diff.changes} == {f"{NS}/product-service"}
 
 
-def test_a_cache_ttl_updates_the_cloudflare_cache_rule_in_place(stack_diff: Callable[..., Diff]) -> None:
-    ttl = config_value("production", "cacheTtl") | {"product": 900}
-    diff = stack_diff("production", cacheTtl=ttl)
+def test_an_edge_ttl_updates_the_cloudflare_cache_rule_in_place(stack_diff: Callable[..., Diff]) -> None:
+    cloudflare = config_value("production", "cloudflare")
+    diff = stack_diff("production", cloudflare=cloudflare | {"cache": {"productEdgeTtl": 7200}})
     assert summary_of(diff) == {
         ("update", "cloudflare:index/ruleset:Ruleset", "edge-cache"): [
-            ("rules[0].actionParameters.edgeTtl.default", 1800, 900)
+            ("rules[0].actionParameters.edgeTtl.default", 3600, 7200)
         ]
     }
 

@@ -232,3 +232,11 @@ def private_engine() -> Iterator[Engine]:
                 stop_engine(engine)
         finally:
             _remove_leftovers(root)
+
+
+@contextlib.contextmanager
+def swarm_engine() -> Iterator[Engine]:
+    """A private engine in Swarm mode for the duration of the block (the benchmarks)."""
+    with private_engine() as engine:
+        init_swarm(engine)
+        yield engine

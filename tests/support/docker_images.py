@@ -59,17 +59,12 @@ def _digest(*parts: bytes) -> str:
 
 
 def base_key() -> str:
-    return _digest(" ".join(PACKAGES).encode(), SUITE.encode(), Path(__file__).read_bytes())
+    """What decides the root filesystem: the mmdebstrap command (packages, hooks, suite)."""
+    return _digest(" ".join(_mmdebstrap_command(Path("rootfs.tar"))).encode())
 
 
-def build_base_rootfs() -> Path:
-    """The cached root filesystem tarball; built (about 20 s) when the key changed."""
-    target = CACHE_ROOT / "images" / f"base-{base_key()}.tar"
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial.tar")  # mmdebstrap picks the format by extension
-    command = [
+def _mmdebstrap_command(target: Path) -> list[str]:
+    return [
         "mmdebstrap",
         "--variant=essential",
         f"--include={','.join(PACKAGES)}",
@@ -77,8 +72,22 @@ def build_base_rootfs() -> Path:
         # Redis runs as its own user; a volume mounted at /data takes this directory's owner.
         '--customize-hook=chroot "$1" install -d -o redis -g redis -m 0750 /data',
         SUITE,
-        str(partial),
+        str(target),
     ]
+
+
+def base_rootfs_path() -> Path:
+    return CACHE_ROOT / "images" / f"base-{base_key()}.tar"
+
+
+def build_base_rootfs() -> Path:
+    """The cached root filesystem tarball; built (about 20 s) when the key changed."""
+    target = base_rootfs_path()
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial.tar")  # mmdebstrap picks the format by extension
+    command = _mmdebstrap_command(partial)
     done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_SECONDS, check=False)
     if done.returncode != 0:
         shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)

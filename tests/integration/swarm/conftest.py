@@ -10,8 +10,7 @@ destroy test.
 from __future__ import annotations
 
 import json
-import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -20,24 +19,13 @@ from preview.synth import Synthesis
 from tests.support.docker_engine import Engine, init_swarm
 from tests.support.docker_images import Images
 from tests.support.ports import free_port
-from tests.support.stacks import synthesize_stack
+from tests.support.stacks import synthesize_deployment
 from tests.support.swarm_apply import SwarmApplier, unwrap
 from tests.support.swarm_network import Finished, run_on_network
+from tests.support.swarm_stack import Passwords, label_redis_node, machine_overrides
 
 pytestmark = pytest.mark.integration
 STACK = "swarm"
-# The label Pulumi.swarm.yaml's redisNodeLabel names: Redis runs only on nodes carrying it.
-REDIS_NODE_LABEL = "technovastore.redis"
-
-
-@dataclass
-class Passwords:
-    """What pulumi-random would generate, once per resource, kept across updates (as in state)."""
-
-    values: dict[str, str] = field(default_factory=dict)
-
-    def __call__(self, resource_name: str) -> str:
-        return self.values.setdefault(resource_name, secrets.token_hex(16))
 
 
 @dataclass
@@ -69,7 +57,7 @@ class Deployment:
     def change(self, **settings: Any) -> list[str]:
         """`pulumi up` with top-level ``settings`` replaced; returns the resources it changed."""
         overrides = {**self.overrides, **settings}
-        synthesis = synthesize_stack(STACK, passwords=self.passwords, **overrides)
+        synthesis = synthesize_deployment(STACK, overrides, passwords=self.passwords)
         changed = self.applier.apply(synthesis)
         self.overrides, self.synthesis = overrides, synthesis
         return changed
@@ -81,59 +69,6 @@ class Deployment:
         return run_on_network(self.client, self.images.app, self.network, command, **kwargs)
 
 
-def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
-    """The swarm stack's settings, changed only where this machine differs from a real Swarm."""
-    small = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
-    services = {
-        name: {
-            "image": images.app,
-            "port": port,
-            "tier": tier,
-            "minReplicas": replicas,
-            "maxReplicas": 4,
-            "usesRedis": name != "frontend",
-            "resources": small,
-        }
-        for name, port, tier, replicas in (
-            ("api-gateway", 3000, "gateway", 1),
-            ("product-service", 3001, "backend", 1),
-            ("order-service", 3002, "backend", 1),
-            ("frontend", 3000, "edge", 2),
-        )
-    }
-    return {
-        "services": services,
-        # No IPVS here: no virtual IPs and no routing mesh; dnsrr and host publishing instead.
-        "swarm": {
-            "endpointMode": "dnsrr",
-            "publishMode": "host",
-            "cdnPublishedPort": cdn_port,
-            "spreadPreferences": [],
-            "encryptedNetwork": False,
-        },
-        "redis": {
-            "image": images.base,
-            "resources": small,
-            "cluster": {"maxmemoryMb": 64, "storageSize": "1Gi"},
-            "sentinel": {"maxmemoryMb": 64, "resources": small},
-        },
-        "cdn": {
-            "image": images.base,
-            "minReplicas": 1,
-            "maxReplicas": 3,
-            "cacheSizeMb": 64,
-            "expectedKeys": 1000,
-        },
-    }
-
-
-def label_redis_node(engine: Engine) -> None:
-    node = engine.client.nodes.list()[0]
-    spec = node.attrs["Spec"]
-    spec["Labels"] = {**spec.get("Labels", {}), REDIS_NODE_LABEL: "true"}
-    node.update(spec)
-
-
 @pytest.fixture(scope="session")
 def stack(engine: Engine, images: Images) -> Deployment:
     """The swarm stack applied to the engine, every service converged (running and healthy)."""
@@ -142,7 +77,7 @@ def stack(engine: Engine, images: Images) -> Deployment:
     cdn_port = free_port()
     passwords = Passwords()
     overrides = machine_overrides(images, cdn_port)
-    synthesis = synthesize_stack(STACK, passwords=passwords, **overrides)
+    synthesis = synthesize_deployment(STACK, overrides, passwords=passwords)
     applier = SwarmApplier(engine.client)
     applier.apply(synthesis)
     return Deployment(engine, images, applier, passwords, overrides, cdn_port, synthesis)

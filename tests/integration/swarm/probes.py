@@ -10,6 +10,7 @@ from typing import Any
 
 from components.render.redis_layout import ADMIN_USER
 from tests.integration.swarm.conftest import Deployment, outputs_file
+from tests.support.swarm_stack import get as cdn_get
 
 OUTPUTS_PATH = "/tmp/outputs.json"
 WAIT_SECONDS = 120
@@ -54,13 +55,7 @@ def run_checks(deployment: Deployment) -> tuple[int, dict[str, Any]]:
 
 def get(deployment: Deployment, path: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
     """GET ``path`` from the CDN's published port, as a client outside the Swarm does."""
-    connection = http.client.HTTPConnection("127.0.0.1", deployment.cdn_port, timeout=timeout)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
+    return cdn_get(deployment.cdn_port, path, timeout)
 
 
 def eventually(condition: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) -> Any:

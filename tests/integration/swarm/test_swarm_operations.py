@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import http.client
-import json
 import threading
 import time
-from dataclasses import dataclass, field
 
 import pytest
 
 from tests.integration.swarm.conftest import Deployment
-from tests.integration.swarm.probes import eventually, get, run_checks, running_containers
+from tests.integration.swarm.probes import eventually, run_checks, running_containers
+from tests.support.swarm_stack import ClientLoop
 
 pytestmark = pytest.mark.integration
-# A client no faster than the CDN's per-client rate limit allows (50 requests per second).
-REQUEST_INTERVAL = 0.05
-MAX_REQUESTS = 6000
-
-
-@dataclass
-class ClientLoop:
-    """Uncached requests through the CDN, one after another, until stopped (or the bound)."""
-
-    deployment: Deployment
-    versions: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def run(self) -> None:
-        while not self.stop.is_set() and len(self.versions) + len(self.failures) < MAX_REQUESTS:
-            try:
-                status, _, body = get(self.deployment, "/")
-                if status == 200:
-                    self.versions.append(json.loads(body)["version"])
-                else:
-                    self.failures.append(f"{status}: {body[:200]!r}")
-            except (OSError, http.client.HTTPException) as error:
-                self.failures.append(repr(error))
-            time.sleep(REQUEST_INTERVAL)
 
 
 def test_a_rolling_update_of_changed_env_fails_no_request(deployment: Deployment) -> None:
@@ -46,7 +19,7 @@ def test_a_rolling_update_of_changed_env_fails_no_request(deployment: Deployment
     frontend = services["frontend"]
     old = frontend.get("env", {}).get("APP_VERSION", "1")
     new = str(int(old) + 1)
-    loop = ClientLoop(deployment)
+    loop = ClientLoop(deployment.cdn_port)
     thread = threading.Thread(target=loop.run)
     thread.start()
     try:
