@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from preview.docker_api import UnknownInputError, _check, _int, _labels, _put, duration_ns
+from preview.synth import REDACTED
 
 CONTAINER = "docker:index/container:Container"
 MIB = 1024 * 1024
@@ -219,6 +220,13 @@ def _upload(item: Any, path: str) -> dict[str, Any]:
     }
 
 
+def _uploads(value: Any) -> Any:
+    # A list holding one secret file is secret as a whole: the preview shows it redacted.
+    if value == REDACTED:
+        return REDACTED
+    return [_upload(item, f"uploads[{index}]") for index, item in enumerate(value or [])]
+
+
 def container_create(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Every call the provider makes to create and start the container, in order."""
     _check(inputs, "container", _KNOWN)
@@ -237,6 +245,6 @@ def container_create(inputs: Mapping[str, Any]) -> dict[str, Any]:
         "Name": inputs.get("name", ""),
         "Create": _create_body(inputs),
         "Connect": _connections(inputs.get("networksAdvanced")),
-        "Uploads": [_upload(u, f"uploads[{i}]") for i, u in enumerate(inputs.get("uploads") or [])],
+        "Uploads": _uploads(inputs.get("uploads")),
         "Lifecycle": lifecycle,
     }

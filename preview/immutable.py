@@ -66,6 +66,18 @@ _REPLACED_ON_ANY_CHANGE = (
 )
 
 
+# terraform-provider-docker's resource_docker_container.go: every input is ForceNew except
+# these (the provider's own options, the restart policy and the resources its update sends,
+# and a few it accepts without sending: healthcheck, tmpfs, init, cpu_period, cpu_quota).
+_CONTAINER_IN_PLACE = (
+    "rm", "start", "wait", "waitTimeout", "attach", "logs", "mustRun", "restart", "maxRetryCount",
+    "removeVolumes", "tmpfs", "deviceReadBps", "deviceReadIops", "deviceWriteBps", "deviceWriteIops",
+    "destroyGraceSeconds", "memory", "memoryReservation", "memorySwap", "cpuShares", "cpuSet",
+    "healthcheck", "containerReadRefreshTimeoutMilliseconds", "init", "cpuPeriod", "cpuQuota",
+)  # fmt: skip
+CONTAINER = "docker:index/container:Container"
+
+
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == prefix or path.startswith((prefix + ".", prefix + "[")) for prefix in prefixes)
 
@@ -74,6 +86,8 @@ def needs_replacement(type_: str, change: FieldChange, old: dict[str, Any], new:
     """Whether ``change`` (of a resource of ``type_``, ``old`` -> ``new``) forces a replacement."""
     if type_.startswith("random:") or type_ in _REPLACED_ON_ANY_CHANGE:
         return True  # every input of these resources is force-new
+    if type_ == CONTAINER:
+        return not _under(change.path, _CONTAINER_IN_PLACE)
     if not type_.startswith("kubernetes:"):
         return _under(change.path, _FORCE_NEW_INPUTS.get(type_, ()))
     kind = type_.rsplit(":", 1)[-1]

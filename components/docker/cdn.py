@@ -53,6 +53,7 @@ class DockerCdn(pulumi.ComponentResource):
         # DNS again while it runs, so containers added by a larger scale get traffic.
         self.config_text = render_nginx_conf(cdn, cdn_layout(cdn, origin, resolver=EMBEDDED_DNS))
         config_path = f"{CDN_CONFIG_DIR}/{CDN_CONFIG_FILE}"
+        healthcheck = http_healthcheck(cdn.port, CDN_HEALTH_PATH)
         docker.Container(
             name,
             name=name,
@@ -73,10 +74,10 @@ class DockerCdn(pulumi.ComponentResource):
                     "protocol": "tcp",
                 }
             ],
-            **long_running(http_healthcheck(cdn.port, CDN_HEALTH_PATH)),
+            **long_running(healthcheck),
             **container_resources(cdn.resources),
             networks_advanced=network_attachment(network_name, [name]),
-            labels=container_labels(settings, "cdn"),
+            labels=container_labels(settings, "cdn", healthcheck),
             opts=child_options(self, opts),
         )
         self.register_outputs({"host": self.host, "port": self.port})

@@ -7,6 +7,8 @@ scratch mounts have the same shape as on Swarm and are declared there once
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from typing import Any
 
@@ -18,6 +20,7 @@ from components.settings.services import ComputeResources
 from components.swarm.conventions import COMPONENT_LABEL, PART_OF_LABEL
 
 STACK_LABEL = "technovastore.io/stack"
+HEALTHCHECK_LABEL = "technovastore.io/healthcheck"
 # Restarted after a crash and after the engine (or the laptop) restarts, until stopped by hand.
 RESTART = "unless-stopped"
 # `pulumi up` waits this long for a container's health check to pass (the provider's `wait`).
@@ -40,8 +43,19 @@ def child_options(
     return pulumi.ResourceOptions(parent=parent, depends_on=[*inherited, *(after or [])])
 
 
-def container_labels(settings: Settings, component: str) -> list[dict[str, str]]:
+def container_labels(
+    settings: Settings, component: str, healthcheck: dict[str, Any] | None = None
+) -> list[dict[str, str]]:
+    """The stack's labels, and a digest of the health check.
+
+    The provider's update never sends a changed health check to the engine (it is not
+    ForceNew, and ContainerUpdate cannot change it): labels are, so a new health check
+    replaces the container instead of changing only Pulumi's state.
+    """
     values = {STACK_LABEL: settings.namespace, PART_OF_LABEL: "technovastore", COMPONENT_LABEL: component}
+    if healthcheck is not None:
+        text = json.dumps(healthcheck, sort_keys=True)
+        values[HEALTHCHECK_LABEL] = hashlib.sha256(text.encode()).hexdigest()[:12]
     return [{"label": key, "value": value} for key, value in values.items()]
 
 

@@ -97,7 +97,7 @@ class DockerRedisStores(pulumi.ComponentResource):
             **lifecycle,
             **container_resources(spec.resources),
             networks_advanced=network_attachment(self._network_name, [spec.name]),
-            labels=container_labels(settings, spec.component),
+            labels=container_labels(settings, spec.component, spec.healthcheck),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.credentials, *(after or [])]),
         )
 

@@ -63,6 +63,8 @@ class DockerService(pulumi.ComponentResource):
         self.min_replicas, self.max_replicas = workload.min_replicas, workload.max_replicas
         self.containers = member_names(name, settings.containers_of(name))
         env, uploads = container_env(workload, credentials)
+        # Liveness, as on Swarm: a Redis outage must not mark every container unhealthy.
+        healthcheck = http_healthcheck(workload.port, workload.liveness_path)
         for container in self.containers:
             docker.Container(
                 container,
@@ -72,11 +74,10 @@ class DockerService(pulumi.ComponentResource):
                 uploads=uploads,
                 user=RUNTIME_USER,
                 mounts=[tmpfs("/tmp", 64)],
-                # Liveness, as on Swarm: a Redis outage must not mark every container unhealthy.
-                **long_running(http_healthcheck(workload.port, workload.liveness_path)),
+                **long_running(healthcheck),
                 **container_resources(workload.resources),
                 networks_advanced=network_attachment(network_name, [name]),
-                labels=container_labels(settings, workload.tier),
+                labels=container_labels(settings, workload.tier, healthcheck),
                 opts=child_options(self, opts),
             )
         self.register_outputs({"host": self.host, "port": self.port, "containers": self.containers})

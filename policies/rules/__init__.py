@@ -13,6 +13,7 @@ from pulumi_policy import Policy
 from policies.rules import (
     cdn,
     cloudflare,
+    containers,
     controllers,
     images,
     metadata,
@@ -42,6 +43,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     cloudflare,
     stack,
     swarm,
+    containers,
 )
 
 ALL_POLICIES: list[Policy] = [policy for module in RULE_MODULES for policy in module.POLICIES]

@@ -177,13 +177,22 @@ class SwarmApplier:
                 a for a in self.state.values() if a.resource.type == type_ and not a.resource.retain_on_delete
             ]
             if type_ == CONTAINER:
-                doomed = reversed_dependency_order(doomed)
+                self._remove_containers(doomed)
+                continue
             for applied in doomed:
                 self._remove(applied)
             if type_ == SERVICE:
                 for applied in doomed:
                     self._wait_tasks_gone(applied.body["Name"])
         self.state.clear()
+
+    def _remove_containers(self, doomed: list[Applied]) -> None:
+        """Dependents first, a wave at a time; the containers of one wave in parallel."""
+        by_urn = {a.resource.urn: a for a in doomed}
+        waves = dependency_waves({urn: a.resource for urn, a in by_urn.items()})
+        with ThreadPoolExecutor(max_workers=PARALLEL_CONTAINERS) as pool:
+            for wave in reversed(waves):
+                list(pool.map(self._remove, [by_urn[r.urn] for r in wave]))
 
     def _create(self, type_: str, body: dict[str, Any]) -> str:
         api = self.client.api
@@ -344,12 +353,6 @@ def dependency_waves(declared: dict[str, DeclaredResource]) -> list[list[Declare
         done.update(r.urn for r in wave)
         pending = [r for r in pending if r.urn not in done]
     return waves
-
-
-def reversed_dependency_order(applied: list[Applied]) -> list[Applied]:
-    by_urn = {a.resource.urn: a for a in applied}
-    waves = dependency_waves({urn: a.resource for urn, a in by_urn.items()})
-    return [by_urn[r.urn] for wave in reversed(waves) for r in wave]
 
 
 def _network_kwargs(body: dict[str, Any]) -> dict[str, Any]:
