@@ -230,6 +230,8 @@ def _uploads(value: Any) -> Any:
 def container_create(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Every call the provider makes to create and start the container, in order."""
     _check(inputs, "container", _KNOWN)
+    if not inputs.get("image"):
+        raise UnknownInputError("container: 'image' is required")
     lifecycle = {
         "start": bool(inputs.get("start", True)),
         "mustRun": bool(inputs.get("mustRun", True)),

@@ -253,8 +253,8 @@ def test_an_unknown_service_input_is_an_error_naming_its_path(inputs: dict[str, 
 
 
 def test_an_unknown_resource_type_is_an_error() -> None:
-    with pytest.raises(UnknownInputError, match="docker:index/container:Container: no Engine API mapping"):
-        engine_object("docker:index/container:Container", {})
+    with pytest.raises(UnknownInputError, match="docker:index/remoteImage:RemoteImage: no Engine API mapping"):
+        engine_object("docker:index/remoteImage:RemoteImage", {})
 
 
 def test_every_service_the_swarm_stack_declares_maps_without_error() -> None:
