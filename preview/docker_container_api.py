@@ -135,8 +135,8 @@ def _host_config(inputs: Mapping[str, Any]) -> dict[str, Any]:
         swap = _int(inputs["memorySwap"])
         host["MemorySwap"] = swap * MIB if swap > 0 else swap
     if inputs.get("cpus"):
-        host["NanoCPUs"] = nano_cpus(str(inputs["cpus"]))
-    _put(host, "CPUShares", _int(inputs["cpuShares"]) if inputs.get("cpuShares") else None)
+        host["NanoCpus"] = nano_cpus(str(inputs["cpus"]))
+    _put(host, "CpuShares", _int(inputs["cpuShares"]) if inputs.get("cpuShares") else None)
     _put(host, "CpusetCpus", inputs.get("cpuSet"))
     _put(host, "NetworkMode", inputs.get("networkMode"))
     return host

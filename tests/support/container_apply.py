@@ -23,12 +23,12 @@ UPDATABLE_HOST_FIELDS = (
     "Memory",
     "MemoryReservation",
     "MemorySwap",
-    "CPUShares",
+    "CpuShares",
     "CpusetCpus",
 )
 # Not ForceNew in the provider's schema, yet its update never sends them: a change reaches
 # only its state, never the running container.
-STATE_ONLY_FIELDS = ("Healthcheck", "Tmpfs", "Init", "CPUPeriod", "CPUQuota")
+STATE_ONLY_FIELDS = ("Healthcheck", "Tmpfs", "Init", "CpuPeriod", "CpuQuota")
 RUNNING_SECONDS = 15
 
 
@@ -143,7 +143,7 @@ def update(client: docker.DockerClient, container_id: str, body: dict[str, Any])
         mem_limit=host.get("Memory", 0),
         mem_reservation=host.get("MemoryReservation", 0),
         memswap_limit=host.get("MemorySwap"),
-        cpu_shares=host.get("CPUShares", 0),
+        cpu_shares=host.get("CpuShares", 0),
         cpuset_cpus=host.get("CpusetCpus", ""),
     )
 

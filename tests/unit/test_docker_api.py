@@ -253,7 +253,9 @@ def test_an_unknown_service_input_is_an_error_naming_its_path(inputs: dict[str, 
 
 
 def test_an_unknown_resource_type_is_an_error() -> None:
-    with pytest.raises(UnknownInputError, match="docker:index/remoteImage:RemoteImage: no Engine API mapping"):
+    with pytest.raises(
+        UnknownInputError, match="docker:index/remoteImage:RemoteImage: no Engine API mapping"
+    ):
         engine_object("docker:index/remoteImage:RemoteImage", {})
 
 

@@ -59,7 +59,10 @@ def test_defaults_are_the_seeds() -> None:
 def test_the_stack_files_are_valid(stack: str) -> None:
     settings = load_settings(stack_config(stack), stack)
     # The swarm stack is production on Docker Swarm; dev is a developer's laptop.
-    assert settings.stack == stack and settings.environment == {"swarm": "production", "dev": "development"}.get(stack, stack)
+    assert settings.stack == stack and settings.environment == {
+        "swarm": "production",
+        "dev": "development",
+    }.get(stack, stack)
 
 
 def test_staging_differs_from_production_only_by_smaller_numbers() -> None:
