@@ -167,3 +167,23 @@ def test_the_swarm_stack_previews_its_docker_resources_with_their_engine_api_bod
     assert secret["inputs"]["data"] == secret["engineApi"]["Data"] == "[secret]"
     rendered = "".join(path.read_text() for path in tmp_path.glob("*/*.yaml"))
     assert PREVIEW_PASSWORD not in rendered
+
+
+def test_the_dev_stack_previews_its_containers_with_their_engine_api_calls(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "--stack", "dev", "--out", str(tmp_path))
+    assert code == 0, out + err
+    assert "resources in stack dev" in out and "docker:index/container:Container" in out
+    assert "policy pack: 0 mandatory, 0 other violations" in out
+    cdn = yaml.safe_load((tmp_path / "docker" / "docker_cdn.yaml").read_text())
+    calls = cdn["engineApi"]
+    assert calls["Create"]["HostConfig"]["PortBindings"] == {
+        "8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8080"}]
+    }
+    assert calls["Uploads"][0]["Path"] == "/etc/nginx/cdn/nginx.conf"  # no secret: shown
+    node = yaml.safe_load((tmp_path / "docker" / "docker_redis-cluster-0.yaml").read_text())
+    # A list holding a secret file is secret as a whole.
+    assert node["inputs"]["uploads"] == node["engineApi"]["Uploads"] == "[secret]"
+    rendered = "".join(path.read_text() for path in tmp_path.glob("*/*.yaml"))
+    assert PREVIEW_PASSWORD not in rendered

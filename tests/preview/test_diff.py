@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -310,3 +311,23 @@ def test_swarm_identity_inputs_force_new_resources() -> None:
     assert _diff_one(network, _set("inputs.options", {"encrypted": "true"})).changes[0].op == "replace"
     volume = {"type": "docker:index/volume:Volume", "name": "v", "inputs": {"name": "v", "labels": []}}
     assert _diff_one(volume, _set("inputs.labels", [{"label": "x", "value": "y"}])).changes[0].op == "replace"
+
+
+def test_a_container_is_replaced_unless_only_its_in_place_fields_change() -> None:
+    container = {
+        "type": "docker:index/container:Container",
+        "name": "web-0",
+        "inputs": {"name": "web-0", "image": "a:1", "memory": 256, "restart": "unless-stopped", "envs": []},
+    }
+    assert _diff_one(container, _set("inputs.memory", 512)).changes[0].op == "update"
+    assert _diff_one(container, _set("inputs.restart", "always")).changes[0].op == "update"
+    assert _diff_one(container, _set("inputs.image", "a:2")).changes[0].op == "replace"
+    assert _diff_one(container, _set("inputs.envs", ["A=1"])).changes[0].op == "replace"
+
+
+def test_a_changed_nginx_conf_replaces_the_dev_cdn_container(stack_diff: Callable[..., Diff]) -> None:
+    shipped = json.loads(stack_config("dev")["technovastore-scaling:cdn"])
+    diff = stack_diff("dev", cdn={**shipped, "rateLimit": {"requestsPerSecond": 77}})
+    assert {(c.op, c.type, c.name) for c in diff.changes} == {
+        ("replace", "docker:index/container:Container", "cdn")
+    }
