@@ -11,6 +11,7 @@ import pytest
 
 from preview.diff import Diff, FieldChange, Rendering, diff_renderings, field_changes
 from tests.preview.conftest import baseline, config_value
+from tests.support.stacks import stack_config
 
 NS = "technovastore-staging"
 
