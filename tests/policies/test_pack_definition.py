@@ -16,6 +16,8 @@ from policies.rules import ALL_POLICIES
 # Policy names: kebab-case (the length limit is checked below).
 POLICY_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 STACKS = ("production", "staging")
+# Every stack that ships a pack config (the Docker stacks too).
+ALL_STACKS = (*STACKS, "swarm", "dev")
 
 
 def test_at_least_35_policies_with_unique_valid_names() -> None:
@@ -58,10 +60,10 @@ def test_every_policy_config_schema_is_valid_json_schema_with_defaults() -> None
             jsonschema.validate(prop["default"], prop)
 
 
-def test_pack_config_schema_is_valid_and_both_stack_configs_conform() -> None:
+def test_pack_config_schema_is_valid_and_every_stack_config_conforms() -> None:
     schema = pack_config_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    for stack in STACKS:
+    for stack in ALL_STACKS:
         jsonschema.validate(load_pack_config(stack), schema)
 
 
