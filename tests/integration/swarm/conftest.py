@@ -1,6 +1,6 @@
 """A real Docker Engine in Swarm mode, the test images, and the swarm stack applied to it.
 
-One engine and one deployment serve the whole session (applying the stack takes a while).
+One engine and one deployment serve this package's tests (applying the stack takes a while).
 A test that changes the stack changes it relative to what is deployed now (a new version, a
 new rate) and leaves its change in place: undoing it would cost another rolling update, and
 no other test depends on those values. ``deployment`` deploys the stack again after the
@@ -14,6 +14,7 @@ import os
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -82,7 +83,7 @@ def _interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def engine() -> Iterator[Engine]:
     if os.environ.get(SKIP_ENV) == "1":
         pytest.skip(f"{SKIP_ENV}=1: the Docker tests were skipped on purpose")
@@ -94,13 +95,13 @@ def engine() -> Iterator[Engine]:
         pytest.fail(f"the Docker Engine could not start: {error}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def images(engine: Engine) -> Images:
     base = import_base(engine.client)
     return Images(base=base, app=build_app_image(engine.client, base))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(engine: Engine, images: Images) -> Deployment:
     """The swarm stack applied to the engine, every service converged (running and healthy)."""
     label_redis_node(engine)
@@ -127,5 +128,12 @@ def outputs_file(deployment: Deployment) -> bytes:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that destroy the shared deployment run after the others (alone they deploy first)."""
-    items.sort(key=lambda item: item.get_closest_marker("destroys_stack") is not None)
+    """Tests that destroy the shared deployment run after this package's others (alone they
+    deploy first); the package's engine then stops before the rest of the session goes on."""
+    here = Path(__file__).parent
+    ours = [index for index, item in enumerate(items) if here in item.path.parents]
+    if not ours:
+        return
+    block = items[ours[0] : ours[-1] + 1]
+    block.sort(key=lambda item: item.get_closest_marker("destroys_stack") is not None)
+    items[ours[0] : ours[-1] + 1] = block
