@@ -1,7 +1,9 @@
 """The Docker Engine and test images every Docker test shares: one engine per test run.
 
 The dev stack's plain containers use the engine as it starts; the Swarm tests put it in Swarm
-mode when they first need it (``tests/integration/swarm/conftest.py``).
+mode when they first need it (``tests/integration/swarm/conftest.py``). The Docker packages
+run next to each other at the end of the integration tests, so the engine (and the machine
+lock it holds) goes as soon as they are done, before the rest of the suite.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 
 import pytest
@@ -26,7 +29,7 @@ def _interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def engine() -> Iterator[Engine]:
     if os.environ.get(SKIP_ENV) == "1":
         pytest.skip(f"{SKIP_ENV}=1: the Docker tests were skipped on purpose")
@@ -38,7 +41,26 @@ def engine() -> Iterator[Engine]:
         pytest.fail(f"the Docker Engine could not start: {error}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def images(engine: Engine) -> Images:
     base = import_base(engine.client)
     return Images(base=base, app=build_app_image(engine.client, base))
+
+
+DOCKER_PACKAGES = ("dev", "swarm")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Docker packages' tests last among the integration tests, one package after the other."""
+    here = Path(__file__).parent
+    ours = [index for index, item in enumerate(items) if here in item.path.parents]
+    if not ours:
+        return
+
+    def docker_package(item: pytest.Item) -> int:
+        parts = item.path.relative_to(here).parts
+        return DOCKER_PACKAGES.index(parts[0]) + 1 if parts[0] in DOCKER_PACKAGES else 0
+
+    block = items[ours[0] : ours[-1] + 1]
+    block.sort(key=docker_package)  # stable: each package keeps its own order
+    items[ours[0] : ours[-1] + 1] = block

@@ -1,6 +1,6 @@
 """A real Docker Engine in Swarm mode, the test images, and the swarm stack applied to it.
 
-One engine and one deployment serve the whole session (applying the stack takes a while).
+One engine and one deployment serve this package's tests (applying the stack takes a while).
 A test that changes the stack changes it relative to what is deployed now (a new version, a
 new rate) and leaves its change in place: undoing it would cost another rolling update, and
 no other test depends on those values. ``deployment`` deploys the stack again after the
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,7 +70,7 @@ class Deployment:
         return run_on_network(self.client, self.images.app, self.network, command, **kwargs)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(engine: Engine, images: Images) -> Deployment:
     """The swarm stack applied to the engine, every service converged (running and healthy)."""
     init_swarm(engine)
@@ -97,5 +98,12 @@ def outputs_file(deployment: Deployment) -> bytes:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that destroy the shared deployment run after the others (alone they deploy first)."""
-    items.sort(key=lambda item: item.get_closest_marker("destroys_stack") is not None)
+    """Tests that destroy the shared deployment run after this package's others (alone they
+    deploy first); the package's engine then stops before the rest of the session goes on."""
+    here = Path(__file__).parent
+    ours = [index for index, item in enumerate(items) if here in item.path.parents]
+    if not ours:
+        return
+    block = items[ours[0] : ours[-1] + 1]
+    block.sort(key=lambda item: item.get_closest_marker("destroys_stack") is not None)
+    items[ours[0] : ours[-1] + 1] = block
