@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from preview.synth import Synthesis
 from tests.support.docker_engine import Engine
 from tests.support.docker_images import Images, numeric_user
 from tests.support.ports import free_port
+from tests.support.stack_deployment import StackDeployment
 from tests.support.stacks import stack_config, synthesize_deployment
-from tests.support.swarm_apply import SwarmApplier, unwrap
-from tests.support.swarm_network import Finished, run_on_network
+from tests.support.swarm_apply import SwarmApplier
 from tests.support.swarm_stack import Passwords
 
 pytestmark = pytest.mark.integration
@@ -45,44 +43,11 @@ def machine_overrides(images: Images, redis_user: str, cdn_port: int) -> dict[st
     }
 
 
-@dataclass
-class DevDeployment:
-    engine: Engine
-    images: Images
-    applier: SwarmApplier
-    passwords: Passwords
-    overrides: dict[str, Any]
-    cdn_port: int
-    synthesis: Synthesis
-
-    @property
-    def client(self) -> Any:
-        return self.engine.client
-
-    @property
-    def outputs(self) -> dict[str, Any]:
-        return unwrap(self.synthesis.outputs)
-
-    @property
-    def network(self) -> str:
-        (network,) = [r for r in self.synthesis.resources if r.type == "docker:index/network:Network"]
-        return str(network.inputs["name"])
-
-    def change(self, **settings: Any) -> list[str]:
-        """`pulumi up` with top-level ``settings`` replaced; returns the resources it changed."""
-        overrides = {**self.overrides, **settings}
-        synthesis = synthesize_deployment(STACK, overrides, passwords=self.passwords)
-        changed = self.applier.apply(synthesis)
-        self.overrides, self.synthesis = overrides, synthesis
-        return changed
-
+class DevDeployment(StackDeployment):
     def containers(self, **labels: str) -> list[Any]:
-        """The stack's containers (running or not), optionally of one component."""
+        """The stack's containers (running or not), optionally those carrying ``labels``."""
         wanted = [f"{STACK_LABEL}=technovastore", *(f"{key}={value}" for key, value in labels.items())]
         return list(self.client.containers.list(all=True, filters={"label": wanted}))
-
-    def run_on_network(self, command: list[str], **kwargs: Any) -> Finished:
-        return run_on_network(self.client, self.images.app, self.network, command, **kwargs)
 
 
 @pytest.fixture(scope="package")
@@ -92,9 +57,8 @@ def dev_stack(engine: Engine, images: Images) -> Iterator[DevDeployment]:
     overrides = machine_overrides(images, numeric_user(engine.client, images.base, "redis"), free_port())
     synthesis = synthesize_deployment(STACK, overrides, passwords=passwords)
     applier = SwarmApplier(engine.client)
-    deployment = DevDeployment(
-        engine, images, applier, passwords, overrides, overrides["docker"]["cdnPublishedPort"], synthesis
-    )
+    cdn_port = overrides["docker"]["cdnPublishedPort"]
+    deployment = DevDeployment(STACK, engine, images, applier, passwords, overrides, cdn_port, synthesis)
     try:
         applier.apply(synthesis)
         yield deployment

@@ -10,64 +10,25 @@ destroy test.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from preview.synth import Synthesis
 from tests.support.docker_engine import Engine, init_swarm
 from tests.support.docker_images import Images
 from tests.support.ports import free_port
+from tests.support.stack_deployment import StackDeployment
 from tests.support.stacks import synthesize_deployment
-from tests.support.swarm_apply import SwarmApplier, unwrap
-from tests.support.swarm_network import Finished, run_on_network
+from tests.support.swarm_apply import SwarmApplier
 from tests.support.swarm_stack import Passwords, label_redis_node, machine_overrides
 
 pytestmark = pytest.mark.integration
 STACK = "swarm"
 
 
-@dataclass
-class Deployment:
-    engine: Engine
-    images: Images
-    applier: SwarmApplier
-    passwords: Passwords
-    overrides: dict[str, Any]
-    cdn_port: int
-    synthesis: Synthesis
-
-    @property
-    def client(self) -> Any:
-        return self.engine.client
-
-    @property
-    def outputs(self) -> dict[str, Any]:
-        return unwrap(self.synthesis.outputs)
-
-    @property
-    def network(self) -> str:
-        return str(self.outputs["services"]["frontend"]["host"]).rsplit("-frontend", 1)[0]
-
-    @property
-    def cdn_url(self) -> str:
-        return f"http://127.0.0.1:{self.cdn_port}"
-
-    def change(self, **settings: Any) -> list[str]:
-        """`pulumi up` with top-level ``settings`` replaced; returns the resources it changed."""
-        overrides = {**self.overrides, **settings}
-        synthesis = synthesize_deployment(STACK, overrides, passwords=self.passwords)
-        changed = self.applier.apply(synthesis)
-        self.overrides, self.synthesis = overrides, synthesis
-        return changed
-
+class Deployment(StackDeployment):
     def service_id(self, name: str) -> str:
         return self.applier.service_id(name)
-
-    def run_on_network(self, command: list[str], **kwargs: Any) -> Finished:
-        return run_on_network(self.client, self.images.app, self.network, command, **kwargs)
 
 
 @pytest.fixture(scope="package")
@@ -81,7 +42,7 @@ def stack(engine: Engine, images: Images) -> Deployment:
     synthesis = synthesize_deployment(STACK, overrides, passwords=passwords)
     applier = SwarmApplier(engine.client)
     applier.apply(synthesis)
-    return Deployment(engine, images, applier, passwords, overrides, cdn_port, synthesis)
+    return Deployment(STACK, engine, images, applier, passwords, overrides, cdn_port, synthesis)
 
 
 @pytest.fixture
