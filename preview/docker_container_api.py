@@ -111,8 +111,9 @@ def _host_config(inputs: Mapping[str, Any]) -> dict[str, Any]:
         "Mounts": [_mount(m, f"mounts[{i}]") for i, m in enumerate(inputs.get("mounts") or [])],
         "AutoRemove": bool(inputs.get("rm", False)),
         "ReadonlyRootfs": bool(inputs.get("readOnly", False)),
+        # Unset, log_driver is "" (the engine's default driver) and init false.
         "LogConfig": {
-            "Type": inputs.get("logDriver", "json-file"),
+            "Type": inputs.get("logDriver", ""),
             **({"Config": inputs["logOpts"]} if "logOpts" in inputs else {}),
         },
         "Init": bool(inputs.get("init", False)),
