@@ -17,6 +17,8 @@ from kubernetes_validate import utils as kv
 from packaging.version import Version
 from referencing import Registry, Resource
 
+from preview.crd_schemas import crd_validator
+
 # The Kubernetes release the manifests are checked against unless --kubernetes-version says otherwise.
 DEFAULT_KUBERNETES_VERSION = "1.37"
 
@@ -99,7 +101,8 @@ def field_path(parts: Iterable[str | int]) -> str:
 @dataclass
 class ValidationResult:
     problems: list[SchemaProblem] = field(default_factory=list)
-    # Objects of kinds the schemas do not cover (custom resources): listed, never silently passed.
+    # Objects of kinds no schema covers (custom resources without a vendored CRD in
+    # preview/crds/): listed, never silently passed.
     unchecked: list[str] = field(default_factory=list)
     checked: int = 0
 
@@ -112,7 +115,10 @@ def validate_manifests(
     result = ValidationResult()
     for manifest in manifests:
         name = object_name(manifest)
-        validator = _validator(schema_dir, str(manifest.get("kind", "")), str(manifest.get("apiVersion", "")))
+        kind, api_version = str(manifest.get("kind", "")), str(manifest.get("apiVersion", ""))
+        validator = _validator(schema_dir, kind, api_version) or crd_validator(
+            kind, api_version, strict_fields=strict
+        )
         if validator is None:
             result.unchecked.append(f"{name} ({manifest.get('apiVersion')})")
             continue

@@ -138,10 +138,12 @@ class CloudflareEdge(pulumi.ComponentResource):
         name: str,
         *,
         settings: CloudflareSettings,
+        origin: pulumi.Input[str],
         product_ttl: int,
         session_cookies: list[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``origin``: the CDN tier's public address (IP or hostname) the records point at."""
         super().__init__("technovastore:edge:CloudflareEdge", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.zone_id = self._lookup_zone(settings)
@@ -165,7 +167,7 @@ class CloudflareEdge(pulumi.ComponentResource):
             for key, phase_rules in rules.items()
             if phase_rules
         }
-        self._records(name, settings, child)
+        self._records(name, settings, pulumi.Output.from_input(origin), child)
         TieredCache(f"{name}-tiered-cache", zone_id=self.zone_id, value="on", opts=child)
         self.register_outputs(
             {"zoneId": self.zone_id, "hostnames": self.hostnames, "rulesetIds": self.ruleset_ids}
@@ -193,15 +195,20 @@ class CloudflareEdge(pulumi.ComponentResource):
                 opts=child,
             )
 
-    def _records(self, name: str, settings: CloudflareSettings, child: pulumi.ResourceOptions) -> None:
-        assert settings.origin_address is not None  # the settings require it when enabled
+    def _records(
+        self,
+        name: str,
+        settings: CloudflareSettings,
+        origin: pulumi.Output[str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
         for host in settings.hostnames:
             DnsRecord(
                 f"{name}-{host.replace('.', '-')}",
                 zone_id=self.zone_id,
                 name=host,
-                type=record_type(settings.origin_address),
-                content=settings.origin_address,
+                type=origin.apply(record_type),
+                content=origin,
                 ttl=1,  # automatic: proxied records' TTL is Cloudflare's
                 proxied=True,
                 comment="technovastore: proxied to the CDN tier",

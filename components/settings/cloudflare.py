@@ -206,7 +206,8 @@ class CloudflareSettings(SettingsModel):
     hostnames: list[Hostname] = Field(default_factory=list)
     # Hosts that serve only static assets: everything on them is cache-eligible.
     static_hostnames: list[Hostname] = Field(default_factory=list)
-    # The CDN tier's public address: an IP (A/AAAA record) or a hostname (CNAME).
+    # The CDN tier's public address: an IP (A/AAAA record) or a hostname (CNAME). Only when
+    # the stack does not expose the CDN itself (cdn.exposure), whose address is then the origin.
     origin_address: str | None = None
     hsts_max_age: int = Field(default=31536000, ge=0, le=63072000)
     cache: EdgeCacheSettings = EdgeCacheSettings()
@@ -236,16 +237,11 @@ class CloudflareSettings(SettingsModel):
         return self
 
     @model_validator(mode="after")
-    def _enabled_needs_hosts_and_origin(self) -> CloudflareSettings:
-        if not self.enabled:
-            return self
-        if not self.hostnames:
+    def _enabled_needs_hosts(self) -> CloudflareSettings:
+        # The origin is checked with the CDN's exposure (Settings._edge_has_one_origin).
+        if self.enabled and not self.hostnames:
             raise cross_field_error(
                 "hostnames", self.hostnames, "must list at least one hostname when enabled"
-            )
-        if self.origin_address is None:
-            raise cross_field_error(
-                "originAddress", None, "is required when enabled (the CDN tier's address)"
             )
         return self
 

@@ -8,7 +8,8 @@ import kubernetes_validate
 import pytest
 
 from components.images import parse_image_reference
-from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, config_checksum, pod_layout
+from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, pod_layout
+from components.kubernetes.checksums import content_named
 from components.kubernetes.conventions import TIER_LABEL
 from components.render.nginx import render_nginx_conf
 from components.settings import Settings, load_settings
@@ -64,9 +65,13 @@ def test_configmap_holds_the_rendered_config(synthesis: Synthesis) -> None:
     )
     manifests = cdn_children(synthesis)
 
-    assert manifests["ConfigMap"]["data"] == {"nginx.conf": expected}
-    annotations = manifests["Deployment"]["spec"]["template"]["metadata"]["annotations"]
-    assert annotations["technovastore.io/config-sha256"] == config_checksum(expected)
+    config_map = manifests["ConfigMap"]
+    assert config_map["data"] == {"nginx.conf": expected}
+    # Named after its content and immutable: a new config is a new ConfigMap the pods roll onto.
+    assert config_map["metadata"]["name"] == content_named("cdn-nginx", {"nginx.conf": expected})
+    assert config_map["immutable"] is True
+    volumes = manifests["Deployment"]["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "config", "configMap": {"name": config_map["metadata"]["name"]}} in volumes
 
 
 def test_pods_are_hardened_with_writable_emptydirs_only(synthesis: Synthesis) -> None:

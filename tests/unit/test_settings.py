@@ -33,7 +33,7 @@ def errors_for(config: dict[str, str], stack: str = "staging") -> str:
 
 def test_defaults_are_the_seeds() -> None:
     settings = load_settings({}, "production")
-    assert settings.namespace == "technovastore"
+    assert settings.namespace == "technovastore-production"
     assert (settings.scaling.scale_up.cpu_percent, settings.scaling.scale_up.memory_percent) == (70, 80)
     assert settings.scaling.scale_up.response_time_ms == 2000
     assert (settings.scaling.scale_down.cpu_percent, settings.scaling.scale_down.memory_percent) == (30, 40)
@@ -85,8 +85,12 @@ def test_an_unknown_stack_name_is_refused() -> None:
     assert "stack must be 'production', 'staging' or 'pr-<number>'" in errors_for({}, "prod")
 
 
-def test_other_namespaces_keys_are_ignored() -> None:
-    foreign = {"kubernetes:context": "prod", "cloudflare:apiToken": "x"}
+def test_provider_keys_other_than_the_cluster_are_left_to_their_providers() -> None:
+    foreign = {
+        "cloudflare:apiToken": "x",
+        "random:anything": "y",
+        "pulumi:disable-default-providers": '["kubernetes"]',
+    }
     assert load_settings(foreign, "staging") == load_settings({}, "staging")
 
 
