@@ -3,15 +3,25 @@ from __future__ import annotations
 import pytest
 
 from preview.synth import Synthesis
-from tests.support.stacks import STACKS, synthesize_stack
+from tests.support.stacks import REVIEW_STACK, STACKS, synthesize_stack
 
 _SYNTHESES: dict[str, Synthesis] = {}
+
+
+def synthesized(stack: str) -> Synthesis:
+    """``stack``'s declared resources, synthesized once per test session (read-only)."""
+    if stack not in _SYNTHESES:
+        _SYNTHESES[stack] = synthesize_stack(stack)
+    return _SYNTHESES[stack]
 
 
 @pytest.fixture(params=STACKS)
 def synthesis(request: pytest.FixtureRequest) -> Synthesis:
     """Each stack's declared resources, synthesized once per test session (read-only)."""
-    stack = request.param
-    if stack not in _SYNTHESES:
-        _SYNTHESES[stack] = synthesize_stack(stack)
-    return _SYNTHESES[stack]
+    return synthesized(request.param)
+
+
+@pytest.fixture(params=[*STACKS, REVIEW_STACK])
+def any_synthesis(request: pytest.FixtureRequest) -> Synthesis:
+    """Production, staging and a review stack (its config copied from staging's)."""
+    return synthesized(request.param)

@@ -12,6 +12,8 @@ from preview.invoke_answers import invoke_answers
 from preview.synth import Synthesis, synthesize
 
 STACKS = ("production", "staging")
+# A review stack: its config is staging's (`pulumi stack init pr-123 --copy-config-from staging`).
+REVIEW_STACK = "pr-123"
 
 
 def stack_config(stack: str) -> dict[str, str]:
