@@ -51,7 +51,9 @@ def test_the_stack_files_name_their_cluster_and_turn_the_default_provider_off(st
 
 
 def test_a_real_deployment_without_a_named_cluster_is_refused() -> None:
-    config = {key: value for key, value in stack_config("staging").items() if not key.startswith("kubernetes:")}
+    config = {
+        key: value for key, value in stack_config("staging").items() if not key.startswith("kubernetes:")
+    }
     load_settings(config, "staging")  # offline (the preview) it is fine
     with pytest.raises(SettingsError) as raised:
         load_settings(config, "staging", require_cluster=True)

@@ -25,7 +25,9 @@ from tests.support.stacks import stack_config
 
 def configured(stack: str, **overrides: Any) -> dict[str, str]:
     """``stack``'s config with top-level keys replaced (values as Pulumi passes them)."""
-    encoded = {key: value if isinstance(value, str) else json.dumps(value) for key, value in overrides.items()}
+    encoded = {
+        key: value if isinstance(value, str) else json.dumps(value) for key, value in overrides.items()
+    }
     return {**stack_config(stack), **{f"{PROJECT}:{key}": value for key, value in encoded.items()}}
 
 
@@ -62,7 +64,9 @@ def redis(stack: str, *, persistence: bool = True, **groups: dict[str, Any]) -> 
     return section | {"persistence": persistence}
 
 
-def refused(stack: str, previous: dict[str, Any], monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> list[str]:
+def refused(
+    stack: str, previous: dict[str, Any], monkeypatch: pytest.MonkeyPatch, **overrides: Any
+) -> list[str]:
     """The problems of a refused deployment, after checking it registered nothing."""
     monitors: list[Any] = []
 
@@ -87,7 +91,9 @@ def test_the_footprint_is_what_the_program_declares(any_synthesis: Synthesis) ->
         spec = declared["spec"]
         assert recorded["immutable"] == {field: spec[field] for field in IMMUTABLE_FIELDS if field in spec}
         assert recorded["replicas"] == spec["replicas"]
-        assert recorded["claims"] == [claim["metadata"]["name"] for claim in spec.get("volumeClaimTemplates", [])]
+        assert recorded["claims"] == [
+            claim["metadata"]["name"] for claim in spec.get("volumeClaimTemplates", [])
+        ]
     assert footprint["namespace"] == any_synthesis.outputs["namespace"]
 
 
@@ -99,7 +105,9 @@ def test_the_first_deployment_and_an_unchanged_one_go_ahead(caplog: pytest.LogCa
 
 
 def test_a_storage_resize_is_refused_without_an_acknowledgement(monkeypatch: pytest.MonkeyPatch) -> None:
-    problems = refused("staging", deployed("staging"), monkeypatch, redis=redis("staging", cluster={"storageSize": "4Gi"}))
+    problems = refused(
+        "staging", deployed("staging"), monkeypatch, redis=redis("staging", cluster={"storageSize": "4Gi"})
+    )
     assert problems == [
         f"{PROJECT}:acknowledge: StatefulSet redis-cluster would be replaced (volumeClaimTemplates cannot "
         "change in place): all 6 pods are deleted at once, and kept claims keep their old size. If that is "
@@ -116,7 +124,9 @@ def test_an_acknowledged_resize_goes_ahead() -> None:
         acknowledge=["replace:StatefulSet/redis-cluster"],
     )
     (cluster,) = [r for r in synthesis.of_type("kubernetes:apps/v1:StatefulSet") if r.name == "redis-cluster"]
-    assert cluster.inputs["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "4Gi"
+    assert (
+        cluster.inputs["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "4Gi"
+    )
 
 
 def test_moving_the_namespace_is_refused_and_one_entry_allows_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,9 @@ def namespaces(synthesis: Synthesis) -> set[str]:
     for resource in synthesis.resources:
         if resource.is_kubernetes and resource.custom:
             metadata = resource.inputs.get("metadata") or {}
-            found.add(metadata["name"] if resource.inputs.get("kind") == "Namespace" else metadata["namespace"])
+            found.add(
+                metadata["name"] if resource.inputs.get("kind") == "Namespace" else metadata["namespace"]
+            )
     return found
 
 
@@ -51,7 +53,9 @@ def test_the_namespace_defaults_to_one_derived_from_the_stack() -> None:
         ("production", "technovastore-pr-7", "is another stack's namespace"),
     ],
 )
-def test_a_namespace_that_another_stack_could_own_is_refused(stack: str, namespace: str, expected: str) -> None:
+def test_a_namespace_that_another_stack_could_own_is_refused(
+    stack: str, namespace: str, expected: str
+) -> None:
     config = {**stack_config("staging"), f"{PROJECT}:namespace": namespace}
     with pytest.raises(SettingsError) as raised:
         load_settings(config, stack)
