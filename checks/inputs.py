@@ -104,7 +104,8 @@ def stack_settings(stack: str | None) -> Settings | None:
     if stack is None or environment_of(stack) is None or not config_path(stack).exists():
         return None
     try:
-        return load_settings(read_stack_config(stack).values, stack)
+        config = read_stack_config(stack)
+        return load_settings(config.values, stack, secret_keys=config.secret_keys)
     except (StackConfigError, SettingsError) as error:
         raise CouldNotRun(f"cannot read the settings of stack {stack!r}: {error}") from None
 

@@ -33,4 +33,5 @@ def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
         values[f"{PROJECT}:{key}"] = value if isinstance(value, str) else json.dumps(value)
         if key in SECRET_KEYS:
             secret_keys.append(f"{PROJECT}:{key}")
-    return synthesize(stack, values, secret_keys=secret_keys, invoke_answers=invoke_answers(stack, values))
+    answers = invoke_answers(stack, values, secret_keys)
+    return synthesize(stack, values, secret_keys=secret_keys, invoke_answers=answers)
