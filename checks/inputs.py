@@ -198,7 +198,8 @@ def resolve(options: Any) -> Targets:
         credentials=credentials(outputs, options.redis_user),
         thresholds=_thresholds(settings.checks if settings else ChecksSettings(), options),
         window=options.window,
-        kube_context=options.kube_context,
+        # The stack's own cluster (kubernetes:context), as its deployment used.
+        kube_context=options.kube_context or (settings.cluster.context if settings else None),
         **_cluster_fields(options, endpoint(outputs, "redisCluster"), settings),
         **_sentinel_fields(options, endpoint(outputs, "sentinel"), settings),
         **_cdn_fields(options, endpoint(outputs, "cdn"), settings),

@@ -107,13 +107,14 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
 
 
-@pytest.fixture(scope="module")
+# One healthy deployment for every module that only reads it (faults get fresh_* of their own).
+@pytest.fixture(scope="session")
 def origin() -> Iterator[OriginServer]:
     with origin_server() as server:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def deployment(origin: OriginServer) -> Iterator[Deployment]:
     with (
         redis_cluster(masters=3, replicas_per_master=1, password=PASSWORD) as cluster,
