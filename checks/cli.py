@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import websocket
 from rich.console import Console
 
 from checks import kubernetes
@@ -91,10 +92,15 @@ def connections(targets: Targets, *, port_forward: bool, timeout: float) -> Iter
         api = kubernetes.load_client(targets.kube_context)
     except kubernetes.NoKubeconfig as error:
         raise CouldNotRun(f"--port-forward needs a kubeconfig: {error}") from None
+    # The client opens each port-forward WebSocket with the library's default timeout (none):
+    # bound it like every other network call.
+    previous_timeout = websocket.getdefaulttimeout()
+    websocket.setdefaulttimeout(timeout)
     try:
         with dialing_through(PortForwarder(api, targets.namespace, timeout)):
             yield
     finally:
+        websocket.setdefaulttimeout(previous_timeout)
         api.close()
 
 
