@@ -130,7 +130,9 @@ class CdnExposure(pulumi.ComponentResource):
                 f"{self._name}-certificate",
                 api_version=CERT_MANAGER_API,
                 kind="Certificate",
-                metadata=self._metadata(TLS_SECRET),
+                # The Ingress (and Cloudflare's records after it) wait until the certificate is
+                # issued: strict SSL fails against an origin without it.
+                metadata=self._metadata(TLS_SECRET, annotations={"pulumi.com/waitFor": "condition=Ready"}),
                 spec=certificate_spec(tls, hostnames),
                 opts=opts,
             )

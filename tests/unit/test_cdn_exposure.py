@@ -47,6 +47,8 @@ def test_the_cdn_is_exposed_through_an_ingress_with_tls_for_every_hostname(synth
         "kind": "OriginClusterIssuer",
         "group": "cert-manager.k8s.cloudflare.com",
     }
+    # The Ingress comes up only once cert-manager has issued the certificate.
+    assert certificate.inputs["metadata"]["annotations"] == {"pulumi.com/waitFor": "condition=Ready"}
     assert certificate.urn in ingress.depends_on
 
 
