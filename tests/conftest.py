@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+import preview.synth
 from preview.synth import Synthesis
 from tests.support.stacks import REVIEW_STACK, STACKS, synthesize_stack
 
@@ -25,3 +28,17 @@ def synthesis(request: pytest.FixtureRequest) -> Synthesis:
 def any_synthesis(request: pytest.FixtureRequest) -> Synthesis:
     """Production, staging and a review stack (its config copied from staging's)."""
     return synthesized(request.param)
+
+
+@pytest.fixture
+def monitors(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every mock monitor synthesize() creates from now on, to see what reached it."""
+    created: list[Any] = []
+
+    class Recording(preview.synth._RecordingMonitor):
+        def __init__(self, mock: Any) -> None:
+            super().__init__(mock)
+            created.append(self)
+
+    monkeypatch.setattr(preview.synth, "_RecordingMonitor", Recording)
+    return created

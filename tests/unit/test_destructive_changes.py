@@ -64,18 +64,8 @@ def redis(stack: str, *, persistence: bool = True, **groups: dict[str, Any]) -> 
     return section | {"persistence": persistence}
 
 
-def refused(
-    stack: str, previous: dict[str, Any], monkeypatch: pytest.MonkeyPatch, **overrides: Any
-) -> list[str]:
+def refused(stack: str, previous: dict[str, Any], monitors: list[Any], **overrides: Any) -> list[str]:
     """The problems of a refused deployment, after checking it registered nothing."""
-    monitors: list[Any] = []
-
-    class Recording(preview.synth._RecordingMonitor):
-        def __init__(self, mock: Any):
-            super().__init__(mock)
-            monitors.append(self)
-
-    monkeypatch.setattr(preview.synth, "_RecordingMonitor", Recording)
     with pytest.raises(SettingsError) as raised:
         deploy(stack, previous, **overrides)
     assert [monitor.options for monitor in monitors] == [{}]
@@ -104,10 +94,9 @@ def test_the_first_deployment_and_an_unchanged_one_go_ahead(caplog: pytest.LogCa
     assert "acknowledge" not in caplog.text
 
 
-def test_a_storage_resize_is_refused_without_an_acknowledgement(monkeypatch: pytest.MonkeyPatch) -> None:
-    problems = refused(
-        "staging", deployed("staging"), monkeypatch, redis=redis("staging", cluster={"storageSize": "4Gi"})
-    )
+def test_a_storage_resize_is_refused_without_an_acknowledgement(monitors: list[Any]) -> None:
+    resized = redis("staging", cluster={"storageSize": "4Gi"})
+    problems = refused("staging", deployed("staging"), monitors, redis=resized)
     assert problems == [
         f"{PROJECT}:acknowledge: StatefulSet redis-cluster would be replaced (volumeClaimTemplates cannot "
         "change in place): all 6 pods are deleted at once, and kept claims keep their old size. If that is "
@@ -129,9 +118,9 @@ def test_an_acknowledged_resize_goes_ahead() -> None:
     )
 
 
-def test_moving_the_namespace_is_refused_and_one_entry_allows_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_moving_the_namespace_is_refused_and_one_entry_allows_it(monitors: list[Any]) -> None:
     before = deployed("production")
-    (problem,) = refused("production", before, monkeypatch, namespace="shop")
+    (problem,) = refused("production", before, monitors, namespace="shop")
     assert "the namespace would move from technovastore to shop" in problem
     assert "add 'rename:Namespace/technovastore'" in problem
     synthesis = deploy("production", before, namespace="shop", acknowledge=["rename:Namespace/technovastore"])

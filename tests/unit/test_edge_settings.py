@@ -25,20 +25,6 @@ def cloudflare_config(stack: str, **changes: Any) -> dict[str, Any]:
     return {**json.loads(stack_config(stack)[KEY]), **changes}
 
 
-@pytest.fixture
-def monitors(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every mock monitor synthesize() creates, to see what reached it."""
-    created: list[Any] = []
-
-    class Recording(preview.synth._RecordingMonitor):
-        def __init__(self, mock: Any) -> None:
-            super().__init__(mock)
-            created.append(self)
-
-    monkeypatch.setattr(preview.synth, "_RecordingMonitor", Recording)
-    return created
-
-
 def rejected(stack: str, monitors: list[Any], **overrides: Any) -> str:
     with pytest.raises(SettingsError) as error:
         synthesize_stack(stack, **overrides)

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-import preview.synth
 from components.quantities import cpu_millicores, memory_bytes
 from components.settings import PROJECT, SettingsError, load_settings
 from preview.synth import synthesize
@@ -271,15 +270,7 @@ def test_a_service_that_cannot_reach_max_in_60_seconds_is_refused() -> None:
     assert "worst case 75 s" in message
 
 
-def test_bad_config_registers_no_resource(monkeypatch: pytest.MonkeyPatch) -> None:
-    monitors: list[Any] = []
-
-    class Recording(preview.synth._RecordingMonitor):
-        def __init__(self, mock: Any):
-            super().__init__(mock)
-            monitors.append(self)
-
-    monkeypatch.setattr(preview.synth, "_RecordingMonitor", Recording)
+def test_bad_config_registers_no_resource(monitors: list[Any]) -> None:
     config = with_service_change("order-service", minReplicas=5, maxReplicas=1)
     with pytest.raises(SettingsError):
         synthesize("staging", config)

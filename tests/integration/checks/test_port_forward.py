@@ -8,14 +8,14 @@ the stand-in (tests/support/kube_api.py), which relays them to the real servers 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components.kubernetes.conventions import selector_labels
-from tests.integration.checks.conftest import PASSWORD, Deployment, reset_stats, run_checks
+from tests.integration.checks.conftest import PASSWORD, Deployment, Run, reset_stats, run_checks
 from tests.support.kube_api import StandIn, kube_api_stand_in
 
 pytestmark = pytest.mark.integration
@@ -152,21 +152,29 @@ def write_outputs(tmp_path: Path, outputs: dict[str, Any]) -> str:
     return str(path)
 
 
-def test_every_check_passes_through_port_forwarding(
-    deployment: Deployment,
-    stand_in: StandIn,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@pytest.fixture
+def forwarded_run(
+    stand_in: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[[dict[str, Any]], Run]:
+    """``python -m checks --stack staging --outputs OUTPUTS --port-forward``, kubeconfig: the stand-in's."""
     monkeypatch.setenv("KUBECONFIG", str(stand_in.kubeconfig))
+
+    def run(outputs: dict[str, Any]) -> Run:
+        path = write_outputs(tmp_path, outputs)
+        return run_checks(capsys, "--stack", "staging", "--outputs", path, "--port-forward")
+
+    return run
+
+
+def test_every_check_passes_through_port_forwarding(
+    deployment: Deployment, stand_in: StandIn, forwarded_run: Callable[[dict[str, Any]], Run]
+) -> None:
     reset_stats(deployment.cluster)
     with deployment.cluster.cluster_client() as client:
         client.set("product:1", "keyboard")
         for _ in range(150):
             client.get("product:1")
-    outputs = write_outputs(tmp_path, stack_outputs(deployment))
-    run = run_checks(capsys, "--stack", "staging", "--outputs", outputs, "--port-forward")
+    run = forwarded_run(stack_outputs(deployment))
 
     assert run.code == 0, run.document
     assert run.not_ok() == set()
@@ -178,31 +186,21 @@ def test_every_check_passes_through_port_forwarding(
     # primary is asked about through the Sentinels; its replicas are checked themselves).
     streams = {name for name, _ in stand_in.forwarded}
     _, primary_port = deployment.group.primary() or ("", 0)
-    primary = next(
-        p
+    pods = {
+        p["metadata"]["name"]: p["spec"]["containers"][0]["ports"][0]["containerPort"]
         for p in stand_in.objects["PodList"]
-        if p["spec"]["containers"][0]["ports"][0]["containerPort"] == primary_port
-    )
-    assert streams == {p["metadata"]["name"] for p in stand_in.objects["PodList"]} - {
-        primary["metadata"]["name"]
     }
+    assert streams == {name for name, port in pods.items() if port != primary_port}
     # Results name the servers as the outputs do, never the stand-in's relays.
     assert f"redis-cluster-0.redis-cluster-headless.{SUFFIX}" in json.dumps(run.document)
 
 
 def test_an_address_no_pod_answers_to_is_an_unreachable_node(
-    deployment: Deployment,
-    stand_in: StandIn,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    deployment: Deployment, forwarded_run: Callable[[dict[str, Any]], Run]
 ) -> None:
-    monkeypatch.setenv("KUBECONFIG", str(stand_in.kubeconfig))
     outputs = stack_outputs(deployment)
     outputs["endpoints"]["redisCluster"]["nodes"] = [f"redis-cluster-9.redis-cluster-headless.{SUFFIX}:6379"]
-    run = run_checks(
-        capsys, "--stack", "staging", "--outputs", write_outputs(tmp_path, outputs), "--port-forward"
-    )
+    run = forwarded_run(outputs)
     reachable = run.result("redis-cluster", "reachable")
     assert reachable["status"] == "error"
     assert (
