@@ -85,7 +85,7 @@ def _validator(schema_dir: str, kind: str, api_version: str) -> jsonschema.proto
             f"kubernetes-json-schema/{schema_dir}/{kind.lower()}-{file_api}.json", schema_dir
         )
     except FileNotFoundError:
-        return None
+        return crd_validator(kind, api_version)
     registry: Registry[Any] = _definitions(schema_dir) @ (Resource.from_contents(schema) @ Registry())
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
@@ -115,10 +115,7 @@ def validate_manifests(
     result = ValidationResult()
     for manifest in manifests:
         name = object_name(manifest)
-        kind, api_version = str(manifest.get("kind", "")), str(manifest.get("apiVersion", ""))
-        validator = _validator(schema_dir, kind, api_version) or crd_validator(
-            kind, api_version, strict_fields=strict
-        )
+        validator = _validator(schema_dir, str(manifest.get("kind", "")), str(manifest.get("apiVersion", "")))
         if validator is None:
             result.unchecked.append(f"{name} ({manifest.get('apiVersion')})")
             continue

@@ -14,6 +14,7 @@ from components.settings.cdn import CdnSettings
 from components.settings.checks import ChecksSettings
 from components.settings.cloudflare import CloudflareSettings
 from components.settings.cluster import ClusterSettings
+from components.settings.monitoring import MonitoringSettings
 from components.settings.protection import DEFAULTS as PROTECTION_DEFAULTS
 from components.settings.protection import ProtectionSettings, with_environment_defaults
 from components.settings.redis import RedisSettings
@@ -94,6 +95,7 @@ class Settings(SettingsModel):
     cdn: CdnSettings = CdnSettings()
     cloudflare: CloudflareSettings = CloudflareSettings()
     checks: ChecksSettings = ChecksSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
     # One-time permissions for destructive changes (see components/settings/acknowledgements.py).
     acknowledge: list[Acknowledgement] = Field(default_factory=list)
     # Secret: `pulumi config set --secret redisPassword ...`; generated when unset.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.settings import PROJECT
+from components.settings import PROJECT, Settings, load_settings
 from components.settings.loader import SECRET_KEYS
 from components.settings.stack_file import read_stack_config
 from preview.invoke_answers import invoke_answers
@@ -35,3 +35,8 @@ def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
             secret_keys.append(f"{PROJECT}:{key}")
     answers = invoke_answers(stack, values, secret_keys)
     return synthesize(stack, values, secret_keys=secret_keys, invoke_answers=answers)
+
+
+def stack_settings(stack: str) -> Settings:
+    """The validated settings of a shipped stack."""
+    return load_settings(stack_config(stack), stack)

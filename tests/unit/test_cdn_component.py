@@ -11,6 +11,7 @@ from components.images import parse_image_reference
 from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, pod_layout
 from components.kubernetes.checksums import content_named
 from components.kubernetes.conventions import TIER_LABEL
+from components.render.cdn_metrics import PROGRAM_FILE, render_mtail_program
 from components.render.nginx import render_nginx_conf
 from components.settings import Settings, load_settings
 from preview.manifests import kubernetes_manifest
@@ -61,17 +62,19 @@ def test_configmap_holds_the_rendered_config(synthesis: Synthesis) -> None:
         pod_layout(
             settings.cdn,
             f"{settings.cdn.origin_service}.{settings.namespace}.svc.cluster.local:{origin.port}",
+            metrics_log=settings.monitoring.enabled,
         ),
     )
     manifests = cdn_children(synthesis)
 
     config_map = manifests["ConfigMap"]
-    assert config_map["data"] == {"nginx.conf": expected}
+    files = {"nginx.conf": expected, PROGRAM_FILE: render_mtail_program()}
+    assert config_map["data"] == files
     # Named after its content and immutable: a new config is a new ConfigMap the pods roll onto.
-    assert config_map["metadata"]["name"] == content_named("cdn-nginx", {"nginx.conf": expected})
+    assert config_map["metadata"]["name"] == content_named("cdn-nginx", files)
     assert config_map["immutable"] is True
     volumes = manifests["Deployment"]["spec"]["template"]["spec"]["volumes"]
-    assert {"name": "config", "configMap": {"name": config_map["metadata"]["name"]}} in volumes
+    assert {v["configMap"]["name"] for v in volumes if "configMap" in v} == {config_map["metadata"]["name"]}
 
 
 def test_pods_are_hardened_with_writable_emptydirs_only(synthesis: Synthesis) -> None:
@@ -171,7 +174,11 @@ def test_network_policy_admits_http_from_anywhere_and_metrics_from_monitoring(sy
     assert policy["podSelector"]["matchLabels"] == {TIER_LABEL: "cdn"}
     http, metrics = policy["ingress"]
     assert http == {"ports": [{"port": "http", "protocol": "TCP"}]}
-    assert metrics["ports"] == [{"port": "metrics", "protocol": "TCP"}]
+    # The exporter's stub_status metrics and the log-to-metrics sidecar's request metrics.
+    assert metrics["ports"] == [
+        {"port": "metrics", "protocol": "TCP"},
+        {"port": "log-metrics", "protocol": "TCP"},
+    ]
     namespace = settings_of(synthesis).monitoring_namespace
     assert metrics["from"] == [
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
