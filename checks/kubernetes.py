@@ -62,7 +62,9 @@ def load_client(context: str | None) -> client.ApiClient:
 
     try:
         configuration = client.Configuration()
-        config.load_kube_config(context=context, client_configuration=configuration)
+        # The client reads KUBECONFIG once, when first imported: name the file as it is now.
+        kubeconfig = os.environ.get("KUBECONFIG") or None
+        config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
         return client.ApiClient(configuration)
     except (ConfigException, FileNotFoundError, TypeError) as kube_error:
         try:

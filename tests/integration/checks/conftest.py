@@ -107,14 +107,13 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
 
 
-# One healthy deployment for every module that only reads it (faults get fresh_* of their own).
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def origin() -> Iterator[OriginServer]:
     with origin_server() as server:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def deployment(origin: OriginServer) -> Iterator[Deployment]:
     with (
         redis_cluster(masters=3, replicas_per_master=1, password=PASSWORD) as cluster,

@@ -136,7 +136,7 @@ def stack_outputs(deployment: Deployment) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stand_in(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
     # The context staging's stack config names (kubernetes:context): the checks pick it from there.
     directory = tmp_path_factory.mktemp("kube-api")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from kubernetes import client as k8s
@@ -185,3 +187,18 @@ def test_no_kubeconfig_is_a_visible_skip(monkeypatch: pytest.MonkeyPatch) -> Non
     assert result.status is Status.SKIP
     assert result.message.startswith("no kubeconfig or in-cluster service account reachable (")
     assert result.message.endswith("); Kubernetes checks skipped")
+
+
+def test_the_kubeconfig_is_the_one_named_now_not_at_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    importlib.import_module("kubernetes.config")  # the client has read KUBECONFIG by now
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: k, cluster: {server: 'https://192.0.2.7:6443'}}]\n"
+        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    api = kubernetes.load_client(None)
+    assert api.configuration.host == "https://192.0.2.7:6443"
