@@ -8,7 +8,9 @@ import pulumi
 
 from components.capacity import full_scale_footprint
 from components.data_footprint import data_footprint
-from components.edge.cloudflare import CloudflareEdge, edge_enabled
+from components.edge.cloudflare import CloudflareEdge
+from components.edge.rules import OriginFacts
+from components.edge.zone_lookup import edge_enabled
 from components.kubernetes.autoscaled_service import AutoscaledService
 from components.kubernetes.cdn import NginxCdn
 from components.kubernetes.cdn_exposure import CdnExposure
@@ -110,14 +112,17 @@ class Platform(pulumi.ComponentResource):
 
     def _edge(self, settings: Settings) -> CloudflareEdge:
         # The origin: the CDN's public address when this stack exposes it, else the configured one.
-        origin = self.exposure.address if self.exposure else settings.cloudflare.origin_address
-        assert origin is not None  # the settings require one of the two
+        address = self.exposure.address if self.exposure else settings.cloudflare.origin_address
+        assert address is not None  # the settings require one of the two
         return CloudflareEdge(
             "edge",
             settings=settings.cloudflare,
-            origin=origin,
-            product_ttl=settings.cache_ttl.product,
-            session_cookies=settings.cdn.session_cookies,
+            origin=OriginFacts(
+                product_ttl=settings.cache_ttl.product,
+                session_cookies=settings.cdn.session_cookies,
+                api_prefix=settings.cdn.api_prefix,
+            ),
+            origin_address=address,
             opts=pulumi.ResourceOptions(parent=self),
         )
 

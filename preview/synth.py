@@ -43,6 +43,8 @@ class DeclaredResource:
     ignore_changes: tuple[str, ...] = ()
     protect: bool = False
     depends_on: tuple[str, ...] = ()
+    # The `import_` resource option: the id of an existing resource to adopt.
+    import_id: str | None = None
     # The provider reference (``<provider urn>::<id>``); empty for the default provider.
     provider: str = ""
     retain_on_delete: bool = False
@@ -139,6 +141,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 "retain_on_delete": bool(request.retainOnDelete),
                 "provider": request.provider,
                 "depends_on": tuple(request.dependencies),
+                "import_id": request.importId or None,
                 "type": request.type,
                 "name": request.name,
             }
@@ -184,6 +187,7 @@ def synthesize(
             retain_on_delete=options["retain_on_delete"],
             provider=options["provider"],
             depends_on=options["depends_on"],
+            import_id=options["import_id"],
         )
         for urn, options in sorted(monitor.options.items())
     ]
