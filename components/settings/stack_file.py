@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -29,9 +30,14 @@ class StackConfig:
     secret_keys: list[str] = field(default_factory=list)
 
 
-def secret_placeholder(key: str) -> str:
-    """What a ``secure:`` value becomes offline: clearly not a real secret."""
-    return f"offline-preview-placeholder-for-{key.replace(':', '-')}"
+def secret_placeholder(key: str, ciphertext: str = "") -> str:
+    """What a ``secure:`` value becomes offline: clearly not a real secret.
+
+    It changes with the ciphertext, so the preview sees a rotated secret change (the ciphertext
+    is in the repository already; a short digest of it reveals nothing more).
+    """
+    version = hashlib.sha256(ciphertext.encode()).hexdigest()[:12]
+    return f"offline-preview-placeholder-for-{key.replace(':', '-')}-{version}"
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -79,7 +85,7 @@ def read_stack_config(
     secret_keys: list[str] = []
     for key, value in config.items():
         if isinstance(value, dict) and set(value) == {"secure"}:
-            values[key] = secret_placeholder(key)
+            values[key] = secret_placeholder(key, str(value["secure"]))
             secret_keys.append(key)
         elif isinstance(value, (dict, list)):
             values[key] = json.dumps(value)
