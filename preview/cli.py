@@ -132,7 +132,6 @@ def evaluate(args: argparse.Namespace) -> Verdict:
         base = _base_rendering(args)
         config = read_stack_config(args.stack, config_file=args.config_file)
         synthesis = _synthesize(args, config)
-        acknowledged = load_settings(config.values, args.stack).acknowledge
     except (SettingsError, StackConfigError, UnsupportedVersionError, RenderingError, RevisionError) as error:
         raise CouldNotRun(str(error)) from None
     current = rendering_of(synthesis.resources)
@@ -145,8 +144,16 @@ def evaluate(args: argparse.Namespace) -> Verdict:
     verdict = Verdict(synthesis, documents, validation, _policy_findings(synthesis), None)
     if base is not None:
         verdict.diff = diff_renderings(base, current, config=config.values)
-        verdict.dangers = find_dangers(verdict.diff, base, current, acknowledged)
+        verdict.dangers = find_dangers(verdict.diff, base, current, _acknowledged(config))
     return verdict
+
+
+def _acknowledged(config: StackConfig) -> list[str]:
+    """The stack's ``acknowledge`` list (a program that needs no settings has none)."""
+    try:
+        return list(load_settings(config.values, config.stack).acknowledge)
+    except SettingsError:
+        return []
 
 
 def check_lines(verdict: Verdict, version: str) -> list[str]:

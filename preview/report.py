@@ -39,7 +39,8 @@ def diff_json(diff: Diff, dangers: Sequence[Danger] = ()) -> str:
         "summary": diff.summary,
         "secretsCompared": diff.secrets_compared,
     }
-    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+    # Danger first, as in the other formats: keys in the order written here.
+    return json.dumps(document, indent=2) + "\n"
 
 
 def _danger_json(danger: Danger) -> dict[str, Any]:

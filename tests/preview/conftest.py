@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from components.settings import PROJECT
-from preview.diff import Diff, Rendering, diff_renderings
-from preview.manifests import rendered_documents, rendering_index
+from preview.diff import Diff, diff_renderings
+from preview.rendering import Rendering, rendering_of as rendering_of_resources
 from preview.synth import Synthesis
 from tests.support.stacks import stack_config, synthesize_stack
 
 
 def rendering_of(synthesis: Synthesis) -> Rendering:
-    return Rendering(rendered_documents(synthesis.resources), rendering_index(synthesis.resources))
+    return rendering_of_resources(synthesis.resources)
 
 
 _BASELINES: dict[str, Rendering] = {}

@@ -52,8 +52,12 @@ def test_the_diff_of_staging_against_its_own_rendering_is_empty(
     assert code == 0
     resources = len(list(tmp_path.glob("*/*.yaml")))
     assert json.loads(out) == {
+        "danger": [],
+        "renames": [],
         "changes": [],
         "summary": {"create": 0, "update": 0, "replace": 0, "delete": 0, "unchanged": resources},
+        # A rendering written by --out alone carries no digests: this run's key is its own.
+        "secretsCompared": False,
     }
     code, out, _ = run(capsys, "--stack", "staging", "--against", str(tmp_path), "--format", "markdown")
     assert f"**no changes ({resources} unchanged)**" in out and "No resource changes." in out
@@ -79,6 +83,9 @@ def test_a_changed_config_file_shows_in_all_three_formats(
         "op": "update",
         "type": "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
         "name": "technovastore-staging/order-service",
+        "urn": "urn:pulumi:staging::technovastore-scaling::technovastore:platform:Platform"
+        "$technovastore:service:AutoscaledService$kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+        "::order-service-hpa",
         "fields": [{"path": "spec.maxReplicas", "old": 3, "new": 4}],
     }
     assert report["summary"]["update"] == 2  # the autoscaler and the namespace quota
