@@ -3,9 +3,10 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.settings import PROJECT
@@ -47,3 +48,32 @@ def staging_diff() -> Callable[..., Diff]:
 @pytest.fixture
 def stack_diff() -> Callable[..., Diff]:
     return diff_of
+
+
+def rename_in_program(
+    monkeypatch: pytest.MonkeyPatch,
+    types: Mapping[str, str] | None = None,
+    names: Mapping[tuple[str, str], str] | None = None,
+    *,
+    with_aliases: bool = False,
+) -> None:
+    """Rename resources as an edit of the program would: ``types`` old -> new type token,
+    ``names`` (type, old name) -> new name; ``with_aliases`` also adds the alias to the old ones."""
+    original = pulumi.Resource.__init__
+
+    def renamed(
+        self: pulumi.Resource,
+        t: str,
+        name: str,
+        custom: bool,
+        props: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *rest: Any,
+    ) -> None:
+        new_type, new_name = (types or {}).get(t, t), (names or {}).get((t, name), name)
+        if with_aliases and (new_type, new_name) != (t, name):
+            alias = pulumi.Alias(type_=t if new_type != t else ..., name=name if new_name != name else ...)
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[alias]))
+        original(self, new_type, new_name, custom, props, opts, *rest)
+
+    monkeypatch.setattr(pulumi.Resource, "__init__", renamed)
