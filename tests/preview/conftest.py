@@ -11,7 +11,8 @@ import pytest
 
 from components.settings import PROJECT
 from preview.diff import Diff, diff_renderings
-from preview.rendering import Rendering, rendering_of as rendering_of_resources
+from preview.rendering import Rendering
+from preview.rendering import rendering_of as rendering_of_resources
 from preview.synth import Synthesis
 from tests.support.stacks import stack_config, synthesize_stack
 
@@ -77,3 +78,25 @@ def rename_in_program(
         original(self, new_type, new_name, custom, props, opts, *rest)
 
     monkeypatch.setattr(pulumi.Resource, "__init__", renamed)
+
+
+def options_in_program(
+    monkeypatch: pytest.MonkeyPatch, type_: str, name: str, options: pulumi.ResourceOptions
+) -> None:
+    """Give the resource ``type_`` ``name`` more resource options, as an edit of the program would."""
+    original = pulumi.Resource.__init__
+
+    def with_options(
+        self: pulumi.Resource,
+        t: str,
+        resource_name: str,
+        custom: bool,
+        props: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *rest: Any,
+    ) -> None:
+        if (t, resource_name) == (type_, name):
+            opts = pulumi.ResourceOptions.merge(opts, options)
+        original(self, t, resource_name, custom, props, opts, *rest)
+
+    monkeypatch.setattr(pulumi.Resource, "__init__", with_options)

@@ -1,4 +1,4 @@
-"""Renames in the program: what the engine would do, and the alias that makes it take the old resources over."""
+"""Renames in the program: what the engine would do, and the alias that takes the old resources over."""
 
 from __future__ import annotations
 
