@@ -73,7 +73,8 @@ def _change_danger(
     kind = change.type.rsplit(":", 1)[-1]
     if not change.blocked and (not change.type.startswith("kubernetes:") or kind not in _DESTRUCTIVE_KINDS):
         return None
+    # The object as deployed: what a replacement or a delete takes away.
     document: Mapping[str, Any] = (
-        new.documents[change.new_file] if change.new_file else old.documents[change.old_file]
+        old.documents[change.old_file] if change.old_file else new.documents[change.new_file]
     )
     return change_text(change, kind, document, new.documents.values(), changes)
