@@ -73,8 +73,9 @@ def rename_in_program(
     ) -> None:
         new_type, new_name = (types or {}).get(t, t), (names or {}).get((t, name), name)
         if with_aliases and (new_type, new_name) != (t, name):
-            alias = pulumi.Alias(type_=t if new_type != t else ..., name=name if new_name != name else ...)
-            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[alias]))
+            old = {"type_": t} if new_type != t else {}
+            old |= {"name": name} if new_name != name else {}
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(**old)]))
         original(self, new_type, new_name, custom, props, opts, *rest)
 
     monkeypatch.setattr(pulumi.Resource, "__init__", renamed)

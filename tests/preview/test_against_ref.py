@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from collections.abc import Callable
@@ -51,9 +52,13 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     for ciphertext in CIPHERTEXTS:
         commit_config(
-            clone, lambda config, c=ciphertext: config.update({PASSWORD_KEY: {"secure": c}}), "Rotate"
+            clone, functools.partial(set_secure, ciphertext=ciphertext), "Rotate the Redis password"
         )
     return clone
+
+
+def set_secure(config: dict[str, Any], ciphertext: str) -> None:
+    config[PASSWORD_KEY] = {"secure": ciphertext}
 
 
 def test_the_diff_against_an_earlier_commit_shows_the_change(repo: Path) -> None:

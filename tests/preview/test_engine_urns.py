@@ -31,7 +31,7 @@ def test_a_resource_three_components_deep_has_the_urn_the_sdk_computes(synthesis
         assert resource.urn == expected
         assert parent is None or resource.parent == parent
         parent = expected
-    assert parent.count("$") == 3  # the Secret's URN names all three components' types
+    assert parent is not None and parent.count("$") == 3  # the Secret's URN names all three components' types
 
 
 def test_every_urn_follows_from_its_recorded_parent(synthesis: Synthesis) -> None:
