@@ -12,6 +12,7 @@ from components.settings.stack_file import PROJECT_ROOT
 from preview import cli
 from preview.danger import find_dangers
 from preview.diff import diff_renderings
+from preview.rendering import Rendering, ResourceRecord
 from tests.preview.conftest import baseline, rename_in_program, rendering_of
 from tests.support.stacks import synthesize_stack
 
@@ -115,3 +116,35 @@ def test_strict_fails_on_a_rename_until_the_stack_acknowledges_it(
     config_file.write_text(yaml.safe_dump(document))
     assert cli.main([*against, "--strict", "--config-file", str(config_file)]) == 0
     assert "[acknowledged]" in capsys.readouterr().out
+
+
+def test_a_resource_moved_to_another_component_gets_a_parent_alias() -> None:
+    policy = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "namespace": "shop"}}
+    old_parent, new_parent = "urn:pulumi:s::p::t:index:A::a", "urn:pulumi:s::p::t:index:B::b"
+    old_urn = "urn:pulumi:s::p::t:index:A$kubernetes:core/v1:ConfigMap::cm"
+    new_urn = "urn:pulumi:s::p::t:index:B$kubernetes:core/v1:ConfigMap::cm"
+    old = Rendering(
+        {"cm.yaml": policy},
+        [
+            ResourceRecord(old_parent),
+            ResourceRecord(new_parent),
+            ResourceRecord(old_urn, old_parent, "cm.yaml"),
+        ],
+    )
+    new = Rendering(
+        {"cm.yaml": policy},
+        [
+            ResourceRecord(old_parent),
+            ResourceRecord(new_parent),
+            ResourceRecord(new_urn, new_parent, "cm.yaml"),
+        ],
+    )
+    diff = diff_renderings(old, new)
+    assert [c.op for c in diff.changes] == ["create", "delete"]
+    [rename] = diff.renames
+    assert rename.code == (
+        'aliases=[pulumi.Alias(parent=f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::t:index:A::a")]'
+    )
+    # The alias as the SDK sends it (the parent's URN) makes the engine take the old one over.
+    aliased = ResourceRecord(new_urn, new_parent, "cm.yaml", aliases=(rename.alias,))
+    assert diff_renderings(old, Rendering(new.documents, [*new.records[:2], aliased])).changes == []
