@@ -13,14 +13,14 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from preview.danger_texts import DangerText
+from preview.danger_texts import Danger
 from preview.verdicts import ResourceChange
 
 Document = Mapping[str, Any]
 
 
-def capacity_dangers(changes: list[ResourceChange], documents: Mapping[str, Document]) -> list[DangerText]:
-    found: list[DangerText] = []
+def capacity_dangers(changes: list[ResourceChange], documents: Mapping[str, Document]) -> list[Danger]:
+    found: list[Danger] = []
     changed_files = {c.new_file for c in changes if c.op in ("create", "update", "replace")}
     for path in sorted(changed_files):
         document = documents.get(path) or {}
@@ -45,7 +45,7 @@ def _same_namespace(a: Document, b: Document) -> bool:
     return (a.get("metadata") or {}).get("namespace") == (b.get("metadata") or {}).get("namespace")
 
 
-def _budget_blocks(hpa: Document, documents: Iterable[Document]) -> list[DangerText]:
+def _budget_blocks(hpa: Document, documents: Iterable[Document]) -> list[Danger]:
     """The autoscaler's minimum against every budget covering the pods of the workload it scales."""
     spec = hpa.get("spec") or {}
     minimum = int(spec.get("minReplicas", 1))
@@ -90,7 +90,7 @@ def _count(value: Any, replicas: int, rounding: Any) -> int:
     return int(value)
 
 
-def _blocked_drain(hpa: Document, pdb: Document, minimum: int) -> DangerText:
+def _blocked_drain(hpa: Document, pdb: Document, minimum: int) -> Danger:
     name = str((hpa.get("metadata") or {}).get("name"))
     namespace = (hpa.get("metadata") or {}).get("namespace")
     pdb_name = (pdb.get("metadata") or {}).get("name")
@@ -106,7 +106,7 @@ def _blocked_drain(hpa: Document, pdb: Document, minimum: int) -> DangerText:
     instead = (
         "keep the budget below the autoscaler's minimum: minAvailable < minReplicas, or maxUnavailable: 1."
     )
-    return DangerText(
+    return Danger(
         "update",
         "HorizontalPodAutoscaler",
         name,
@@ -124,12 +124,12 @@ def _stops_everything(deployment: Document) -> bool:
     return unavailable == "100%"
 
 
-def _recreate(change: ResourceChange, deployment: Document) -> DangerText:
+def _recreate(change: ResourceChange, deployment: Document) -> Danger:
     name = str((deployment.get("metadata") or {}).get("name"))
     why = "its pod template changes and its strategy stops every pod before the new ones start."
     instead = "roll it with `strategy: RollingUpdate` and `maxUnavailable: 0` (surge instead)."
-    return DangerText("update", "Deployment", name, f"{change.type} {change.name}", why, instead)
+    return Danger("update", "Deployment", name, f"{change.type} {change.name}", why, instead)
 
 
-def _unique(texts: list[DangerText]) -> list[DangerText]:
-    return list({(t.key_parts, t.why): t for t in texts}.values())
+def _unique(texts: list[Danger]) -> list[Danger]:
+    return list({(t.key, t.why): t for t in texts}.values())

@@ -8,12 +8,12 @@ has not acknowledged.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from components.settings.acknowledgements import acknowledges
 from preview.capacity_dangers import capacity_dangers
-from preview.danger_texts import DangerText, change_text, rename_text
+from preview.danger_texts import Danger, change_text, rename_text
 from preview.diff import Diff
 from preview.rendering import Rendering
 from preview.verdicts import ResourceChange
@@ -29,47 +29,26 @@ _DESTRUCTIVE_KINDS = (
 )
 
 
-@dataclass(frozen=True)
-class Danger:
-    action: str
-    kind: str
-    name: str
-    # ``type name`` as the diff lists the resource.
-    resource: str
-    why: str
-    instead: str
-    acknowledged: bool = False
-
-    @property
-    def key(self) -> str:
-        return f"{self.action}:{self.kind}/{self.name}"
-
-
 def find_dangers(diff: Diff, old: Rendering, new: Rendering, acknowledge: Sequence[str] = ()) -> list[Danger]:
     """Every danger in ``diff`` (``old`` -> ``new``), marked acknowledged where the stack says so."""
-    texts: list[DangerText] = []
+    found: list[Danger] = []
     renamed = {urn for rename in diff.renames for urn in rename.covered}
     for rename in diff.renames:
-        texts.append(rename_text(rename, diff.changes))
+        found.append(rename_text(rename, diff.changes))
     for change in diff.changes:
         if change.op == "create" or (change.op == "delete" and change.urn in renamed):
             continue  # part of a rename: said once, with the alias that avoids it
-        text = _change_danger(change, old, new, diff.changes)
-        if text is not None:
-            texts.append(text)
-    texts += capacity_dangers(diff.changes, new.documents)
-    acknowledged = list(acknowledge)
-    return [
-        Danger(
-            t.action, t.kind, t.name, t.resource, t.why, t.instead, acknowledges(acknowledged, *t.key_parts)
-        )
-        for t in texts
-    ]
+        danger = _change_danger(change, old, new, diff.changes)
+        if danger is not None:
+            found.append(danger)
+    found += capacity_dangers(diff.changes, new.documents)
+    allowed = list(acknowledge)
+    return [replace(t, acknowledged=acknowledges(allowed, t.action, t.kind, t.name)) for t in found]
 
 
 def _change_danger(
     change: ResourceChange, old: Rendering, new: Rendering, changes: list[ResourceChange]
-) -> DangerText | None:
+) -> Danger | None:
     kind = change.type.rsplit(":", 1)[-1]
     if not change.blocked and (not change.type.startswith("kubernetes:") or kind not in _DESTRUCTIVE_KINDS):
         return None

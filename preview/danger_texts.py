@@ -15,20 +15,23 @@ VOLUME_CLAIMS = "spec.volumeClaimTemplates"
 
 
 @dataclass(frozen=True)
-class DangerText:
+class Danger:
     action: str
     kind: str
     name: str
+    # ``type name`` as the diff lists the resource.
     resource: str
     why: str
     instead: str
+    acknowledged: bool = False
 
     @property
-    def key_parts(self) -> tuple[str, str, str]:
-        return self.action, self.kind, self.name
+    def key(self) -> str:
+        """What the stack's ``acknowledge`` list names to allow it: ``<action>:<Kind>/<name>``."""
+        return f"{self.action}:{self.kind}/{self.name}"
 
 
-def rename_text(rename: RenameSuggestion, changes: list[ResourceChange]) -> DangerText:
+def rename_text(rename: RenameSuggestion, changes: list[ResourceChange]) -> Danger:
     kind = rename.type.rsplit(":", 1)[-1]
     lost = sorted(
         f"{c.type.rsplit(':', 1)[-1]} {c.name}"
@@ -47,7 +50,7 @@ def rename_text(rename: RenameSuggestion, changes: list[ResourceChange]) -> Dang
         f"add `{rename.code}` to its `pulumi.ResourceOptions` (its children inherit it); the preview then "
         "pairs every resource with its deployed one again."
     )
-    return DangerText("rename", kind, rename.name, f"{rename.type} {rename.name}", why, instead)
+    return Danger("rename", kind, rename.name, f"{rename.type} {rename.name}", why, instead)
 
 
 def _holds_data(type_: str) -> bool:
@@ -60,7 +63,7 @@ def change_text(
     document: Mapping[str, Any],
     documents: Iterable[Mapping[str, Any]],
     changes: list[ResourceChange],
-) -> DangerText | None:
+) -> Danger | None:
     """The danger of one change of a Kubernetes object (or of any protected resource); None if none."""
     metadata = document.get("metadata") or {}
     name = str(metadata.get("name") or change.name)
@@ -71,13 +74,13 @@ def change_text(
             "unprotect it in a change of its own (`protect=False`, deployed), or keep the fields that force "
             "the replacement as they are."
         )
-        return DangerText(change.op, kind, name, resource, f"{change.blocked}.", instead)
+        return Danger(change.op, kind, name, resource, f"{change.blocked}.", instead)
     if kind == "Secret" and any(f.secret for f in change.fields):
         return _rotation(change, name, namespace, resource, list(documents), changes)
     if change.op not in ("replace", "delete"):
         return None
     why, instead = _REMOVALS[kind](change, name, namespace, document)
-    return DangerText(change.op, kind, name, resource, why, instead)
+    return Danger(change.op, kind, name, resource, why, instead)
 
 
 def _how_removed(change: ResourceChange) -> str:
@@ -187,7 +190,7 @@ def _rotation(
     resource: str,
     documents: list[Mapping[str, Any]],
     changes: list[ResourceChange],
-) -> DangerText:
+) -> Danger:
     fields = ", ".join(f"`{f.path}`" for f in change.fields if f.secret)
     note = rollout_note(consumers("Secret", namespace, name, documents, changes, changed_keys(change)))
     how = _how_removed(change) if change.op == "replace" else "it is updated in place"
@@ -196,4 +199,4 @@ def _rotation(
         "rotate in two steps so servers and clients never disagree: add the new password beside the old one "
         "(a Redis ACL user accepts several), roll the servers, then the clients, then remove the old one."
     )
-    return DangerText("rotate", "Secret", name, resource, why, instead)
+    return Danger("rotate", "Secret", name, resource, why, instead)

@@ -51,18 +51,14 @@ def stack_diff() -> Callable[..., Diff]:
     return diff_of
 
 
-def rename_in_program(
-    monkeypatch: pytest.MonkeyPatch,
-    types: Mapping[str, str] | None = None,
-    names: Mapping[tuple[str, str], str] | None = None,
-    *,
-    with_aliases: bool = False,
-) -> None:
-    """Rename resources as an edit of the program would: ``types`` old -> new type token,
-    ``names`` (type, old name) -> new name; ``with_aliases`` also adds the alias to the old ones."""
+Edit = Callable[[str, str, "pulumi.ResourceOptions | None"], tuple[str, str, "pulumi.ResourceOptions | None"]]
+
+
+def edit_program(monkeypatch: pytest.MonkeyPatch, edit: Edit) -> None:
+    """Change every resource's (type, name, options) as an edit of the program's source would."""
     original = pulumi.Resource.__init__
 
-    def renamed(
+    def edited(
         self: pulumi.Resource,
         t: str,
         name: str,
@@ -71,33 +67,41 @@ def rename_in_program(
         opts: pulumi.ResourceOptions | None = None,
         *rest: Any,
     ) -> None:
+        new_type, new_name, new_opts = edit(t, name, opts)
+        original(self, new_type, new_name, custom, props, new_opts, *rest)
+
+    monkeypatch.setattr(pulumi.Resource, "__init__", edited)
+
+
+def rename_in_program(
+    monkeypatch: pytest.MonkeyPatch,
+    types: Mapping[str, str] | None = None,
+    names: Mapping[tuple[str, str], str] | None = None,
+    *,
+    with_aliases: bool = False,
+) -> None:
+    """Rename resources: ``types`` old -> new type token, ``names`` (type, old name) -> new name;
+    ``with_aliases`` also gives each renamed resource the alias to its old type and name."""
+
+    def rename(t: str, name: str, opts: pulumi.ResourceOptions | None) -> tuple[str, str, Any]:
         new_type, new_name = (types or {}).get(t, t), (names or {}).get((t, name), name)
         if with_aliases and (new_type, new_name) != (t, name):
             old = {"type_": t} if new_type != t else {}
             old |= {"name": name} if new_name != name else {}
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(**old)]))
-        original(self, new_type, new_name, custom, props, opts, *rest)
+        return new_type, new_name, opts
 
-    monkeypatch.setattr(pulumi.Resource, "__init__", renamed)
+    edit_program(monkeypatch, rename)
 
 
 def options_in_program(
     monkeypatch: pytest.MonkeyPatch, type_: str, name: str, options: pulumi.ResourceOptions
 ) -> None:
-    """Give the resource ``type_`` ``name`` more resource options, as an edit of the program would."""
-    original = pulumi.Resource.__init__
+    """Give the resource ``type_`` ``name`` more resource options."""
 
-    def with_options(
-        self: pulumi.Resource,
-        t: str,
-        resource_name: str,
-        custom: bool,
-        props: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *rest: Any,
-    ) -> None:
+    def add(t: str, resource_name: str, opts: pulumi.ResourceOptions | None) -> tuple[str, str, Any]:
         if (t, resource_name) == (type_, name):
             opts = pulumi.ResourceOptions.merge(opts, options)
-        original(self, t, resource_name, custom, props, opts, *rest)
+        return t, resource_name, opts
 
-    monkeypatch.setattr(pulumi.Resource, "__init__", with_options)
+    edit_program(monkeypatch, add)
