@@ -9,6 +9,7 @@ options that change a verdict (``protect``, ``ignoreChanges``, ``replaceOnChange
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +68,11 @@ class Rendering:
     secrets_key: str = ""
 
     def record_of(self, path: str) -> ResourceRecord | None:
-        return next((record for record in self.records if record.file == path), None)
+        return self._by_file.get(path)
+
+    @functools.cached_property
+    def _by_file(self) -> dict[str, ResourceRecord]:
+        return {record.file: record for record in self.records if record.file}
 
 
 def record_of(resource: DeclaredResource) -> ResourceRecord:
