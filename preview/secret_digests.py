@@ -80,6 +80,8 @@ def secret_leaves(resource: DeclaredResource, key: bytes) -> SecretLeaves:
 
 def with_digests(document: Mapping[str, Any], leaves: SecretLeaves) -> Any:
     """A copy of the rendered document whose secret markers carry their digests (memory only)."""
+    if not leaves:
+        return document
     shadow = copy.deepcopy(dict(document))
     for keys, value in leaves:
         _replace_existing(shadow, keys, f"{MARKER_PREFIX}{value}]")
