@@ -45,7 +45,7 @@ class RenameSuggestion:
 
 def alias_code(alias: AliasSpec) -> str:
     if alias.urn:
-        return json.dumps(alias.urn)
+        return _urn_expression(alias.urn)
     arguments = []
     if alias.name:
         arguments.append(f"name={json.dumps(alias.name)}")
@@ -54,12 +54,14 @@ def alias_code(alias: AliasSpec) -> str:
     if alias.no_parent:
         arguments.append("parent=None")
     elif alias.parent:
-        _, _, parent_type, parent_name = split(alias.parent)
-        template = (
-            f"urn:pulumi:{{pulumi.get_stack()}}::{{pulumi.get_project()}}::{parent_type}::{parent_name}"
-        )
-        arguments.append(f'parent=f"{template}"')
+        arguments.append(f"parent={_urn_expression(alias.parent)}")
     return f"pulumi.Alias({', '.join(arguments)})"
+
+
+def _urn_expression(urn: str) -> str:
+    """A URN as Python that holds in every stack of the project (the stack and project filled in)."""
+    _, _, qualified, name = split(urn)
+    return f'f"urn:pulumi:{{pulumi.get_stack()}}::{{pulumi.get_project()}}::{qualified}::{name}"'
 
 
 def suggest_aliases(old: Rendering, new: Rendering) -> list[RenameSuggestion]:
