@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
+from components.settings import PROJECT, load_settings
 from components.settings.stack_file import PROJECT_ROOT
 from preview import cli
 from preview.danger import Danger, find_dangers
 from preview.diff import diff_renderings
 from preview.rendering import Rendering, ResourceRecord
+from tests.support.stacks import stack_config
 
 Documents = Mapping[str, dict[str, Any]]
 
@@ -197,3 +200,16 @@ def test_strict_fails_on_an_unacknowledged_danger_from_a_config_change(
     document["config"]["technovastore-scaling:acknowledge"] = ["replace:StatefulSet/redis-cluster"]
     config_file.write_text(yaml.safe_dump(document))
     assert cli.main([*argv, "--strict"]) == 0
+
+
+def test_the_stack_settings_accept_every_kind_of_danger_key() -> None:
+    keys = [
+        "update:HorizontalPodAutoscaler/web",
+        "update:Deployment/web",
+        "rename:DataStores/redis",
+        "rotate:Secret/redis-credentials",
+        "replace:StatefulSet/redis-cluster",
+        "delete:PersistentVolumeClaim/data-redis-cluster-0",
+    ]
+    config = {**stack_config("staging"), f"{PROJECT}:acknowledge": json.dumps(keys)}
+    assert load_settings(config, "staging").acknowledge == keys
