@@ -132,7 +132,9 @@ def danger_text(dangers: Sequence[Danger]) -> list[str]:
     lines = [f"DANGER: {len(dangers)} change(s) delete data or take capacity away ({open_} not acknowledged)"]
     for danger in dangers:
         status = (
-            "acknowledged" if danger.acknowledged else f"not acknowledged: add '{danger.key}' to acknowledge"
+            "acknowledged"
+            if danger.acknowledged
+            else f"not acknowledged: to allow it, add '{danger.key}' to the stack's acknowledge"
         )
         lines += [
             f"  !! {danger.key}  {danger.resource}  [{status}]",
@@ -184,7 +186,9 @@ def danger_markdown(dangers: Sequence[Danger]) -> list[str]:
     lines = [f"#### :warning: Danger: {len(dangers)} ({open_} not acknowledged)", ""]
     for danger in dangers:
         status = (
-            "acknowledged" if danger.acknowledged else f"**not acknowledged** (`acknowledge: [{danger.key}]`)"
+            "acknowledged"
+            if danger.acknowledged
+            else f"**not acknowledged** (to allow it, add `{danger.key}` to the stack's `acknowledge`)"
         )
         lines += [
             f"- **`{danger.key}`** {_cell(danger.resource)}: {status}",
@@ -229,7 +233,8 @@ def _details_markdown(change: ResourceChange) -> list[str]:
         paths = ", ".join(f"`{path}`" for path in change.replace_because)
         order = "the old one is deleted first" if change.delete_first else "the new one is created first"
         lines += [f"Replaced: {paths} cannot change in place; {order}.", ""]
-    lines += [f"- {note}" for note in _change_notes(change)]
+    notes = [f"- {note}" for note in _change_notes(change)]
+    lines += [*notes, ""] if notes else []
     return [*lines, *_field_markdown(change.fields), "</details>"]
 
 
