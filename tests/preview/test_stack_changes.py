@@ -20,6 +20,9 @@ CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 SECRET = "kubernetes:core/v1:Secret"
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+QUOTA = "kubernetes:core/v1:ResourceQuota"
+# Drawn from every service's replica limits.
+DASHBOARD = (CONFIG_MAP, f"{NS}/dashboard-technovastore-autoscaling")
 
 
 def verdicts(diff: Diff) -> dict[tuple[str, str], str]:
@@ -105,7 +108,7 @@ def test_an_ignored_field_keeps_its_deployed_value(monkeypatch: pytest.MonkeyPat
     write_rendering(new, tmp_path)
     diff = diff_renderings(baseline("staging"), load_rendering(tmp_path))
     assert (HPA, f"{NS}/api-gateway") not in verdicts(diff)
-    assert verdicts(diff) == {("kubernetes:core/v1:ResourceQuota", f"{NS}/compute-quota"): "update"}
+    assert verdicts(diff) == {(QUOTA, f"{NS}/compute-quota"): "update", DASHBOARD: "replace"}
 
 
 def test_a_ruleset_phase_change_replaces_the_ruleset_creating_the_new_one_first(
@@ -130,9 +133,10 @@ def test_a_rendering_without_an_index_is_paired_by_what_each_resource_manages(in
     diff = diff_renderings(old, new)
     assert verdicts(diff) == {
         (HPA, f"{NS}/frontend"): "update",
-        ("kubernetes:core/v1:ResourceQuota", f"{NS}/compute-quota"): "update",
+        (QUOTA, f"{NS}/compute-quota"): "update",
+        DASHBOARD: "replace",
     }
-    assert diff.unchanged == len(old.documents) - 2 and diff.renames == []
+    assert diff.unchanged == len(old.documents) - 3 and diff.renames == []
 
 
 def test_an_index_of_an_older_preview_counts_as_none(tmp_path: Path) -> None:
