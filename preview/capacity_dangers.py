@@ -21,7 +21,7 @@ Document = Mapping[str, Any]
 
 def capacity_dangers(changes: list[ResourceChange], documents: Mapping[str, Document]) -> list[Danger]:
     found: list[Danger] = []
-    changed_files = {c.new_file for c in changes if c.op in ("create", "update", "replace")}
+    changed_files = {c.new_file for c in changes if c.op in ("create", "import", "update", "replace")}
     for path in sorted(changed_files):
         document = documents.get(path) or {}
         if document.get("kind") == "HorizontalPodAutoscaler":

@@ -36,7 +36,7 @@ def find_dangers(diff: Diff, old: Rendering, new: Rendering, acknowledge: Sequen
     for rename in diff.renames:
         found.append(rename_text(rename, diff.changes))
     for change in diff.changes:
-        if change.op == "create" or (change.op == "delete" and change.urn in renamed):
+        if change.op in ("create", "import") or (change.op == "delete" and change.urn in renamed):
             continue  # part of a rename: said once, with the alias that avoids it
         danger = _change_danger(change, old, new, diff.changes)
         if danger is not None:

@@ -21,7 +21,7 @@ from preview.secret_digests import with_digests
 from preview.urns import AliasResolver, split
 from preview.verdicts import ResourceChange, changed, created, deleted
 
-OPS = ("create", "update", "replace", "delete")
+OPS = ("create", "import", "update", "replace", "delete")
 
 
 @dataclass

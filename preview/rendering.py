@@ -4,7 +4,7 @@
 (``index.yaml``) lists every resource, components included, by the URN the engine gives it
 (usable with ``pulumi up --target``), with its parent, its rendered file and the resource
 options that change a verdict (``protect``, ``ignoreChanges``, ``replaceOnChanges``,
-``deleteBeforeReplace``, ``aliases``).
+``deleteBeforeReplace``, ``aliases``, ``importId``).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class ResourceRecord:
     replace_on_changes: tuple[str, ...] = ()
     delete_before_replace: bool | None = None
     aliases: tuple[AliasSpec, ...] = ()
+    # The ``import_`` option: the id of an existing resource the program adopts.
+    import_id: str = ""
 
     @property
     def type(self) -> str:
@@ -85,6 +87,7 @@ def record_of(resource: DeclaredResource) -> ResourceRecord:
         replace_on_changes=resource.replace_on_changes,
         delete_before_replace=resource.delete_before_replace,
         aliases=resource.aliases,
+        import_id=resource.import_id or "",
     )
 
 
@@ -112,6 +115,7 @@ def index_document(records: Sequence[ResourceRecord]) -> dict[str, Any]:
             "ignoreChanges": list(record.ignore_changes),
             "replaceOnChanges": list(record.replace_on_changes),
             "aliases": [alias.as_record() for alias in record.aliases],
+            "importId": record.import_id,
         }
         entry |= {key: value for key, value in optional.items() if value}
         if record.delete_before_replace is not None:
@@ -169,6 +173,7 @@ def _records(index: Any) -> list[ResourceRecord]:
             replace_on_changes=tuple(entry.get("replaceOnChanges", ())),
             delete_before_replace=entry.get("deleteBeforeReplace"),
             aliases=tuple(AliasSpec.from_record(alias) for alias in entry.get("aliases", ())),
+            import_id=str(entry.get("importId", "")),
         )
         for entry in index.get("resources") or []
     ]

@@ -165,6 +165,12 @@ FORCE_NEW: tuple[ForceNew, ...] = (
     ForceNew("cloudflare:index/dnsRecord:DnsRecord", ("zoneId", "type")),
     # terraform-provider-cloudflare internal/services/tiered_cache/schema.go (RequiresReplace)
     ForceNew("cloudflare:index/tieredCache:TieredCache", ("zoneId",)),
+    # terraform-provider-cloudflare internal/services/bot_management/schema.go (RequiresReplace)
+    ForceNew("cloudflare:index/botManagement:BotManagement", ("zoneId",)),
+    # terraform-provider-cloudflare internal/services/url_normalization_settings/schema.go (RequiresReplace)
+    ForceNew("cloudflare:index/urlNormalizationSettings:UrlNormalizationSettings", ("zoneId",)),
+    # terraform-provider-cloudflare internal/services/zone_dnssec/schema.go (RequiresReplace)
+    ForceNew("cloudflare:index/zoneDnssec:ZoneDnssec", ("zoneId",)),
     # terraform-provider-random internal/provider/resource_password.go, passwordSchemaV3: every
     # input (RequiresReplace; keepers only when their values are set)
     ForceNew(

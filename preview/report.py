@@ -13,7 +13,7 @@ from preview.diff_fields import FieldChange
 from preview.verdicts import ResourceChange
 
 FORMATS = ("text", "markdown", "json")
-SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
+SYMBOLS = {"create": "+", "import": "=", "update": "~", "replace": "+-", "delete": "-"}
 _MAX_VALUE = 160
 # Half of GitHub's comment limit: one comment carries the staging and the production report.
 MAX_MARKDOWN_CHARS = 30_000

@@ -45,6 +45,8 @@ class DeclaredResource:
     replace_on_changes: tuple[str, ...] = ()
     # None: the provider decides (``deleteBeforeReplaceDefined`` false in the request).
     delete_before_replace: bool | None = None
+    # The `import_` resource option: the id of an existing resource to adopt.
+    import_id: str | None = None
 
     @property
     def is_kubernetes(self) -> bool:
@@ -165,6 +167,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 "ignore_changes": tuple(request.ignoreChanges),
                 "protect": bool(request.protect),
                 "depends_on": tuple(request.dependencies),
+                "import_id": request.importId or None,
                 "type": request.type,
                 "name": request.name,
                 "aliases": (*aliases, *(AliasSpec(urn=urn) for urn in request.aliasURNs)),
@@ -216,6 +219,7 @@ def synthesize(
             aliases=options["aliases"],
             replace_on_changes=options["replace_on_changes"],
             delete_before_replace=options["delete_before_replace"],
+            import_id=options["import_id"],
         )
         for urn, options in sorted(monitor.options.items())
     ]

@@ -23,6 +23,8 @@ from preview.secret_digests import is_marker
 from preview.synth import REDACTED
 
 PROTECTED = "protected: the engine refuses to {op} it until `protect` is removed and deployed first"
+# step_generator.go: a replacement gets a new id, which contradicts the id the program imports.
+IMPORTED = "imported: the engine refuses to replace a resource whose program still names an id (`import_`)"
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,12 @@ class ResourceChange:
 
 
 def created(document: Mapping[str, Any], record: ResourceRecord | None, file: str) -> ResourceChange:
+    """A new resource; one the program names an existing id for (``import_``) is adopted instead."""
     provider = provider_of(document)
     urn = record.urn if record else ""
+    op = "import" if record and record.import_id else "create"
     return ResourceChange(
-        "create", provider.type_token(document), provider.display_name(document), urn=urn, new_file=file
+        op, provider.type_token(document), provider.display_name(document), urn=urn, new_file=file
     )
 
 
@@ -102,6 +106,11 @@ def changed(
         chosen = new_record.delete_before_replace if new_record else None
         delete_first = chosen if chosen is not None else provider.delete_before_replace(old_body, new_body)
     protected = bool(old_record and old_record.protect and new_record and new_record.protect)
+    blocked = ""
+    if op == "replace" and protected:
+        blocked = PROTECTED.format(op="replace")
+    elif op == "replace" and new_record and new_record.import_id:
+        blocked = IMPORTED
     return ResourceChange(
         op,
         type_,
@@ -111,7 +120,7 @@ def changed(
         urn=new_record.urn if new_record else "",
         delete_first=delete_first,
         ignored=ignored,
-        blocked=PROTECTED.format(op="replace") if op == "replace" and protected else "",
+        blocked=blocked,
         old_file=files[0],
         new_file=files[1],
     )

@@ -17,6 +17,9 @@ IDENTITY_INPUTS: dict[str, tuple[str, ...]] = {
     "cloudflare:index/ruleset:Ruleset": ("zoneId", "accountId", "kind", "phase"),
     "cloudflare:index/dnsRecord:DnsRecord": ("zoneId", "name", "type"),
     "cloudflare:index/tieredCache:TieredCache": ("zoneId",),
+    "cloudflare:index/botManagement:BotManagement": ("zoneId",),
+    "cloudflare:index/urlNormalizationSettings:UrlNormalizationSettings": ("zoneId",),
+    "cloudflare:index/zoneDnssec:ZoneDnssec": ("zoneId",),
 }
 
 PROVIDER = provider("cloudflare", IDENTITY_INPUTS)

@@ -55,7 +55,7 @@ def test_the_diff_of_staging_against_its_own_rendering_is_empty(
         "danger": [],
         "renames": [],
         "changes": [],
-        "summary": {"create": 0, "update": 0, "replace": 0, "delete": 0, "unchanged": resources},
+        "summary": {"create": 0, "import": 0, "update": 0, "replace": 0, "delete": 0, "unchanged": resources},
         # A rendering written by --out alone carries no digests: this run's key is its own.
         "secretsCompared": False,
     }

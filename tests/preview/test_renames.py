@@ -34,7 +34,14 @@ def test_renaming_the_platform_type_recreates_everything_without_an_alias(
     new = rendering_of(synthesize_stack("staging"))
     diff = diff_renderings(base, new)
     rendered = len(base.documents)
-    assert diff.summary == {"create": rendered, "update": 0, "replace": 0, "delete": rendered, "unchanged": 0}
+    assert diff.summary == {
+        "create": rendered,
+        "import": 0,
+        "update": 0,
+        "replace": 0,
+        "delete": rendered,
+        "unchanged": 0,
+    }
     [rename] = diff.renames
     assert (rename.type, rename.name) == ("technovastore:platform:ShopPlatform", "technovastore")
     assert rename.code == 'aliases=[pulumi.Alias(type_="technovastore:platform:Platform")]'
@@ -53,6 +60,7 @@ def test_renaming_the_redis_stores_type_recreates_what_is_below_it(monkeypatch: 
     assert moved > 10
     assert diff.summary == {
         "create": moved,
+        "import": 0,
         "update": 0,
         "replace": 0,
         "delete": moved,

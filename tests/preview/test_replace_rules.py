@@ -196,6 +196,29 @@ PROVIDER_CASES = [
     (SETTING, "inputs.value", "strict", "update"),
     (TIERED, "inputs.value", "off", "update"),
     (TIERED, "inputs.zoneId", "y", "replace"),
+    (
+        inputs_of("cloudflare:index/botManagement:BotManagement", zoneId="z", fightMode=False),
+        "inputs.fightMode",
+        True,
+        "update",
+    ),
+    (inputs_of("cloudflare:index/botManagement:BotManagement", zoneId="z"), "inputs.zoneId", "y", "replace"),
+    (
+        inputs_of("cloudflare:index/zoneDnssec:ZoneDnssec", zoneId="z", status="active"),
+        "inputs.status",
+        "disabled",
+        "update",
+    ),
+    (
+        inputs_of(
+            "cloudflare:index/urlNormalizationSettings:UrlNormalizationSettings",
+            zoneId="z",
+            type="cloudflare",
+        ),
+        "inputs.type",
+        "rfc3986",
+        "update",
+    ),
     (ZONE, "inputs.account.id", "2", "replace"),
     (ZONE, "inputs.name", "b.com", "replace"),
     # terraform-provider-random resource_password.go: every input
@@ -321,3 +344,17 @@ def test_a_protected_resource_cannot_be_deleted() -> None:
     new = Rendering({"b.yaml": SERVICE}, [ResourceRecord(URN.replace("::a", "::b"), file="b.yaml")])
     deleted = next(c for c in diff_renderings(old, new).changes if c.op == "delete")
     assert "protected" in deleted.blocked
+
+
+def test_a_new_resource_the_program_imports_is_adopted_and_cannot_be_replaced() -> None:
+    imported = ResourceRecord(URN, file="a.yaml", import_id="existing-id")
+    adopted = diff_renderings(Rendering({}, [ResourceRecord("urn:pulumi:s::p::t:m:Other::b")]),
+                              Rendering({"a.yaml": RULESET}, [imported]))  # fmt: skip
+    assert [(c.op, c.name) for c in adopted.changes] == [("import", "x")]
+    replaced = diff_one(
+        RULESET, _set("inputs.phase", "http_request_firewall_custom"), new_options={"import_id": "id"}
+    )
+    assert "import_" in only_change(replaced).blocked
+    assert not only_change(
+        diff_one(RULESET, _set("inputs.rules.0.action", "log"), new_options={"import_id": "id"})
+    ).blocked

@@ -45,7 +45,7 @@ def test_json_keeps_whole_values_and_the_documented_shape() -> None:
                 "fields": [{"path": "data.redis.conf", "old": CONF_OLD, "new": CONF_NEW}],
             }
         ],
-        "summary": {"create": 0, "update": 1, "replace": 0, "delete": 0, "unchanged": 3},
+        "summary": {"create": 0, "import": 0, "update": 1, "replace": 0, "delete": 0, "unchanged": 3},
         "secretsCompared": False,
     }
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.edge import cloudflare
+from components.edge import zone_lookup
 from preview.danger import find_dangers
 from preview.diff import Diff, diff_renderings
 from preview.rendering import Rendering, load_rendering, write_rendering
@@ -114,7 +114,7 @@ def test_an_ignored_field_keeps_its_deployed_value(monkeypatch: pytest.MonkeyPat
 def test_a_ruleset_phase_change_replaces_the_ruleset_creating_the_new_one_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(cloudflare.PHASES, "cache", "http_response_cache_settings")
+    monkeypatch.setitem(zone_lookup.PHASES, "cache", "http_response_cache_settings")
     diff = diff_renderings(baseline("staging"), rendering_of(synthesize_stack("staging")))
     assert verdicts(diff) == {("cloudflare:index/ruleset:Ruleset", "edge-cache"): "replace"}
     [change] = diff.changes
