@@ -13,6 +13,7 @@ from typing import Any
 
 from components.settings.acknowledgements import acknowledges
 from preview.capacity_dangers import capacity_dangers
+from preview.claim_dangers import claim_deletions, moved_namespace, only_moves_with_namespace
 from preview.danger_texts import Danger, change_text, rename_text
 from preview.diff import Diff
 from preview.rendering import Rendering
@@ -35,12 +36,18 @@ def find_dangers(diff: Diff, old: Rendering, new: Rendering, acknowledge: Sequen
     renamed = {urn for rename in diff.renames for urn in rename.covered}
     for rename in diff.renames:
         found.append(rename_text(rename, diff.changes))
+    namespace_moves = any(moved_namespace(change) for change in diff.changes)
     for change in diff.changes:
         if change.op in ("create", "import") or (change.op == "delete" and change.urn in renamed):
             continue  # part of a rename: said once, with the alias that avoids it
+        if namespace_moves and only_moves_with_namespace(change):
+            continue  # the namespace's move says it once, for everything in it
         danger = _change_danger(change, old, new, diff.changes)
         if danger is not None:
             found.append(danger)
+        found += claim_deletions(
+            change, old.documents.get(change.old_file), new.documents.get(change.new_file)
+        )
     found += capacity_dangers(diff.changes, new.documents)
     allowed = list(acknowledge)
     return [replace(t, acknowledged=acknowledges(allowed, t.action, t.kind, t.name)) for t in found]

@@ -80,7 +80,9 @@ def change_text(
     if change.op not in ("replace", "delete"):
         return None
     why, instead = _REMOVALS[kind](change, name, namespace, document)
-    return Danger(change.op, kind, name, resource, why, instead)
+    # A namespace whose name changes moves: the program's own check names it a rename.
+    action = "rename" if kind == "Namespace" and "metadata.name" in change.replace_because else change.op
+    return Danger(action, kind, name, resource, why, instead)
 
 
 def _how_removed(change: ResourceChange) -> str:

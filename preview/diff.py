@@ -78,7 +78,23 @@ def _step(
     if compare_secrets:
         old_document = with_digests(old_document, old.secrets.get(old_file, []))
         new_document = with_digests(new_document, new.secrets.get(new_file, []))
-    return changed(old_document, new_document, (old_record, new_record), files, config)
+    settings = _provider_settings(new, new_record, new_document, config)
+    return changed(old_document, new_document, (old_record, new_record), files, settings)
+
+
+def _provider_settings(
+    rendering: Rendering,
+    record: ResourceRecord | None,
+    document: Mapping[str, Any],
+    config: Mapping[str, str],
+) -> dict[str, str]:
+    """The settings of the provider that diffs this resource: an explicit provider's inputs, or
+    for the default provider the stack config under its package name (``kubernetes:...``)."""
+    if record and record.provider:
+        provider = rendering.document_of(record.provider) or {}
+        return {str(key): str(value) for key, value in (provider.get("inputs") or {}).items()}
+    package = provider_of(document).prefix + ":"
+    return {key.removeprefix(package): value for key, value in config.items() if key.startswith(package)}
 
 
 def _pairs_by_urn(old: Rendering, new: Rendering) -> list[FilePair]:

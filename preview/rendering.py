@@ -4,7 +4,7 @@
 (``index.yaml``) lists every resource, components included, by the URN the engine gives it
 (usable with ``pulumi up --target``), with its parent, its rendered file and the resource
 options that change a verdict (``protect``, ``ignoreChanges``, ``replaceOnChanges``,
-``deleteBeforeReplace``, ``aliases``, ``importId``).
+``deleteBeforeReplace``, ``aliases``, ``importId``) and the explicit provider it uses.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class ResourceRecord:
     aliases: tuple[AliasSpec, ...] = ()
     # The ``import_`` option: the id of an existing resource the program adopts.
     import_id: str = ""
+    # The URN of the explicit provider resource it uses; empty for the default provider.
+    provider: str = ""
 
     @property
     def type(self) -> str:
@@ -72,6 +74,11 @@ class Rendering:
     def record_of(self, path: str) -> ResourceRecord | None:
         return self._by_file.get(path)
 
+    def document_of(self, urn: str) -> Any:
+        """The rendered document of the resource ``urn`` (None for a component or an unknown URN)."""
+        record = next((r for r in self.records if r.urn == urn), None)
+        return self.documents.get(record.file) if record and record.file else None
+
     @functools.cached_property
     def _by_file(self) -> dict[str, ResourceRecord]:
         return {record.file: record for record in self.records if record.file}
@@ -88,6 +95,8 @@ def record_of(resource: DeclaredResource) -> ResourceRecord:
         delete_before_replace=resource.delete_before_replace,
         aliases=resource.aliases,
         import_id=resource.import_id or "",
+        # A provider reference is ``<provider URN>::<provider id>``.
+        provider=resource.provider.rsplit("::", 1)[0] if resource.provider else "",
     )
 
 
@@ -116,6 +125,7 @@ def index_document(records: Sequence[ResourceRecord]) -> dict[str, Any]:
             "replaceOnChanges": list(record.replace_on_changes),
             "aliases": [alias.as_record() for alias in record.aliases],
             "importId": record.import_id,
+            "provider": record.provider,
         }
         entry |= {key: value for key, value in optional.items() if value}
         if record.delete_before_replace is not None:
@@ -174,6 +184,7 @@ def _records(index: Any) -> list[ResourceRecord]:
             delete_before_replace=entry.get("deleteBeforeReplace"),
             aliases=tuple(AliasSpec.from_record(alias) for alias in entry.get("aliases", ())),
             import_id=str(entry.get("importId", "")),
+            provider=str(entry.get("provider", "")),
         )
         for entry in index.get("resources") or []
     ]

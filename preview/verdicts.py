@@ -78,7 +78,7 @@ def changed(
     new: Mapping[str, Any],
     records: tuple[ResourceRecord | None, ResourceRecord | None],
     files: tuple[str, str],
-    config: Mapping[str, str],
+    settings: Mapping[str, str],
 ) -> ResourceChange | None:
     """The step for a resource present on both sides; None when nothing changed.
 
@@ -97,7 +97,7 @@ def changed(
     replace_because = tuple(
         change.path
         for change in fields
-        if provider.forces_new(type_, change, new_body, config)
+        if provider.forces_new(type_, change, new_body, settings)
         or any(contains(pattern, change.keys) for pattern in replace_on)
     )
     op = "replace" if replace_because else "update"

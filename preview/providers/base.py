@@ -22,7 +22,7 @@ class Provider:
     identity: Callable[[Document], tuple[str, ...] | None]
     # The part of the rendered document the provider diffs.
     body: Callable[[Document], Any]
-    # Whether a field change (of a resource of this type, new body, stack config) forces a new one.
+    # Whether a field change (of a resource of this type, new body, provider settings) forces a new one.
     forces_new: Callable[[str, FieldChange, Document, Mapping[str, str]], bool]
     # Whether a replacement deletes the old resource before creating the new one (old, new body).
     delete_before_replace: Callable[[Document, Document], bool]

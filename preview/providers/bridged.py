@@ -29,7 +29,7 @@ def body(document: Mapping[str, Any]) -> Any:
     return document.get("inputs") or {}
 
 
-def forces_new(type_: str, change: FieldChange, new: Mapping[str, Any], config: Mapping[str, str]) -> bool:
+def forces_new(type_: str, change: FieldChange, new: Mapping[str, Any], settings: Mapping[str, str]) -> bool:
     return any(covers(path, change.keys, change.new) for row in rules_for(type_) for path in row.paths)
 
 

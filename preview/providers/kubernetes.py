@@ -17,7 +17,7 @@ from preview.providers.base import Provider
 from preview.replace_rules import covers, rules_for
 
 PREFIX = "kubernetes"
-# Provider settings: stack config ``kubernetes:<name>`` first, then the environment, else off.
+# Provider settings: the provider's own setting first, then the environment, else off.
 _SETTING_ENVIRONMENT = {
     "enableConfigMapMutable": "PULUMI_K8S_ENABLE_CONFIGMAP_MUTABLE",
     "enableSecretMutable": "PULUMI_K8S_ENABLE_SECRET_MUTABLE",
@@ -55,19 +55,21 @@ def body(document: Mapping[str, Any]) -> Any:
     return document
 
 
-def setting_enabled(name: str, config: Mapping[str, str]) -> bool:
-    """``kubernetes:enableConfigMapMutable`` and friends, as ``Configure`` reads them."""
-    value = config.get(f"kubernetes:{name}")
+def setting_enabled(name: str, settings: Mapping[str, str]) -> bool:
+    """``enableConfigMapMutable`` and friends, as ``Configure`` reads them: the provider's own
+    setting (an explicit provider's input, or the default provider's ``kubernetes:`` stack
+    config), else the environment variable, else off."""
+    value = settings.get(name)
     if value is None:
         value = os.environ.get(_SETTING_ENVIRONMENT.get(name, ""))
     return str(value).lower() == "true"
 
 
-def forces_new(type_: str, change: FieldChange, new: Mapping[str, Any], config: Mapping[str, str]) -> bool:
+def forces_new(type_: str, change: FieldChange, new: Mapping[str, Any], settings: Mapping[str, str]) -> bool:
     """Whether ``change`` of an object of ``type_`` (new object ``new``) makes the provider replace it."""
     immutable = new.get("immutable") is True
     for row in rules_for(type_):
-        if row.unless and setting_enabled(row.unless, config) and not immutable:
+        if row.unless and setting_enabled(row.unless, settings) and not immutable:
             continue
         if any(covers(path, change.keys, change.new) for path in row.paths):
             return True

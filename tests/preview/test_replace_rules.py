@@ -358,3 +358,25 @@ def test_a_new_resource_the_program_imports_is_adopted_and_cannot_be_replaced() 
     assert not only_change(
         diff_one(RULESET, _set("inputs.rules.0.action", "log"), new_options={"import_id": "id"})
     ).blocked
+
+
+@pytest.mark.parametrize(("inputs", "op"), [({"enableConfigMapMutable": "true"}, "update"), ({}, "replace")])
+def test_an_explicit_providers_own_settings_decide_not_the_stack_config(
+    inputs: dict[str, str], op: str
+) -> None:
+    provider_urn = "urn:pulumi:s::p::pulumi:providers:kubernetes::cluster"
+    provider = {"type": "pulumi:providers:kubernetes", "name": "cluster", "inputs": inputs}
+    records = [
+        ResourceRecord(provider_urn, file="p.yaml"),
+        ResourceRecord(URN, file="a.yaml", provider=provider_urn),
+    ]
+    edited = copy.deepcopy(CONFIG_MAP)
+    edited["data"]["redis"] = "maxmemory 2mb"
+    # The stack config's kubernetes:... keys configure only the default provider.
+    stack_config = {"kubernetes:enableConfigMapMutable": "true" if op == "replace" else "false"}
+    diff = diff_renderings(
+        Rendering({"p.yaml": provider, "a.yaml": CONFIG_MAP}, records),
+        Rendering({"p.yaml": provider, "a.yaml": edited}, records),
+        config=stack_config,
+    )
+    assert only_change(diff).op == op
