@@ -140,8 +140,8 @@ def test_a_new_selector_deletes_the_deployment_first() -> None:
 @pytest.mark.parametrize(
     ("document", "change", "key"),
     [
-        # The key names the object as deployed: the one a replacement takes away.
-        (obj("Namespace", "v1", "shop"), lambda d: d["metadata"].update(name="y"), "replace:Namespace/shop"),
+        # The key names the object as deployed; a namespace that moves is a rename, as the program says.
+        (obj("Namespace", "v1", "shop"), lambda d: d["metadata"].update(name="y"), "rename:Namespace/shop"),
         (obj("Secret", "v1", "creds", type="Opaque"), lambda d: d.update(type="kubernetes.io/basic-auth"),
          "replace:Secret/creds"),
         (obj("PersistentVolumeClaim", "v1", "data", spec={"storageClassName": "ssd"}),
@@ -213,3 +213,51 @@ def test_the_stack_settings_accept_every_kind_of_danger_key() -> None:
     ]
     config = {**stack_config("staging"), f"{PROJECT}:acknowledge": json.dumps(keys)}
     assert load_settings(config, "staging").acknowledge == keys
+
+
+def test_a_moved_namespace_is_one_danger_for_everything_in_it() -> None:
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+    documents = {
+        "ns.yaml": namespace,
+        "sts.yaml": obj("StatefulSet", "apps/v1", "redis", spec={"replicas": 3}),
+    }
+
+    def move(docs: dict[str, dict[str, Any]]) -> None:
+        docs["ns.yaml"]["metadata"]["name"] = "store"
+        docs["sts.yaml"]["metadata"]["namespace"] = "store"
+
+    assert keys(dangers_of(documents, move)) == ["rename:Namespace/shop"]
+
+
+RETAINED = {"whenDeleted": "Retain", "whenScaled": "Retain"}
+DELETED = {"whenDeleted": "Delete", "whenScaled": "Delete"}
+
+
+def statefulset(policy: dict[str, str], replicas: int = 3) -> dict[str, Any]:
+    template = {"metadata": {"name": "data"}, "spec": {"resources": {"requests": {"storage": "1Gi"}}}}
+    spec = {"replicas": replicas, "serviceName": "a", "volumeClaimTemplates": [template]}
+    return obj(
+        "StatefulSet", "apps/v1", "redis", spec={**spec, "persistentVolumeClaimRetentionPolicy": policy}
+    )
+
+
+@pytest.mark.parametrize(
+    ("policy", "change", "claims"),
+    [
+        (
+            DELETED,
+            lambda d: d["spec"].update(serviceName="b"),
+            ["data-redis-0", "data-redis-1", "data-redis-2"],
+        ),
+        (RETAINED, lambda d: d["spec"].update(serviceName="b"), []),
+        (DELETED, lambda d: d["spec"].update(replicas=1), ["data-redis-1", "data-redis-2"]),
+        (RETAINED, lambda d: d["spec"].update(replicas=1), []),
+    ],
+)
+def test_claims_the_retention_policy_deletes_are_dangers_with_the_programs_keys(
+    policy: dict[str, str], change: Callable[[dict[str, Any]], None], claims: list[str]
+) -> None:
+    found = dangers_of({"sts.yaml": statefulset(policy)}, lambda d: change(d["sts.yaml"]))
+    assert [d.key for d in found if d.kind == "PersistentVolumeClaim"] == [
+        f"delete:PersistentVolumeClaim/{claim}" for claim in claims
+    ]
