@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from preview.renames import RenameSuggestion
@@ -69,20 +69,28 @@ def change_text(
     name = str(metadata.get("name") or change.name)
     namespace = str(metadata.get("namespace") or "")
     resource = f"{change.type} {change.name}"
-    if change.blocked:
-        instead = (
-            "unprotect it in a change of its own (`protect=False`, deployed), or keep the fields that force "
-            "the replacement as they are."
-        )
-        return Danger(change.op, kind, name, resource, f"{change.blocked}.", instead)
     if kind == "Secret" and any(f.secret for f in change.fields):
-        return _rotation(change, name, namespace, resource, list(documents), changes)
-    if change.op not in ("replace", "delete"):
+        danger = _rotation(change, name, namespace, resource, list(documents), changes)
+    elif change.op in ("replace", "delete") and kind in _REMOVALS:
+        why, instead = _REMOVALS[kind](change, name, namespace, document)
+        # A namespace whose name changes moves: the program's own check names it a rename.
+        action = "rename" if kind == "Namespace" and "metadata.name" in change.replace_because else change.op
+        danger = Danger(action, kind, name, resource, why, instead)
+    elif change.blocked:
+        danger = Danger(change.op, kind, name, resource, "", "keep the fields that force the replacement.")
+    else:
         return None
-    why, instead = _REMOVALS[kind](change, name, namespace, document)
-    # A namespace whose name changes moves: the program's own check names it a rename.
-    action = "rename" if kind == "Namespace" and "metadata.name" in change.replace_because else change.op
-    return Danger(action, kind, name, resource, why, instead)
+    return _refused(danger, change.blocked) if change.blocked else danger
+
+
+def _refused(danger: Danger, blocked: str) -> Danger:
+    """The engine will refuse this step outright: say so first, and how to let it through."""
+    option = "the `import_` option" if "import_" in blocked else "`protect`"
+    why = f"{blocked}. {danger.why}".strip()
+    instead = (
+        f"if this is meant, remove {option} in a change of its own and deploy it first; else {danger.instead}"
+    )
+    return replace(danger, why=why, instead=instead)
 
 
 def _how_removed(change: ResourceChange) -> str:

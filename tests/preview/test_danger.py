@@ -261,3 +261,17 @@ def test_claims_the_retention_policy_deletes_are_dangers_with_the_programs_keys(
     assert [d.key for d in found if d.kind == "PersistentVolumeClaim"] == [
         f"delete:PersistentVolumeClaim/{claim}" for claim in claims
     ]
+
+
+def test_a_protected_statefulset_says_both_the_refusal_and_what_replacing_it_does() -> None:
+    redis = {"sts.yaml": obj("StatefulSet", "apps/v1", "redis", spec={"serviceName": "a", "replicas": 3})}
+    [danger] = dangers_of(redis, lambda d: d["sts.yaml"]["spec"].update(serviceName="b"), protect=True)
+    assert danger.key == "replace:StatefulSet/redis"
+    assert (
+        danger.why.startswith("protected: the engine refuses")
+        and "all 3 of its pods stop at once" in danger.why
+    )
+    assert (
+        danger.instead.startswith("if this is meant, remove `protect`")
+        and "--cascade=orphan" in danger.instead
+    )
