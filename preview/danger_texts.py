@@ -86,7 +86,7 @@ def change_text(
 def _refused(danger: Danger, blocked: str) -> Danger:
     """The engine will refuse this step outright: say so first, and how to let it through."""
     option = "the `import_` option" if "import_" in blocked else "`protect`"
-    why = f"{blocked}. {danger.why}".strip()
+    why = f"{blocked}. {danger.why[:1].upper()}{danger.why[1:]}".strip()
     instead = (
         f"if this is meant, remove {option} in a change of its own and deploy it first; else {danger.instead}"
     )
