@@ -26,6 +26,18 @@ def below(type_: str, stack: str = "staging") -> int:
     return sum(1 for record in baseline(stack).records if record.file and f"{type_}$" in record.urn)
 
 
+def recreated(resources: int, unchanged: int) -> dict[str, int]:
+    """The summary of a diff that creates ``resources`` under new URNs and deletes the old ones."""
+    return {
+        "create": resources,
+        "import": 0,
+        "update": 0,
+        "replace": 0,
+        "delete": resources,
+        "unchanged": unchanged,
+    }
+
+
 def test_renaming_the_platform_type_recreates_everything_without_an_alias(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -35,14 +47,7 @@ def test_renaming_the_platform_type_recreates_everything_without_an_alias(
     diff = diff_renderings(base, new)
     moved = below(PLATFORM)  # all but the stack's Kubernetes provider, which is outside the Platform
     assert moved == len(base.documents) - 1
-    assert diff.summary == {
-        "create": moved,
-        "import": 0,
-        "update": 0,
-        "replace": 0,
-        "delete": moved,
-        "unchanged": 1,
-    }
+    assert diff.summary == recreated(moved, unchanged=1)
     [rename] = diff.renames
     assert (rename.type, rename.name) == ("technovastore:platform:ShopPlatform", "technovastore")
     assert rename.code == 'aliases=[pulumi.Alias(type_="technovastore:platform:Platform")]'
@@ -60,14 +65,7 @@ def test_renaming_the_redis_stores_type_recreates_what_is_below_it(monkeypatch: 
     diff = diff_renderings(base, rendering_of(synthesize_stack("staging")))
     moved = below(STORES)
     assert moved > 10
-    assert diff.summary == {
-        "create": moved,
-        "import": 0,
-        "update": 0,
-        "replace": 0,
-        "delete": moved,
-        "unchanged": len(base.documents) - moved,
-    }
+    assert diff.summary == recreated(moved, unchanged=len(base.documents) - moved)
     assert {c.op for c in diff.changes if "redis" not in c.name} == set()
     [rename] = diff.renames
     assert rename.code == 'aliases=[pulumi.Alias(type_="technovastore:redis:RedisStores")]'
