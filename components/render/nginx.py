@@ -10,6 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from components.render.nginx_requests import (
+    AMBIGUOUS_PATH,
+    FINGERPRINT_CACHE_CONTROL,
+    GET_WITH_BODY,
+    ORIGIN_FORBIDS_STORE,
+    PRIVATE,
+    REFUSED_PEER,
+    SCHEME,
+    forwarded_header_directives,
+    request_maps,
+)
 from components.settings.cdn import CdnSecurityHeaders, CdnSettings, keys_zone_mb
 
 CACHE_ZONE = "cdn_cache"
@@ -43,6 +54,11 @@ COMPRESSIBLE_TYPES = (
 GZIP_MIN_LENGTH = 256
 IMAGE_EXTENSIONS = "png|jpe?g|gif|webp|avif|svg|ico|bmp"
 ASSET_EXTENSIONS = "js|mjs|css|map|woff2?|ttf|otf|eot"
+# Holds the cache file's header: the key (scheme, host and a request line of up to the 8k
+# large_client_header_buffers allow) plus the origin's response headers.
+PROXY_BUFFER_SIZE = "16k"
+# Hidden files and directories (/.env, /.git/config) except RFC 8615's /.well-known/.
+HIDDEN_PATH_PATTERN = r"/\.(?!well-known(?:/|$))"
 
 
 @dataclass(frozen=True)
@@ -64,12 +80,8 @@ class NginxLayout:
     user: str | None = None
     worker_processes: str = "auto"
     brotli_module: str | None = "modules/ngx_http_brotli_filter_module.so"
-
-
-def session_cookie_pattern(cookies: list[str]) -> str:
-    """A PCRE that matches a Cookie header carrying any of ``cookies`` (not a cookie ending in one)."""
-    names = "|".join(re.escape(cookie) for cookie in cookies)
-    return rf"(?:^|;)\s*(?:{names})="
+    # Names this instance is reached by besides the public hostnames (the Service's DNS names).
+    local_names: tuple[str, ...] = ()
 
 
 def security_header_values(headers: CdnSecurityHeaders) -> dict[str, str]:
@@ -85,6 +97,8 @@ def security_header_values(headers: CdnSecurityHeaders) -> dict[str, str]:
         "Referrer-Policy": headers.referrer_policy,
         "Permissions-Policy": headers.permissions_policy,
         "Content-Security-Policy": headers.content_security_policy,
+        "Cross-Origin-Opener-Policy": headers.cross_origin_opener_policy,
+        "Cross-Origin-Resource-Policy": headers.cross_origin_resource_policy,
     }
 
 
@@ -105,7 +119,11 @@ def _response_headers(settings: CdnSettings) -> list[str]:
 
 
 def _main(settings: CdnSettings, layout: NginxLayout) -> list[str]:
-    lines = [f"worker_processes {layout.worker_processes};"]
+    lines = [
+        f"worker_processes {layout.worker_processes};",
+        # Two descriptors per proxied request (client and origin), plus cache files.
+        f"worker_rlimit_nofile {2 * settings.worker_connections + 1024};",
+    ]
     if layout.user:
         lines.append(f"user {layout.user};")
     if settings.brotli and layout.brotli_module:
@@ -136,6 +154,8 @@ def _limits(settings: CdnSettings, layout: NginxLayout) -> list[str]:
         f"client_body_timeout {t.client_body_seconds}s;",
         f"send_timeout {t.send_seconds}s;",
         "reset_timedout_connection on;",
+        # Redirects NGINX makes itself are relative: no internal port or scheme leaks out.
+        "absolute_redirect off;",
         # Oversized request lines get 414 and oversized headers 400, never a 5xx.
         "client_header_buffer_size 1k;",
         "large_client_header_buffers 4 8k;",
@@ -162,6 +182,8 @@ def _logging(layout: NginxLayout) -> list[str]:
         "upstream_response_time": "$upstream_response_time",
         "cache_status": "$upstream_cache_status",
         "host": "$host",
+        # The connection's own address when a trusted proxy named the visitor.
+        "peer": "$realip_remote_addr",
         "user_agent": "$http_user_agent",
     }
     numeric = {"status", "bytes_sent", "request_time"}
@@ -174,10 +196,11 @@ def _logging(layout: NginxLayout) -> list[str]:
 
 
 def _real_ip(settings: CdnSettings) -> list[str]:
-    if not settings.trusted_proxies:
+    """Behind trusted proxies, $remote_addr is the visitor their header names (rate limits too)."""
+    if not settings.real_ip_sources:
         return []
-    lines = [f"set_real_ip_from {cidr};" for cidr in settings.trusted_proxies]
-    return [*lines, f"real_ip_header {settings.real_ip_header};", "real_ip_recursive on;"]
+    lines = [f"set_real_ip_from {cidr};" for cidr in settings.real_ip_sources]
+    return [*lines, f"real_ip_header {settings.client_address_header};", "real_ip_recursive on;"]
 
 
 def _compression(settings: CdnSettings) -> list[str]:
@@ -208,11 +231,6 @@ def _cache_and_limits_zones(settings: CdnSettings, layout: NginxLayout) -> list[
         "limit_conn_status 429;",
         "limit_req_log_level warn;",
         "limit_conn_log_level warn;",
-        # Requests of a signed-in user: never answered from, nor stored in, the shared cache.
-        *_block(
-            "map $http_cookie $cdn_session",
-            ['default "";', f'"~{session_cookie_pattern(settings.session_cookies)}" 1;'],
-        ),
     ]
 
 
@@ -229,104 +247,173 @@ def _proxy_defaults(settings: CdnSettings) -> list[str]:
     return [
         # Upstream keepalive needs HTTP/1.1 and an empty Connection header.
         "proxy_http_version 1.1;",
+        # An allow-list: the origin gets these headers and no other of the visitor's.
+        "proxy_pass_request_headers off;",
         'proxy_set_header Connection "";',
         "proxy_set_header Host $host;",
         "proxy_set_header X-Real-IP $remote_addr;",
-        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-        "proxy_set_header X-Forwarded-Proto $scheme;",
-        # Cache one identity copy per URL and compress here, not one copy per encoding.
-        'proxy_set_header Accept-Encoding "";',
+        "proxy_set_header X-Forwarded-For $remote_addr;",
+        f"proxy_set_header X-Forwarded-Proto {SCHEME};",
+        *forwarded_header_directives(settings),
         "proxy_hide_header X-Powered-By;",
+        f"proxy_buffer_size {PROXY_BUFFER_SIZE};",
+        # Busy buffers (2 x the above by default) must stay below all buffers but one.
+        "proxy_buffers 8 8k;",
         f"proxy_connect_timeout {t.origin_connect_seconds}s;",
         f"proxy_read_timeout {t.origin_read_seconds}s;",
         f"proxy_send_timeout {t.origin_send_seconds}s;",
         f"proxy_cache {CACHE_ZONE};",
-        "proxy_cache_key $scheme$host$request_uri;",
+        f"proxy_cache_key {SCHEME}$host$request_uri;",
         "proxy_cache_lock on;",
         "proxy_cache_lock_timeout 5s;",
         "proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;",
-        "proxy_cache_background_update on;",
+        # Off: a background refresh would hold the visitor's keep-alive connection until it
+        # ends. The one request that refreshes waits; every other gets the stale copy.
+        "proxy_cache_background_update off;",
         "proxy_cache_revalidate on;",
-        "proxy_cache_bypass $http_authorization $cdn_session;",
-        "proxy_no_cache $http_authorization $cdn_session;",
+        f"proxy_cache_bypass {PRIVATE};",
+        # The origin's private/no-store/no-cache wins over every TTL below.
+        f"proxy_no_cache {PRIVATE} {ORIGIN_FORBIDS_STORE};",
     ]
 
 
 def _proxied(
-    settings: CdnSettings, ttl_lines: list[str], extra_headers: list[str] | None = None
+    settings: CdnSettings,
+    content_class: str,
+    ttl_lines: list[str],
+    extra: list[str] | None = None,
+    extra_headers: list[str] | None = None,
 ) -> list[str]:
-    """A location that proxies to the origin, rate limited per client address.
+    """A location that proxies to the origin, rate limited per visitor.
 
-    Locations without headers of their own inherit the server's; one with its own repeats
-    them all (see _response_headers).
+    ``content_class`` (page, api, asset) decides which cookies make a request private (see
+    nginx_requests). Locations without headers of their own inherit the server's; one with
+    its own repeats them all (see _response_headers).
     """
     rate = settings.rate_limit
     headers = [*_response_headers(settings), *extra_headers] if extra_headers else []
     return [
+        f"set $cdn_class {content_class};",
         f"limit_req zone={REQUEST_ZONE} burst={rate.burst} nodelay;",
         f"limit_conn {CONNECTION_ZONE} {rate.connections_per_client};",
         *ttl_lines,
+        *(extra or []),
         *headers,
         f"proxy_pass http://{UPSTREAM};",
     ]
 
 
-def _ttl(seconds: int, not_found_seconds: int) -> list[str]:
-    lines = [f"proxy_cache_valid 200 203 301 308 {seconds}s;"]
+def _ttl(seconds: int, not_found_seconds: int, statuses: str = "200 203 301 308") -> list[str]:
+    lines = [f"proxy_cache_valid {statuses} {seconds}s;"]
     if not_found_seconds:
         lines.append(f"proxy_cache_valid 404 {not_found_seconds}s;")
     return lines
 
 
+def fingerprint_pattern(settings: CdnSettings) -> str:
+    """The regex of content-addressed asset paths: a hex hash with at least one letter."""
+    if settings.fingerprint.pattern:
+        return settings.fingerprint.pattern
+    length = settings.fingerprint.min_hash_length
+    extensions = f"{ASSET_EXTENSIONS}|{IMAGE_EXTENSIONS}"
+    return rf"[.-](?=[0-9]*[a-f])[0-9a-f]{{{length},}}\.(?:{extensions})$"
+
+
+def api_location_patterns(api_prefix: str) -> tuple[str, str]:
+    """The API prefix without and with its slash, case-insensitive (origins often are)."""
+    bare = re.escape(api_prefix.rstrip("/"))
+    return f"^{bare}$", f"^{bare}/"
+
+
+def _fingerprinted(settings: CdnSettings) -> list[str]:
+    # Content-addressed names never change: a year here and for browsers, whatever TTL the
+    # origin sent, unless it said private/no-store/no-cache or set a cookie.
+    ttl = settings.ttl
+    return _block(
+        f'location ~ "{fingerprint_pattern(settings)}"',
+        _proxied(
+            settings,
+            "asset",
+            _ttl(ttl.fingerprinted_seconds, ttl.not_found_seconds, statuses="200"),
+            extra=["proxy_ignore_headers Cache-Control Expires;", "proxy_hide_header Cache-Control;"],
+            extra_headers=[f"add_header Cache-Control {FINGERPRINT_CACHE_CONTROL} always;"],
+        ),
+    )
+
+
 def _locations(settings: CdnSettings) -> list[str]:
     ttl = settings.ttl
-    methods = "|".join(settings.allowed_methods)
-    fingerprinted = rf'"[.-][0-9a-f]{{8,}}\.(?:{ASSET_EXTENSIONS}|{IMAGE_EXTENSIONS})$"'
-    immutable = f'add_header Cache-Control "public, max-age={ttl.fingerprinted_seconds}, immutable";'
-    lines = [
-        *_block(f"if ($request_method !~ ^(?:{methods})$)", ["return 405;"]),
-        "",
-        *_block(
-            f"location = {HEALTH_PATH}",
-            # Answered here: never rate limited, never cached, never touches the origin.
-            ["access_log off;", "default_type text/plain;", 'return 200 "ok\\n";'],
-        ),
-        "",
-        # Content-addressed names never change: the CDN's TTL wins over the origin's headers.
-        *_block(
-            f"location ~* {fingerprinted}",
-            [
-                "proxy_ignore_headers Cache-Control Expires;",
-                "proxy_hide_header Cache-Control;",
-                *_proxied(settings, _ttl(ttl.fingerprinted_seconds, ttl.not_found_seconds), [immutable]),
-            ],
-        ),
-        "",
+    api_bare, api_tree = api_location_patterns(settings.api_prefix)
+    return [
+        *_health_location(),
+        *_block(f'location ~ "{HIDDEN_PATH_PATTERN}"', ["deny all;"]),
+        # The API's bare prefix: a relative redirect (absolute_redirect off), any scheme.
+        *_block(f'location ~* "{api_bare}"', [f"return 301 {settings.api_prefix}$is_args$args;"]),
+        # No default TTL: only what the origin marks cacheable is stored. No cache lock: most
+        # answers are not stored, and the lock would queue identical requests one by one.
+        *_block(f'location ~* "{api_tree}"', _proxied(settings, "api", [], extra=["proxy_cache_lock off;"])),
+        *_fingerprinted(settings),
         # Below, the origin's Cache-Control wins when it sends one; these TTLs are the default.
         *_block(
             rf'location ~* "\.(?:{IMAGE_EXTENSIONS})$"',
-            _proxied(settings, _ttl(ttl.images_seconds, ttl.not_found_seconds)),
+            _proxied(settings, "asset", _ttl(ttl.images_seconds, ttl.not_found_seconds)),
         ),
-        "",
         *_block(
             rf'location ~* "\.(?:{ASSET_EXTENSIONS})$"',
-            _proxied(settings, _ttl(ttl.assets_seconds, ttl.not_found_seconds)),
+            _proxied(settings, "asset", _ttl(ttl.assets_seconds, ttl.not_found_seconds)),
         ),
-        "",
-        # API responses: no default TTL, so only what the origin marks cacheable is stored.
-        *_block(f"location ^~ {settings.api_prefix}", _proxied(settings, [])),
-        "",
-        *_block("location /", _proxied(settings, _ttl(ttl.html_seconds, ttl.not_found_seconds))),
+        *_block("location /", _proxied(settings, "page", _ttl(ttl.html_seconds, ttl.not_found_seconds))),
     ]
-    return lines
+
+
+def _health_location() -> list[str]:
+    # Answered here: never rate limited, never cached, never touches the origin.
+    return _block(
+        f"location = {HEALTH_PATH}", ["access_log off;", "default_type text/plain;", 'return 200 "ok\\n";']
+    )
+
+
+def _refusals(settings: CdnSettings) -> list[str]:
+    """Requests refused before any location is chosen (server rewrite phase, in order)."""
+    methods = "|".join(settings.allowed_methods)
+    lockdown = [*_block(f"if ({REFUSED_PEER})", ["return 403;"])] if settings.origin_lockdown else []
+    return [
+        *lockdown,
+        *_block(f"if ({AMBIGUOUS_PATH})", ["return 400;"]),
+        *_block(f"if ({GET_WITH_BODY})", ["return 400;"]),
+        *_block(f"if ($request_method !~ ^(?:{methods})$)", ["return 405;"]),
+    ]
+
+
+def server_names(settings: CdnSettings, layout: NginxLayout) -> list[str]:
+    names = list(dict.fromkeys([*settings.hostnames, *layout.local_names]))
+    if not names:
+        raise ValueError("the CDN serves no hostname: set cdn.hostnames or give the layout local names")
+    return names
+
+
+def _unknown_hosts(settings: CdnSettings, layout: NginxLayout) -> list[str]:
+    # Probes reach the pod by its address: /health answers any Host. Everything else is
+    # closed without an answer (444): never proxied, never cached under a stranger's key.
+    body = [
+        f"listen {layout.listen} default_server;",
+        "server_name _;",
+        *_response_headers(settings),
+        *_health_location(),
+        *_block("location /", ["return 444;"]),
+    ]
+    return _block("server", body)
 
 
 def _site(settings: CdnSettings, layout: NginxLayout) -> list[str]:
     body = [
-        f"listen {layout.listen} default_server;",
-        "server_name _;",
+        f"listen {layout.listen};",
+        f"server_name {' '.join(server_names(settings, layout))};",
         "",
         *_response_headers(settings),
+        "",
+        "set $cdn_class page;",
+        *_refusals(settings),
         "",
         *_proxy_defaults(settings),
         "",
@@ -361,7 +448,11 @@ def render_nginx_conf(settings: CdnSettings, layout: NginxLayout) -> str:
         "",
         *_cache_and_limits_zones(settings, layout),
         "",
+        *request_maps(settings),
+        "",
         *_upstream(settings, layout),
+        "",
+        *_unknown_hosts(settings, layout),
         "",
         *_site(settings, layout),
         "",

@@ -88,6 +88,28 @@ class Settings(SettingsModel):
         """Production never puts two replicas of a workload on one node; the others prefer not to."""
         return self.environment == "production"
 
+    @property
+    def cloudflare_fronts_cdn(self) -> bool:
+        """Review stacks share staging's config but never manage a zone: nothing fronts them."""
+        return self.cloudflare.enabled and self.environment != "review"
+
+    @property
+    def cdn_tier(self) -> CdnSettings:
+        """The CDN settings as deployed: behind Cloudflare, its ranges, header and hostnames."""
+        if self.cloudflare_fronts_cdn:
+            return self.cdn.fronted_by_cloudflare(self.cloudflare.hostnames)
+        return self.cdn
+
+    @model_validator(mode="after")
+    def _cdn_lockdown_has_proxies(self) -> Settings:
+        if self.cdn.origin_lockdown and not self.cdn_tier.real_ip_sources:
+            raise cross_field_error(
+                "cdn.originLockdown",
+                True,
+                "needs cdn.trustedProxies or Cloudflare in front (cloudflare.enabled): nobody could connect",
+            )
+        return self
+
     @model_validator(mode="after")
     def _services_reach_max_in_time(self) -> Settings:
         budget = self.scaling.max_scale_up_seconds

@@ -48,6 +48,8 @@ def local_layout(
         # Run as root (CI), NGINX would switch workers to "nobody", who cannot write here.
         "user": "root" if os.geteuid() == 0 else None,
         "worker_processes": "2",
+        # What a test client sends as Host when it names none (http.client: address:port).
+        "local_names": ("127.0.0.1", "localhost"),
         **overrides,
     }
     return NginxLayout(**values)
