@@ -264,7 +264,10 @@ def _proxy_defaults(settings: CdnSettings) -> list[str]:
         f"proxy_send_timeout {t.origin_send_seconds}s;",
         f"proxy_cache {CACHE_ZONE};",
         f"proxy_cache_key {SCHEME}$host$request_uri;",
-        "proxy_cache_lock on;",
+        # The lock makes concurrent misses wait for the first: right where the answer will be
+        # stored (assets), wrong where it often is not (pages that set a cookie, the API),
+        # since NGINX then lets the waiting requests through one at a time.
+        "proxy_cache_lock off;",
         "proxy_cache_lock_timeout 5s;",
         "proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;",
         # Off: a background refresh would hold the visitor's keep-alive connection until it
@@ -325,6 +328,9 @@ def api_location_patterns(api_prefix: str) -> tuple[str, str]:
     return f"^{bare}$", f"^{bare}/"
 
 
+LOCKED = ["proxy_cache_lock on;"]
+
+
 def _fingerprinted(settings: CdnSettings) -> list[str]:
     # Content-addressed names never change: a year here and for browsers, whatever TTL the
     # origin sent, unless it said private/no-store/no-cache or set a cookie.
@@ -335,7 +341,11 @@ def _fingerprinted(settings: CdnSettings) -> list[str]:
             settings,
             "asset",
             _ttl(ttl.fingerprinted_seconds, ttl.not_found_seconds, statuses="200"),
-            extra=["proxy_ignore_headers Cache-Control Expires;", "proxy_hide_header Cache-Control;"],
+            extra=[
+                *LOCKED,
+                "proxy_ignore_headers Cache-Control Expires;",
+                "proxy_hide_header Cache-Control;",
+            ],
             extra_headers=[f"add_header Cache-Control {FINGERPRINT_CACHE_CONTROL} always;"],
         ),
     )
@@ -349,18 +359,17 @@ def _locations(settings: CdnSettings) -> list[str]:
         *_block(f'location ~ "{HIDDEN_PATH_PATTERN}"', ["deny all;"]),
         # The API's bare prefix: a relative redirect (absolute_redirect off), any scheme.
         *_block(f'location ~* "{api_bare}"', [f"return 301 {settings.api_prefix}$is_args$args;"]),
-        # No default TTL: only what the origin marks cacheable is stored. No cache lock: most
-        # answers are not stored, and the lock would queue identical requests one by one.
-        *_block(f'location ~* "{api_tree}"', _proxied(settings, "api", [], extra=["proxy_cache_lock off;"])),
+        # No default TTL: only what the origin marks cacheable is stored.
+        *_block(f'location ~* "{api_tree}"', _proxied(settings, "api", [])),
         *_fingerprinted(settings),
         # Below, the origin's Cache-Control wins when it sends one; these TTLs are the default.
         *_block(
             rf'location ~* "\.(?:{IMAGE_EXTENSIONS})$"',
-            _proxied(settings, "asset", _ttl(ttl.images_seconds, ttl.not_found_seconds)),
+            _proxied(settings, "asset", _ttl(ttl.images_seconds, ttl.not_found_seconds), LOCKED),
         ),
         *_block(
             rf'location ~* "\.(?:{ASSET_EXTENSIONS})$"',
-            _proxied(settings, "asset", _ttl(ttl.assets_seconds, ttl.not_found_seconds)),
+            _proxied(settings, "asset", _ttl(ttl.assets_seconds, ttl.not_found_seconds), LOCKED),
         ),
         *_block("location /", _proxied(settings, "page", _ttl(ttl.html_seconds, ttl.not_found_seconds))),
     ]

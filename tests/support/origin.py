@@ -158,6 +158,9 @@ class OriginServer:
         self.hits: Counter[str] = Counter()
         # TCP connections accepted so far (shows whether callers reuse connections).
         self.connections = 0
+        # Requests being answered now, and the most at once so far (shows queueing in front).
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="origin", daemon=True)
         self._server: asyncio.Server | None = None
@@ -243,7 +246,12 @@ class OriginServer:
         length = headers.get("content-length", "0")
         body = await reader.readexactly(int(length)) if length.isdigit() and int(length) else b""
         self.hits[target] += 1
-        await asyncio.sleep(self.hang_seconds if target.startswith("/hang") else self.latency)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.hang_seconds if target.startswith("/hang") else self.latency)
+        finally:
+            self.in_flight -= 1
         keep_alive = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
         if self.fail_with is not None:
             response = Response(self.fail_with, {"Content-Type": "text/plain"}, b"origin failure\n")

@@ -66,3 +66,13 @@ def _complete(reply: bytes) -> bool:
         if name.strip().lower() == b"content-length":
             return len(body) >= int(value.strip())
     return False
+
+
+def closed_without_answer(port: int, payload: bytes, *, timeout: float = 5.0) -> bool:
+    """Whether NGINX closed the connection without a byte of answer (``return 444``)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        try:
+            return sock.recv(65536) == b""
+        except ConnectionResetError:
+            return True
