@@ -24,8 +24,6 @@ SCHEME = "$cdn_scheme"
 AMBIGUOUS_PATH = "$cdn_ambiguous_path"
 GET_WITH_BODY = "$cdn_get_with_body"
 REFUSED_PEER = "$cdn_refused_peer"
-# Loopback is the pod itself (probes through the exporter sidecar, tests).
-LOOPBACK = ("127.0.0.0/8", "::1")
 
 # Encoded '.', '/', '\', ';', '%' or NUL, a literal ';' or '\', '//', or a '.'/'..' segment,
 # anywhere in the path (not the query): NGINX and the origin could read such a path
@@ -94,7 +92,7 @@ def _scheme() -> list[str]:
 def _lockdown(settings: CdnSettings) -> list[str]:
     if not settings.origin_lockdown:
         return []
-    allowed = [*settings.real_ip_sources, *settings.cluster_networks, *LOOPBACK]
+    allowed = [*settings.real_ip_sources, *settings.cluster_networks]
     return _block(
         f"geo $realip_remote_addr {REFUSED_PEER}", ["default 1;", *[f'{cidr} "";' for cidr in allowed]]
     )
