@@ -38,9 +38,16 @@ TEMP_VOLUME_MB = 256
 CACHE_VOLUME_HEADROOM = 1.2
 
 
-def pod_layout(cdn: CdnSettings, origin: str) -> NginxLayout:
+def service_names(name: str, namespace: str) -> tuple[str, ...]:
+    """Every DNS name a client in the cluster can reach the CDN's Service by."""
+    full = service_host(name, namespace)
+    return (name, f"{name}.{namespace}", f"{name}.{namespace}.svc", full)
+
+
+def pod_layout(cdn: CdnSettings, origin: str, local_names: tuple[str, ...] = ()) -> NginxLayout:
     """Where NGINX keeps its files in the pod: everything writable is an emptyDir."""
     return NginxLayout(
+        local_names=local_names,
         origin=origin,
         listen=str(cdn.port),
         status_listen=f"127.0.0.1:{cdn.status_port}",
@@ -83,7 +90,7 @@ class NginxCdn(pulumi.ComponentResource):
         super().__init__("technovastore:cdn:NginxCdn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self._name, self._cdn = name, cdn
-        self.config_text = render_nginx_conf(cdn, pod_layout(cdn, origin))
+        self.config_text = render_nginx_conf(cdn, pod_layout(cdn, origin, service_names(name, namespace)))
         metadata = {"name": name, "namespace": namespace, "labels": self._labels()}
         config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",

@@ -104,7 +104,7 @@ def _cookies(settings: CdnSettings) -> list[str]:
         ['default "";', f"{_quoted('~*' + session_cookie_pattern(settings.session_cookies))} 1;"],
     )
     harmless = (
-        [f"{_quoted('~' + only_harmless_cookies_pattern(settings.harmless_cookies))} \"\";"]
+        [f'{_quoted("~" + only_harmless_cookies_pattern(settings.harmless_cookies))} "";']
         if settings.harmless_cookies
         else []
     )
@@ -115,9 +115,7 @@ def _cookies(settings: CdnSettings) -> list[str]:
 def _privacy() -> list[str]:
     return [
         # Signed in: a credential or a session cookie, whatever is asked for.
-        *_block(
-            'map "$http_authorization$cdn_session_cookie" $cdn_signed_in', ["default 1;", '"" "";']
-        ),
+        *_block('map "$http_authorization$cdn_session_cookie" $cdn_signed_in', ["default 1;", '"" "";']),
         # Never stored nor answered from the cache: signed in anywhere; any other cookie on
         # pages and the API (assets are answered the same for everyone, cookies stripped).
         *_block(
@@ -125,7 +123,9 @@ def _privacy() -> list[str]:
             ['default "";', '"~^[a-z]*:1:" 1;', '"~^(?:page|api)::1$" 1;'],
         ),
         # The visitor's own headers go to the origin only when the answer cannot be stored.
-        *_block(f'map "{PRIVATE}:$request_method" $cdn_pass_headers', ["default 1;", '"~^:(?:GET|HEAD)$" "";']),
+        *_block(
+            f'map "{PRIVATE}:$request_method" $cdn_pass_headers', ["default 1;", '"~^:(?:GET|HEAD)$" "";']
+        ),
     ]
 
 
@@ -137,14 +137,17 @@ def _forwarding(settings: CdnSettings) -> list[str]:
     lines: list[str] = []
     for name in forwarded_header_names(settings):
         variable = header_variable(name)
-        lines += _block(f"map $cdn_pass_headers $cdn_pass_{variable}", ['"" "";', f"default $http_{variable};"])
+        lines += _block(
+            f"map $cdn_pass_headers $cdn_pass_{variable}", ['"" "";', f"default $http_{variable};"]
+        )
     return lines
 
 
 def forwarded_header_directives(settings: CdnSettings) -> list[str]:
     """``proxy_set_header`` for each allow-listed header (empty values are not sent)."""
     return [
-        f"proxy_set_header {name} $cdn_pass_{header_variable(name)};" for name in forwarded_header_names(settings)
+        f"proxy_set_header {name} $cdn_pass_{header_variable(name)};"
+        for name in forwarded_header_names(settings)
     ]
 
 
@@ -166,7 +169,10 @@ def _responses(settings: CdnSettings) -> list[str]:
 
 def _refusals() -> list[str]:
     return [
-        *_block(f"map $request_uri {AMBIGUOUS_PATH}", ['default "";', f"{_quoted('~' + AMBIGUOUS_PATH_PATTERN)} 1;"]),
+        *_block(
+            f"map $request_uri {AMBIGUOUS_PATH}",
+            ['default "";', f"{_quoted('~' + AMBIGUOUS_PATH_PATTERN)} 1;"],
+        ),
         # A GET or HEAD with a body: the body is not part of the key, so it never goes on.
         *_block(
             f'map "$request_method:$http_content_length:$http_transfer_encoding" {GET_WITH_BODY}',

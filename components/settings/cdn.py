@@ -68,11 +68,33 @@ DEFAULT_FORWARDED_HEADERS = [
 NEVER_FORWARDED = {
     name.lower()
     for name in (
-        "Host", "Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
-        "Content-Length", "Expect", "Proxy-Authorization", "Proxy-Connection", "Cookie",
-        "Authorization", "Forwarded", "X-Real-IP", "X-Original-URL", "X-Rewrite-URL",
-        "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Original-Host",
-        "Range", "If-Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
+        "Host",
+        "Connection",
+        "Keep-Alive",
+        "TE",
+        "Trailer",
+        "Transfer-Encoding",
+        "Upgrade",
+        "Content-Length",
+        "Expect",
+        "Proxy-Authorization",
+        "Proxy-Connection",
+        "Cookie",
+        "Authorization",
+        "Forwarded",
+        "X-Real-IP",
+        "X-Original-URL",
+        "X-Rewrite-URL",
+        "X-HTTP-Method-Override",
+        "X-HTTP-Method",
+        "X-Method-Override",
+        "X-Original-Host",
+        "Range",
+        "If-Range",
+        "If-Match",
+        "If-None-Match",
+        "If-Modified-Since",
+        "If-Unmodified-Since",
     )
 }
 NEVER_FORWARDED_PREFIXES = ("x-forwarded-", "cf-", "x-cache")
@@ -308,7 +330,9 @@ class CdnSettings(SettingsModel):
         """These settings with Cloudflare in front: its ranges and header by default, its hosts too."""
         return self.model_copy(
             update={
-                "trusted_proxies": cloudflare_ranges() if self.trusted_proxies is None else self.trusted_proxies,
+                "trusted_proxies": cloudflare_ranges()
+                if self.trusted_proxies is None
+                else self.trusted_proxies,
                 "real_ip_header": self.real_ip_header or "CF-Connecting-IP",
                 "hostnames": list(dict.fromkeys([*self.hostnames, *edge_hostnames])),
             }

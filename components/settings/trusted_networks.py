@@ -58,6 +58,6 @@ def trusted_proxy_problem(cidr: str, cluster_networks: list[str]) -> str | None:
     if any(net.subnet_of(c) for c in inside):  # type: ignore[arg-type]
         return None
     return (
-        "is a private range outside cdn.clusterNetworks; only proxies inside the cluster "
-        "(nodes, pods) or public proxy ranges may be trusted"
+        "is a private or reserved range outside cdn.clusterNetworks; only proxies inside the "
+        "cluster (nodes, pods) or public proxy ranges may be trusted"
     )

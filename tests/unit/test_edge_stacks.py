@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components.settings.cdn import DEFAULT_SESSION_COOKIES
 from preview.synth import DeclaredResource, Synthesis
 from tests.support.stacks import synthesize_stack
 
@@ -100,10 +101,11 @@ def test_cache_rules_products_then_bypass_then_static(synthesis: Synthesis) -> N
         *("/api/cart", "/api/orders", "/api/auth", "/api/users"),
     )
     api_writes = f'starts_with({PATH}, "/api/") and not http.request.method in {{"GET" "HEAD"}}'
+    signed_in = " or ".join(f'(http.cookie contains "{name}=")' for name in DEFAULT_SESSION_COOKIES)
     assert bypass == {
         "ref": "bypass_private",
         "description": "Never cache cart, checkout, account, API writes or signed-in requests",
-        "expression": f'({private_paths}) or ({api_writes}) or (http.cookie contains "tns_session=")',
+        "expression": f"({private_paths}) or ({api_writes}) or {signed_in}",
         "action": "set_cache_settings",
         "actionParameters": {"cache": False},
         "enabled": True,

@@ -69,7 +69,17 @@ HEADER_NAMES = [
     "Cache-Control",
     "Pragma",
 ]
-COOKIE_NAMES = ["tns_session", "TNS_SESSION", "connect.sid", "sessionid", "_ga", "_ga_X1", "_gid", "cart", "theme"]
+COOKIE_NAMES = [
+    "tns_session",
+    "TNS_SESSION",
+    "connect.sid",
+    "sessionid",
+    "_ga",
+    "_ga_X1",
+    "_gid",
+    "cart",
+    "theme",
+]
 VALUES = st.sampled_from(["evil.example", "/admin", "DELETE", "31337", "https", "bytes=0-1", "*", "poison"])
 SEPARATORS = st.sampled_from(["; ", ";", ", ", " ; ", ";\t"])
 
