@@ -54,6 +54,8 @@ def fetch_ranges(base_url: str | None = None) -> dict[str, Any]:
     # /ips is public; the SDK insists on some credential, which the endpoint ignores.
     client = Cloudflare(api_token="unused-public-endpoint", base_url=base_url, max_retries=2)
     answer = client.ips.list()
+    if answer is None:
+        raise RangesError("the API answered without a result")
     ipv4, ipv6 = validated(list(answer.ipv4_cidrs or []), list(answer.ipv6_cidrs or []))
     return {"source": SOURCE, "etag": answer.etag, "ipv4_cidrs": ipv4, "ipv6_cidrs": ipv6}
 
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     base_url = args[1] if len(args) > 1 else None
     try:
         data = fetch_ranges(base_url)
-    except Exception as error:  # noqa: BLE001 - any failure leaves the shipped file untouched
+    except Exception as error:  # any failure (network, API, data) leaves the shipped file untouched
         print(f"could not refresh Cloudflare's ranges: {error}", file=sys.stderr)
         return 2
     path.write_text(json.dumps(data, indent=2) + "\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -92,8 +93,20 @@ def cookie_headers(draw: st.DrawFn) -> str:
     return draw(SEPARATORS).join(pairs)
 
 
+@dataclass(frozen=True)
+class Attack:
+    path: str
+    spelling: int
+    method: str
+    headers: dict[str, str]
+    body: bytes | None
+
+    def target(self, serial: int) -> str:
+        return SPELLINGS[self.spelling](self.path.format(n=serial))
+
+
 @st.composite
-def attacks(draw: st.DrawFn) -> dict[str, object]:
+def attacks(draw: st.DrawFn) -> Attack:
     base = draw(st.sampled_from(BASES))
     marker = draw(st.sampled_from(MARKERS))
     path = base.replace("/echo/", f"{marker}/echo/", 1) if marker else base
@@ -103,13 +116,13 @@ def attacks(draw: st.DrawFn) -> dict[str, object]:
     if draw(st.integers(0, 4)) == 0:
         headers["Authorization"] = "Bearer poison"
     headers["Host"] = draw(st.sampled_from(["shop.example", "SHOP.example", "shop.example:8080"]))
-    return {
-        "path": path,
-        "spelling": draw(st.sampled_from(range(len(SPELLINGS)))),
-        "method": draw(st.sampled_from(["GET", "GET", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"])),
-        "headers": headers,
-        "body": draw(st.sampled_from([None, None, b"poison-body"])),
-    }
+    return Attack(
+        path=path,
+        spelling=draw(st.sampled_from(range(len(SPELLINGS)))),
+        method=draw(st.sampled_from(["GET", "GET", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"])),
+        headers=headers,
+        body=draw(st.sampled_from([None, None, b"poison-body"])),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -136,17 +149,11 @@ def _visible(reply: Reply) -> tuple[object, ...]:
 )
 @given(attack=attacks())
 def test_a_clean_visitor_gets_what_the_origin_gives_a_clean_visitor(
-    twins: tuple[NginxCdn, NginxCdn], attack: dict[str, object]
+    twins: tuple[NginxCdn, NginxCdn], attack: Attack
 ) -> None:
     attacked, fresh = twins
-    path = SPELLINGS[attack["spelling"]](str(attack["path"]).format(n=next(SERIAL)))  # type: ignore[index]
-    request(
-        attacked.port,
-        path,
-        method=str(attack["method"]),
-        headers=dict(attack["headers"]),  # type: ignore[call-overload]
-        body=attack["body"],  # type: ignore[arg-type]
-    )
+    path = attack.target(next(SERIAL))
+    request(attacked.port, path, method=attack.method, headers=attack.headers, body=attack.body)
 
     cached = request(attacked.port, path, headers={"Host": "shop.example"})
     origin_answer = request(fresh.port, path, headers={"Host": "shop.example"})

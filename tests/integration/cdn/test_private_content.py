@@ -69,7 +69,7 @@ def test_an_answer_that_sets_a_cookie_is_never_stored_even_fingerprinted(
     shared_cdn: NginxCdn, shared_origin: OriginServer
 ) -> None:
     path = "/setcookie/app.3f9a2c1b.js"
-    first, second = _twice(shared_cdn, path)
+    _, second = _twice(shared_cdn, path)
 
     assert second.cache_status == "MISS"
     assert "immutable" not in second.headers.get("cache-control", "")

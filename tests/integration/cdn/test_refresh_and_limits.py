@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.integration.cdn.client import request
+from tests.integration.cdn.client import Reply, request
 from tests.integration.cdn.conftest import UNLIMITED, cdn_settings
 from tests.support.nginx_server import NginxCdn, nginx_cdn, origin_server
 
@@ -16,11 +16,15 @@ SHOP = {"Host": "shop.example"}
 CONCURRENT = 8
 
 
+def _concurrently(cdn: NginxCdn, path: str) -> list[Reply]:
+    with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
+        return list(pool.map(lambda _: request(cdn.port, path, headers=SHOP), range(CONCURRENT)))
+
+
 @pytest.mark.parametrize("path", ["/api/orders/7", "/setcookie/home.html", "/nostore/cart.html"])
 def test_uncacheable_requests_are_never_queued_behind_the_cache_lock(path: str) -> None:
     with origin_server(latency=0.5) as origin, nginx_cdn(cdn_settings(**UNLIMITED), origin.port) as cdn:
-        with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
-            replies = list(pool.map(lambda _: request(cdn.port, path, headers=SHOP), range(CONCURRENT)))
+        replies = _concurrently(cdn, path)
 
     assert [r.status for r in replies] == [200] * CONCURRENT
     # All of them were at the origin at once: none waited for another's answer.
@@ -29,12 +33,7 @@ def test_uncacheable_requests_are_never_queued_behind_the_cache_lock(path: str) 
 
 def test_cacheable_misses_still_collapse_into_one_origin_request() -> None:
     with origin_server(latency=0.5) as origin, nginx_cdn(cdn_settings(**UNLIMITED), origin.port) as cdn:
-        with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
-            list(
-                pool.map(
-                    lambda _: request(cdn.port, "/static/hot.3f9a2c1b.js", headers=SHOP), range(CONCURRENT)
-                )
-            )
+        _concurrently(cdn, "/static/hot.3f9a2c1b.js")
 
     assert origin.hits["/static/hot.3f9a2c1b.js"] == 1
 
