@@ -101,6 +101,17 @@ class NginxCdn:
             return []
         return [json.loads(line) for line in self.access_log.read_text().splitlines() if line.strip()]
 
+    def logged(self, uri: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """The log entries for ``uri`` once there are ``count``: NGINX logs a request only
+        after finishing it (a miss is in the cache by then), which can be just after the
+        client read the last byte."""
+        deadline = time.monotonic() + timeout
+        while True:
+            entries = [entry for entry in self.access_entries() if entry["uri"] == uri]
+            if len(entries) >= count or time.monotonic() > deadline:
+                return entries
+            time.sleep(0.01)
+
     def alive(self) -> bool:
         return self.process.poll() is None
 

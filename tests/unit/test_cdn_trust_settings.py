@@ -108,7 +108,10 @@ def test_the_default_session_cookies_cover_the_common_frameworks() -> None:
         ({"fingerprint": {"pattern": "([unclosed"}}, "cdn.fingerprint.pattern"),
         ({"fingerprint": {"pattern": '"quoted"'}}, "cdn.fingerprint.pattern"),
         ({"hostnames": ["Shop.Example.com"]}, "cdn.hostnames.0"),
-        ({"securityHeaders": {"crossOriginOpenerPolicy": "open"}}, "cdn.securityHeaders.crossOriginOpenerPolicy"),
+        (
+            {"securityHeaders": {"crossOriginOpenerPolicy": "open"}},
+            "cdn.securityHeaders.crossOriginOpenerPolicy",
+        ),
     ],
 )
 def test_bad_trust_settings_name_their_key(cdn: dict[str, Any], key: str) -> None:
@@ -120,7 +123,7 @@ def test_bad_trust_settings_name_their_key(cdn: dict[str, Any], key: str) -> Non
 class _FakeIpsApi(BaseHTTPRequestHandler):
     answer: dict[str, Any] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server hook name
+    def do_GET(self) -> None:
         body = json.dumps(self.answer).encode()
         self.send_response(200 if self.path.startswith("/ips") else 404)
         self.send_header("Content-Type", "application/json")

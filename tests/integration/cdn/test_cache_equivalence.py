@@ -154,6 +154,7 @@ def test_a_clean_visitor_gets_what_the_origin_gives_a_clean_visitor(
     attacked, fresh = twins
     path = attack.target(next(SERIAL))
     request(attacked.port, path, method=attack.method, headers=attack.headers, body=attack.body)
+    attacked.logged(path)
 
     cached = request(attacked.port, path, headers={"Host": "shop.example"})
     origin_answer = request(fresh.port, path, headers={"Host": "shop.example"})

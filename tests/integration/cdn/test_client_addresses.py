@@ -37,7 +37,7 @@ def test_the_edge_names_the_visitor_to_the_origin_and_the_log(edge_cdn: NginxCdn
     seen = received(reply.body)["headers"]
 
     assert (seen["x-forwarded-for"], seen["x-real-ip"]) == ("198.51.100.7", "198.51.100.7")
-    entry = edge_cdn.access_entries()[-1]
+    entry = edge_cdn.logged("/echo/visitor.html")[-1]
     assert (entry["remote_addr"], entry["peer"]) == ("198.51.100.7", EDGE)
 
 

@@ -70,3 +70,13 @@ def test_no_version_in_nginx_generated_errors(strict_cdn: NginxCdn) -> None:
 
     assert status == 400
     assert not VERSION.search(reply)
+
+
+def test_headers_on_refusals(strict_cdn: NginxCdn) -> None:
+    ambiguous = request(strict_cdn.port, "/api;x/orders", source="127.0.0.10")
+    hidden = request(strict_cdn.port, "/.env", source="127.0.0.11")
+    redirect = request(strict_cdn.port, "/api", source="127.0.0.12")
+
+    assert (ambiguous.status, hidden.status, redirect.status) == (400, 403, 301)
+    for reply in (ambiguous, hidden, redirect):
+        assert_protected(reply)

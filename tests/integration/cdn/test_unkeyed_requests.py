@@ -66,6 +66,7 @@ def test_unkeyed_header_never_reaches_the_origin_nor_the_next_visitor(
     value = UNKEYED_HEADERS[header]
 
     attacker = request(shared_cdn.port, path, headers={**SHOP, header: value}, source="127.0.0.2")
+    shared_cdn.logged(path)
     victim = request(shared_cdn.port, path, headers=SHOP)
 
     assert attacker.status == 200
@@ -110,6 +111,7 @@ def test_a_get_or_head_with_a_body_is_refused_and_never_forwarded(
     path = f"/echo/with-body-{method.lower()}-{len(framing[0])}/index.html"
 
     status, _ = raw_request(shared_cdn.port, _with_body(method, path, *framing, body=body))
+    shared_cdn.logged(path)
     victim = request(shared_cdn.port, path, headers=SHOP)
 
     assert status == 400
