@@ -275,7 +275,11 @@ class RedisSentinel(pulumi.ComponentResource):
         volumes = config_volumes(config_map, self.secret_name, (SENTINEL_AUTH_FILE,))
         # Sentinel rewrites its config (with the included passwords): keep it in memory only.
         volumes.append({"name": RUNTIME_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}})
-        return store_pod_spec(selector_labels(self._sentinel_name), [sentinel], volumes, strict_spread=strict)
+        # The Sentinel's view (quorum, the primary it names) is what the Sentinel alerts read.
+        exporter = exporter_container(settings, self.secret_name, port=SENTINEL_PORT)
+        return store_pod_spec(
+            selector_labels(self._sentinel_name), [sentinel, exporter], volumes, strict_spread=strict
+        )
 
     def _network_policies(self, monitoring_namespace: str) -> dict[str, dict[str, Any]]:
         data, sentinels = pods(selector_labels(self._name)), pods(selector_labels(self._sentinel_name))
@@ -300,6 +304,7 @@ class RedisSentinel(pulumi.ComponentResource):
                     rule("from", clients, [SENTINEL_PORT]),
                     rule("from", data, [SENTINEL_PORT]),
                     rule("from", sentinels, [SENTINEL_PORT]),
+                    rule("from", namespace_peer(monitoring_namespace), [EXPORTER_PORT]),
                 ],
                 "egress": [rule("to", data, [REDIS_PORT]), rule("to", sentinels, [SENTINEL_PORT])],
             },

@@ -26,7 +26,7 @@ from typing import Any
 from components.settings import load_settings
 from components.settings.cdn import CdnSettings
 from tests.bench import goal
-from tests.support.nginx_server import nginx_cdn
+from tests.support.nginx_server import NginxCdn, nginx_cdn
 from tests.support.ports import free_port, wait_for_port
 from tests.support.stacks import stack_config
 
@@ -191,7 +191,12 @@ def figures(
         c["requests_per_second"] / m["requests_per_second"]
         for c, m in zip(cdn_rounds, minimal_rounds, strict=True)
     ]
-    vs_minimal = statistics.median(round_ratios)
+    wall_clock_vs_minimal = statistics.median(round_ratios)
+    # Cached requests per second of NGINX CPU: what one core serves, whatever else runs on
+    # the machine. This is the goal's measure; the wall-clock ratio swings with other jobs.
+    cpu_per_request = cpu["nginx"] / through["requests"]
+    minimal_cpu_per_request = cpu["minimal"] / minimal["requests"]
+    vs_minimal = minimal_cpu_per_request / cpu_per_request
     cached = sum(n for status, n in statuses.items() if status != "NONE")
     hit_ratio = statuses["HIT"] / cached if cached else 0.0
     offload = sum(statuses[s] for s in OFFLOAD_STATUSES) / cached if cached else 0.0
@@ -218,8 +223,10 @@ def figures(
         "through_cdn": through,
         # The same NGINX with a bare proxy_cache config: what hardening costs on cached hits.
         "through_minimal_cache": minimal,
-        "cached_throughput_vs_minimal": round(vs_minimal, 3),
+        "cached_throughput_per_cpu_vs_minimal": round(vs_minimal, 3),
+        "cached_throughput_vs_minimal": round(wall_clock_vs_minimal, 3),
         "rounds_vs_minimal": [round(ratio, 3) for ratio in round_ratios],
+        "minimal_nginx_cpu_us_per_request": round(minimal_cpu_per_request * 1e6, 1),
         # The direct run's share of what 64 connections at 20 ms each allow: near 1 means
         # the origin's service time, not its CPU, limited the direct run.
         "direct_origin_efficiency": round(direct["requests_per_second"] / ceiling, 3),
@@ -231,7 +238,7 @@ def figures(
         "offload_ratio": round(offload, 4),
         "cache_statuses": dict(statuses),
         # CPU per request through the CDN: what NGINX costs whatever else runs on the machine.
-        "nginx_cpu_us_per_request": round(cpu["nginx"] * 1e6 / through["requests"], 1),
+        "nginx_cpu_us_per_request": round(cpu_per_request * 1e6, 1),
         "wrk_cpu_us_per_request": round(cpu["wrk"] * 1e6 / through["requests"], 1),
         "goals": {
             "throughput_ratio": goal(
@@ -269,6 +276,14 @@ def children_cpu_seconds() -> float:
     return times.children_user + times.children_system
 
 
+def _measured(minimal: NginxCdn, cpu: dict[str, float]) -> dict[str, Any]:
+    """One round against the minimal cache, adding the CPU its NGINX spent to ``cpu``."""
+    before = minimal.cpu_seconds()
+    summary = wrk(minimal.port, ROUND_S)
+    cpu["minimal"] += minimal.cpu_seconds() - before
+    return summary
+
+
 def run() -> dict[str, Any]:
     load = os.getloadavg()[0]
     # The pod's config (buffered access log); only paths, ports and limits differ.
@@ -282,14 +297,14 @@ def run() -> dict[str, Any]:
         wrk(origin_port, ORIGIN_WARMUP_S)
         log(f"CDN warm after {warm_up(cdn.port)} requests, minimal cache after {warm_up(minimal.port)}")
         direct_rounds, cdn_rounds, minimal_rounds, statuses = [], [], [], Counter[str]()
-        cpu = {"nginx": 0.0, "wrk": 0.0}
+        cpu = {"nginx": 0.0, "wrk": 0.0, "minimal": 0.0}
         # Interleaved rounds: every side sees the same background load on the machine.
         for index in range(ROUNDS):
             log(f"round {index + 1}/{ROUNDS}: origin, CDN, minimal cache, {ROUND_S} s each")
             direct_rounds.append(wrk(origin_port, ROUND_S))
             # Alternate which cache goes first, so neither always follows the origin's round.
             if index % 2:
-                minimal_rounds.append(wrk(minimal.port, ROUND_S))
+                minimal_rounds.append(_measured(minimal, cpu))
             time.sleep(LOG_FLUSH_S)
             offset = cdn.access_log.stat().st_size
             nginx_before, wrk_before = cdn.cpu_seconds(), children_cpu_seconds()
@@ -299,5 +314,5 @@ def run() -> dict[str, Any]:
             time.sleep(LOG_FLUSH_S)
             statuses += cache_statuses(cdn.access_log, offset)
             if not index % 2:
-                minimal_rounds.append(wrk(minimal.port, ROUND_S))
+                minimal_rounds.append(_measured(minimal, cpu))
     return figures(direct_rounds, cdn_rounds, statuses, cpu, load, minimal_rounds)
