@@ -7,7 +7,9 @@ from typing import Any
 import pulumi
 
 from components.capacity import full_scale_footprint
-from components.edge.cloudflare import CloudflareEdge, edge_enabled
+from components.edge.cloudflare import CloudflareEdge
+from components.edge.rules import OriginFacts
+from components.edge.zone_lookup import edge_enabled
 from components.kubernetes.autoscaled_service import AutoscaledService
 from components.kubernetes.cdn import NginxCdn
 from components.kubernetes.conventions import service_host
@@ -66,8 +68,11 @@ class Platform(pulumi.ComponentResource):
             CloudflareEdge(
                 "edge",
                 settings=settings.cloudflare,
-                product_ttl=settings.cache_ttl.product,
-                session_cookies=settings.cdn.session_cookies,
+                origin=OriginFacts(
+                    product_ttl=settings.cache_ttl.product,
+                    session_cookies=settings.cdn.session_cookies,
+                    api_prefix=settings.cdn.api_prefix,
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             if edge_enabled(settings)

@@ -38,6 +38,8 @@ class DeclaredResource:
     ignore_changes: tuple[str, ...] = ()
     protect: bool = False
     depends_on: tuple[str, ...] = ()
+    # The `import_` resource option: the id of an existing resource to adopt.
+    import_id: str | None = None
 
     @property
     def is_kubernetes(self) -> bool:
@@ -120,6 +122,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 "ignore_changes": tuple(request.ignoreChanges),
                 "protect": bool(request.protect),
                 "depends_on": tuple(request.dependencies),
+                "import_id": request.importId or None,
                 "type": request.type,
                 "name": request.name,
             }
@@ -163,6 +166,7 @@ def synthesize(
             ignore_changes=options["ignore_changes"],
             protect=options["protect"],
             depends_on=options["depends_on"],
+            import_id=options["import_id"],
         )
         for urn, options in sorted(monitor.options.items())
     ]
