@@ -7,30 +7,32 @@ only the layout differs.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from components.render.cdn_metrics import nginx_metrics_log
-from components.render.nginx_requests import (
-    AMBIGUOUS_PATH,
-    FINGERPRINT_CACHE_CONTROL,
-    GET_WITH_BODY,
-    ORIGIN_FORBIDS_STORE,
-    PRIVATE,
-    REFUSED_PEER,
-    SCHEME,
-    forwarded_header_directives,
-    request_maps,
+from components.render.nginx_requests import request_maps
+from components.render.nginx_site import (
+    CACHE_ZONE,
+    CONNECTION_ZONE,
+    HEALTH_PATH,
+    REQUEST_ZONE,
+    UPSTREAM,
+    site_server,
+    unknown_hosts_server,
 )
-from components.settings.cdn import CdnSecurityHeaders, CdnSettings, keys_zone_mb
+from components.render.nginx_syntax import block
+from components.settings.cdn import CdnSettings, keys_zone_mb
 
-CACHE_ZONE = "cdn_cache"
-REQUEST_ZONE = "cdn_requests"
-CONNECTION_ZONE = "cdn_connections"
-UPSTREAM = "cdn_origin"
-HEALTH_PATH = "/health"
+__all__ = [
+    "COMPRESSIBLE_TYPES",
+    "GZIP_MIN_LENGTH",
+    "HEALTH_PATH",
+    "STATUS_PATH",
+    "NginxLayout",
+    "render_nginx_conf",
+]
+
 STATUS_PATH = "/stub_status"
-
 # Types worth compressing: text, JSON, JS, CSS, SVG, XML and fonts (text/html is always on).
 COMPRESSIBLE_TYPES = (
     "text/plain",
@@ -53,13 +55,6 @@ COMPRESSIBLE_TYPES = (
 )
 # Bodies shorter than this (bytes) are sent as they are: gzip would gain nothing.
 GZIP_MIN_LENGTH = 256
-IMAGE_EXTENSIONS = "png|jpe?g|gif|webp|avif|svg|ico|bmp"
-ASSET_EXTENSIONS = "js|mjs|css|map|woff2?|ttf|otf|eot"
-# Holds the cache file's header: the key (scheme, host and a request line of up to the 8k
-# large_client_header_buffers allow) plus the origin's response headers.
-PROXY_BUFFER_SIZE = "16k"
-# Hidden files and directories (/.env, /.git/config) except RFC 8615's /.well-known/.
-HIDDEN_PATH_PATTERN = r"/\.(?!well-known(?:/|$))"
 
 
 @dataclass(frozen=True)
@@ -87,40 +82,6 @@ class NginxLayout:
     metrics_syslog: str | None = None
 
 
-def security_header_values(headers: CdnSecurityHeaders) -> dict[str, str]:
-    hsts = f"max-age={headers.hsts_max_age_seconds}"
-    if headers.hsts_include_subdomains:
-        hsts += "; includeSubDomains"
-    if headers.hsts_preload:
-        hsts += "; preload"
-    return {
-        "Strict-Transport-Security": hsts,
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": headers.frame_options,
-        "Referrer-Policy": headers.referrer_policy,
-        "Permissions-Policy": headers.permissions_policy,
-        "Content-Security-Policy": headers.content_security_policy,
-        "Cross-Origin-Opener-Policy": headers.cross_origin_opener_policy,
-        "Cross-Origin-Resource-Policy": headers.cross_origin_resource_policy,
-    }
-
-
-def _block(head: str, body: list[str]) -> list[str]:
-    """``head { body }`` with the body indented; nested blocks indent again."""
-    return [f"{head} {{", *[f"    {line}" if line else "" for line in body], "}"]
-
-
-def _response_headers(settings: CdnSettings) -> list[str]:
-    """Headers every response carries, errors included (``always``).
-
-    NGINX drops all inherited add_header directives in a block that declares its own, so
-    every block that adds a header repeats this list in full.
-    """
-    values = security_header_values(settings.security_headers)
-    lines = [f'add_header {name} "{value}" always;' for name, value in values.items()]
-    return [*lines, "add_header X-Cache-Status $upstream_cache_status always;"]
-
-
 def _main(settings: CdnSettings, layout: NginxLayout) -> list[str]:
     lines = [
         f"worker_processes {layout.worker_processes};",
@@ -139,7 +100,7 @@ def _main(settings: CdnSettings, layout: NginxLayout) -> list[str]:
         # In the foreground: the container runtime (or the test fixture) supervises it.
         "daemon off;",
         "",
-        *_block("events", [f"worker_connections {settings.worker_connections};"]),
+        *block("events", [f"worker_connections {settings.worker_connections};"]),
     ]
     return lines
 
@@ -243,163 +204,10 @@ def _cache_and_limits_zones(settings: CdnSettings, layout: NginxLayout) -> list[
 
 
 def _upstream(settings: CdnSettings, layout: NginxLayout) -> list[str]:
-    return _block(
+    return block(
         f"upstream {UPSTREAM}",
         [f"server {layout.origin};", f"keepalive {settings.upstream_keepalive};", "keepalive_timeout 60s;"],
     )
-
-
-def _proxy_defaults(settings: CdnSettings) -> list[str]:
-    """Proxy and cache behaviour shared by every proxied location (none redefines these)."""
-    t = settings.timeouts
-    return [
-        # Upstream keepalive needs HTTP/1.1 and an empty Connection header.
-        "proxy_http_version 1.1;",
-        # An allow-list: the origin gets these headers and no other of the visitor's.
-        "proxy_pass_request_headers off;",
-        'proxy_set_header Connection "";',
-        "proxy_set_header Host $host;",
-        "proxy_set_header X-Real-IP $remote_addr;",
-        "proxy_set_header X-Forwarded-For $remote_addr;",
-        f"proxy_set_header X-Forwarded-Proto {SCHEME};",
-        *forwarded_header_directives(settings),
-        "proxy_hide_header X-Powered-By;",
-        f"proxy_buffer_size {PROXY_BUFFER_SIZE};",
-        # Busy buffers (2 x the above by default) must stay below all buffers but one.
-        "proxy_buffers 8 8k;",
-        f"proxy_connect_timeout {t.origin_connect_seconds}s;",
-        f"proxy_read_timeout {t.origin_read_seconds}s;",
-        f"proxy_send_timeout {t.origin_send_seconds}s;",
-        f"proxy_cache {CACHE_ZONE};",
-        f"proxy_cache_key {SCHEME}$host$request_uri;",
-        # The lock makes concurrent misses wait for the first: right where the answer will be
-        # stored (assets), wrong where it often is not (pages that set a cookie, the API),
-        # since NGINX then lets the waiting requests through one at a time.
-        "proxy_cache_lock off;",
-        "proxy_cache_lock_timeout 5s;",
-        "proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;",
-        # Off: a background refresh would hold the visitor's keep-alive connection until it
-        # ends. The one request that refreshes waits; every other gets the stale copy.
-        "proxy_cache_background_update off;",
-        "proxy_cache_revalidate on;",
-        f"proxy_cache_bypass {PRIVATE};",
-        # The origin's private/no-store/no-cache wins over every TTL below.
-        f"proxy_no_cache {PRIVATE} {ORIGIN_FORBIDS_STORE};",
-    ]
-
-
-def _proxied(
-    settings: CdnSettings,
-    content_class: str,
-    ttl_lines: list[str],
-    extra: list[str] | None = None,
-    extra_headers: list[str] | None = None,
-) -> list[str]:
-    """A location that proxies to the origin, rate limited per visitor.
-
-    ``content_class`` (page, api, asset) decides which cookies make a request private (see
-    nginx_requests). Locations without headers of their own inherit the server's; one with
-    its own repeats them all (see _response_headers).
-    """
-    rate = settings.rate_limit
-    headers = [*_response_headers(settings), *extra_headers] if extra_headers else []
-    return [
-        f"set $cdn_class {content_class};",
-        f"limit_req zone={REQUEST_ZONE} burst={rate.burst} nodelay;",
-        f"limit_conn {CONNECTION_ZONE} {rate.connections_per_client};",
-        *ttl_lines,
-        *(extra or []),
-        *headers,
-        f"proxy_pass http://{UPSTREAM};",
-    ]
-
-
-def _ttl(seconds: int, not_found_seconds: int, statuses: str = "200 203 301 308") -> list[str]:
-    lines = [f"proxy_cache_valid {statuses} {seconds}s;"]
-    if not_found_seconds:
-        lines.append(f"proxy_cache_valid 404 {not_found_seconds}s;")
-    return lines
-
-
-def fingerprint_pattern(settings: CdnSettings) -> str:
-    """The regex of content-addressed asset paths: a hex hash with at least one letter."""
-    if settings.fingerprint.pattern:
-        return settings.fingerprint.pattern
-    length = settings.fingerprint.min_hash_length
-    extensions = f"{ASSET_EXTENSIONS}|{IMAGE_EXTENSIONS}"
-    return rf"[.-](?=[0-9]*[a-f])[0-9a-f]{{{length},}}\.(?:{extensions})$"
-
-
-def api_location_patterns(api_prefix: str) -> tuple[str, str]:
-    """The API prefix without and with its slash, case-insensitive (origins often are)."""
-    bare = re.escape(api_prefix.rstrip("/"))
-    return f"^{bare}$", f"^{bare}/"
-
-
-LOCKED = ["proxy_cache_lock on;"]
-
-
-def _fingerprinted(settings: CdnSettings) -> list[str]:
-    # Content-addressed names never change: a year here and for browsers, whatever TTL the
-    # origin sent, unless it said private/no-store/no-cache or set a cookie.
-    ttl = settings.ttl
-    return _block(
-        f'location ~ "{fingerprint_pattern(settings)}"',
-        _proxied(
-            settings,
-            "asset",
-            _ttl(ttl.fingerprinted_seconds, ttl.not_found_seconds, statuses="200"),
-            extra=[
-                *LOCKED,
-                "proxy_ignore_headers Cache-Control Expires;",
-                "proxy_hide_header Cache-Control;",
-            ],
-            extra_headers=[f"add_header Cache-Control {FINGERPRINT_CACHE_CONTROL} always;"],
-        ),
-    )
-
-
-def _locations(settings: CdnSettings) -> list[str]:
-    ttl = settings.ttl
-    api_bare, api_tree = api_location_patterns(settings.api_prefix)
-    return [
-        *_health_location(),
-        *_block(f'location ~ "{HIDDEN_PATH_PATTERN}"', ["deny all;"]),
-        # The API's bare prefix: a relative redirect (absolute_redirect off), any scheme.
-        *_block(f'location ~* "{api_bare}"', [f"return 301 {settings.api_prefix}$is_args$args;"]),
-        # No default TTL: only what the origin marks cacheable is stored.
-        *_block(f'location ~* "{api_tree}"', _proxied(settings, "api", [])),
-        *_fingerprinted(settings),
-        # Below, the origin's Cache-Control wins when it sends one; these TTLs are the default.
-        *_block(
-            rf'location ~* "\.(?:{IMAGE_EXTENSIONS})$"',
-            _proxied(settings, "asset", _ttl(ttl.images_seconds, ttl.not_found_seconds), LOCKED),
-        ),
-        *_block(
-            rf'location ~* "\.(?:{ASSET_EXTENSIONS})$"',
-            _proxied(settings, "asset", _ttl(ttl.assets_seconds, ttl.not_found_seconds), LOCKED),
-        ),
-        *_block("location /", _proxied(settings, "page", _ttl(ttl.html_seconds, ttl.not_found_seconds))),
-    ]
-
-
-def _health_location() -> list[str]:
-    # Answered here: never rate limited, never cached, never touches the origin.
-    return _block(
-        f"location = {HEALTH_PATH}", ["access_log off;", "default_type text/plain;", 'return 200 "ok\\n";']
-    )
-
-
-def _refusals(settings: CdnSettings) -> list[str]:
-    """Requests refused before any location is chosen (server rewrite phase, in order)."""
-    methods = "|".join(settings.allowed_methods)
-    lockdown = [*_block(f"if ({REFUSED_PEER})", ["return 403;"])] if settings.origin_lockdown else []
-    return [
-        *lockdown,
-        *_block(f"if ({AMBIGUOUS_PATH})", ["return 400;"]),
-        *_block(f"if ({GET_WITH_BODY})", ["return 400;"]),
-        *_block(f"if ($request_method !~ ^(?:{methods})$)", ["return 405;"]),
-    ]
 
 
 def server_names(settings: CdnSettings, layout: NginxLayout) -> list[str]:
@@ -407,36 +215,6 @@ def server_names(settings: CdnSettings, layout: NginxLayout) -> list[str]:
     if not names:
         raise ValueError("the CDN serves no hostname: set cdn.hostnames or give the layout local names")
     return names
-
-
-def _unknown_hosts(settings: CdnSettings, layout: NginxLayout) -> list[str]:
-    # Probes reach the pod by its address: /health answers any Host. Everything else is
-    # closed without an answer (444): never proxied, never cached under a stranger's key.
-    body = [
-        f"listen {layout.listen} default_server;",
-        "server_name _;",
-        *_response_headers(settings),
-        *_health_location(),
-        *_block("location /", ["return 444;"]),
-    ]
-    return _block("server", body)
-
-
-def _site(settings: CdnSettings, layout: NginxLayout) -> list[str]:
-    body = [
-        f"listen {layout.listen};",
-        f"server_name {' '.join(server_names(settings, layout))};",
-        "",
-        *_response_headers(settings),
-        "",
-        "set $cdn_class page;",
-        *_refusals(settings),
-        "",
-        *_proxy_defaults(settings),
-        "",
-        *_locations(settings),
-    ]
-    return _block("server", body)
 
 
 def _status_server(layout: NginxLayout) -> list[str]:
@@ -447,10 +225,10 @@ def _status_server(layout: NginxLayout) -> list[str]:
         "allow 127.0.0.1;",
         "allow ::1;",
         "deny all;",
-        *_block(f"location = {STATUS_PATH}", ["stub_status;"]),
-        *_block("location /", ["return 404;"]),
+        *block(f"location = {STATUS_PATH}", ["stub_status;"]),
+        *block("location /", ["return 404;"]),
     ]
-    return _block("server", body)
+    return block("server", body)
 
 
 def render_nginx_conf(settings: CdnSettings, layout: NginxLayout) -> str:
@@ -469,9 +247,9 @@ def render_nginx_conf(settings: CdnSettings, layout: NginxLayout) -> str:
         "",
         *_upstream(settings, layout),
         "",
-        *_unknown_hosts(settings, layout),
+        *unknown_hosts_server(settings, layout.listen),
         "",
-        *_site(settings, layout),
+        *site_server(settings, layout.listen, server_names(settings, layout)),
         "",
         *_status_server(layout),
     ]
@@ -479,6 +257,6 @@ def render_nginx_conf(settings: CdnSettings, layout: NginxLayout) -> str:
         "# Rendered from the stack's cdn settings; change those, not this file.",
         *_main(settings, layout),
         "",
-        *_block("http", http),
+        *block("http", http),
     ]
     return "\n".join(lines) + "\n"

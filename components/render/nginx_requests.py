@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from components.render.nginx_syntax import block
 from components.settings.cdn import CdnSettings
 
 # Variables other modules read.
@@ -31,10 +32,6 @@ REFUSED_PEER = "$cdn_refused_peer"
 AMBIGUOUS_PATH_PATTERN = r"^[^?]*(?:%(?:2[eEfF5]|5[cC]|3[bB]|00)|[;\x5c]|//|/\.\.?(?:[/?]|$))"
 # The origin says the answer is one visitor's, or must not be reused without asking it.
 PRIVATE_CACHE_CONTROL = r"(?:^|[,\s])(?:private|no-store|no-cache)(?:[,\s=]|$)"
-
-
-def _block(head: str, body: list[str]) -> list[str]:
-    return [f"{head} {{", *[f"    {line}" for line in body], "}"]
 
 
 def header_variable(name: str) -> str:
@@ -78,12 +75,12 @@ def _trusted_peers(settings: CdnSettings) -> list[str]:
     """``$cdn_via_proxy`` is 1 when the connection itself comes from a trusted proxy."""
     ranges = [f"{cidr} 1;" for cidr in settings.real_ip_sources]
     # geo reads the connection's address, not the one the real-IP module put in its place.
-    return _block("geo $realip_remote_addr $cdn_via_proxy", ['default "";', *ranges])
+    return block("geo $realip_remote_addr $cdn_via_proxy", ['default "";', *ranges])
 
 
 def _scheme() -> list[str]:
     # A trusted proxy that terminated TLS says which scheme the visitor used; nobody else can.
-    return _block(
+    return block(
         f'map "$cdn_via_proxy:$http_x_forwarded_proto" {SCHEME}',
         ["default $scheme;", '"1:https" https;', '"1:http" http;'],
     )
@@ -93,13 +90,13 @@ def _lockdown(settings: CdnSettings) -> list[str]:
     if not settings.origin_lockdown:
         return []
     allowed = [*settings.real_ip_sources, *settings.cluster_networks]
-    return _block(
+    return block(
         f"geo $realip_remote_addr {REFUSED_PEER}", ["default 1;", *[f'{cidr} "";' for cidr in allowed]]
     )
 
 
 def _cookies(settings: CdnSettings) -> list[str]:
-    session = _block(
+    session = block(
         "map $http_cookie $cdn_session_cookie",
         ['default "";', f"{_quoted('~*' + session_cookie_pattern(settings.session_cookies))} 1;"],
     )
@@ -108,22 +105,22 @@ def _cookies(settings: CdnSettings) -> list[str]:
         if settings.harmless_cookies
         else []
     )
-    other = _block("map $http_cookie $cdn_other_cookie", ["default 1;", '"" "";', *harmless])
+    other = block("map $http_cookie $cdn_other_cookie", ["default 1;", '"" "";', *harmless])
     return [*session, *other]
 
 
 def _privacy() -> list[str]:
     return [
         # Signed in: a credential or a session cookie, whatever is asked for.
-        *_block('map "$http_authorization$cdn_session_cookie" $cdn_signed_in', ["default 1;", '"" "";']),
+        *block('map "$http_authorization$cdn_session_cookie" $cdn_signed_in', ["default 1;", '"" "";']),
         # Never stored nor answered from the cache: signed in anywhere; any other cookie on
         # pages and the API (assets are answered the same for everyone, cookies stripped).
-        *_block(
+        *block(
             f'map "$cdn_class:$cdn_signed_in:$cdn_other_cookie" {PRIVATE}',
             ['default "";', '"~^[a-z]*:1:" 1;', '"~^(?:page|api)::1$" 1;'],
         ),
         # The visitor's own headers go to the origin only when the answer cannot be stored.
-        *_block(
+        *block(
             f'map "{PRIVATE}:$request_method" $cdn_pass_headers', ["default 1;", '"~^:(?:GET|HEAD)$" "";']
         ),
     ]
@@ -137,7 +134,7 @@ def _forwarding(settings: CdnSettings) -> list[str]:
     lines: list[str] = []
     for name in forwarded_header_names(settings):
         variable = header_variable(name)
-        lines += _block(
+        lines += block(
             f"map $cdn_pass_headers $cdn_pass_{variable}", ['"" "";', f"default $http_{variable};"]
         )
     return lines
@@ -154,13 +151,13 @@ def forwarded_header_directives(settings: CdnSettings) -> list[str]:
 def _responses(settings: CdnSettings) -> list[str]:
     immutable = f"public, max-age={settings.ttl.fingerprinted_seconds}, immutable"
     return [
-        *_block(
+        *block(
             f"map $upstream_http_cache_control {ORIGIN_FORBIDS_STORE}",
             ['default "";', f"{_quoted('~*' + PRIVATE_CACHE_CONTROL)} 1;"],
         ),
         # Immutable only for a full, public, cookie-free answer; redirects, errors and
         # private answers keep what the origin said.
-        *_block(
+        *block(
             f'map "$status:{ORIGIN_FORBIDS_STORE}:$upstream_http_set_cookie" {FINGERPRINT_CACHE_CONTROL}',
             ["default $upstream_http_cache_control;", f'"~^(?:200|206|304)::$" "{immutable}";'],
         ),
@@ -169,12 +166,12 @@ def _responses(settings: CdnSettings) -> list[str]:
 
 def _refusals() -> list[str]:
     return [
-        *_block(
+        *block(
             f"map $request_uri {AMBIGUOUS_PATH}",
             ['default "";', f"{_quoted('~' + AMBIGUOUS_PATH_PATTERN)} 1;"],
         ),
         # A GET or HEAD with a body: the body is not part of the key, so it never goes on.
-        *_block(
+        *block(
             f'map "$request_method:$http_content_length:$http_transfer_encoding" {GET_WITH_BODY}',
             ['default "";', '"~^(?:GET|HEAD):0*[1-9]" 1;', '"~^(?:GET|HEAD):[^:]*:." 1;'],
         ),

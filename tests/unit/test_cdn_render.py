@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from components.render.nginx import NginxLayout, render_nginx_conf, security_header_values
+from components.render.nginx import NginxLayout, render_nginx_conf
 from components.render.nginx_requests import only_harmless_cookies_pattern, session_cookie_pattern
+from components.render.nginx_site import security_header_values
 from components.settings.cdn import CdnSettings, keys_zone_mb
 
 LAYOUT = NginxLayout(origin="frontend.shop.svc.cluster.local:3000", local_names=("cdn.shop.svc",))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from components.render.nginx import security_header_values
+from components.render.nginx_site import security_header_values
 from tests.integration.cdn.client import Reply, raw_request, request
 from tests.integration.cdn.conftest import cdn_settings
 from tests.support.nginx_server import NginxCdn, OriginServer, nginx_cdn
