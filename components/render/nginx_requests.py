@@ -26,10 +26,13 @@ AMBIGUOUS_PATH = "$cdn_ambiguous_path"
 GET_WITH_BODY = "$cdn_get_with_body"
 REFUSED_PEER = "$cdn_refused_peer"
 
-# Encoded '.', '/', '\', ';', '%' or NUL, a literal ';' or '\', '//', or a '.'/'..' segment,
-# anywhere in the path (not the query): NGINX and the origin could read such a path
-# differently, so it is refused before any location is chosen.
-AMBIGUOUS_PATH_PATTERN = r"^[^?]*(?:%(?:2[eEfF5]|5[cC]|3[bB]|00)|[;\x5c]|//|/\.\.?(?:[/?]|$))"
+# Encoded '.', '/', '\', ';', '%' or NUL, overlong UTF-8 (%C0/%C1, %E0%80-%E0%9F) or IIS
+# %u escapes, a literal ';' or '\', '//', or a '.'/'..' segment, anywhere in the path (not
+# the query): NGINX and the origin could read such a path differently, so it is refused
+# before any location is chosen.
+AMBIGUOUS_PATH_PATTERN = (
+    r"^[^?]*(?:%(?:2[eEfF5]|5[cC]|3[bB]|00|[cC][01]|[eE]0%[89]|[uU])|[;\x5c]|//|/\.\.?(?:[/?]|$))"
+)
 # The origin says the answer is one visitor's, or must not be reused without asking it.
 PRIVATE_CACHE_CONTROL = r"(?:^|[,\s])(?:private|no-store|no-cache)(?:[,\s=]|$)"
 

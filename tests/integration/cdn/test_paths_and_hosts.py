@@ -38,6 +38,9 @@ AMBIGUOUS = [
     "/static/x/../app.js",
     "/static/x/..?y=1",
     "/a%00.html",
+    "/static/%c0%ae%c0%ae/api/orders",
+    "/static/%e0%80%ae/x.html",
+    "/static/%u002e%u002e/api/orders",
 ]
 
 
