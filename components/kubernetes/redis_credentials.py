@@ -8,6 +8,7 @@ import pulumi_random as random
 from pydantic import SecretStr
 
 from components.kubernetes.conventions import labels
+from components.protection import guarded
 from components.render.redis import render_redis_auth_conf
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
@@ -18,6 +19,7 @@ from components.render.redis_layout import (
     RedisPasswords,
 )
 from components.render.sentinel import render_sentinel_auth_conf
+from components.settings.protection import ProtectionSettings
 
 PASSWORD_LENGTH = 32
 
@@ -31,6 +33,7 @@ class RedisCredentials(pulumi.ComponentResource):
 
     secret_name: pulumi.Output[str]
     admin_password: pulumi.Output[str]
+    app_password: pulumi.Output[str]
 
     def __init__(
         self,
@@ -39,15 +42,17 @@ class RedisCredentials(pulumi.ComponentResource):
         namespace: str,
         admin_password: SecretStr | None,
         sentinel_master_name: str,
+        protection: ProtectionSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:redis:RedisCredentials", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # A lost password or Secret locks every client out: protected like the data itself.
+        child = guarded(protection, pulumi.ResourceOptions(parent=self))
         if admin_password is None:
             self.admin_password = self._generated(f"{name}-admin", child)
         else:
             self.admin_password = pulumi.Output.secret(admin_password.get_secret_value())
-        app = self._generated(f"{name}-app", child)
+        app = self.app_password = self._generated(f"{name}-app", child)
         metrics = self._generated(f"{name}-metrics", child)
         passwords = pulumi.Output.all(self.admin_password, app, metrics).apply(
             lambda values: RedisPasswords(admin=values[0], app=values[1], metrics=values[2])

@@ -20,7 +20,9 @@ from tests.support.stacks import stack_config
 def _load(stack: str, cdn: dict[str, Any] | None = None, **other: Any) -> Any:
     config = stack_config("staging" if stack.startswith("pr-") else stack)
     if cdn is not None:
-        config["technovastore-scaling:cdn"] = json.dumps(cdn)
+        # On top of the stack file's own cdn settings (its exposure, for one).
+        stack_cdn = json.loads(config.get("technovastore-scaling:cdn", "{}"))
+        config["technovastore-scaling:cdn"] = json.dumps({**stack_cdn, **cdn})
     config.update({f"technovastore-scaling:{k}": json.dumps(v) for k, v in other.items()})
     return load_settings(config, stack)
 
