@@ -17,8 +17,9 @@ from tests.support.docker_engine import Engine
 
 # The label Pulumi.swarm.yaml's redisNodeLabel names: Redis runs only on nodes carrying it.
 REDIS_NODE_LABEL = "technovastore.redis"
-# The name visitors reach this machine's CDN by (cdn.hostnames): NGINX answers no other Host.
-PUBLIC_HOSTNAME = "localhost"
+# The name visitors reach this machine's CDN by (cdn.hostnames; RFC 6761 keeps .localhost on
+# loopback): NGINX answers no other Host.
+PUBLIC_HOSTNAME = "shop.localhost"
 # A client no faster than the CDN's per-client rate limit allows (50 requests per second).
 REQUEST_INTERVAL = 0.05
 MAX_REQUESTS = 6000
