@@ -29,6 +29,11 @@ from components.workloads import (
 )
 
 
+def url_host(address: str) -> str:
+    """An IP address as it stands in a URL and a Host header (IPv6 in brackets)."""
+    return f"[{address}]" if ":" in address else address
+
+
 class DockerCdn(pulumi.ComponentResource):
     """NGINX caching the origin service, published on ``docker.cdnPublishAddress:cdnPublishedPort``."""
 
@@ -46,12 +51,16 @@ class DockerCdn(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:docker:DockerCdn", name, None, opts)
-        cdn, host_side = settings.cdn, settings.docker
+        cdn, host_side = settings.cdn_tier, settings.docker
         self.host, self.port = name, cdn.port
         self._settings = settings
+        # The stack's own clients reach it by its container name; the laptop's browser by the
+        # published address or localhost; visitors by cdn.hostnames. Any other Host: no answer.
+        local_names = (name, "localhost", url_host(host_side.cdn_publish_address))
         # The origin's name answers with every container of the service: NGINX asks Docker's
         # DNS again while it runs, so containers added by a larger scale get traffic.
-        self.config_text = render_nginx_conf(cdn, cdn_layout(cdn, origin, resolver=EMBEDDED_DNS))
+        layout = cdn_layout(cdn, origin, local_names, resolver=EMBEDDED_DNS)
+        self.config_text = render_nginx_conf(cdn, layout)
         config_path = f"{CDN_CONFIG_DIR}/{CDN_CONFIG_FILE}"
         healthcheck = http_healthcheck(cdn.port, CDN_HEALTH_PATH)
         docker.Container(
@@ -85,8 +94,7 @@ class DockerCdn(pulumi.ComponentResource):
     def endpoint(self) -> dict[str, Any]:
         """What the post-deploy checks connect to (inside the stack's network), and the host's URL."""
         host_side = self._settings.docker
-        address = host_side.cdn_publish_address
-        address = f"[{address}]" if ":" in address else address  # an IPv6 address in a URL
+        address = url_host(host_side.cdn_publish_address)
         paths = list(self._settings.cdn.sample_static_urls)
         return {
             "host": self.host,

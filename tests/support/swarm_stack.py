@@ -18,6 +18,9 @@ from tests.support.docker_images import Images
 
 # The label Pulumi.swarm.yaml's redisNodeLabel names: Redis runs only on nodes carrying it.
 REDIS_NODE_LABEL = "technovastore.redis"
+# The name visitors reach this machine's CDN by (cdn.hostnames; RFC 6761 keeps .localhost on
+# loopback): NGINX answers no other Host.
+PUBLIC_HOSTNAME = "shop.localhost"
 # A client no faster than the CDN's per-client rate limit allows (50 requests per second).
 REQUEST_INTERVAL = 0.05
 MAX_REQUESTS = 6000
@@ -78,6 +81,7 @@ def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
             "maxReplicas": 3,
             "cacheSizeMb": 64,
             "expectedKeys": 1000,
+            "hostnames": [PUBLIC_HOSTNAME],
         },
     }
 
@@ -89,11 +93,13 @@ def label_redis_node(engine: Engine) -> None:
     node.update(spec)
 
 
-def get(port: int, path: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
-    """GET ``path`` from the CDN's published port, as a client outside the Swarm does."""
+def get(
+    port: int, path: str, timeout: float = 5, host: str = PUBLIC_HOSTNAME
+) -> tuple[int, dict[str, str], bytes]:
+    """GET ``path`` from the CDN's published port, as a visitor outside the Swarm does (by name)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Host": host})
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:

@@ -50,7 +50,7 @@ def test_the_stack_declares_plain_docker_resources_only() -> None:
         + [f"redis-sessions-sentinel-{i}" for i in range(3)]
     )
     (network,) = [r for r in dev().resources if r.type == NETWORK]
-    assert (network.inputs["name"], network.inputs["driver"]) == ("technovastore", "bridge")
+    assert (network.inputs["name"], network.inputs["driver"]) == ("technovastore-dev", "bridge")
 
 
 def test_app_containers_follow_their_settings() -> None:
@@ -59,7 +59,7 @@ def test_app_containers_follow_their_settings() -> None:
         wanted = settings.services[name]
         inputs = containers(dev())[f"{name}-0"].inputs
         assert inputs["image"] == wanted.image and inputs["name"] == f"{name}-0"
-        assert inputs["networksAdvanced"] == [{"name": "technovastore", "aliases": [name]}]
+        assert inputs["networksAdvanced"] == [{"name": "technovastore-dev", "aliases": [name]}]
         assert inputs["restart"] == "unless-stopped" and inputs["wait"] is True
         assert inputs["healthcheck"]["tests"][-1] == f"http://127.0.0.1:{wanted.port}{wanted.probes.liveness}"
         # 256Mi / 128Mi as MB, "500m" as 0.5 CPUs, "100m" as the kubelet's 102 shares.
@@ -78,7 +78,9 @@ def test_scale_gives_a_service_that_many_containers_behind_its_name() -> None:
     frontends = sorted(name for name in scaled if name.startswith("frontend-"))
     assert frontends == ["frontend-0", "frontend-1", "frontend-2"]
     for name in frontends:
-        assert scaled[name].inputs["networksAdvanced"] == [{"name": "technovastore", "aliases": ["frontend"]}]
+        assert scaled[name].inputs["networksAdvanced"] == [
+            {"name": "technovastore-dev", "aliases": ["frontend"]}
+        ]
     assert "api-gateway-1" not in scaled
 
 
@@ -122,7 +124,7 @@ def test_redis_members_announce_their_container_names_and_keep_their_volumes() -
     node = containers(dev())["redis-cluster-3"].inputs
     assert node["entrypoints"][-2:] == ["--cluster-announce-hostname", "redis-cluster-3"]
     assert node["networksAdvanced"][0]["aliases"] == ["redis-cluster-3"]
-    assert {"type": "volume", "source": "technovastore-redis-cluster-3-data", "target": "/data"} in node[
+    assert {"type": "volume", "source": "technovastore-dev-redis-cluster-3-data", "target": "/data"} in node[
         "mounts"
     ]
     assert "ANNOUNCE_HOST=redis-sessions-1" in containers(dev())["redis-sessions-1"].inputs["envs"]

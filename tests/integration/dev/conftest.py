@@ -46,7 +46,7 @@ def machine_overrides(images: Images, redis_user: str, cdn_port: int) -> dict[st
 class DevDeployment(StackDeployment):
     def containers(self, **labels: str) -> list[Any]:
         """The stack's containers (running or not), optionally those carrying ``labels``."""
-        wanted = [f"{STACK_LABEL}=technovastore", *(f"{key}={value}" for key, value in labels.items())]
+        wanted = [f"{STACK_LABEL}={self.network}", *(f"{key}={value}" for key, value in labels.items())]
         return list(self.client.containers.list(all=True, filters={"label": wanted}))
 
 
@@ -65,7 +65,8 @@ def dev_stack(engine: Engine, images: Images) -> Iterator[DevDeployment]:
     finally:
         applier.destroy()
         # What `pulumi destroy` keeps (the Redis data volumes), removed by hand as a developer would.
-        for volume in engine.client.volumes.list(filters={"label": f"{STACK_LABEL}=technovastore"}):
+        kept = {"label": f"{STACK_LABEL}={deployment.network}"}
+        for volume in engine.client.volumes.list(filters=kept):
             volume.remove(force=True)
 
 

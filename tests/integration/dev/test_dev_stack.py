@@ -122,6 +122,6 @@ def test_destroy_leaves_only_the_kept_volumes(dev: DevDeployment) -> None:
     dev.applier.destroy()
     assert dev.containers() == []
     assert not dev.client.networks.list(names=[dev.network])
-    volumes = dev.client.volumes.list(filters={"label": "technovastore.io/stack=technovastore"})
+    volumes = dev.client.volumes.list(filters={"label": f"technovastore.io/stack={dev.network}"})
     kept = sorted(r.inputs["name"] for r in dev.synthesis.resources if r.retain_on_delete)
     assert sorted(v.name for v in volumes) == kept and len(kept) == 9
