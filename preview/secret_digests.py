@@ -83,9 +83,32 @@ def with_digests(document: Mapping[str, Any], leaves: SecretLeaves) -> Any:
     if not leaves:
         return document
     shadow = copy.deepcopy(dict(document))
+    redacted_whole: dict[Keys, list[str]] = {}
     for keys, value in leaves:
-        _replace_existing(shadow, keys, f"{MARKER_PREFIX}{value}]")
+        whole = _redacted_container(shadow, keys)
+        if whole is not None:
+            redacted_whole.setdefault(whole, []).append(value)
+        else:
+            _replace_existing(shadow, keys, f"{MARKER_PREFIX}{value}]")
+    # A list rendered as one marker (it holds a secret, so all of it is secret): one digest of
+    # its elements' digests, so a change of any of them still shows.
+    for keys, values in redacted_whole.items():
+        combined = hashlib.sha256("".join(values).encode()).hexdigest()
+        _replace_existing(shadow, keys, f"{MARKER_PREFIX}{combined}]")
     return shadow
+
+
+def _redacted_container(root: Any, keys: Keys) -> Keys | None:
+    """The position of a marker string that stands for a whole container above ``keys``, if any."""
+    node = root
+    for depth, key in enumerate(keys[:-1]):
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+        if isinstance(node, str):
+            return keys[: depth + 1]
+    return None
 
 
 def _replace_existing(root: Any, keys: Keys, value: str) -> None:

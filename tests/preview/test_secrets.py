@@ -119,3 +119,16 @@ def test_a_password_set_as_plain_config_is_still_in_no_rendering_or_diff(stack: 
     outputs = [dump_yaml(document) for document in current.documents.values()]
     outputs += [render_diff(diff, fmt, "t") for fmt in ("text", "markdown", "json")]
     assert planted not in "\n".join(outputs)
+
+
+def test_a_list_rendered_as_one_secret_marker_gets_one_digest_of_its_elements() -> None:
+    """A container's uploads holding a secret file render as one marker: a rotated password
+    still changes it (and nothing fails on the marker's characters)."""
+    from preview.secret_digests import MARKER_PREFIX, with_digests
+
+    document = {"type": "docker:index/container:Container", "inputs": {"uploads": "[secret]", "name": "r"}}
+    old = with_digests(document, [(("inputs", "uploads", 0), "d1"), (("inputs", "uploads", 1), "d2")])
+    new = with_digests(document, [(("inputs", "uploads", 0), "d1"), (("inputs", "uploads", 1), "d3")])
+    assert old["inputs"]["uploads"].startswith(MARKER_PREFIX) and old["inputs"]["name"] == "r"
+    assert old["inputs"]["uploads"] != new["inputs"]["uploads"]
+    assert document["inputs"]["uploads"] == "[secret]"  # the rendering itself is untouched
