@@ -7,6 +7,7 @@ also passes alone: ``dev`` deploys the stack first when nothing runs.
 
 from __future__ import annotations
 
+import http.client
 import json
 from typing import Any
 
@@ -26,6 +27,11 @@ LONG_RUNNING = 17
 def health(container: Any) -> str | None:
     container.reload()
     return (container.attrs["State"].get("Health") or {}).get("Status")
+
+
+def visit(dev: DevDeployment, path: str) -> tuple[int, dict[str, str], bytes]:
+    """GET ``path`` as the laptop's browser does: http://127.0.0.1:<published port><path>."""
+    return get(dev.cdn_port, path, host=f"127.0.0.1:{dev.cdn_port}")
 
 
 def redis_cli(dev: DevDeployment, member: str, *args: str) -> str:
@@ -76,11 +82,14 @@ def test_the_post_deploy_checks_pass(dev: DevDeployment) -> None:
 def test_the_cdn_on_loopback_caches_a_static_path(dev: DevDeployment) -> None:
     assert dev.outputs["endpoints"]["cdn"]["publishedUrl"] == f"http://127.0.0.1:{dev.cdn_port}"
     path = "/static/dev-cache-probe.css"
-    first = get(dev.cdn_port, path)
-    second = get(dev.cdn_port, path)
+    first = visit(dev, path)
+    second = visit(dev, path)
     assert (first[0], first[1].get("x-cache-status")) == (200, "MISS")
     assert (second[0], second[1].get("x-cache-status")) == (200, "HIT")
     assert second[2] == first[2]
+    # A Host the stack does not serve gets no answer (NGINX closes the connection).
+    with pytest.raises(http.client.RemoteDisconnected):
+        get(dev.cdn_port, path, host="unknown.example")
 
 
 def test_secrets_are_files_only_their_server_can_read(dev: DevDeployment) -> None:
@@ -112,7 +121,7 @@ def test_scale_three_gives_three_healthy_containers_behind_the_cdn(dev: DevDeplo
     hostnames = {c.attrs["Config"]["Hostname"] for c in frontends}
 
     def served_by_all() -> set[str]:
-        seen = {get(dev.cdn_port, "/")[1].get("x-served-by", "") for _ in range(30)}
+        seen = {visit(dev, "/")[1].get("x-served-by", "") for _ in range(30)}
         return seen if hostnames <= seen else set()
 
     assert eventually(served_by_all, "uncached requests reaching all three frontends", timeout=60)
