@@ -25,6 +25,7 @@ from components.kubernetes.redis_pods import (
     data_node_volumes,
     exporter_container,
     files_checksum,
+    pod_checksum,
     headless_service_spec,
     pod_host,
     pod_name_env,
@@ -42,36 +43,55 @@ from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CLUSTER_BUS_PORT,
     CONFIG_DIR,
+    DATA_DIR,
     EXPORTER_PORT,
     REDIS_PORT,
     NodeLayout,
 )
-from components.render.redis_scripts import (
+from components.render.redis_cluster_scripts import (
     render_cluster_bootstrap_script,
+    render_cluster_node_start_script,
+    render_cluster_prestop_script,
     render_cluster_readiness_script,
-    render_liveness_script,
 )
+from components.render.redis_scripts import render_liveness_script
 from components.settings.redis import RedisSettings
 
 # The bootstrap Job waits this long for every node to answer (image pulls, volume binding).
 BOOTSTRAP_WAIT_SECONDS = 600
+# A starting node waits this long in all for its peers' names to resolve (pods still scheduling).
+RESOLVE_SECONDS = 30
+# A stopping master waits this long for its replica to take over; the grace period adds 30 s.
+PRESTOP_WAIT_SECONDS = 30
+BOOTSTRAP_FILE = "bootstrap.sh"
+JOB_CHECKSUM_ANNOTATION = "technovastore.io/bootstrap-checksum"
 
 
-def cluster_files(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
-    """The ConfigMap's files: the node config, the bootstrap script and the probe scripts."""
-    cluster = settings.cluster
+def node_files(settings: RedisSettings) -> dict[str, str]:
+    """What a cluster pod runs; its checksum rolls the pods. No node list: adding masters
+    changes none of it, so existing pods keep running."""
     return {
         "redis.conf": render_cluster_node_conf(
-            cluster, persistence=settings.persistence, layout=NodeLayout()
+            settings.cluster, persistence=settings.persistence, layout=NodeLayout()
         ),
-        "bootstrap.sh": render_cluster_bootstrap_script(
-            [(host, REDIS_PORT) for host in node_hosts],
-            replicas_per_master=cluster.replicas_per_master,
-            wait_seconds=BOOTSTRAP_WAIT_SECONDS,
+        "start.sh": render_cluster_node_start_script(
+            config_file=f"{CONFIG_DIR}/redis.conf", data_dir=DATA_DIR, resolve_seconds=RESOLVE_SECONDS
         ),
+        "prestop.sh": render_cluster_prestop_script(port=REDIS_PORT, wait_seconds=PRESTOP_WAIT_SECONDS),
         "liveness.sh": render_liveness_script(port=REDIS_PORT),
         "readiness.sh": render_cluster_readiness_script(port=REDIS_PORT),
     }
+
+
+def bootstrap_script(settings: RedisSettings, node_hosts: list[str]) -> str:
+    """The Job's script; a changed one (another node list) replaces the Job, so it runs again."""
+    cluster = settings.cluster
+    return render_cluster_bootstrap_script(
+        [(host, REDIS_PORT) for host in node_hosts],
+        masters=cluster.masters,
+        replicas_per_master=cluster.replicas_per_master,
+        wait_seconds=BOOTSTRAP_WAIT_SECONDS,
+    )
 
 
 class RedisCluster(pulumi.ComponentResource):
@@ -90,6 +110,7 @@ class RedisCluster(pulumi.ComponentResource):
         namespace: str,
         settings: RedisSettings,
         secret_name: pulumi.Output[str],
+        secret_checksum: pulumi.Output[str],
         monitoring_namespace: str,
         strict_spread: bool,
         opts: pulumi.ResourceOptions | None = None,
@@ -109,9 +130,13 @@ class RedisCluster(pulumi.ComponentResource):
             name, "cache", version=parse_image_reference(settings.image).tag, **{TIER_LABEL: "data"}
         )
 
-        files = cluster_files(settings, hosts)
+        files = node_files(settings)
+        bootstrap = bootstrap_script(settings, hosts)
         config = k8s.core.v1.ConfigMap(
-            f"{name}-config", metadata=self._metadata(f"{name}-config"), data=files, opts=child
+            f"{name}-config",
+            metadata=self._metadata(f"{name}-config"),
+            data={**files, BOOTSTRAP_FILE: bootstrap},
+            opts=child,
         )
         self._services(child)
         k8s.apps.v1.StatefulSet(
@@ -122,7 +147,7 @@ class RedisCluster(pulumi.ComponentResource):
                 headless_service=self.headless,
                 replicas=cluster.node_count,
                 pod_labels=self._labels,
-                checksum=files_checksum(files),
+                checksum=pod_checksum(files, secret_checksum),
                 pod_spec=self._pod_spec(settings, config.metadata.name, strict_spread),
                 storage_size=cluster.storage_size if settings.persistence else None,
             ),
@@ -131,7 +156,9 @@ class RedisCluster(pulumi.ComponentResource):
         k8s.batch.v1.Job(
             f"{name}-bootstrap",
             metadata=self._metadata(f"{name}-bootstrap"),
-            spec=self._bootstrap_spec(settings, config.metadata.name),
+            spec=self._bootstrap_spec(
+                settings, config.metadata.name, files_checksum({BOOTSTRAP_FILE: bootstrap})
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config]),
         )
         k8s.policy.v1.PodDisruptionBudget(
@@ -174,24 +201,38 @@ class RedisCluster(pulumi.ComponentResource):
         redis = redis_container(
             "redis",
             settings.image,
-            command=["redis-server", f"{CONFIG_DIR}/redis.conf", "--cluster-announce-hostname", announce],
+            command=["sh", f"{CONFIG_DIR}/start.sh"],
             resources=settings.resources,
             ports=[container_port("redis", REDIS_PORT), container_port("cluster-bus", CLUSTER_BUS_PORT)],
-            env=[pod_name_env(), secret_env("REDISCLI_AUTH", self.secret_name, ADMIN_PASSWORD_KEY)],
+            env=[
+                pod_name_env(),
+                {"name": "ANNOUNCE_HOST", "value": announce},
+                secret_env("REDISCLI_AUTH", self.secret_name, ADMIN_PASSWORD_KEY),
+            ],
             probes=redis_probes("liveness.sh", "readiness.sh"),
             mounts=config_mounts(),
         )
+        # A master being stopped on purpose hands its slots to its replica first.
+        redis["lifecycle"] = {"preStop": {"exec": {"command": ["sh", f"{CONFIG_DIR}/prestop.sh"]}}}
         volumes = data_node_volumes(config_map, self.secret_name, persistence=settings.persistence)
         containers = [redis, exporter_container(settings, self.secret_name)]
-        return store_pod_spec(selector_labels(self._name), containers, volumes, strict_spread=strict)
+        return store_pod_spec(
+            selector_labels(self._name),
+            containers,
+            volumes,
+            strict_spread=strict,
+            grace_seconds=PRESTOP_WAIT_SECONDS + 30,
+        )
 
-    def _bootstrap_spec(self, settings: RedisSettings, config_map: pulumi.Output[str]) -> dict[str, Any]:
+    def _bootstrap_spec(
+        self, settings: RedisSettings, config_map: pulumi.Output[str], checksum: str
+    ) -> dict[str, Any]:
         job = f"{self._name}-bootstrap"
         pod_labels = labels(job, "bootstrap", **{REDIS_CLIENT_LABEL: "true"})
         container = redis_container(
             "bootstrap",
             settings.image,
-            command=["sh", f"{CONFIG_DIR}/bootstrap.sh"],
+            command=["sh", f"{CONFIG_DIR}/{BOOTSTRAP_FILE}"],
             resources=JOB_RESOURCES,
             ports=[],
             env=[secret_env("REDISCLI_AUTH", self.secret_name, ADMIN_PASSWORD_KEY)],
@@ -202,7 +243,7 @@ class RedisCluster(pulumi.ComponentResource):
             "backoffLimit": 4,
             "activeDeadlineSeconds": 2 * BOOTSTRAP_WAIT_SECONDS,
             "template": {
-                "metadata": {"labels": pod_labels},
+                "metadata": {"labels": pod_labels, "annotations": {JOB_CHECKSUM_ANNOTATION: checksum}},
                 "spec": {
                     "automountServiceAccountToken": False,
                     "securityContext": pod_security_context(),

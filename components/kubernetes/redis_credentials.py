@@ -8,6 +8,7 @@ import pulumi_random as random
 from pydantic import SecretStr
 
 from components.kubernetes.conventions import labels
+from components.kubernetes.redis_pods import files_checksum
 from components.render.redis import render_redis_auth_conf
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
@@ -31,6 +32,8 @@ class RedisCredentials(pulumi.ComponentResource):
 
     secret_name: pulumi.Output[str]
     admin_password: pulumi.Output[str]
+    # A digest of everything in the Secret: the Redis pods roll when it changes.
+    checksum: pulumi.Output[str]
 
     def __init__(
         self,
@@ -56,19 +59,21 @@ class RedisCredentials(pulumi.ComponentResource):
         sentinel_auth: pulumi.Output[str] = pulumi.Output.secret(
             passwords.apply(lambda p: render_sentinel_auth_conf(p, master_name=sentinel_master_name))
         )
+        data = {
+            ADMIN_PASSWORD_KEY: self.admin_password,
+            APP_PASSWORD_KEY: app,
+            METRICS_PASSWORD_KEY: metrics,
+            REDIS_AUTH_FILE: redis_auth,
+            SENTINEL_AUTH_FILE: sentinel_auth,
+        }
         secret = k8s.core.v1.Secret(
             name,
             metadata={"name": name, "namespace": namespace, "labels": labels(name, "credentials")},
             type="Opaque",
-            string_data={
-                ADMIN_PASSWORD_KEY: self.admin_password,
-                APP_PASSWORD_KEY: app,
-                METRICS_PASSWORD_KEY: metrics,
-                REDIS_AUTH_FILE: redis_auth,
-                SENTINEL_AUTH_FILE: sentinel_auth,
-            },
+            string_data=data,
             opts=child,
         )
+        self.checksum = pulumi.Output.all(**data).apply(files_checksum)
         self.secret_name = secret.metadata.apply(lambda metadata: metadata["name"])
         self.register_outputs({"secret_name": self.secret_name})
 

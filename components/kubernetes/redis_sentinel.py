@@ -22,7 +22,7 @@ from components.kubernetes.redis_pods import (
     container_port,
     data_node_volumes,
     exporter_container,
-    files_checksum,
+    pod_checksum,
     headless_service_spec,
     pod_host,
     pod_name_env,
@@ -122,6 +122,7 @@ class RedisSentinel(pulumi.ComponentResource):
         namespace: str,
         settings: RedisSettings,
         secret_name: pulumi.Output[str],
+        secret_checksum: pulumi.Output[str],
         monitoring_namespace: str,
         strict_spread: bool,
         opts: pulumi.ResourceOptions | None = None,
@@ -150,7 +151,7 @@ class RedisSentinel(pulumi.ComponentResource):
         config = k8s.core.v1.ConfigMap(
             f"{name}-config", metadata=self._metadata(self._name, f"{name}-config"), data=files, opts=child
         )
-        checksum = files_checksum(files)
+        checksum = pod_checksum(files, secret_checksum)
         self._services(child)
         data_spec = self._data_pod_spec(settings, config.metadata.name, strict_spread)
         storage = group.storage_size if settings.persistence else None
@@ -208,7 +209,7 @@ class RedisSentinel(pulumi.ComponentResource):
         workload: str,
         replicas: int,
         pod_spec: dict[str, Any],
-        checksum: str,
+        checksum: pulumi.Output[str],
         storage_size: str | None,
         opts: pulumi.ResourceOptions,
     ) -> None:

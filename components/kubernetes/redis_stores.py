@@ -39,6 +39,7 @@ class RedisStores(pulumi.ComponentResource):
             opts=child,
         )
         secret = self.credentials.secret_name
+        common["secret_checksum"] = self.credentials.checksum
         after_secret = pulumi.ResourceOptions(parent=self, depends_on=[self.credentials])
         self.cluster = RedisCluster(f"{name}-cluster", secret_name=secret, **common, opts=after_secret)
         self.sentinel = RedisSentinel(f"{name}-sessions", secret_name=secret, **common, opts=after_secret)

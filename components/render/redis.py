@@ -22,8 +22,10 @@ METRICS_COMMANDS = (
 
 
 def _network(layout: NodeLayout) -> list[str]:
+    source = [f"bind-source-addr {layout.source_address}"] if layout.source_address else []
     return [
         f"bind {layout.bind}",
+        *source,
         f"port {layout.port}",
         # Refuses outside clients if auth were ever missing; the default user is disabled anyway.
         "protected-mode yes",

@@ -54,6 +54,9 @@ class NodeLayout:
     secrets_dir: str = SECRETS_DIR
     # In a pod the announced name is per pod, so it is passed on the command line instead.
     announce_host: str | None = None
+    # A pod has one address, which its outgoing connections use. Tests that give each server
+    # its own loopback address set it, or peers would see every connection come from 127.0.0.1.
+    source_address: str | None = None
 
 
 def password_hash(password: str) -> str:

@@ -1,4 +1,4 @@
-"""Shell scripts the Redis pods and the bootstrap Job run (POSIX sh, redis-cli).
+"""Shell scripts of the Sentinel group's pods, and what every Redis script shares (POSIX sh, redis-cli).
 
 Every script authenticates as the admin user with the password in ``REDISCLI_AUTH`` (set
 from the Secret), so no password is ever on a command line. Addresses are rendered in:
@@ -47,60 +47,16 @@ current_primary() {
 """
 
 
-def _addresses(addresses: Sequence[Address]) -> str:
-    return " ".join(f"{host}:{port}" for host, port in addresses)
+def addresses(nodes: Sequence[Address]) -> str:
+    """The ``host:port`` words of a script's node list."""
+    return " ".join(f"{host}:{port}" for host, port in nodes)
 
 
-def _header(purpose: str, variables: dict[str, str | int]) -> str:
+def script_header(purpose: str, variables: dict[str, str | int]) -> str:
+    """The shebang, the purpose, the quoted variables and the ``cli`` function."""
     variables = {"ADMIN_USER": ADMIN_USER, **variables}
     assignments = "\n".join(f"{name}={shlex.quote(str(value))}" for name, value in variables.items())
     return f"#!/bin/sh\n# {purpose}\nset -eu\n{assignments}\n{_CLI_FUNCTION}"
-
-
-def render_cluster_bootstrap_script(
-    nodes: Sequence[Address], *, replicas_per_master: int, wait_seconds: int
-) -> str:
-    """Forms the cluster when no node serves slots yet; otherwise changes nothing.
-
-    Safe to re-run after any restart: once formed, every node keeps its slots in nodes.conf.
-    """
-    header = _header(
-        "Forms the Redis Cluster once; idempotent.",
-        {"NODES": _addresses(nodes), "REPLICAS": replicas_per_master, "WAIT_SECONDS": wait_seconds},
-    )
-    body = """
-deadline=$(( $(date +%s) + WAIT_SECONDS ))
-give_up() { echo "bootstrap: $1" >&2; exit 1; }
-
-for node in $NODES; do
-  until [ "$(cli "$node" PING 2>/dev/null)" = PONG ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || give_up "$node does not answer after $WAIT_SECONDS s"
-    sleep 0.5
-  done
-done
-
-for node in $NODES; do
-  assigned=$(cli "$node" CLUSTER INFO | tr -d '\\r' | sed -n 's/^cluster_slots_assigned://p')
-  if [ "${assigned:-0}" != 0 ]; then
-    echo "bootstrap: cluster already formed ($node knows $assigned assigned slots); nothing to change"
-    exit 0
-  fi
-done
-
-echo "bootstrap: no node serves slots; creating the cluster"
-# shellcheck disable=SC2086  # NODES is a list of host:port words
-timeout "$WAIT_SECONDS" redis-cli --no-auth-warning --user "$ADMIN_USER" \\
-  --cluster create $NODES --cluster-replicas "$REPLICAS" --cluster-yes
-
-for node in $NODES; do
-  until cli "$node" CLUSTER INFO | grep -q '^cluster_state:ok'; do
-    [ "$(date +%s)" -lt "$deadline" ] || give_up "$node does not report cluster_state:ok"
-    sleep 0.5
-  done
-done
-echo "bootstrap: cluster formed"
-"""
-    return header + body
 
 
 def render_data_node_start_script(
@@ -117,11 +73,11 @@ def render_data_node_start_script(
     group), pod 0 is the primary and the others replicate it. ``ANNOUNCE_HOST`` is this
     pod's stable name, compared with the primary's and announced to the Sentinels.
     """
-    header = _header(
+    header = script_header(
         f"Starts a data node of the Sentinel group {master_name!r}.",
         {
             "MASTER_NAME": master_name,
-            "SENTINELS": _addresses(sentinels),
+            "SENTINELS": addresses(sentinels),
             "FIRST_NODE": f"{first_node[0]} {first_node[1]}",
             "PORT": port,
             "CONFIG_FILE": config_file,
@@ -153,12 +109,12 @@ def render_sentinel_start_script(
 
     Sentinel rewrites its config file, so the rendered one is copied to ``runtime_file``.
     """
-    header = _header(
+    header = script_header(
         f"Starts a Sentinel of the group {master_name!r}.",
         {
             "MASTER_NAME": master_name,
             "QUORUM": quorum,
-            "SENTINELS": _addresses(sentinels),
+            "SENTINELS": addresses(sentinels),
             "TEMPLATE_FILE": template_file,
             "RUNTIME_FILE": runtime_file,
         },
@@ -182,11 +138,11 @@ def render_data_node_prestop_script(
     *, master_name: str, sentinels: Sequence[Address], port: int, wait_seconds: int
 ) -> str:
     """Before a planned stop, a primary asks the Sentinels to fail over and waits for it."""
-    header = _header(
+    header = script_header(
         f"preStop of a data node of the Sentinel group {master_name!r}.",
         {
             "MASTER_NAME": master_name,
-            "SENTINELS": _addresses(sentinels),
+            "SENTINELS": addresses(sentinels),
             "SELF": f"127.0.0.1:{port}",
             "WAIT_SECONDS": wait_seconds,
         },
@@ -209,7 +165,7 @@ while is_primary && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5; done
 
 def render_liveness_script(*, port: int) -> str:
     """Alive while the server answers PING, also while it is still loading its data."""
-    header = _header("Liveness: the server answers.", {"SELF": f"127.0.0.1:{port}"})
+    header = script_header("Liveness: the server answers.", {"SELF": f"127.0.0.1:{port}"})
     body = """
 reply=$(cli "$SELF" PING 2>&1 | tr -d '\\r') || true
 case "$reply" in PONG|LOADING*) exit 0 ;; esac
@@ -219,24 +175,9 @@ exit 1
     return header + body
 
 
-def render_cluster_readiness_script(*, port: int) -> str:
-    """Ready only while the node serves a healthy cluster (cluster_state:ok).
-
-    Before the bootstrap Job formed the cluster no node is ready, and nothing waits on that:
-    the Job reaches the nodes through the headless Service, which publishes unready pods. A
-    node that came back with an empty volume stays unready: visible, and out of the client
-    Service, instead of answering clients with CLUSTERDOWN.
-    """
-    header = _header("Readiness of a Redis Cluster node.", {"SELF": f"127.0.0.1:{port}"})
-    body = """
-cli "$SELF" CLUSTER INFO | tr -d '\\r' | grep -qx 'cluster_state:ok'
-"""
-    return header + body
-
-
 def render_data_node_readiness_script(*, port: int) -> str:
     """Ready as primary, or as a replica whose link to the primary is up."""
-    header = _header("Readiness of a Sentinel-group data node.", {"SELF": f"127.0.0.1:{port}"})
+    header = script_header("Readiness of a Sentinel-group data node.", {"SELF": f"127.0.0.1:{port}"})
     body = """
 info=$(cli "$SELF" INFO replication | tr -d '\\r') || exit 1
 if printf '%s\\n' "$info" | grep -qx 'role:master'; then exit 0; fi
@@ -247,7 +188,9 @@ printf '%s\\n' "$info" | grep -qx 'master_link_status:up'
 
 def render_sentinel_readiness_script(*, master_name: str, port: int) -> str:
     """Ready while this Sentinel monitors the group and can name its primary."""
-    header = _header("Readiness of a Sentinel.", {"SELF": f"127.0.0.1:{port}", "MASTER_NAME": master_name})
+    header = script_header(
+        "Readiness of a Sentinel.", {"SELF": f"127.0.0.1:{port}", "MASTER_NAME": master_name}
+    )
     body = """
 reply=$(cli "$SELF" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_NAME" | tr -d '\\r') || exit 1
 [ "$(printf '%s\\n' "$reply" | grep -c .)" -eq 2 ]

@@ -15,7 +15,8 @@ from typing import Any
 from components.settings.redis import RedisClusterSettings, RedisSentinelSettings
 from tests.bench import goal
 from tests.support.redis_failover import time_cluster_failover, time_sentinel_failover
-from tests.support.redis_servers import redis_cluster, sentinel_group
+from tests.support.redis_servers import redis_cluster
+from tests.support.sentinel_servers import sentinel_group
 
 NAME = "redis_failover"
 ROUNDS = 3

@@ -10,7 +10,8 @@ import time
 
 import redis
 
-from tests.support.redis_servers import Address, RedisClusterHandle, SentinelGroupHandle
+from tests.support.redis_servers import Address, RedisClusterHandle
+from tests.support.sentinel_servers import SentinelGroupHandle
 
 POLL_SECONDS = 0.05
 

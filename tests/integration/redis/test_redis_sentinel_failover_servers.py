@@ -9,7 +9,8 @@ import pytest
 import redis
 
 from tests.support.redis_failover import time_sentinel_failover
-from tests.support.redis_servers import SentinelGroupHandle, replicas_linked, sentinel_group
+from tests.support.redis_processes import replicas_linked
+from tests.support.sentinel_servers import SentinelGroupHandle, sentinel_group
 
 pytestmark = pytest.mark.integration
 
