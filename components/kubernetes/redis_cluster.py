@@ -25,8 +25,8 @@ from components.kubernetes.redis_pods import (
     data_node_volumes,
     exporter_container,
     files_checksum,
-    pod_checksum,
     headless_service_spec,
+    pod_checksum,
     pod_host,
     pod_name_env,
     pods,
@@ -39,6 +39,12 @@ from components.kubernetes.redis_pods import (
     store_statefulset_spec,
 )
 from components.render.redis import render_cluster_node_conf
+from components.render.redis_cluster_scripts import (
+    render_cluster_bootstrap_script,
+    render_cluster_node_start_script,
+    render_cluster_prestop_script,
+    render_cluster_readiness_script,
+)
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CLUSTER_BUS_PORT,
@@ -47,12 +53,6 @@ from components.render.redis_layout import (
     EXPORTER_PORT,
     REDIS_PORT,
     NodeLayout,
-)
-from components.render.redis_cluster_scripts import (
-    render_cluster_bootstrap_script,
-    render_cluster_node_start_script,
-    render_cluster_prestop_script,
-    render_cluster_readiness_script,
 )
 from components.render.redis_scripts import render_liveness_script
 from components.settings.redis import RedisSettings
@@ -94,6 +94,11 @@ def bootstrap_script(settings: RedisSettings, node_hosts: list[str]) -> str:
     )
 
 
+def cluster_files(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
+    """The ConfigMap's files: what the pods run, and the bootstrap Job's script."""
+    return {**node_files(settings), BOOTSTRAP_FILE: bootstrap_script(settings, node_hosts)}
+
+
 class RedisCluster(pulumi.ComponentResource):
     """Redis Cluster: ``masters x (1 + replicasPerMaster)`` pods, AOF + RDB, ACL auth, metrics."""
 
@@ -130,13 +135,9 @@ class RedisCluster(pulumi.ComponentResource):
             name, "cache", version=parse_image_reference(settings.image).tag, **{TIER_LABEL: "data"}
         )
 
-        files = node_files(settings)
-        bootstrap = bootstrap_script(settings, hosts)
+        files = cluster_files(settings, hosts)
         config = k8s.core.v1.ConfigMap(
-            f"{name}-config",
-            metadata=self._metadata(f"{name}-config"),
-            data={**files, BOOTSTRAP_FILE: bootstrap},
-            opts=child,
+            f"{name}-config", metadata=self._metadata(f"{name}-config"), data=files, opts=child
         )
         self._services(child)
         k8s.apps.v1.StatefulSet(
@@ -147,7 +148,7 @@ class RedisCluster(pulumi.ComponentResource):
                 headless_service=self.headless,
                 replicas=cluster.node_count,
                 pod_labels=self._labels,
-                checksum=pod_checksum(files, secret_checksum),
+                checksum=pod_checksum(node_files(settings), secret_checksum),
                 pod_spec=self._pod_spec(settings, config.metadata.name, strict_spread),
                 storage_size=cluster.storage_size if settings.persistence else None,
             ),
@@ -157,7 +158,7 @@ class RedisCluster(pulumi.ComponentResource):
             f"{name}-bootstrap",
             metadata=self._metadata(f"{name}-bootstrap"),
             spec=self._bootstrap_spec(
-                settings, config.metadata.name, files_checksum({BOOTSTRAP_FILE: bootstrap})
+                settings, config.metadata.name, files_checksum({BOOTSTRAP_FILE: files[BOOTSTRAP_FILE]})
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config]),
         )

@@ -73,7 +73,9 @@ class RedisCredentials(pulumi.ComponentResource):
             string_data=data,
             opts=child,
         )
-        self.checksum = pulumi.Output.all(**data).apply(files_checksum)
+        # Not a secret: a SHA-256 over values that include two generated 32-character
+        # passwords cannot be reversed, and a secret annotation would hide the whole pod spec.
+        self.checksum = pulumi.Output.unsecret(pulumi.Output.all(**data).apply(files_checksum))
         self.secret_name = secret.metadata.apply(lambda metadata: metadata["name"])
         self.register_outputs({"secret_name": self.secret_name})
 

@@ -148,6 +148,18 @@ class Servers:
             check=False,
         )
 
+    def spawn_script(self, script: str) -> subprocess.Popen[str]:
+        """Start a rendered script in its own process group (to be killed midway), output piped."""
+        command = ["sh", "-c", script]
+        return subprocess.Popen(
+            self.hosts.wrap(command) if self.hosts else command,
+            env=script_env(self.passwords),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=_own_group_dying_with_parent,
+        )
+
     def kill(self, port: int) -> None:
         """SIGKILL the server on ``port``: a crash, no chance to save or hand over."""
         self.processes[port].kill()

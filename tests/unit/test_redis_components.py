@@ -70,11 +70,12 @@ def test_cluster_statefulset_runs_masters_times_one_plus_replicas_in_parallel(sy
     assert claim["spec"]["resources"]["requests"]["storage"] == cluster.storage_size
     pod = spec["template"]["spec"]
     redis, exporter = pod["containers"]
-    assert redis["command"][:2] == ["redis-server", "/etc/redis/config/redis.conf"]
-    assert redis["command"][2:] == [
-        "--cluster-announce-hostname",
-        f"$(POD_NAME).redis-cluster-headless.{synthesis_namespace(synthesis)}.svc.cluster.local",
-    ]
+    assert redis["command"] == ["sh", "/etc/redis/config/start.sh"]
+    announce = {env["name"]: env.get("value") for env in redis["env"]}["ANNOUNCE_HOST"]
+    assert (
+        announce == f"$(POD_NAME).redis-cluster-headless.{synthesis_namespace(synthesis)}.svc.cluster.local"
+    )
+    assert redis["lifecycle"]["preStop"]["exec"]["command"] == ["sh", "/etc/redis/config/prestop.sh"]
     assert exporter["name"] == "metrics"
     assert {v["name"] for v in pod["volumes"]} == {"config", "secrets"}
     assert pod["automountServiceAccountToken"] is False
