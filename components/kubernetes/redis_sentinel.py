@@ -17,6 +17,7 @@ from components.kubernetes.conventions import (
     service_host,
 )
 from components.kubernetes.redis_pods import (
+    DATA_VOLUME,
     config_mounts,
     config_volumes,
     container_port,
@@ -39,6 +40,7 @@ from components.render.redis import render_sentinel_data_conf
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CONFIG_DIR,
+    DATA_DIR,
     EXPORTER_PORT,
     REDIS_PORT,
     SECRETS_DIR,
@@ -61,6 +63,8 @@ from components.settings.redis import RedisSettings
 # How long a stopping primary waits for the Sentinels to promote a replica.
 PRESTOP_WAIT_SECONDS = 30
 RUNTIME_VOLUME = "runtime"
+# On the Sentinel's volume: its id, epochs and known peers (no password), kept across restarts.
+SENTINEL_STATE_FILE = "sentinel-state.conf"
 
 
 def sentinel_files(
@@ -70,6 +74,7 @@ def sentinel_files(
     group = settings.sentinel
     name = group.master_name
     sentinels = [(host, SENTINEL_PORT) for host in sentinel_hosts]
+    data_nodes = [(host, REDIS_PORT) for host in data_hosts]
     layout = NodeLayout()
     return {
         "redis.conf": render_sentinel_data_conf(group, persistence=settings.persistence, layout=layout),
@@ -83,7 +88,7 @@ def sentinel_files(
         "start-data-node.sh": render_data_node_start_script(
             master_name=name,
             sentinels=sentinels,
-            first_node=(data_hosts[0], REDIS_PORT),
+            data_nodes=data_nodes,
             port=REDIS_PORT,
             config_file=f"{CONFIG_DIR}/redis.conf",
         ),
@@ -91,8 +96,10 @@ def sentinel_files(
             master_name=name,
             quorum=group.quorum,
             sentinels=sentinels,
+            data_nodes=data_nodes,
             template_file=f"{CONFIG_DIR}/sentinel.conf",
             runtime_file=f"{SENTINEL_RUNTIME_DIR}/sentinel.conf",
+            state_file=f"{DATA_DIR}/{SENTINEL_STATE_FILE}",
         ),
         "prestop.sh": render_data_node_prestop_script(
             master_name=name, sentinels=sentinels, port=REDIS_PORT, wait_seconds=PRESTOP_WAIT_SECONDS
@@ -157,7 +164,8 @@ class RedisSentinel(pulumi.ComponentResource):
         storage = group.storage_size if settings.persistence else None
         self._statefulset(self._name, group.data_nodes, data_spec, checksum, storage, child)
         sentinel_spec = self._sentinel_pod_spec(settings, config.metadata.name, strict_spread)
-        self._statefulset(self._sentinel_name, group.sentinels, sentinel_spec, checksum, None, child)
+        state_storage = group.state_storage_size if settings.persistence else None
+        self._statefulset(self._sentinel_name, group.sentinels, sentinel_spec, checksum, state_storage, child)
         for workload in (self._name, self._sentinel_name):
             k8s.policy.v1.PodDisruptionBudget(
                 workload,
@@ -268,14 +276,13 @@ class RedisSentinel(pulumi.ComponentResource):
             ports=[container_port("sentinel", SENTINEL_PORT)],
             env=self._announce_env(self._sentinel_name),
             probes=redis_probes("sentinel-liveness.sh", "sentinel-readiness.sh"),
-            mounts=[
-                *config_mounts(data=False),
-                {"name": RUNTIME_VOLUME, "mountPath": SENTINEL_RUNTIME_DIR},
-            ],
+            mounts=[*config_mounts(), {"name": RUNTIME_VOLUME, "mountPath": SENTINEL_RUNTIME_DIR}],
         )
         volumes = config_volumes(config_map, self.secret_name, (SENTINEL_AUTH_FILE,))
         # Sentinel rewrites its config (with the included passwords): keep it in memory only.
         volumes.append({"name": RUNTIME_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}})
+        if not settings.persistence:
+            volumes.append({"name": DATA_VOLUME, "emptyDir": {}})
         return store_pod_spec(selector_labels(self._sentinel_name), [sentinel], volumes, strict_spread=strict)
 
     def _network_policies(self, monitoring_namespace: str) -> dict[str, dict[str, Any]]:

@@ -47,6 +47,34 @@ current_primary() {
 """
 
 
+# Prints "host port" of the data node that serves as primary: the one that says role:master,
+# and of several (an old primary restarted before the Sentinels converted it) the one with
+# the most replicas attached; fails if no data node answers as master.
+_SERVING_PRIMARY_FUNCTION = """\
+serving_primary() {
+  best=""; most=-1
+  for node in $DATA_NODES; do
+    info=$(cli "$node" INFO replication 2>/dev/null | tr -d '\\r') || continue
+    printf '%s\\n' "$info" | grep -qx 'role:master' || continue
+    replicas=$(printf '%s\\n' "$info" | sed -n 's/^connected_slaves://p')
+    [ "${replicas:-0}" -gt "$most" ] && { most=${replicas:-0}; best="${node%:*} ${node##*:}"; }
+  done
+  [ -n "$best" ] && echo "$best"
+}
+"""
+
+# The primary, from whoever knows best: the data nodes themselves, else the Sentinels, else
+# nobody knows (the group's first start) and it is the first data node. Asking the data
+# nodes first matters when every Sentinel restarts at once after a failover: none of them
+# knows the primary any more, and a Sentinel that fell back to pod 0 (a replica by then)
+# would have all of them agree on it, find it down and abort every failover.
+_FIND_PRIMARY_FUNCTION = """\
+find_primary() {
+  serving_primary || current_primary || echo "$FIRST_NODE"
+}
+"""
+
+
 def addresses(nodes: Sequence[Address]) -> str:
     """The ``host:port`` words of a script's node list."""
     return " ".join(f"{host}:{port}" for host, port in nodes)
@@ -59,32 +87,43 @@ def script_header(purpose: str, variables: dict[str, str | int]) -> str:
     return f"#!/bin/sh\n# {purpose}\nset -eu\n{assignments}\n{_CLI_FUNCTION}"
 
 
+def _primary_finder(data_nodes: Sequence[Address], sentinels: Sequence[Address]) -> dict[str, str | int]:
+    first_host, first_port = data_nodes[0]
+    return {
+        "DATA_NODES": addresses(data_nodes),
+        "SENTINELS": addresses(sentinels),
+        "FIRST_NODE": f"{first_host} {first_port}",
+    }
+
+
+_PRIMARY_FUNCTIONS = _SERVING_PRIMARY_FUNCTION + _CURRENT_PRIMARY_FUNCTION + _FIND_PRIMARY_FUNCTION
+
+
 def render_data_node_start_script(
     *,
     master_name: str,
     sentinels: Sequence[Address],
-    first_node: Address,
+    data_nodes: Sequence[Address],
     port: int,
     config_file: str,
 ) -> str:
     """Starts a data node of the Sentinel group as the primary or as a replica of it.
 
-    The primary is whoever the Sentinels name; when none answers (first start of the
-    group), pod 0 is the primary and the others replicate it. ``ANNOUNCE_HOST`` is this
-    pod's stable name, compared with the primary's and announced to the Sentinels.
+    The primary is the data node serving as one, else whom the Sentinels name, else (the
+    group's first start) pod 0. ``ANNOUNCE_HOST`` is this pod's stable name, compared with
+    the primary's and announced to the Sentinels.
     """
     header = script_header(
         f"Starts a data node of the Sentinel group {master_name!r}.",
         {
             "MASTER_NAME": master_name,
-            "SENTINELS": addresses(sentinels),
-            "FIRST_NODE": f"{first_node[0]} {first_node[1]}",
+            **_primary_finder(data_nodes, sentinels),
             "PORT": port,
             "CONFIG_FILE": config_file,
         },
     )
     body = """
-primary=$(current_primary) || primary="$FIRST_NODE"
+primary=$(find_primary)
 set -- "$CONFIG_FILE" --replica-announce-ip "$ANNOUNCE_HOST"
 if [ "$primary" = "$ANNOUNCE_HOST $PORT" ]; then
   echo "start: $ANNOUNCE_HOST is the primary"
@@ -94,7 +133,12 @@ echo "start: replica of $primary"
 # shellcheck disable=SC2086  # primary is "host port"
 exec redis-server "$@" --replicaof $primary
 """
-    return header + _CURRENT_PRIMARY_FUNCTION + body
+    return header + _PRIMARY_FUNCTIONS + body
+
+
+# What a Sentinel learned and must keep across restarts: its identity, the epochs, the
+# replicas and Sentinels it knows. Never the auth lines it also writes into its file.
+_STATE_LINES = "^sentinel (myid|current-epoch|config-epoch|leader-epoch|known-replica|known-sentinel) "
 
 
 def render_sentinel_start_script(
@@ -102,36 +146,55 @@ def render_sentinel_start_script(
     master_name: str,
     quorum: int,
     sentinels: Sequence[Address],
+    data_nodes: Sequence[Address],
     template_file: str,
     runtime_file: str,
+    state_file: str,
 ) -> str:
-    """Starts a Sentinel that monitors the current primary (pod 0 when nobody knows one).
+    """Starts a Sentinel that monitors the current primary, with what it learned before.
 
-    Sentinel rewrites its config file, so the rendered one is copied to ``runtime_file``.
+    Sentinel rewrites its config file, passwords included (the included auth file's lines
+    are written back into it), so that file lives in memory at ``runtime_file``, copied
+    from the rendered one. Its state lines (id, epochs, known replicas and Sentinels) are
+    copied every few seconds to ``state_file`` on the persistent volume and put back at the
+    next start, so a restarted Sentinel keeps its identity and epochs; no password reaches
+    the disk. The monitored primary is found afresh: the data node serving as primary,
+    else whom the other Sentinels name, else pod 0.
     """
     header = script_header(
         f"Starts a Sentinel of the group {master_name!r}.",
         {
             "MASTER_NAME": master_name,
             "QUORUM": quorum,
-            "SENTINELS": addresses(sentinels),
+            **_primary_finder(data_nodes, sentinels),
             "TEMPLATE_FILE": template_file,
             "RUNTIME_FILE": runtime_file,
+            "STATE_FILE": state_file,
+            "STATE_LINES": _STATE_LINES,
         },
     )
     body = """
-if primary=$(current_primary); then
-  echo "start: the Sentinels name $primary as primary"
-  sed "s/^sentinel monitor $MASTER_NAME .*/sentinel monitor $MASTER_NAME $primary $QUORUM/" \\
-    "$TEMPLATE_FILE" > "$RUNTIME_FILE"
-else
-  echo "start: no Sentinel answers; monitoring the group's first node"
-  cp "$TEMPLATE_FILE" "$RUNTIME_FILE"
+primary=$(find_primary)
+echo "start: monitoring $primary as primary"
+sed "s/^sentinel monitor $MASTER_NAME .*/sentinel monitor $MASTER_NAME $primary $QUORUM/" \\
+  "$TEMPLATE_FILE" > "$RUNTIME_FILE"
+if [ -s "$STATE_FILE" ]; then
+  echo "start: restoring the state saved in $STATE_FILE"
+  # The primary is no replica of itself, whatever the saved state remembers.
+  grep -E "$STATE_LINES" "$STATE_FILE" | grep -vx "sentinel known-replica $MASTER_NAME $primary" \\
+    >> "$RUNTIME_FILE" || true
 fi
 echo "sentinel announce-ip $ANNOUNCE_HOST" >> "$RUNTIME_FILE"
+
+save_state() {
+  while sleep 2; do
+    grep -E "$STATE_LINES" "$RUNTIME_FILE" > "$STATE_FILE.tmp" && mv "$STATE_FILE.tmp" "$STATE_FILE"
+  done
+}
+save_state &
 exec redis-sentinel "$RUNTIME_FILE"
 """
-    return header + _CURRENT_PRIMARY_FUNCTION + body
+    return header + _PRIMARY_FUNCTIONS + body
 
 
 def render_data_node_prestop_script(

@@ -52,6 +52,8 @@ class RedisSentinelSettings(SettingsModel):
     down_after_ms: int = Field(default=5000, ge=1000)
     failover_timeout_ms: int = Field(default=30000, ge=1000)
     storage_size: MemoryQuantity = "5Gi"
+    # Each Sentinel's volume: a few lines of state (its id, epochs, known peers).
+    state_storage_size: MemoryQuantity = "128Mi"
     maxmemory_mb: int = Field(default=384, gt=0)
     # Sessions must not be evicted: refuse writes instead when memory is full.
     maxmemory_policy: MaxmemoryPolicy = "noeviction"

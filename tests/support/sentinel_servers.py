@@ -208,7 +208,7 @@ def _add_data_node(
     script = render_data_node_start_script(
         master_name=handle.master_name,
         sentinels=handle.sentinels,
-        first_node=handle.data_nodes[0],
+        data_nodes=handle.data_nodes,
         port=port,
         config_file=str(conf),
     )
@@ -237,8 +237,10 @@ def _add_sentinel(handle: SentinelGroupHandle, port: int, secrets_dir: Path, env
         master_name=handle.master_name,
         quorum=handle.settings.quorum,
         sentinels=others,
+        data_nodes=handle.data_nodes,
         template_file=str(template_file),
         runtime_file=str(workdir / "sentinel.runtime.conf"),
+        state_file=str(directory(workdir, "volume") / "sentinel-state.conf"),
     )
     start = write_file(workdir / "start.sh", script, 0o700)
     handle.processes[port] = ServerProcess(port, ["sh", str(start)], workdir, env)

@@ -124,3 +124,42 @@ def test_a_replica_cut_off_from_its_primary_is_not_ready(group: SentinelGroupHan
 def _link_down(group: SentinelGroupHandle, port: int) -> bool:
     with group.client(port) as client:
         return bool(client.info("replication")["master_link_status"] == "down")
+
+
+def _restart_all_sentinels(group: SentinelGroupHandle, *, forget_state: bool = False) -> None:
+    for port in group.sentinel_ports:
+        group.kill(port)
+    if forget_state:
+        for port in group.sentinel_ports:
+            (group.processes[port].workdir / "volume" / "sentinel-state.conf").unlink(missing_ok=True)
+    for port in group.sentinel_ports:
+        group.restart(port)
+
+
+@pytest.mark.parametrize("forget_state", [False, True], ids=["state-kept", "state-lost"])
+def test_all_sentinels_restarted_after_a_failover_monitor_the_current_primary(
+    group: SentinelGroupHandle, forget_state: bool
+) -> None:
+    old = group.primary()
+    assert old is not None
+    _, new = time_sentinel_failover(group)
+    group.restart(old[1])
+    deadline = time.monotonic() + REJOIN_SECONDS
+    while not _replicates(group, old[1], new):
+        assert time.monotonic() < deadline, _rejoin_report(group, old[1], new)
+        time.sleep(0.2)
+    time.sleep(3)  # one state save (every 2 s) after the failover settled
+
+    _restart_all_sentinels(group, forget_state=forget_state)
+
+    group.wait_ready(timeout=REJOIN_SECONDS)
+    for port in group.sentinel_ports:
+        assert group.primary(port) == new
+        assert group.ckquorum(port).startswith("OK")
+    sentinel = group.sentinel_client()
+    primary = sentinel.master_for(group.master_name)
+    primary.set("session:after-restart", "carol")
+    assert sentinel.discover_master(group.master_name) == new
+    # No failover away from the healthy primary (a Sentinel watching a replica would try).
+    time.sleep(DOWN_AFTER_MS / 1000 + 2)
+    assert group.primary() == new
