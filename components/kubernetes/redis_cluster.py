@@ -72,7 +72,10 @@ def node_files(settings: RedisSettings) -> dict[str, str]:
     changes none of it, so existing pods keep running."""
     return {
         "redis.conf": render_cluster_node_conf(
-            settings.cluster, persistence=settings.persistence, layout=NodeLayout()
+            settings.cluster,
+            memory=settings.memory(settings.cluster),
+            persistence=settings.persistence,
+            layout=NodeLayout(),
         ),
         "start.sh": render_cluster_node_start_script(
             config_file=f"{CONFIG_DIR}/redis.conf", data_dir=DATA_DIR, resolve_seconds=RESOLVE_SECONDS

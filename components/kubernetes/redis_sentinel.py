@@ -77,7 +77,9 @@ def sentinel_files(
     data_nodes = [(host, REDIS_PORT) for host in data_hosts]
     layout = NodeLayout()
     return {
-        "redis.conf": render_sentinel_data_conf(group, persistence=settings.persistence, layout=layout),
+        "redis.conf": render_sentinel_data_conf(
+            group, memory=settings.memory(group), persistence=settings.persistence, layout=layout
+        ),
         "sentinel.conf": render_sentinel_conf(
             group,
             primary_host=data_hosts[0],

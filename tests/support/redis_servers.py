@@ -48,7 +48,7 @@ from components.render.redis_layout import (
 from components.render.redis_scripts import (
     render_liveness_script,
 )
-from components.settings.redis import RedisClusterSettings
+from components.settings.redis import RedisClusterSettings, RedisSettings
 from tests.support.ports import free_ports
 from tests.support.private_hosts import PrivateHosts
 from tests.support.redis_processes import (
@@ -312,5 +312,10 @@ def _write_node_conf(handle: RedisClusterHandle, port: int) -> None:
         data_dir=str(process.workdir),
         secrets_dir=str(handle.secrets_dir),
     )
-    conf = render_cluster_node_conf(handle.settings, persistence=handle.persistence, layout=layout)
+    conf = render_cluster_node_conf(
+        handle.settings,
+        memory=RedisSettings().memory(handle.settings),
+        persistence=handle.persistence,
+        layout=layout,
+    )
     write_file(process.workdir / "redis.conf", conf)

@@ -29,7 +29,7 @@ from components.render.redis_scripts import (
     render_sentinel_start_script,
 )
 from components.render.sentinel import render_sentinel_auth_conf, render_sentinel_conf
-from components.settings.redis import RedisSentinelSettings
+from components.settings.redis import RedisSentinelSettings, RedisSettings
 from tests.support.ports import free_ports
 from tests.support.redis_processes import (
     HOST,
@@ -203,7 +203,12 @@ def _add_data_node(
     layout = NodeLayout(port=port, bind=HOST, data_dir=str(workdir), secrets_dir=str(secrets_dir))
     conf = write_file(
         workdir / "redis.conf",
-        render_sentinel_data_conf(handle.settings, persistence=persistence, layout=layout),
+        render_sentinel_data_conf(
+            handle.settings,
+            memory=RedisSettings().memory(handle.settings),
+            persistence=persistence,
+            layout=layout,
+        ),
     )
     script = render_data_node_start_script(
         master_name=handle.master_name,

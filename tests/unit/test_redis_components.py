@@ -168,7 +168,12 @@ def test_sentinel_group_runs_three_data_nodes_and_three_sentinels(synthesis: Syn
     sentinel_pod = sentinels["template"]["spec"]
     runtime = next(v for v in sentinel_pod["volumes"] if v["name"] == "runtime")
     assert runtime["emptyDir"]["medium"] == "Memory"
-    assert "volumeClaimTemplates" not in sentinels
+    # Only the Sentinel's state lines reach its volume; its rewritten file stays in memory.
+    (claim,) = sentinels["volumeClaimTemplates"]
+    assert (
+        claim["spec"]["resources"]["requests"]["storage"]
+        == settings_of(synthesis).redis.sentinel.state_storage_size
+    )
     client = k8s_object(synthesis, "Service", "redis-sessions-sentinel")["spec"]
     assert client["ports"][0]["port"] == 26379 and client["type"] == "ClusterIP"
 

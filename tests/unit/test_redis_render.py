@@ -15,7 +15,10 @@ from components.render.redis import (
 )
 from components.render.redis_layout import NodeLayout, RedisPasswords, config_string, password_hash
 from components.render.sentinel import render_sentinel_auth_conf, render_sentinel_conf
+from components.redis_memory import redis_memory
 from components.settings.redis import RedisClusterSettings, RedisSentinelSettings, RedisSettings
+
+MEMORY = redis_memory(2**30)
 
 PASSWORDS = RedisPasswords(admin="admin-Secret-1", app="app-Secret-2", metrics="metrics-Secret-3")
 
@@ -31,8 +34,10 @@ def directives(text: str) -> dict[str, str]:
 
 
 def test_cluster_node_conf_has_cluster_persistence_memory_and_auth_include() -> None:
-    settings = RedisClusterSettings(node_timeout_ms=7000, maxmemory_mb=500, maxmemory_policy="allkeys-lfu")
-    conf = directives(render_cluster_node_conf(settings, persistence=True, layout=NodeLayout()))
+    settings = RedisClusterSettings(node_timeout_ms=7000, maxmemory_policy="allkeys-lfu")
+    conf = directives(
+        render_cluster_node_conf(settings, memory=MEMORY, persistence=True, layout=NodeLayout())
+    )
     assert conf["cluster-enabled"] == "yes"
     assert conf["cluster-config-file"] == "nodes.conf"
     assert conf["dir"] == "/data"
@@ -41,8 +46,13 @@ def test_cluster_node_conf_has_cluster_persistence_memory_and_auth_include() -> 
     assert conf["appendonly"] == "yes"
     assert conf["appendfsync"] == "everysec"
     assert conf["aof-use-rdb-preamble"] == "yes"
-    assert conf["save"] == "3600 1 300 100 60 10000"
-    assert conf["maxmemory"] == "500mb"
+    # The AOF's RDB preamble is the snapshot: no save points forking under write load.
+    assert conf["save"] == '""'
+    assert conf["maxmemory"] == f"{MEMORY.maxmemory_mb}mb"
+    assert (
+        conf["client-output-buffer-limit"]
+        == f"replica {MEMORY.replication_mb}mb {MEMORY.replication_mb // 2}mb 60"
+    )
     assert conf["maxmemory-policy"] == "allkeys-lfu"
     assert conf["protected-mode"] == "yes"
     assert conf["masteruser"] == "admin"
@@ -53,9 +63,10 @@ def test_cluster_node_conf_has_cluster_persistence_memory_and_auth_include() -> 
 
 def test_layout_substitutes_only_addresses_and_paths() -> None:
     settings = RedisClusterSettings()
-    default = render_cluster_node_conf(settings, persistence=True, layout=NodeLayout())
+    default = render_cluster_node_conf(settings, memory=MEMORY, persistence=True, layout=NodeLayout())
     local = render_cluster_node_conf(
         settings,
+        memory=MEMORY,
         persistence=True,
         layout=NodeLayout(
             port=7001, bus_port=17001, bind="127.0.0.1", data_dir="/tmp/n", secrets_dir="/tmp/s"
@@ -67,7 +78,9 @@ def test_layout_substitutes_only_addresses_and_paths() -> None:
 
 def test_persistence_off_disables_aof_and_snapshots() -> None:
     conf = directives(
-        render_cluster_node_conf(RedisClusterSettings(), persistence=False, layout=NodeLayout())
+        render_cluster_node_conf(
+            RedisClusterSettings(), memory=MEMORY, persistence=False, layout=NodeLayout()
+        )
     )
     assert conf["appendonly"] == "no"
     assert conf["save"] == '""'
@@ -75,11 +88,16 @@ def test_persistence_off_disables_aof_and_snapshots() -> None:
 
 def test_sentinel_data_conf_is_not_a_cluster_node_and_refuses_eviction() -> None:
     conf = directives(
-        render_sentinel_data_conf(RedisSentinelSettings(), persistence=True, layout=NodeLayout())
+        render_sentinel_data_conf(
+            RedisSentinelSettings(), memory=MEMORY, persistence=True, layout=NodeLayout()
+        )
     )
     assert "cluster-enabled" not in conf
     assert conf["maxmemory-policy"] == "noeviction"
     assert conf["repl-diskless-sync-max-replicas"] == "2"
+    # A session the primary acknowledged is on a replica within 10 s, or the write is refused.
+    assert conf["min-replicas-to-write"] == "1"
+    assert conf["min-replicas-max-lag"] == "10"
 
 
 def test_sentinel_conf_monitors_with_quorum_and_hostnames() -> None:

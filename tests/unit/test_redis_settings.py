@@ -25,7 +25,7 @@ def test_defaults_are_the_seed_topology() -> None:
 def test_maxmemory_must_leave_room_in_the_container() -> None:
     (problem,) = problems({"cluster": {"maxmemoryMb": 1000}})
     assert problem.startswith("technovastore-scaling:redis.cluster.maxmemoryMb = 1000: must leave room")
-    assert "at most 768" in problem
+    assert "at most 742 fits a 1024 MiB limit" in problem
 
 
 def test_quorum_cannot_exceed_the_sentinels() -> None:
