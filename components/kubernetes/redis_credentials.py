@@ -19,6 +19,7 @@ from components.render.redis_layout import (
     RedisPasswords,
 )
 from components.render.sentinel import render_sentinel_auth_conf
+from components.settings.redis import PasswordRotation
 
 PASSWORD_LENGTH = 32
 
@@ -28,6 +29,9 @@ class RedisCredentials(pulumi.ComponentResource):
 
     The admin password comes from the ``redisPassword`` stack secret when set; the others
     are always generated. Every value is a Pulumi secret; only the Secret's name is plain.
+    While ``redis.passwordRotation`` runs, the servers accept both the previous and the new
+    admin password, and everything uses the previous one ("accept-new") or the new one
+    ("use-new"); the checksum of the Secret rolls the pods at each phase.
     """
 
     secret_name: pulumi.Output[str]
@@ -42,18 +46,30 @@ class RedisCredentials(pulumi.ComponentResource):
         namespace: str,
         admin_password: SecretStr | None,
         sentinel_master_name: str,
+        previous_admin_password: SecretStr | None = None,
+        rotation: PasswordRotation | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:redis:RedisCredentials", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         if admin_password is None:
-            self.admin_password = self._generated(f"{name}-admin", child)
+            new = self._generated(f"{name}-admin", child)
         else:
-            self.admin_password = pulumi.Output.secret(admin_password.get_secret_value())
+            new = pulumi.Output.secret(admin_password.get_secret_value())
+        previous = (
+            pulumi.Output.secret(previous_admin_password.get_secret_value())
+            if rotation and previous_admin_password
+            else None
+        )
+        # The password in use: the previous one until the rotation's "use-new" phase.
+        self.admin_password = previous if rotation == "accept-new" and previous is not None else new
+        also_accepted = {"accept-new": new, "use-new": previous}.get(rotation) if rotation else None
         app = self._generated(f"{name}-app", child)
         metrics = self._generated(f"{name}-metrics", child)
-        passwords = pulumi.Output.all(self.admin_password, app, metrics).apply(
-            lambda values: RedisPasswords(admin=values[0], app=values[1], metrics=values[2])
+        passwords = pulumi.Output.all(self.admin_password, app, metrics, also_accepted).apply(
+            lambda values: RedisPasswords(
+                admin=values[0], app=values[1], metrics=values[2], admin_also_accepted=values[3]
+            )
         )
         redis_auth: pulumi.Output[str] = pulumi.Output.secret(passwords.apply(render_redis_auth_conf))
         sentinel_auth: pulumi.Output[str] = pulumi.Output.secret(

@@ -35,6 +35,8 @@ class RedisStores(pulumi.ComponentResource):
             f"{name}-credentials",
             namespace=settings.namespace,
             admin_password=settings.redis_password,
+            previous_admin_password=settings.redis_previous_password,
+            rotation=settings.redis.password_rotation,
             sentinel_master_name=settings.redis.sentinel.master_name,
             opts=child,
         )

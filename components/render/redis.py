@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.redis_memory import RedisMemory
 from components.render.redis_layout import (
     ADMIN_USER,
     APP_USER,
@@ -12,7 +13,6 @@ from components.render.redis_layout import (
     config_string,
     password_hash,
 )
-from components.redis_memory import RedisMemory
 from components.settings.redis import RedisClusterSettings, RedisSentinelSettings
 
 # Commands redis_exporter needs; nothing that reads or writes a key's value.
@@ -146,7 +146,7 @@ def render_redis_auth_conf(passwords: RedisPasswords) -> str:
     lines = [
         "# Nobody connects anonymously.",
         "user default off",
-        f"user {ADMIN_USER} on #{password_hash(passwords.admin)} ~* &* +@all",
+        f"user {ADMIN_USER} on {passwords.admin_hashes} ~* &* +@all",
         # The services' user: data commands only; no FLUSHALL, CONFIG, DEBUG, KEYS, ...
         f"user {APP_USER} on #{password_hash(passwords.app)} ~* &* +@all -@dangerous",
         f"user {METRICS_USER} on #{password_hash(passwords.metrics)} resetkeys -@all {METRICS_COMMANDS}",

@@ -173,12 +173,17 @@ meet_strangers() {
     printf '%s\\n' "$known" | grep -qx "$id" && continue
     echo "bootstrap: $endpoint ($id) is not in the cluster; meeting it"
     cli "$1" CLUSTER MEET "${endpoint%:*}" "${endpoint##*:}" "$(bus_port "$endpoint")" > /dev/null
-    until cluster_view "$1" | awk '{print $2}' | grep -qx "$id"; do before_deadline "$endpoint never joined"; done
+    until cluster_view "$1" | awk '{print $2}' | grep -qx "$id"; do
+      before_deadline "$endpoint never joined"
+    done
   done
 }
 
-fewest_replicas() { cluster_view "$1" | awk -v also="$2" '$1 == "master" && ($5 == "yes" || index(also, $2))' \\
-  | sort -k4,4n | head -n 1; }
+# The master (serving slots, or named in $2) with the fewest replicas, as a cluster_view line.
+fewest_replicas() {
+  cluster_view "$1" | awk -v also="$2" '$1 == "master" && ($5 == "yes" || index(also, $2))' \\
+    | sort -k4,4n | head -n 1
+}
 
 replicate() {
   # $1 endpoint of the node, $2 master id: wait until the node knows the master, then follow it.
@@ -231,7 +236,9 @@ else
   echo "bootstrap: the cluster is not yet as expected; completing it"
   complete "$reference"
 fi
-until formed "$reference"; do before_deadline "the cluster is not formed as expected: $(cluster_view "$reference")"; done
+until formed "$reference"; do
+  before_deadline "the cluster is not formed as expected: $(cluster_view "$reference")"
+done
 echo "bootstrap: cluster formed ($MASTERS masters x $REPLICAS replicas, all slots covered)"
 """
     return header + _RESOLVE_FUNCTION + _CLUSTER_VIEW_FUNCTION + body

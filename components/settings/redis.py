@@ -23,7 +23,6 @@ MaxmemoryPolicy = Literal[
 ]
 
 
-
 class RedisClusterSettings(SettingsModel):
     masters: int = Field(default=3, ge=3)
     replicas_per_master: int = Field(default=1, ge=1)
@@ -80,6 +79,13 @@ class RedisSentinelSettings(SettingsModel):
         return self
 
 
+# A rotation of the admin password (redisPassword), one `pulumi up` per phase, each a full roll
+# of the Redis pods that is safe in any order because every server accepts what every other
+# one uses: "accept-new" (both passwords accepted, the previous one still used), "use-new"
+# (both accepted, the new one used); then unset (only the new one accepted).
+PasswordRotation = Literal["accept-new", "use-new"]
+
+
 class RedisSettings(SettingsModel):
     image: PinnedImage = "redis:7.2.5"
     exporter_image: PinnedImage = "oliver006/redis_exporter:v1.62.0"
@@ -96,6 +102,8 @@ class RedisSettings(SettingsModel):
     )
     cluster: RedisClusterSettings = RedisClusterSettings()
     sentinel: RedisSentinelSettings = RedisSentinelSettings()
+    # The phase of a running rotation (with redisPreviousPassword); None when none runs.
+    password_rotation: PasswordRotation | None = None
 
     def memory(self, group: RedisClusterSettings | RedisSentinelSettings) -> RedisMemory:
         """How a data container of ``group`` shares out its memory limit."""

@@ -8,6 +8,7 @@ import pytest
 
 from components.kubernetes.redis_cluster import cluster_files
 from components.kubernetes.redis_sentinel import sentinel_files
+from components.redis_memory import redis_memory
 from components.render.redis import (
     render_cluster_node_conf,
     render_redis_auth_conf,
@@ -15,7 +16,6 @@ from components.render.redis import (
 )
 from components.render.redis_layout import NodeLayout, RedisPasswords, config_string, password_hash
 from components.render.sentinel import render_sentinel_auth_conf, render_sentinel_conf
-from components.redis_memory import redis_memory
 from components.settings.redis import RedisClusterSettings, RedisSentinelSettings, RedisSettings
 
 MEMORY = redis_memory(2**30)
