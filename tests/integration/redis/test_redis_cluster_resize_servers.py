@@ -1,0 +1,46 @@
+"""Raising masters from 3 to 4 on a live cluster under client load: the bootstrap Job joins the new pods."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.redis_load import WriteLoad
+from tests.support.redis_servers import redis_cluster
+
+pytestmark = pytest.mark.integration
+
+
+def test_adding_a_master_under_load_moves_slots_without_an_error_or_a_lost_write() -> None:
+    with redis_cluster(masters=3, replicas_per_master=1, own_addresses=True) as cluster:
+        untouched = {port: cluster.processes[port].process for port in cluster.processes}
+        with WriteLoad(cluster.cluster_client) as load:
+            added = cluster.grow(masters=4)
+            result = cluster.bootstrap(timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+        cluster.wait_formed(timeout=60)
+        for port in cluster.processes:
+            assert cluster.topology(port) == (4, 4)
+        assert set(added) & set(cluster.masters()), "no new pod became a master"
+        with cluster.client(cluster.masters()[0]) as client:
+            slots = {
+                node["node_id"]: sum(int(span[-1]) - int(span[0]) + 1 for span in node["slots"])
+                for node in client.execute_command("CLUSTER NODES").values()
+                if node["slots"]
+            }
+        assert sum(slots.values()) == 16384 and min(slots.values()) >= 16384 // 4 - 100
+        # Existing pods kept running (nothing in their config changed); no client error.
+        assert all(cluster.processes[port].process is process for port, process in untouched.items())
+        assert load.errors == []
+        with cluster.cluster_client() as client:
+            assert load.lost(client) == []
+        assert len(load.acknowledged) > 100
+
+
+def test_fewer_masters_than_serving_slots_is_refused_with_the_procedure() -> None:
+    with redis_cluster(masters=3, replicas_per_master=1) as cluster:
+        cluster.settings = cluster.settings.model_copy(update={"masters": 2})
+        result = cluster.bootstrap()
+        assert result.returncode == 1
+        assert "3 masters serve slots, the settings want 2" in result.stderr
+        assert "removing masters" in result.stderr
