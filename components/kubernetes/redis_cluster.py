@@ -35,6 +35,7 @@ from components.kubernetes.redis_pods import (
     rule,
     secret_env,
     service_port,
+    store_disruption_budget_spec,
     store_pod_spec,
     store_statefulset_spec,
 )
@@ -168,7 +169,7 @@ class RedisCluster(pulumi.ComponentResource):
         k8s.policy.v1.PodDisruptionBudget(
             name,
             metadata=self._metadata(name),
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(name)}},
+            spec=store_disruption_budget_spec(name),
             opts=child,
         )
         k8s.networking.v1.NetworkPolicy(

@@ -240,6 +240,16 @@ def store_statefulset_spec(
     return spec
 
 
+def store_disruption_budget_spec(workload: str) -> dict[str, Any]:
+    """One pod of a store down at a time; a pod that is not ready (a new node not yet joined,
+    one stuck starting) may always be evicted, so it never blocks a node drain."""
+    return {
+        "maxUnavailable": 1,
+        "selector": {"matchLabels": selector_labels(workload)},
+        "unhealthyPodEvictionPolicy": "AlwaysAllow",
+    }
+
+
 def headless_service_spec(selector: dict[str, str], ports: list[dict[str, Any]]) -> dict[str, Any]:
     """Stable per-pod DNS names, published before readiness: peers must find each other to start."""
     return {"clusterIP": "None", "publishNotReadyAddresses": True, "selector": selector, "ports": ports}

@@ -33,6 +33,7 @@ from components.kubernetes.redis_pods import (
     rule,
     secret_env,
     service_port,
+    store_disruption_budget_spec,
     store_pod_spec,
     store_statefulset_spec,
 )
@@ -172,7 +173,7 @@ class RedisSentinel(pulumi.ComponentResource):
             k8s.policy.v1.PodDisruptionBudget(
                 workload,
                 metadata=self._metadata(workload, workload),
-                spec={"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(workload)}},
+                spec=store_disruption_budget_spec(workload),
                 opts=child,
             )
         for workload, spec in self._network_policies(monitoring_namespace).items():

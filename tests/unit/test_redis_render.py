@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from components.kubernetes.redis_cluster import cluster_files
+from components.kubernetes.redis_cluster import bootstrap_script, cluster_files, node_files
 from components.kubernetes.redis_sentinel import sentinel_files
 from components.redis_memory import redis_memory
 from components.render.redis import (
@@ -180,3 +180,12 @@ def test_every_rendered_script_is_valid_posix_shell() -> None:
         assert text.startswith("#!/bin/sh\n"), name
         result = subprocess.run(["sh", "-n"], input=text, capture_output=True, text=True, check=False)
         assert result.returncode == 0, f"{name}: {result.stderr}"
+
+
+def test_adding_masters_changes_only_the_bootstrap_script_not_what_the_pods_run() -> None:
+    three, four = RedisSettings(), RedisSettings.model_validate({"cluster": {"masters": 4}})
+    hosts = [f"n{index}" for index in range(8)]
+    # The pod checksum covers node_files only: the six existing pods do not roll.
+    assert node_files(three) == node_files(four)
+    assert bootstrap_script(three, hosts[:6]) != bootstrap_script(four, hosts)
+    assert "MASTERS=4" in bootstrap_script(four, hosts)

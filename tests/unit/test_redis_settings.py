@@ -46,3 +46,37 @@ def test_unknown_policy_and_too_few_masters_are_reported_together() -> None:
     assert len(found) == 2
     assert any(p.startswith("technovastore-scaling:redis.cluster.masters = 2") for p in found)
     assert any(p.startswith("technovastore-scaling:redis.cluster.maxmemoryPolicy = 'lru'") for p in found)
+
+
+def rotation_problems(config: dict[str, object]) -> list[str]:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            {f"technovastore-scaling:{key}": json.dumps(value) for key, value in config.items()}, "staging"
+        )
+    return [str(problem) for problem in raised.value.problems]
+
+
+def test_a_rotation_phase_needs_both_passwords_and_the_acknowledgement() -> None:
+    (problem,) = rotation_problems({"redis": {"passwordRotation": "accept-new"}, "redisPassword": "new"})
+    assert problem.startswith("technovastore-scaling:redis.passwordRotation = 'accept-new': needs both")
+    assert "redisPreviousPassword" in problem
+    assert "acknowledge 'rotate:Secret/redis-credentials'" in problem
+
+
+def test_a_previous_password_without_a_rotation_is_refused() -> None:
+    (problem,) = rotation_problems({"redisPreviousPassword": "old"})
+    assert "redisPreviousPassword" in problem and "redis.passwordRotation" in problem
+    assert "old" not in problem.split("=")[1].split(":")[0]
+
+
+def test_a_complete_rotation_phase_is_accepted() -> None:
+    settings = load_settings(
+        {
+            "technovastore-scaling:redis": json.dumps({"passwordRotation": "use-new"}),
+            "technovastore-scaling:redisPassword": "new",
+            "technovastore-scaling:redisPreviousPassword": "old",
+            "technovastore-scaling:acknowledge": json.dumps(["rotate:Secret/redis-credentials"]),
+        },
+        "staging",
+    )
+    assert settings.redis.password_rotation == "use-new"
