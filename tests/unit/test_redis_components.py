@@ -135,7 +135,11 @@ def test_bootstrap_job_runs_the_rendered_script_as_a_redis_client(synthesis: Syn
 def test_disruption_budgets_allow_one_pod_at_a_time(synthesis: Synthesis) -> None:
     for name in ("redis-cluster", "redis-sessions", "redis-sessions-sentinel"):
         spec = k8s_object(synthesis, "PodDisruptionBudget", name)["spec"]
-        assert spec == {"maxUnavailable": 1, "selector": {"matchLabels": selector(name)}}
+        assert spec == {
+            "maxUnavailable": 1,
+            "selector": {"matchLabels": selector(name)},
+            "unhealthyPodEvictionPolicy": "AlwaysAllow",
+        }
 
 
 def selector(name: str) -> dict[str, str]:

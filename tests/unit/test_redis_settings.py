@@ -48,6 +48,9 @@ def test_unknown_policy_and_too_few_masters_are_reported_together() -> None:
     assert any(p.startswith("technovastore-scaling:redis.cluster.maxmemoryPolicy = 'lru'") for p in found)
 
 
+PREFIX = "technovastore-scaling:"
+
+
 def rotation_problems(config: dict[str, object]) -> list[str]:
     with pytest.raises(SettingsError) as raised:
         load_settings(
