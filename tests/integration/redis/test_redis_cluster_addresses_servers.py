@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.redis_servers import redis_cluster
+from tests.support.redis_failover import time_full_restart_with_new_addresses
+from tests.support.redis_servers import RedisClusterHandle, redis_cluster
 
 pytestmark = pytest.mark.integration
 
@@ -24,15 +25,9 @@ def test_full_restart_with_every_address_changed_reforms_by_itself() -> None:
         old = {port: process.host for port, process in cluster.processes.items()}
         ids = {port: _myid(cluster, port) for port in cluster.processes}
 
-        for port in cluster.processes:
-            cluster.terminate(port)
-        for port in cluster.processes:
-            cluster.move(port)
-        for port in cluster.processes:
-            cluster.restart(port)
+        time_full_restart_with_new_addresses(cluster, timeout=REFORM_SECONDS)
 
         assert all(cluster.processes[port].host != old[port] for port in old)
-        cluster.wait_formed(timeout=REFORM_SECONDS)
         assert {port: _myid(cluster, port) for port in cluster.processes} == ids
         with cluster.cluster_client() as client:
             assert {key: client.get(key) for key in KEYS} == {key: key.upper() for key in KEYS}
@@ -41,6 +36,6 @@ def test_full_restart_with_every_address_changed_reforms_by_itself() -> None:
         assert "nothing to change" in result.stdout
 
 
-def _myid(cluster, port: int) -> str:  # type: ignore[no-untyped-def]
+def _myid(cluster: RedisClusterHandle, port: int) -> str:
     with cluster.client(port) as client:
         return str(client.execute_command("CLUSTER MYID"))

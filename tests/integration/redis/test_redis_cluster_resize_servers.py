@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.redis_load import WriteLoad
+from tests.support.redis_failover import add_masters_under_load
 from tests.support.redis_servers import redis_cluster
 
 pytestmark = pytest.mark.integration
@@ -13,15 +13,15 @@ pytestmark = pytest.mark.integration
 def test_adding_a_master_under_load_moves_slots_without_an_error_or_a_lost_write() -> None:
     with redis_cluster(masters=3, replicas_per_master=1, own_addresses=True) as cluster:
         untouched = {port: cluster.processes[port].process for port in cluster.processes}
-        with WriteLoad(cluster.cluster_client) as load:
-            added = cluster.grow(masters=4)
-            result = cluster.bootstrap(timeout=120)
+        before = set(cluster.processes)
+        result, load, _ = add_masters_under_load(cluster, 4)
         assert result.returncode == 0, result.stdout + result.stderr
+        added = set(cluster.processes) - before
 
         cluster.wait_formed(timeout=60)
         for port in cluster.processes:
             assert cluster.topology(port) == (4, 4)
-        assert set(added) & set(cluster.masters()), "no new pod became a master"
+        assert added & set(cluster.masters()), "no new pod became a master"
         with cluster.client(cluster.masters()[0]) as client:
             slots = {
                 node["node_id"]: sum(int(span[-1]) - int(span[0]) + 1 for span in node["slots"])
