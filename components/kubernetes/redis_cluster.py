@@ -22,8 +22,7 @@ from components.kubernetes.redis_pods import (
     config_mounts,
     config_volumes,
     container_port,
-    data_node_volumes,
-    exporter_container,
+    data_pod_spec,
     files_checksum,
     headless_service_spec,
     pod_checksum,
@@ -36,7 +35,6 @@ from components.kubernetes.redis_pods import (
     secret_env,
     service_port,
     store_disruption_budget_spec,
-    store_pod_spec,
     store_statefulset_spec,
 )
 from components.render.redis import render_cluster_node_conf
@@ -218,15 +216,14 @@ class RedisCluster(pulumi.ComponentResource):
             mounts=config_mounts(),
         )
         # A master being stopped on purpose hands its slots to its replica first.
-        redis["lifecycle"] = {"preStop": {"exec": {"command": ["sh", f"{CONFIG_DIR}/prestop.sh"]}}}
-        volumes = data_node_volumes(config_map, self.secret_name, persistence=settings.persistence)
-        containers = [redis, exporter_container(settings, self.secret_name)]
-        return store_pod_spec(
-            selector_labels(self._name),
-            containers,
-            volumes,
+        return data_pod_spec(
+            self._name,
+            redis,
+            settings,
+            config_map=config_map,
+            secret_name=self.secret_name,
             strict_spread=strict,
-            grace_seconds=PRESTOP_WAIT_SECONDS + 30,
+            prestop_wait_seconds=PRESTOP_WAIT_SECONDS,
         )
 
     def _bootstrap_spec(

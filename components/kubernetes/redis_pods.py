@@ -211,6 +211,29 @@ def store_pod_spec(
     }
 
 
+def data_pod_spec(
+    workload: str,
+    redis: dict[str, Any],
+    settings: RedisSettings,
+    *,
+    config_map: Any,
+    secret_name: Any,
+    strict_spread: bool,
+    prestop_wait_seconds: int,
+) -> dict[str, Any]:
+    """A data pod of a store: ``redis`` (which hands over in its preStop hook before a planned
+    stop, given the time to), the exporter beside it, the config, Secret and data volumes."""
+    redis["lifecycle"] = {"preStop": {"exec": {"command": ["sh", f"{CONFIG_DIR}/prestop.sh"]}}}
+    volumes = data_node_volumes(config_map, secret_name, persistence=settings.persistence)
+    return store_pod_spec(
+        selector_labels(workload),
+        [redis, exporter_container(settings, secret_name)],
+        volumes,
+        strict_spread=strict_spread,
+        grace_seconds=prestop_wait_seconds + 30,
+    )
+
+
 def store_statefulset_spec(
     workload: str,
     *,

@@ -21,8 +21,7 @@ from components.kubernetes.redis_pods import (
     config_mounts,
     config_volumes,
     container_port,
-    data_node_volumes,
-    exporter_container,
+    data_pod_spec,
     headless_service_spec,
     pod_checksum,
     pod_host,
@@ -257,15 +256,14 @@ class RedisSentinel(pulumi.ComponentResource):
             mounts=config_mounts(),
         )
         # A primary being stopped on purpose hands over first: a planned restart fails over fast.
-        redis["lifecycle"] = {"preStop": {"exec": {"command": ["sh", f"{CONFIG_DIR}/prestop.sh"]}}}
-        volumes = data_node_volumes(config_map, self.secret_name, persistence=settings.persistence)
-        containers = [redis, exporter_container(settings, self.secret_name)]
-        return store_pod_spec(
-            selector_labels(self._name),
-            containers,
-            volumes,
+        return data_pod_spec(
+            self._name,
+            redis,
+            settings,
+            config_map=config_map,
+            secret_name=self.secret_name,
             strict_spread=strict,
-            grace_seconds=PRESTOP_WAIT_SECONDS + 30,
+            prestop_wait_seconds=PRESTOP_WAIT_SECONDS,
         )
 
     def _sentinel_pod_spec(

@@ -58,10 +58,7 @@ def test_old_primary_restarted_by_its_start_script_replicates_the_new_one(group:
     assert old is not None
     _, new = time_sentinel_failover(group)
     group.restart(old[1])
-    deadline = time.monotonic() + REJOIN_SECONDS
-    while not _replicates(group, old[1], new):
-        assert time.monotonic() < deadline, _rejoin_report(group, old[1], new)
-        time.sleep(0.2)
+    _wait_rejoined(group, old[1], new)
     assert group.primary() == new
 
 
@@ -84,6 +81,13 @@ def test_prestop_on_a_replica_does_nothing(group: SentinelGroupHandle) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert group.primary() == primary
+
+
+def _wait_rejoined(group: SentinelGroupHandle, port: int, primary: tuple[str, int]) -> None:
+    deadline = time.monotonic() + REJOIN_SECONDS
+    while not _replicates(group, port, primary):
+        assert time.monotonic() < deadline, _rejoin_report(group, port, primary)
+        time.sleep(0.2)
 
 
 def _replicates(group: SentinelGroupHandle, port: int, primary: tuple[str, int]) -> bool:
@@ -144,10 +148,7 @@ def test_all_sentinels_restarted_after_a_failover_monitor_the_current_primary(
     assert old is not None
     _, new = time_sentinel_failover(group)
     group.restart(old[1])
-    deadline = time.monotonic() + REJOIN_SECONDS
-    while not _replicates(group, old[1], new):
-        assert time.monotonic() < deadline, _rejoin_report(group, old[1], new)
-        time.sleep(0.2)
+    _wait_rejoined(group, old[1], new)
     time.sleep(3)  # one state save (every 2 s) after the failover settled
 
     _restart_all_sentinels(group, forget_state=forget_state)
