@@ -144,10 +144,14 @@ shape_ok() {
   ! printf '%s\\n' "$view" | awk -v r="$REPLICAS" '$1 == "master" && ($5 == "no" || $4 != r)' | grep -q .
 }
 
-formed() {
+all_ok() {
   for endpoint in $endpoints; do
     cli "$endpoint" CLUSTER INFO | tr -d '\\r' | grep -qx 'cluster_state:ok' || return 1
   done
+}
+
+formed() {
+  all_ok || return 1
   shape_ok "$1" || return 1
   check=$(redis-cli --no-auth-warning --user "$ADMIN_USER" --cluster check "$1" 2>&1) || return 1
   ! printf '%s\\n' "$check" | grep -q -e '^\\[ERR\\]' -e '^\\[WARNING\\]'
@@ -206,6 +210,9 @@ move their slots away first (README: Redis, removing masters)"
     replicate "$endpoint" "$2"
   done
   if [ -n "$promoted" ]; then
+    # A node that just joined reports cluster_state:fail until it learned every slot's owner,
+    # and refuses the first MIGRATE with CLUSTERDOWN: wait until every node serves.
+    until all_ok; do before_deadline "not every node reports cluster_state:ok"; done
     echo "bootstrap: moving slots to the new masters: $(echo $promoted)"
     redis-cli --no-auth-warning --user "$ADMIN_USER" --cluster rebalance "$reference" \\
       --cluster-use-empty-masters
