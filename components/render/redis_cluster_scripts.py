@@ -193,19 +193,42 @@ replicate() {
   # $1 endpoint of the node, $2 master id: wait until the node knows the master, then follow it.
   until cli "$1" CLUSTER NODES | grep -q "^$2 "; do before_deadline "$1 never learned of $2"; done
   echo "bootstrap: $1 now replicates $2"
-  cli "$1" CLUSTER REPLICATE "$2" > /dev/null
+  reply=$(cli "$1" CLUSTER REPLICATE "$2" | tr -d '\\r')
+  [ "$reply" = OK ] || give_up "$1 refused to replicate $2: $reply"
+  # Wait until the reference sees it as a replica, so the next choice of the neediest master
+  # counts it. Of whom: the cluster may already have migrated it to an orphaned master.
+  node=$(myid "$1")
+  until cluster_view "$reference" | grep -q "^replica $node "; do
+    before_deadline "$reference never saw $1 become a replica"
+  done
+}
+
+# What a node says of itself, never a peer's possibly older view of it.
+owns_slots() { cli "$1" CLUSTER NODES | tr -d '\\r' | awk '$3 ~ /myself/ { exit (NF > 8) ? 0 : 1 }'; }
+is_replica() { cli "$1" ROLE | head -n 1 | tr -d '\\r' | grep -qx slave; }
+knows_everyone() {
+  for endpoint in $endpoints; do
+    [ "$(cluster_view "$endpoint" | wc -l)" -ge "$(echo $endpoints | wc -w)" ] || return 1
+  done
 }
 
 complete() {
   reference=$1
   meet_strangers "$reference"
-  serving=$(cluster_view "$reference" | grep -c '^master .* yes$' || true)
+  until knows_everyone; do before_deadline "the nodes do not all know each other"; done
+  serving=0; empty=""
+  for endpoint in $endpoints; do
+    if owns_slots "$endpoint"; then serving=$(( serving + 1 ))
+    elif ! is_replica "$endpoint"; then empty="$empty $endpoint"; fi
+  done
   [ "$serving" -le "$MASTERS" ] || give_up "$serving masters serve slots, the settings want $MASTERS: \\
 move their slots away first (README: Redis, removing masters)"
-  empty=$(cluster_view "$reference" | awk '$1 == "master" && $5 == "no" && $4 == 0 {print $2, $3}')
-  promoted=$(printf '%s\\n' "$empty" | grep . | head -n $(( MASTERS - serving )) | awk '{print $1}')
-  printf '%s\\n' "$empty" | grep . | while read -r id endpoint; do
-    printf '%s\\n' "$promoted" | grep -qx "$id" && continue
+  promoted=""; wanted=$(( MASTERS - serving ))
+  for endpoint in $empty; do
+    if [ "$wanted" -gt 0 ]; then
+      promoted="$promoted $(myid "$endpoint")"; wanted=$(( wanted - 1 ))
+      continue
+    fi
     set -- $(fewest_replicas "$reference" "$promoted")
     replicate "$endpoint" "$2"
   done
@@ -213,19 +236,23 @@ move their slots away first (README: Redis, removing masters)"
     # A node that just joined reports cluster_state:fail until it learned every slot's owner,
     # and refuses the first MIGRATE with CLUSTERDOWN: wait until every node serves.
     until all_ok; do before_deadline "not every node reports cluster_state:ok"; done
-    echo "bootstrap: moving slots to the new masters: $(echo $promoted)"
+    echo "bootstrap: moving slots to the new masters:$promoted"
     redis-cli --no-auth-warning --user "$ADMIN_USER" --cluster rebalance "$reference" \\
       --cluster-use-empty-masters
   fi
-  # A master left with too many replicas (a replica that migrated) hands one to the neediest.
-  while view=$(cluster_view "$reference") \\
-    && crowded=$(printf '%s\\n' "$view" | awk -v r="$REPLICAS" '$1 == "master" && $4 > r {print $2; exit}') \\
-    && [ -n "$crowded" ] && set -- $(fewest_replicas "$reference" "") && [ "$4" -lt "$REPLICAS" ]; do
-    needy=$2
-    spare=$(printf '%s\\n' "$view" | awk -v m="$crowded" '$1 == "replica" && $4 == m {print $3; exit}')
-    replicate "$spare" "$needy"
-    sleep 1
-  done
+}
+
+# A master with more replicas than expected (an empty node given to it from a stale view, a
+# replica the cluster migrated) hands one to a master with fewer. Views lag behind changes,
+# so this runs on every round of the final wait until the cluster is formed.
+balance_replicas() {
+  view=$(cluster_view "$reference")
+  crowded=$(printf '%s\\n' "$view" | awk -v r="$REPLICAS" '$1 == "master" && $4 > r {print $2; exit}')
+  [ -n "$crowded" ] || return 0
+  set -- $(printf '%s\\n' "$view" | awk '$1 == "master" && $5 == "yes"' | sort -k4,4n | head -n 1)
+  [ "$4" -lt "$REPLICAS" ] || return 0
+  spare=$(printf '%s\\n' "$view" | awk -v m="$crowded" '$1 == "replica" && $4 == m {print $3; exit}')
+  replicate "$spare" "$2"
 }
 
 reference=""
@@ -244,6 +271,7 @@ else
   complete "$reference"
 fi
 until formed "$reference"; do
+  balance_replicas
   before_deadline "the cluster is not formed as expected: $(cluster_view "$reference")"
 done
 echo "bootstrap: cluster formed ($MASTERS masters x $REPLICAS replicas, all slots covered)"

@@ -149,8 +149,12 @@ class Servers:
         )
 
     def spawn_script(self, script: str) -> subprocess.Popen[str]:
-        """Start a rendered script in its own process group (to be killed midway), output piped."""
-        command = ["sh", "-c", script]
+        """Start a rendered script in its own process group (to be killed midway), output piped.
+
+        Line-buffered (stdbuf, inherited by redis-cli): each line is read as it is printed, so
+        a kill after a line stops the script right there rather than a buffer later.
+        """
+        command = ["stdbuf", "-oL", "sh", "-c", script]
         return subprocess.Popen(
             self.hosts.wrap(command) if self.hosts else command,
             env=script_env(self.passwords),

@@ -279,7 +279,7 @@ def redis_cluster(
 
 def _add_cluster_node(handle: RedisClusterHandle, index: int) -> int:
     """Pod ``index`` of the cluster's StatefulSet: its directory, config, start script; its port."""
-    port, bus_port = free_ports(2)
+    port, bus_port = _unused_ports(handle)
     workdir = directory(handle.root, f"node-{index}")
     name, host = HOST, HOST
     if handle.hosts is not None:
@@ -300,6 +300,16 @@ def _add_cluster_node(handle: RedisClusterHandle, index: int) -> int:
     )
     _write_node_conf(handle, port)
     return port
+
+
+def _unused_ports(handle: RedisClusterHandle) -> tuple[int, int]:
+    """A client and a bus port free now and handed to no other node (the kernel may repeat
+    a port once the probe socket closed, and nodes are keyed by port)."""
+    taken = set(handle.processes) | set(handle.bus_ports.values())
+    while True:
+        port, bus_port = free_ports(2)
+        if not {port, bus_port} & taken:
+            return port, bus_port
 
 
 def _write_node_conf(handle: RedisClusterHandle, port: int) -> None:

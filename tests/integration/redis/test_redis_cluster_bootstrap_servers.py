@@ -32,8 +32,9 @@ def kill_bootstrap_at(cluster: RedisClusterHandle, line: str) -> str:
     [
         # Slots assigned on the masters, nobody has met anybody.
         "Assign a different config epoch to each node",
-        # Every node met, the replicas not yet told whom to replicate: 3 masters + 3 empty masters.
-        "Waiting for the cluster to join",
+        # The nodes being met, the replicas not yet told whom to replicate: 3 masters + 3 empty
+        # masters (the state the audit left by killing the Job after CLUSTER MEET).
+        "Sending CLUSTER MEET messages to join the cluster",
     ],
 )
 def test_a_bootstrap_killed_midway_then_run_again_forms_the_whole_cluster(killed_after: str) -> None:
