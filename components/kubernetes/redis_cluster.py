@@ -38,6 +38,7 @@ from components.kubernetes.redis_pods import (
     store_statefulset_spec,
 )
 from components.render.redis import render_cluster_node_conf
+from components.render.redis_cluster_drain import render_cluster_drain_script
 from components.render.redis_cluster_scripts import (
     render_cluster_bootstrap_script,
     render_cluster_node_start_script,
@@ -63,7 +64,8 @@ RESOLVE_SECONDS = 30
 # A stopping master waits this long for its replica to take over; the grace period adds 30 s.
 PRESTOP_WAIT_SECONDS = 30
 BOOTSTRAP_FILE = "bootstrap.sh"
-JOB_CHECKSUM_ANNOTATION = "technovastore.io/bootstrap-checksum"
+DRAIN_FILE = "drain.sh"
+JOB_CHECKSUM_ANNOTATION = "technovastore.io/script-checksum"
 
 
 def node_files(settings: RedisSettings) -> dict[str, str]:
@@ -86,7 +88,7 @@ def node_files(settings: RedisSettings) -> dict[str, str]:
 
 
 def bootstrap_script(settings: RedisSettings, node_hosts: list[str]) -> str:
-    """The Job's script; a changed one (another node list) replaces the Job, so it runs again."""
+    """The bootstrap Job's script: forms the cluster or completes it to the settings."""
     cluster = settings.cluster
     return render_cluster_bootstrap_script(
         [(host, REDIS_PORT) for host in node_hosts],
@@ -96,9 +98,19 @@ def bootstrap_script(settings: RedisSettings, node_hosts: list[str]) -> str:
     )
 
 
+def job_scripts(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
+    """The Jobs' scripts. Each Job's pod template carries its script's checksum: another node
+    list replaces the Job, so it runs again (the drain before the StatefulSet changes)."""
+    nodes = [(host, REDIS_PORT) for host in node_hosts]
+    return {
+        DRAIN_FILE: render_cluster_drain_script(nodes, wait_seconds=BOOTSTRAP_WAIT_SECONDS),
+        BOOTSTRAP_FILE: bootstrap_script(settings, node_hosts),
+    }
+
+
 def cluster_files(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
-    """The ConfigMap's files: what the pods run, and the bootstrap Job's script."""
-    return {**node_files(settings), BOOTSTRAP_FILE: bootstrap_script(settings, node_hosts)}
+    """The ConfigMap's files: what the pods run, and the Jobs' scripts."""
+    return {**node_files(settings), **job_scripts(settings, node_hosts)}
 
 
 class RedisCluster(pulumi.ComponentResource):
@@ -142,6 +154,10 @@ class RedisCluster(pulumi.ComponentResource):
             f"{name}-config", metadata=self._metadata(f"{name}-config"), data=files, opts=child
         )
         self._services(child)
+        after_config = pulumi.ResourceOptions(parent=self, depends_on=[config])
+        # Removing masters: their slots move off the leaving pods before the StatefulSet
+        # removes them. Nothing to do otherwise (first deployment, more masters).
+        drain = self._job("drain", DRAIN_FILE, files, settings, config.metadata.name, after_config)
         k8s.apps.v1.StatefulSet(
             name,
             metadata=self._metadata(name),
@@ -154,16 +170,11 @@ class RedisCluster(pulumi.ComponentResource):
                 pod_spec=self._pod_spec(settings, config.metadata.name, strict_spread),
                 storage_size=cluster.storage_size if settings.persistence else None,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[drain]),
         )
-        k8s.batch.v1.Job(
-            f"{name}-bootstrap",
-            metadata=self._metadata(f"{name}-bootstrap"),
-            spec=self._bootstrap_spec(
-                settings, config.metadata.name, files_checksum({BOOTSTRAP_FILE: files[BOOTSTRAP_FILE]})
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[config]),
-        )
+        # Not after the StatefulSet: its pods become ready only once this Job formed the cluster.
+        after_drain = pulumi.ResourceOptions(parent=self, depends_on=[config, drain])
+        self._job("bootstrap", BOOTSTRAP_FILE, files, settings, config.metadata.name, after_drain)
         k8s.policy.v1.PodDisruptionBudget(
             name,
             metadata=self._metadata(name),
@@ -226,22 +237,30 @@ class RedisCluster(pulumi.ComponentResource):
             prestop_wait_seconds=PRESTOP_WAIT_SECONDS,
         )
 
-    def _bootstrap_spec(
-        self, settings: RedisSettings, config_map: pulumi.Output[str], checksum: str
-    ) -> dict[str, Any]:
-        job = f"{self._name}-bootstrap"
-        pod_labels = labels(job, "bootstrap", **{REDIS_CLIENT_LABEL: "true"})
+    def _job(
+        self,
+        role: str,
+        script: str,
+        files: dict[str, str],
+        settings: RedisSettings,
+        config_map: pulumi.Output[str],
+        opts: pulumi.ResourceOptions,
+    ) -> k8s.batch.v1.Job:
+        """A Job that runs ``script`` from the ConfigMap as a Redis client, with the admin password."""
+        job = f"{self._name}-{role}"
+        pod_labels = labels(job, role, **{REDIS_CLIENT_LABEL: "true"})
         container = redis_container(
-            "bootstrap",
+            role,
             settings.image,
-            command=["sh", f"{CONFIG_DIR}/{BOOTSTRAP_FILE}"],
+            command=["sh", f"{CONFIG_DIR}/{script}"],
             resources=JOB_RESOURCES,
             ports=[],
             env=[secret_env("REDISCLI_AUTH", self.secret_name, ADMIN_PASSWORD_KEY)],
             probes={},
             mounts=config_mounts(secrets=False, data=False),
         )
-        return {
+        checksum = files_checksum({script: files[script]})
+        spec = {
             "backoffLimit": 4,
             "activeDeadlineSeconds": 2 * BOOTSTRAP_WAIT_SECONDS,
             "template": {
@@ -255,6 +274,7 @@ class RedisCluster(pulumi.ComponentResource):
                 },
             },
         }
+        return k8s.batch.v1.Job(job, metadata=self._metadata(job), spec=spec, opts=opts)
 
     def _network_policy(self, monitoring_namespace: str) -> dict[str, Any]:
         selector = selector_labels(self._name)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from components.render.redis_scripts import Address, addresses, script_header
 
 # Prints the first IPv4/IPv6 address the C library resolves for a name (as redis does).
-_RESOLVE_FUNCTION = """\
+RESOLVE_FUNCTION = """\
 resolve() {
   # shellcheck disable=SC2046  # word-split getent's "address name..." answer
   set -- $(getent hosts "$1" 2>/dev/null)
@@ -73,13 +73,13 @@ repair_nodes_conf() {
 [ -s "$NODES_CONF" ] && repair_nodes_conf
 exec redis-server "$CONFIG_FILE" --cluster-announce-hostname "$ANNOUNCE_HOST"
 """
-    return header + _RESOLVE_FUNCTION + body
+    return header + RESOLVE_FUNCTION + body
 
 
 # Parses CLUSTER NODES into one line per node:
 #   master <id> <ip:port> <replicas> <slots: yes|no>   |   replica <id> <ip:port> <master id>
 # Nodes flagged fail, handshake or noaddr are left out: they are not part of the cluster yet.
-_CLUSTER_VIEW_FUNCTION = """\
+CLUSTER_VIEW_FUNCTION = """\
 cluster_view() {
   cli "$1" CLUSTER NODES | tr -d '\\r' | awk '
     $3 ~ /fail|handshake|noaddr/ { next }
@@ -205,7 +205,11 @@ replicate() {
 
 # What a node says of itself, never a peer's possibly older view of it.
 owns_slots() { cli "$1" CLUSTER NODES | tr -d '\\r' | awk '$3 ~ /myself/ { exit (NF > 8) ? 0 : 1 }'; }
-is_replica() { cli "$1" ROLE | head -n 1 | tr -d '\\r' | grep -qx slave; }
+# A replica of a master that serves slots (not of one removed from the cluster).
+follows_a_master() {
+  master=$(cli "$1" CLUSTER NODES | tr -d '\\r' | awk '$3 ~ /myself/ && $3 ~ /slave/ {print $4}')
+  [ -n "$master" ] && cluster_view "$reference" | grep -q "^master $master .* yes$"
+}
 knows_everyone() {
   for endpoint in $endpoints; do
     [ "$(cluster_view "$endpoint" | wc -l)" -ge "$(echo $endpoints | wc -w)" ] || return 1
@@ -219,7 +223,7 @@ complete() {
   serving=0; empty=""
   for endpoint in $endpoints; do
     if owns_slots "$endpoint"; then serving=$(( serving + 1 ))
-    elif ! is_replica "$endpoint"; then empty="$empty $endpoint"; fi
+    elif ! follows_a_master "$endpoint"; then empty="$empty $endpoint"; fi
   done
   [ "$serving" -le "$MASTERS" ] || give_up "$serving masters serve slots, the settings want $MASTERS: \\
 move their slots away first (README: Redis, removing masters)"
@@ -276,7 +280,7 @@ until formed "$reference"; do
 done
 echo "bootstrap: cluster formed ($MASTERS masters x $REPLICAS replicas, all slots covered)"
 """
-    return header + _RESOLVE_FUNCTION + _CLUSTER_VIEW_FUNCTION + body
+    return header + RESOLVE_FUNCTION + CLUSTER_VIEW_FUNCTION + body
 
 
 def render_cluster_prestop_script(*, port: int, wait_seconds: int) -> str:

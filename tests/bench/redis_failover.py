@@ -5,7 +5,8 @@ Goals (from the issue): cluster failover <= cluster-node-timeout + 3 s; Sentinel
 of the master/primary until a replica serves as master (and, for the cluster,
 cluster_state:ok on every live node). Also: a full restart in which every node gets a new
 address (seconds until re-formed, each node on its own loopback address and pod name), and
-adding a fourth master under client load (client errors and lost writes, goal 0 each).
+adding a fourth master and removing it again under client load (client errors and lost
+writes, goal 0 each).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from components.settings.redis import RedisClusterSettings, RedisSentinelSetting
 from tests.bench import goal
 from tests.support.redis_failover import (
     add_masters_under_load,
+    remove_masters_under_load,
     time_cluster_failover,
     time_full_restart_with_new_addresses,
     time_sentinel_failover,
 )
+from tests.support.redis_load import WriteLoad
 from tests.support.redis_servers import redis_cluster
 from tests.support.sentinel_servers import sentinel_group
 
@@ -87,8 +90,18 @@ def restart_figures(settings: RedisClusterSettings) -> list[float]:
     return samples
 
 
-def resharding_figures(settings: RedisClusterSettings) -> dict[str, Any]:
-    """One run of adding a master (3 -> 4) while a client writes."""
+def _load_figures(seconds: float, load: WriteLoad, lost: list[str]) -> dict[str, Any]:
+    return {
+        "seconds": round(seconds, 3),
+        "acknowledged_writes": len(load.acknowledged),
+        "client_errors": len(load.errors),
+        "lost_writes": len(lost),
+    }
+
+
+def resharding_figures(settings: RedisClusterSettings) -> dict[str, dict[str, Any]]:
+    """Adding a master (3 -> 4) and removing it again (4 -> 3), each while a client writes."""
+    figures = {}
     with redis_cluster(
         settings.masters,
         settings.replicas_per_master,
@@ -99,13 +112,16 @@ def resharding_figures(settings: RedisClusterSettings) -> dict[str, Any]:
         if result.returncode != 0:
             raise RuntimeError(f"the bootstrap did not add the master:\n{result.stdout}\n{result.stderr}")
         with cluster.cluster_client() as client:
-            lost = load.lost(client)
-    return {
-        "seconds": round(seconds, 3),
-        "acknowledged_writes": len(load.acknowledged),
-        "client_errors": len(load.errors),
-        "lost_writes": len(lost),
-    }
+            figures["add_master"] = _load_figures(seconds, load, load.lost(client))
+        cluster.wait_formed(timeout=60)
+        started = time.monotonic()
+        drained, formed, load = remove_masters_under_load(cluster, settings.masters)
+        seconds = time.monotonic() - started
+        if drained.returncode != 0 or formed.returncode != 0:
+            raise RuntimeError(f"removing the master failed:\n{drained.stderr}\n{formed.stderr}")
+        with cluster.cluster_client() as client:
+            figures["remove_master"] = _load_figures(seconds, load, load.lost(client))
+    return figures
 
 
 def run() -> dict[str, Any]:
@@ -127,7 +143,7 @@ def run() -> dict[str, Any]:
             "failover_seconds": _summary(cluster_failover),
             f"failover_seconds_at_{TUTORIAL_NODE_TIMEOUT_MS}_ms": _summary(tutorial_failover),
             "full_restart_new_addresses_seconds": _summary(restart),
-            "add_master_under_load": resharding,
+            "resharding_under_load": resharding,
         },
         "sentinel": {
             "data_nodes": sentinel_settings.data_nodes,
@@ -138,9 +154,10 @@ def run() -> dict[str, Any]:
         "goals": {
             "cluster_failover_max_seconds": _goal(max(cluster_failover), cluster_target),
             "sentinel_failover_max_seconds": _goal(max(sentinel_failover), sentinel_target),
-            "add_master_client_errors": goal(
-                resharding["client_errors"], "== 0", resharding["client_errors"] == 0
-            ),
-            "add_master_lost_writes": goal(resharding["lost_writes"], "== 0", resharding["lost_writes"] == 0),
+            **{
+                f"{run}_{figure}": goal(values[figure], "== 0", values[figure] == 0)
+                for run, values in resharding.items()
+                for figure in ("client_errors", "lost_writes")
+            },
         },
     }

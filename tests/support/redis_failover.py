@@ -122,3 +122,23 @@ def add_masters_under_load(
         cluster.grow(masters=masters)
         result = cluster.bootstrap(timeout=120)
     return result, load, time.monotonic() - started
+
+
+def remove_masters_under_load(
+    cluster: RedisClusterHandle, masters: int
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str], WriteLoad]:
+    """Lower ``masters`` as a `pulumi up` does, while a client writes: the drain Job, then the
+    StatefulSet removes the highest pods, then the bootstrap Job. (drain result, bootstrap result, load)."""
+    count = masters * (1 + cluster.settings.replicas_per_master)
+    ports = list(cluster.processes)
+    staying, leaving = ports[:count], ports[count:]
+    with WriteLoad(cluster.cluster_client) as load:
+        drained = cluster.run_script(cluster.drain_script(staying), timeout=120)
+        if drained.returncode == 0:
+            for port in leaving:
+                cluster.remove(port)
+            cluster.settings = cluster.settings.model_copy(update={"masters": masters})
+            formed = cluster.bootstrap(timeout=120)
+        else:
+            formed = drained
+    return drained, formed, load

@@ -34,6 +34,7 @@ from components.render.redis import (
     render_cluster_node_conf,
     render_redis_auth_conf,
 )
+from components.render.redis_cluster_drain import render_cluster_drain_script
 from components.render.redis_cluster_scripts import (
     render_cluster_bootstrap_script,
     render_cluster_node_start_script,
@@ -122,6 +123,15 @@ class RedisClusterHandle(Servers):
         self.hosts.assign(self.names[port], process.host)
         _write_node_conf(self, port)
         return process.host
+
+    def drain_script(self, staying: list[int]) -> str:
+        """The rendered drain script for the nodes on ``staying`` ports, as the drain Job runs it."""
+        return render_cluster_drain_script([(self.names[port], port) for port in staying], wait_seconds=60)
+
+    def remove(self, port: int) -> None:
+        """Stop the node on ``port`` and forget it (the StatefulSet shrank: its pod is gone)."""
+        self.processes.pop(port).kill()
+        del self.names[port], self.bus_ports[port]
 
     def grow(self, masters: int) -> list[int]:
         """Start the nodes ``masters`` more shards need (new pods, empty); their ports."""

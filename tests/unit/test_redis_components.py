@@ -9,6 +9,7 @@ import kubernetes_validate
 import pytest
 
 from components.kubernetes.redis_cluster import cluster_files
+from components.kubernetes.redis_pods import files_checksum
 from components.kubernetes.redis_sentinel import sentinel_files
 from components.settings import load_settings
 from components.settings.stack_file import read_stack_config
@@ -50,7 +51,7 @@ def settings_of(synthesis: Synthesis) -> Any:
 
 def test_every_redis_kubernetes_object_is_schema_valid(synthesis: Synthesis) -> None:
     objects = [kubernetes_manifest(r) for r in redis_resources(synthesis) if r.is_kubernetes]
-    assert len(objects) == 18
+    assert len(objects) == 19
     for manifest in objects:
         kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
 
@@ -124,12 +125,17 @@ def test_production_never_puts_two_redis_pods_on_one_node(synthesis: Synthesis) 
         assert required == (synthesis.stack == "production"), name
 
 
-def test_bootstrap_job_runs_the_rendered_script_as_a_redis_client(synthesis: Synthesis) -> None:
-    job = k8s_object(synthesis, "Job", "redis-cluster-bootstrap")["spec"]
+@pytest.mark.parametrize("role", ["bootstrap", "drain"])
+def test_cluster_jobs_run_their_rendered_script_as_a_redis_client(synthesis: Synthesis, role: str) -> None:
+    job = k8s_object(synthesis, "Job", f"redis-cluster-{role}")["spec"]
     pod = job["template"]["spec"]
-    assert pod["containers"][0]["command"] == ["sh", "/etc/redis/config/bootstrap.sh"]
+    assert pod["containers"][0]["command"] == ["sh", f"/etc/redis/config/{role}.sh"]
     assert job["template"]["metadata"]["labels"]["technovastore.io/redis-client"] == "true"
     assert pod["restartPolicy"] == "OnFailure"
+    # Another node list, another checksum: the Job is replaced and runs again.
+    config = k8s_object(synthesis, "ConfigMap", "redis-cluster-config")["data"]
+    annotation = job["template"]["metadata"]["annotations"]["technovastore.io/script-checksum"]
+    assert annotation == files_checksum({f"{role}.sh": config[f"{role}.sh"]})
 
 
 def test_disruption_budgets_allow_one_pod_at_a_time(synthesis: Synthesis) -> None:

@@ -175,7 +175,7 @@ def test_every_rendered_script_is_valid_posix_shell() -> None:
         sentinel_files(settings, ["d0", "d1"], ["s0", "s1", "s2"]),
     ]
     scripts = [(name, text) for files in both for name, text in files.items() if name.endswith(".sh")]
-    assert len(scripts) == 12
+    assert len(scripts) == 13
     for name, text in scripts:
         assert text.startswith("#!/bin/sh\n"), name
         result = subprocess.run(["sh", "-n"], input=text, capture_output=True, text=True, check=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.redis_failover import add_masters_under_load
+from tests.support.redis_failover import add_masters_under_load, remove_masters_under_load
 from tests.support.redis_servers import redis_cluster
 
 pytestmark = pytest.mark.integration
@@ -44,3 +44,22 @@ def test_fewer_masters_than_serving_slots_is_refused_with_the_procedure() -> Non
         assert result.returncode == 1
         assert "3 masters serve slots, the settings want 2" in result.stderr
         assert "removing masters" in result.stderr
+
+
+def test_removing_a_master_under_load_drains_it_before_its_pods_go() -> None:
+    with redis_cluster(masters=3, replicas_per_master=1, own_addresses=True) as cluster:
+        grown, _, _ = add_masters_under_load(cluster, 4)
+        assert grown.returncode == 0, grown.stdout + grown.stderr
+        cluster.wait_formed(timeout=60)
+
+        drained, formed, load = remove_masters_under_load(cluster, 3)
+
+        assert drained.returncode == 0, drained.stdout + drained.stderr
+        assert formed.returncode == 0, formed.stdout + formed.stderr
+        cluster.wait_formed(timeout=60)
+        for port in cluster.processes:
+            assert cluster.topology(port) == (3, 3)
+        assert load.errors == []
+        with cluster.cluster_client() as client:
+            assert load.lost(client) == []
+        assert len(load.acknowledged) > 100
