@@ -107,7 +107,7 @@ def render_cluster_bootstrap_script(
     nodes and given slots (``rebalance --cluster-use-empty-masters``), every other empty
     node replicates the master with the fewest replicas, and a master with more replicas
     than expected hands one to a master with fewer. More masters serving slots than
-    expected is refused: moving slots away before pods are removed is a manual procedure.
+    expected is refused: the drain Job (redis_cluster_drain.py) moves them away before pods go.
     """
     header = script_header(
         "Forms or completes the Redis Cluster; idempotent.",
@@ -226,7 +226,7 @@ complete() {
     elif ! follows_a_master "$endpoint"; then empty="$empty $endpoint"; fi
   done
   [ "$serving" -le "$MASTERS" ] || give_up "$serving masters serve slots, the settings want $MASTERS: \\
-move their slots away first (README: Redis, removing masters)"
+the drain Job moves their slots away first (README: Redis, adding and removing masters)"
   promoted=""; wanted=$(( MASTERS - serving ))
   for endpoint in $empty; do
     if [ "$wanted" -gt 0 ]; then
