@@ -200,13 +200,19 @@ exec redis-sentinel "$RUNTIME_FILE"
 def render_data_node_prestop_script(
     *, master_name: str, sentinels: Sequence[Address], port: int, wait_seconds: int
 ) -> str:
-    """Before a planned stop, a primary asks the Sentinels to fail over and waits for it."""
+    """Before a planned stop, a primary asks the Sentinels to fail over and waits for it.
+
+    It waits until the Sentinels name another primary (clients follow from then on), not
+    until it is itself converted to a replica, which Sentinel does only after some INFO
+    periods: the pod stops as soon as nobody is sent to it any more.
+    """
     header = script_header(
         f"preStop of a data node of the Sentinel group {master_name!r}.",
         {
             "MASTER_NAME": master_name,
             "SENTINELS": addresses(sentinels),
             "SELF": f"127.0.0.1:{port}",
+            "PORT": port,
             "WAIT_SECONDS": wait_seconds,
         },
     )
@@ -221,9 +227,11 @@ for sentinel in $SENTINELS; do
   fi
 done
 deadline=$(( $(date +%s) + WAIT_SECONDS ))
-while is_primary && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5; done
+while [ "$(current_primary)" = "$ANNOUNCE_HOST $PORT" ] && [ "$(date +%s)" -lt "$deadline" ]; do
+  sleep 0.2
+done
 """
-    return header + body
+    return header + _CURRENT_PRIMARY_FUNCTION + body
 
 
 def render_liveness_script(*, port: int) -> str:

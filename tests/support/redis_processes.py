@@ -50,6 +50,9 @@ class ServerProcess:
     host: str = HOST
     # Run in a mount namespace that sees this hosts file as /etc/hosts.
     hosts: PrivateHosts | None = None
+    # Files written afresh before every start: in a pod they come from a read-only ConfigMap,
+    # so what a server rewrites at run time (Sentinel's CONFIG REWRITE) never outlives it.
+    config_files: dict[Path, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -57,6 +60,8 @@ class ServerProcess:
         return self.workdir / "server.log"
 
     def start(self, *, timeout: float = 10.0) -> None:
+        for path, text in self.config_files.items():
+            write_file(path, text)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 self.hosts.wrap(self.command) if self.hosts else self.command,
@@ -118,6 +123,8 @@ class Servers:
     processes: dict[int, ServerProcess] = field(default_factory=dict)
     # Pod names and a private /etc/hosts, when every server has its own address.
     hosts: PrivateHosts | None = None
+    # The mounted Secret's files (auth files included by redis.conf and sentinel.conf).
+    secrets_dir: Path = Path()
 
     @property
     def password(self) -> str:
@@ -136,12 +143,14 @@ class Servers:
     def metrics_password(self) -> str:
         return self.passwords.metrics
 
-    def run_script(self, script: str, *, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    def run_script(
+        self, script: str, *, timeout: float = 60.0, **env: str
+    ) -> subprocess.CompletedProcess[str]:
         """Run a rendered script as a pod would: sh, the admin password in REDISCLI_AUTH."""
         command = ["sh", "-c", script]
         return subprocess.run(
             self.hosts.wrap(command) if self.hosts else command,
-            env=script_env(self.passwords),
+            env=script_env(self.passwords, **env),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -173,9 +182,13 @@ class Servers:
         self.processes[port].kill(signal.SIGTERM)
 
     def restart(self, port: int) -> None:
-        """Start the server on ``port`` again, with its data directory as it was left."""
+        """Start the server on ``port`` again, with its data directory as it was left.
+
+        Like a pod, it reads the Secret as it is now: the current admin password.
+        """
         process = self.processes[port]
         process.kill()
+        process.env["REDISCLI_AUTH"] = self.passwords.admin
         process.start()
 
     def stop(self) -> None:

@@ -24,7 +24,6 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import redis
@@ -45,6 +44,7 @@ from components.render.redis_layout import (
     APP_USER,
     REDIS_AUTH_FILE,
     NodeLayout,
+    RedisPasswords,
 )
 from components.render.redis_scripts import (
     render_liveness_script,
@@ -86,7 +86,6 @@ PRESTOP_WAIT_SECONDS = 30
 class RedisClusterHandle(Servers):
     settings: RedisClusterSettings = field(default_factory=RedisClusterSettings)
     persistence: bool = True
-    secrets_dir: Path = Path()
     # Port -> the name the node announces (its pod name, or HOST without own addresses).
     names: dict[int, str] = field(default_factory=dict)
     bus_ports: dict[int, int] = field(default_factory=dict)
@@ -123,6 +122,11 @@ class RedisClusterHandle(Servers):
         self.hosts.assign(self.names[port], process.host)
         _write_node_conf(self, port)
         return process.host
+
+    def write_secret(self, passwords: RedisPasswords) -> None:
+        """Change the Secret: nodes read it when they (re)start, scripts and clients use it now."""
+        write_file(self.secrets_dir / REDIS_AUTH_FILE, render_redis_auth_conf(passwords))
+        self.passwords = passwords
 
     def drain_script(self, staying: list[int]) -> str:
         """The rendered drain script for the nodes on ``staying`` ports, as the drain Job runs it."""

@@ -19,7 +19,13 @@ import redis
 from redis.sentinel import Sentinel
 
 from components.render.redis import render_redis_auth_conf, render_sentinel_data_conf
-from components.render.redis_layout import APP_USER, REDIS_AUTH_FILE, SENTINEL_AUTH_FILE, NodeLayout
+from components.render.redis_layout import (
+    APP_USER,
+    REDIS_AUTH_FILE,
+    SENTINEL_AUTH_FILE,
+    NodeLayout,
+    RedisPasswords,
+)
 from components.render.redis_scripts import (
     render_data_node_prestop_script,
     render_data_node_readiness_script,
@@ -100,9 +106,16 @@ class SentinelGroupHandle(Servers):
             **kwargs,
         )
 
+    def write_secret(self, passwords: RedisPasswords) -> None:
+        """Change the Secret: servers read it when they (re)start, scripts and clients use it now."""
+        write_file(self.secrets_dir / REDIS_AUTH_FILE, render_redis_auth_conf(passwords))
+        auth = render_sentinel_auth_conf(passwords, master_name=self.master_name)
+        write_file(self.secrets_dir / SENTINEL_AUTH_FILE, auth)
+        self.passwords = passwords
+
     def run_prestop(self, port: int, *, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-        """Run the rendered preStop script of the data node on ``port``."""
-        return self.run_script(self.prestop_scripts[port], timeout=timeout)
+        """Run the rendered preStop script of the data node on ``port`` (its pod's name is HOST)."""
+        return self.run_script(self.prestop_scripts[port], timeout=timeout, ANNOUNCE_HOST=HOST)
 
     def probe(self, port: int) -> dict[str, int]:
         """Exit codes of the rendered liveness and readiness scripts for the process on ``port``."""
@@ -179,6 +192,7 @@ def sentinel_group(
         handle = SentinelGroupHandle(
             root=root,
             passwords=passwords,
+            secrets_dir=secrets_dir,
             settings=settings,
             data_ports=ports[:data_nodes],
             sentinel_ports=ports[data_nodes:],
@@ -201,14 +215,12 @@ def _add_data_node(
 ) -> None:
     workdir = directory(handle.root, f"data-{port}")
     layout = NodeLayout(port=port, bind=HOST, data_dir=str(workdir), secrets_dir=str(secrets_dir))
-    conf = write_file(
-        workdir / "redis.conf",
-        render_sentinel_data_conf(
-            handle.settings,
-            memory=RedisSettings().memory(handle.settings),
-            persistence=persistence,
-            layout=layout,
-        ),
+    conf = workdir / "redis.conf"
+    text = render_sentinel_data_conf(
+        handle.settings,
+        memory=RedisSettings().memory(handle.settings),
+        persistence=persistence,
+        layout=layout,
     )
     script = render_data_node_start_script(
         master_name=handle.master_name,
@@ -218,7 +230,9 @@ def _add_data_node(
         config_file=str(conf),
     )
     start = write_file(workdir / "start.sh", script, 0o700)
-    handle.processes[port] = ServerProcess(port, ["sh", str(start)], workdir, env)
+    handle.processes[port] = ServerProcess(
+        port, ["sh", str(start)], workdir, dict(env), config_files={conf: text}
+    )
     handle.prestop_scripts[port] = render_data_node_prestop_script(
         master_name=handle.master_name, sentinels=handle.sentinels, port=port, wait_seconds=30
     )
@@ -248,4 +262,4 @@ def _add_sentinel(handle: SentinelGroupHandle, port: int, secrets_dir: Path, env
         state_file=str(directory(workdir, "volume") / "sentinel-state.conf"),
     )
     start = write_file(workdir / "start.sh", script, 0o700)
-    handle.processes[port] = ServerProcess(port, ["sh", str(start)], workdir, env)
+    handle.processes[port] = ServerProcess(port, ["sh", str(start)], workdir, dict(env))

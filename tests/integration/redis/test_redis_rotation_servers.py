@@ -1,4 +1,4 @@
-"""Rotating the admin password on a real cluster: three rolls, no split, failover intact, nothing lost."""
+"""Rotating the admin password on real servers: three rolls, no split, failover intact, nothing lost."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import secrets
 import pytest
 import redis
 
-from components.render.redis import render_redis_auth_conf
-from components.render.redis_layout import REDIS_AUTH_FILE, RedisPasswords
-from tests.support.redis_failover import replicas_of, time_cluster_failover
+from components.render.redis_layout import RedisPasswords
+from tests.support.redis_failover import replicas_of, time_cluster_failover, time_sentinel_failover
 from tests.support.redis_load import WriteLoad
-from tests.support.redis_processes import write_file
+from tests.support.redis_processes import Servers
 from tests.support.redis_servers import RedisClusterHandle, redis_cluster
+from tests.support.sentinel_servers import SentinelGroupHandle, sentinel_group
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,7 @@ def rotation_phases(old: RedisPasswords, new_admin: str) -> dict[str, RedisPassw
     }
 
 
-def roll(cluster: RedisClusterHandle) -> None:
+def roll_cluster(cluster: RedisClusterHandle) -> None:
     """A StatefulSet roll as the pods do it: one at a time, replicas first, each master after
     its preStop handed its slots over (CLUSTER FAILOVER), each back in the cluster before the next."""
     replicas = [port for port in cluster.processes if port not in cluster.masters()]
@@ -40,29 +40,79 @@ def roll(cluster: RedisClusterHandle) -> None:
         cluster.wait_formed(timeout=60)
 
 
-def test_rotating_the_admin_password_keeps_replication_and_failover_and_loses_no_write() -> None:
+def roll_group(group: SentinelGroupHandle) -> None:
+    """Both StatefulSets rolled: each Sentinel, then the replicas, then the primary after its
+    preStop asked the Sentinels to fail over; the group whole again before the next pod."""
+    for port in group.sentinel_ports:
+        group.terminate(port)
+        group.restart(port)
+        group.wait_ready(timeout=60)
+    primary = group.primary()
+    assert primary is not None
+    for port in [*(p for p in group.data_ports if p != primary[1]), primary[1]]:
+        if port == primary[1]:
+            handover = group.run_prestop(port)
+            assert handover.returncode == 0 and "started a failover" in handover.stdout, handover
+            assert group.primary() != primary
+        group.terminate(port)
+        group.restart(port)
+        group.wait_ready(timeout=60)
+
+
+def assert_replicas_linked(servers: Servers, ports: list[int], phase: str) -> None:
+    for port in ports:
+        with servers.client(port) as client:
+            info = client.info("replication")
+        assert info["role"] == "master" or info["master_link_status"] == "up", (phase, port)
+
+
+def assert_old_password_refused(servers: Servers, ports: list[int], old_admin: str) -> None:
+    for port in ports:
+        with pytest.raises(redis.AuthenticationError), servers.client(port, password=old_admin) as client:
+            client.ping()
+
+
+def test_rotating_the_cluster_password_keeps_replication_and_failover_and_loses_no_write() -> None:
     with redis_cluster(masters=3, replicas_per_master=1) as cluster:
         old_admin, new_admin = cluster.passwords.admin, secrets.token_urlsafe(24)
         with WriteLoad(cluster.cluster_client) as load:
             for phase, passwords in rotation_phases(cluster.passwords, new_admin).items():
-                write_file(cluster.secrets_dir / REDIS_AUTH_FILE, render_redis_auth_conf(passwords))
-                cluster.passwords = passwords
-                roll(cluster)
-                for port in cluster.processes:
-                    with cluster.client(port) as client:
-                        info = client.info("replication")
-                    assert info["role"] == "master" or info["master_link_status"] == "up", (phase, port)
+                cluster.write_secret(passwords)
+                roll_cluster(cluster)
+                assert_replicas_linked(cluster, list(cluster.processes), phase)
 
         # Coordinated failovers: clients wait out the hand-over and follow MOVED; no error at all.
         assert load.errors == []
         with cluster.cluster_client() as client:
             assert load.lost(client) == []
         assert len(load.acknowledged) > 100
-        for port in cluster.processes:
-            with pytest.raises(redis.AuthenticationError), cluster.client(port, password=old_admin) as client:
-                client.ping()
+        assert_old_password_refused(cluster, list(cluster.processes), old_admin)
         # The finding: a replica restarted with the new password must still take over from its master.
         master = cluster.masters()[0]
         (replica,) = replicas_of(cluster, master)
         _, promoted = time_cluster_failover(cluster, master)
         assert promoted == replica
+
+
+def test_rotating_the_session_store_password_keeps_the_sentinels_and_the_primary_reachable() -> None:
+    # Two data nodes: a restarted replica resyncs at once (with more it waits out the diskless
+    # sync delay for the others); the Sentinel side is the same with any number.
+    with sentinel_group(data_nodes=2, sentinels=3, down_after_ms=3000) as group:
+        old_admin, new_admin = group.passwords.admin, secrets.token_urlsafe(24)
+        for phase, passwords in rotation_phases(group.passwords, new_admin).items():
+            group.write_secret(passwords)
+            roll_group(group)
+            assert_replicas_linked(group, group.data_ports, phase)
+            for port in group.sentinel_ports:
+                assert group.ckquorum(port).startswith("OK 3 usable Sentinels"), phase
+
+        assert_old_password_refused(group, group.data_ports + group.sentinel_ports, old_admin)
+        # The Sentinels authenticate to the data nodes with the new password: they still fail over,
+        # and the old primary, restarted, rejoins with it.
+        old = group.primary()
+        assert old is not None
+        _, new = time_sentinel_failover(group)
+        group.restart(old[1])
+        group.wait_ready(timeout=60)
+        group.sentinel_client().master_for(group.master_name).set("session:after-rotation", "dave")
+        assert group.primary() == new
