@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 STACK ?= staging
-DEBIAN_PACKAGES := redis-server redis-sentinel redis-tools nginx wrk
+DEBIAN_PACKAGES := redis-server redis-sentinel redis-tools nginx wrk prometheus prometheus-redis-exporter \
+	prometheus-nginx-exporter mtail
 
 .PHONY: setup system-packages actionlint test lint lint-workflows preview bench clean
 

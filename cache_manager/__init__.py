@@ -3,7 +3,9 @@
 from cache_manager.connections import StoreAddresses
 from cache_manager.errors import (
     CacheError,
+    DuplicateIdError,
     InvalidKeyError,
+    NoneValueError,
     SerializationError,
     UnknownStrategyError,
     ValueTooLargeError,
@@ -13,7 +15,9 @@ from cache_manager.manager import DistributedCacheManager
 __all__ = [
     "CacheError",
     "DistributedCacheManager",
+    "DuplicateIdError",
     "InvalidKeyError",
+    "NoneValueError",
     "SerializationError",
     "StoreAddresses",
     "UnknownStrategyError",

@@ -4,7 +4,8 @@ pipeline per node, one multi-key command per slot where Redis allows it.
 Redis Cluster refuses multi-key commands across slots (CROSSSLOT), so a batch is split by
 slot; sending each node's share as one pipeline turns N round trips into one per node. A node
 that fails costs only its own keys: the topology is refreshed and its keys retried once
-(a failover moves the slots), and its circuit breaker stops further calls while it is down.
+(a failover or a reshard moves the slots), and its circuit breaker stops further calls while
+it cannot be reached.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from redis.cluster import ClusterNode, RedisCluster, key_slot
 from redis.exceptions import RedisClusterException, RedisError
 
 from cache_manager.circuit_breaker import BreakerBoard
+from cache_manager.failures import REDIRECTS, is_unreachable
 
 ErrorSink = Callable[[str, BaseException | None], None]  # (node name, error or None if circuit open)
 
@@ -118,6 +120,7 @@ def _node_share(
     op: BatchOperation,
     breakers: BreakerBoard,
     on_error: ErrorSink,
+    last_try: bool,
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """One node's share of a batch: (results, keys to retry, keys given up)."""
     breaker = breakers[name]
@@ -127,8 +130,12 @@ def _node_share(
     try:
         results = _run_on_node(cluster, node, keys, op)
     except RedisError as error:
-        breaker.record_failure()
-        on_error(name, error)
+        if is_unreachable(error):
+            breaker.record_failure()
+        else:
+            breaker.record_success()  # it answered: an error reply is not an outage
+        if last_try or not isinstance(error, REDIRECTS):  # a redirect is retried, not yet a failure
+            on_error(name, error)
         return {}, keys, []
     breaker.record_success()
     return results, [], []
@@ -151,12 +158,13 @@ def run_batch(
     pending = list(dict.fromkeys(keys))
     for attempt in range(2):
         groups = group_by_node(cluster, pending)
+        last_try = attempt == 1
 
         def share(
-            item: tuple[str, tuple[ClusterNode, list[str]]],
+            item: tuple[str, tuple[ClusterNode, list[str]]], last_try: bool = last_try
         ) -> tuple[dict[str, Any], list[str], list[str]]:
             name, (node, node_keys) = item
-            return _node_share(cluster, name, node, node_keys, op, breakers, on_error)
+            return _node_share(cluster, name, node, node_keys, op, breakers, on_error, last_try)
 
         shares = pool.map(share, groups.items()) if pool and len(groups) > 1 else map(share, groups.items())
         retry: list[str] = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import unquote, urlsplit
 
 from redis import Redis
@@ -124,6 +124,25 @@ def addresses_from_env(
         sentinel_username=username if password else None,
         sentinel_password=password,
         socket_timeout=socket_timeout,
+    )
+
+
+def addresses_from_urls(
+    cluster_url: str,
+    sessions_url: str | None,
+    *,
+    sentinel_username: str | None,
+    sentinel_password: str | None,
+    socket_timeout: float,
+) -> StoreAddresses:
+    """``parse_urls``, plus how to authenticate to the Sentinels (given separately)."""
+    parsed = parse_urls(cluster_url, sessions_url, socket_timeout=socket_timeout)
+    return replace(
+        parsed,
+        # Sentinels with a password know the same ACL user as the data nodes.
+        sentinel_username=sentinel_username
+        or (parsed.sessions_username or parsed.username if sentinel_password else None),
+        sentinel_password=sentinel_password,
     )
 
 

@@ -24,6 +24,20 @@ class ValueTooLargeError(CacheError, ValueError):
         super().__init__(f"{what}: encoded value is {size} bytes, above the limit of {limit} bytes")
 
 
+class NoneValueError(CacheError, ValueError):
+    """``None`` as a value to cache: every read of it would look like a miss."""
+
+    def __init__(self, what: str):
+        super().__init__(
+            f"{what}: None cannot be cached: a read could not tell it from a miss; cache an explicit "
+            'value for "nothing there" (get_or_load stores nothing when its loader returns None)'
+        )
+
+
+class DuplicateIdError(CacheError, ValueError):
+    """A batch that names one entry twice: which of its values should be stored?"""
+
+
 class UnknownStrategyError(CacheError, KeyError):
     """A strategy name the manager does not know."""
 

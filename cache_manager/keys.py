@@ -11,11 +11,12 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cache_manager.errors import InvalidKeyError
+from cache_manager.errors import InvalidKeyError, UnknownStrategyError
+from cache_manager.strategies import PRICE, PRODUCT, RECOMMENDATIONS, SEARCH, SESSION
 from components.settings.cache import CacheClientSettings
 
 # The stack settings' key prefix and schema version, for a KeyBuilder built without them.
@@ -103,3 +104,19 @@ class KeyBuilder:
     def user_sessions(self, user_id: object) -> str:
         """The set of session keys that belong to a user (on the sessions store)."""
         return f"{self.namespace}user-sessions:{validate_id('user', user_id)}"
+
+    def entry(self, strategy: str, entity_id: object) -> str:
+        """The key of a strategy's entry (get_or_load and the batches name entries this way)."""
+        build = _ENTRY_KEYS.get(strategy)
+        if build is None:
+            raise UnknownStrategyError(f"unknown strategy {strategy!r}; known: {', '.join(_ENTRY_KEYS)}")
+        return build(self, entity_id)
+
+
+_ENTRY_KEYS: dict[str, Callable[[KeyBuilder, Any], str]] = {
+    PRODUCT: KeyBuilder.product,
+    PRICE: KeyBuilder.price,
+    SEARCH: KeyBuilder.search,
+    SESSION: KeyBuilder.session,
+    RECOMMENDATIONS: KeyBuilder.recommendations,
+}

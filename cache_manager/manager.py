@@ -1,41 +1,27 @@
 """DistributedCacheManager: the seed's cache API over Redis Cluster (data) and Sentinel (sessions).
 
 Two kinds of failure, two behaviours:
-- the caller's mistakes (empty ids, values that cannot be serialised or are too large, unknown
-  strategies) raise ``CacheError`` subclasses before anything is sent;
-- the infrastructure's failures (a node down, a failover, a wrong password, a timeout) never
-  raise: reads are misses, writes are dropped, and both are counted in the metrics. A per-node
-  circuit breaker stops calling a node that keeps failing and probes it again later.
+- the caller's mistakes (empty ids, None or values that cannot be serialised or are too large,
+  an id given twice in one batch, unknown strategies) raise ``CacheError`` subclasses before
+  anything is sent;
+- the infrastructure's failures (a node down, a failover, a wrong password, a timeout, an error
+  reply such as OOM or CLUSTERDOWN) never raise: reads are misses, writes are dropped, and both
+  are counted in the metrics. A per-node circuit breaker stops calling a node that cannot be
+  reached and probes it again later (``cache_manager.stores``).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry
 from redis import Redis
-from redis.cluster import ClusterNode, RedisCluster
-from redis.exceptions import (
-    AskError,
-    AuthenticationError,
-    ClusterDownError,
-    RedisClusterException,
-    RedisError,
-    TryAgainError,
-)
-from redis.exceptions import (
-    ConnectionError as RedisConnectionError,
-)
-from redis.exceptions import (
-    TimeoutError as RedisTimeoutError,
-)
 
 from cache_manager import batching, invalidation, stampede
 from cache_manager.circuit_breaker import BreakerBoard, BreakerState
@@ -43,15 +29,15 @@ from cache_manager.connections import (
     LazyCluster,
     StoreAddresses,
     addresses_from_env,
+    addresses_from_urls,
     cluster_factory,
-    parse_urls,
     sessions_client,
 )
-from cache_manager.errors import CacheError, UnknownStrategyError
+from cache_manager.errors import DuplicateIdError, UnknownStrategyError
 from cache_manager.keys import KeyBuilder
 from cache_manager.metrics import CacheMetrics
 from cache_manager.serialization import DecodeError, Serializer, json_serializer
-from cache_manager.single_flight import SingleFlight
+from cache_manager.stores import FAILED, GuardedStores
 from cache_manager.strategies import (
     PRICE,
     PRODUCT,
@@ -66,34 +52,9 @@ from components.render.redis_layout import APP_USER
 from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.stack import Settings
 
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
-_FAILED: Any = object()  # an operation the infrastructure could not complete
-_INFRASTRUCTURE_ERRORS = (RedisError, RedisClusterException)
-# Errors after which a single-key call is retried through the cluster client.
-_REROUTE = (AskError, TryAgainError, ClusterDownError, RedisConnectionError, RedisTimeoutError)
-_SESSIONS_NODE = "sessions"
-_BOOTSTRAP_NODE = "cluster-bootstrap"
 # Strategies whose entries are addressed by one id and need no side structures.
 _BATCHABLE = (PRODUCT, PRICE, RECOMMENDATIONS)
-
-
-_AUTH_MARKERS = ("invalid username-password pair", "WRONGPASS", "AuthenticationError")
-
-
-def _reason(error: BaseException) -> str:
-    """A metric label for an infrastructure error; "auth" for refused credentials.
-
-    redis-py wraps a refused password in other errors (cluster bootstrap, Sentinel master
-    discovery), sometimes only by message, so the chain and the text are both looked at.
-    """
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, AuthenticationError) or any(marker in str(cause) for marker in _AUTH_MARKERS):
-            return "auth"
-        cause = cause.__cause__ or cause.__context__
-    return type(error).__name__
 
 
 class DistributedCacheManager:
@@ -119,21 +80,17 @@ class DistributedCacheManager:
             reset_timeout=client.breaker_reset_ms / 1000,
             clock=clock,
         )
-        self._cluster = LazyCluster(cluster_factory(addresses))
-        self._sessions: Redis | None = sessions_client(addresses)
-        self._rng = rng or random.Random()
-        self._load_lock_ms = client.load_lock_ms
-        self._flights = SingleFlight()
-        self._auth_warned: set[str] = set()
         # Runs the per-node pipelines of a batch side by side (threads wait on sockets).
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cache-batch")
-        self._key_of: dict[str, Callable[[object], str]] = {
-            PRODUCT: self.keys.product,
-            PRICE: self.keys.price,
-            SEARCH: self.keys.search,
-            SESSION: self.keys.session,
-            RECOMMENDATIONS: self.keys.recommendations,
-        }
+        self._stores = GuardedStores(
+            LazyCluster(cluster_factory(addresses)),
+            sessions_client(addresses),
+            breakers=self.breakers,
+            metrics=self.metrics,
+            pool=self._pool,
+        )
+        self._rng = rng or random.Random()
+        self._loads = stampede.Loads(self._stores, lock_ms=client.load_lock_ms)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -150,13 +107,12 @@ class DistributedCacheManager:
     ) -> DistributedCacheManager:
         """``redis://user:pass@host:port[,host:port]`` and ``redis+sentinel://.../<master>``."""
         client = settings.cache if settings else CacheClientSettings()
-        parsed = parse_urls(cluster_url, sessions_url, socket_timeout=client.socket_timeout_ms / 1000)
-        addresses = replace(
-            parsed,
-            # Sentinels with a password know the same ACL user as the data nodes.
-            sentinel_username=sentinel_username
-            or (parsed.sessions_username or parsed.username if sentinel_password else None),
+        addresses = addresses_from_urls(
+            cluster_url,
+            sessions_url,
+            sentinel_username=sentinel_username,
             sentinel_password=sentinel_password,
+            socket_timeout=client.socket_timeout_ms / 1000,
         )
         if settings is not None:
             kwargs.setdefault("ttl", settings.cache_ttl)
@@ -208,9 +164,7 @@ class DistributedCacheManager:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-        self._cluster.close()
-        if self._sessions is not None:
-            self._sessions.close()
+        self._stores.close()
 
     def __enter__(self) -> DistributedCacheManager:
         return self
@@ -273,14 +227,16 @@ class DistributedCacheManager:
                 pipe.expire(user_key, seconds)
             pipe.execute()
 
-        return self._timed("set", lambda: self._dropped_unless(SESSION, self._on_sessions("set", write)))
+        return self._timed(
+            "set", lambda: self._dropped_unless(SESSION, self._stores.on_sessions("set", write))
+        )
 
     def get_session(self, session_id: object) -> Any | None:
         return self._read(SESSION, self.keys.session(session_id))
 
     def delete_session(self, session_id: object) -> bool:
         key = self.keys.session(session_id)
-        return self._on_sessions("delete", lambda client: client.unlink(key)) is not _FAILED
+        return self._stores.on_sessions("delete", lambda client: client.unlink(key)) is not FAILED
 
     def cache_recommendations(self, user_id: object, recommendations: Any) -> bool:
         return self._write(RECOMMENDATIONS, user_id, recommendations)
@@ -291,63 +247,37 @@ class DistributedCacheManager:
     def get_or_load(self, strategy: str, entity_id: object, loader: Callable[[], T]) -> T | None:
         """Cache-aside: the cached value, else ``loader()`` stored and returned.
 
-        A stampede makes one ``loader()`` call: threads of this process share one call
-        (single-flight), and other processes wait for the one holding the key's load lock
-        (``cache.loadLockMs``; cluster strategies). ``None`` from the loader is returned but
-        not cached.
+        One GET per call, hit or miss. A stampede makes one ``loader()`` call: threads of
+        this process share one call (single-flight, which also hands a just-finished load's
+        value to a caller whose GET raced with it), and other processes wait for the one
+        holding the key's load lock (``cache.loadLockMs``; cluster strategies). ``None`` from
+        the loader is returned and nothing is stored.
         """
-        key = self._key(strategy, entity_id)
+        key = self.keys.entry(strategy, entity_id)
+        mark = self._loads.mark()  # before the GET: loads finished after it are newer
         cached = self._read(strategy, key)
         if cached is not None:
             return cached
 
-        def load() -> T | None:
-            # A caller that waited for an earlier flight finds its value here.
-            again = self._fetch(strategy, key, count=False)
-            if again is not None:
-                return again
-            return self._load_once(strategy, entity_id, key, loader)
-
-        return self._flights.do(key, load)
-
-    def _load_once(self, strategy: str, entity_id: object, key: str, loader: Callable[[], T]) -> T | None:
-        held = self._take_load_lock(strategy, key)
-        if held is False:
-            waited = stampede.wait_for_value(
-                lambda: self._fetch(strategy, key, count=False),
-                lambda: self._load_lock_exists(key),
-                self._load_lock_ms / 1000,
-            )
-            if waited is not None:
-                return waited
-        try:
+        def load_and_store() -> T | None:
             value = loader()
             if value is not None:
                 self._write_entity(strategy, entity_id, value)
             return value
-        finally:
-            if held:
-                lock = stampede.lock_key(key)
-                self._on_cluster("unlock", lock, lambda client: client.unlink(lock))
 
-    def _take_load_lock(self, strategy: str, key: str) -> bool | None:
-        """True: this process loads; False: another one does; None: no lock (off or failing)."""
-        if not self._load_lock_ms or self.strategies[strategy].store is not Store.CLUSTER:
-            return None
-        lock = stampede.lock_key(key)
-        taken = self._on_cluster("lock", lock, lambda c: c.set(lock, b"1", nx=True, px=self._load_lock_ms))
-        return None if taken is _FAILED else bool(taken)
-
-    def _load_lock_exists(self, key: str) -> bool:
-        lock = stampede.lock_key(key)
-        found = self._on_cluster("lock", lock, lambda client: client.exists(lock))
-        return found is not _FAILED and bool(found)
+        return self._loads.load(
+            key,
+            load_and_store,
+            since=mark,
+            peek=lambda: self._fetch(strategy, key, count=False),
+            lock=self.strategies[strategy].store is Store.CLUSTER,
+        )
 
     def mget(self, ids: Iterable[object], strategy: str = PRODUCT) -> dict[str, Any]:
         """The cached values of ``ids`` (hits only), one pipeline per cluster node."""
         keyed = self._batch_keys(strategy, ids)
         started = time.perf_counter()
-        outcome = self._run_batch("mget", list(keyed), batching.GetMany())
+        outcome = self._stores.run_batch("mget", list(keyed), batching.GetMany())
         found: dict[str, Any] = {}
         for key, entity_id in keyed.items():
             value = self._decode("mget", outcome.results.get(key))
@@ -361,17 +291,25 @@ class DistributedCacheManager:
     def mset(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]], strategy: str = PRODUCT) -> int:
         """Store many entries, each with its own jittered TTL; returns how many were stored.
 
-        Every value is validated and encoded before anything is sent.
+        Every id and value is validated and encoded before anything is sent; an id given twice
+        (``7`` and ``"7"`` are one id) is refused with ``DuplicateIdError``.
         """
         pairs = list(items.items() if isinstance(items, Mapping) else items)
         keyed = self._batch_keys(strategy, (entity_id for entity_id, _ in pairs))
+        if len(keyed) != len(pairs):
+            twice = Counter(self.keys.entry(strategy, entity_id) for entity_id, _ in pairs)
+            ids = [repr(keyed[key]) for key, count in twice.items() if count > 1]
+            raise DuplicateIdError(
+                f"mset got {strategy} id{'s' if len(ids) > 1 else ''} {', '.join(ids)} more than once: "
+                "each entry may be given one value"
+            )
         rule = self.strategies[strategy]
         values = {
             key: (self.serializer.dumps(value, what=f"{strategy} {entity_id}"), rule.expiry(self._rng))
             for key, (entity_id, value) in zip(keyed, pairs, strict=True)
         }
         started = time.perf_counter()
-        outcome = self._run_batch("mset", list(values), batching.SetMany(values))
+        outcome = self._stores.run_batch("mset", list(values), batching.SetMany(values))
         if outcome.failed:
             self.metrics.dropped(strategy, len(outcome.failed))
         self.metrics.observe("mset", time.perf_counter() - started)
@@ -383,61 +321,20 @@ class DistributedCacheManager:
         Returns False when the infrastructure prevented a complete invalidation; the keys it
         could not reach stay listed in the product's tag set, so calling again finishes it.
         """
-        own_keys = invalidation.product_keys(self.keys, product_id)
-        tag_key = own_keys[-1]
-
-        def take_tag_and_delete(cluster: Redis | RedisCluster) -> list[str]:
-            # One slot, one transaction: read the tag set and delete it with the product.
-            pipe = cluster.pipeline(transaction=True)
-            pipe.smembers(tag_key)
-            pipe.unlink(*own_keys)
-            members, _ = pipe.execute()
-            return sorted(member.decode() for member in members)
-
-        def run() -> bool:
-            search_keys = self._on_cluster("invalidate", tag_key, take_tag_and_delete)
-            if search_keys is _FAILED:
-                return False
-            if not search_keys:
-                return True
-            outcome = self._run_batch("invalidate", search_keys, batching.DeleteMany())
-            if outcome.failed:
-                self._add_tags({tag_key: outcome.failed})
-            return not outcome.failed
-
-        return self._timed("invalidate", run)
+        return self._timed(
+            "invalidate",
+            lambda: invalidation.invalidate_product(self._stores, self.keys, product_id, self._add_tags),
+        )
 
     def invalidate_user_cache(self, user_id: object) -> bool:
         """Remove the user's recommendations (cluster) and every session indexed to the user."""
-        recommendations = self.keys.recommendations(user_id)
-        user_key = self.keys.user_sessions(user_id)
-
-        def drop_sessions(client: Redis) -> None:
-            sessions = client.smembers(user_key)
-            client.unlink(user_key, *sessions)
-
-        def run() -> bool:
-            cleared = self._on_cluster("invalidate", recommendations, lambda c: c.unlink(recommendations))
-            sessions_cleared = (
-                self._sessions is None or self._on_sessions("invalidate", drop_sessions) is not _FAILED
-            )
-            return cleared is not _FAILED and sessions_cleared
-
-        return self._timed("invalidate", run)
+        return self._timed(
+            "invalidate", lambda: invalidation.invalidate_user(self._stores, self.keys, user_id)
+        )
 
     def key_distribution(self) -> dict[str, int | None]:
         """Keys per cluster primary (``None`` for a node that did not answer)."""
-        cluster = self._cluster_client("distribution")
-        if cluster is None:
-            return {}
-        counts: dict[str, int | None] = {}
-        for node in sorted(cluster.get_primaries(), key=lambda node: node.name):
-            try:
-                counts[node.name] = int(cluster.get_redis_connection(node).dbsize())
-            except _INFRASTRUCTURE_ERRORS as error:
-                self.metrics.error("distribution", _reason(error))
-                counts[node.name] = None
-        return counts
+        return self._stores.key_counts()
 
     def breaker_states(self) -> dict[str, BreakerState]:
         return self.breakers.states()
@@ -447,18 +344,13 @@ class DistributedCacheManager:
 
     # -- reads and writes ---------------------------------------------------------------------
 
-    def _key(self, strategy: str, entity_id: object) -> str:
-        if strategy not in self._key_of:
-            raise UnknownStrategyError(f"unknown strategy {strategy!r}; known: {', '.join(self._key_of)}")
-        return self._key_of[strategy](entity_id)
-
     def _batch_keys(self, strategy: str, ids: Iterable[object]) -> dict[str, str]:
         if strategy not in _BATCHABLE:
             raise UnknownStrategyError(
                 f"batches support the strategies {', '.join(_BATCHABLE)}, not {strategy!r}"
             )
         # _key validated the id already; its text is the id's text.
-        return {self._key(strategy, entity_id): str(entity_id) for entity_id in ids}
+        return {self.keys.entry(strategy, entity_id): str(entity_id) for entity_id in ids}
 
     def _read(self, strategy: str, key: str) -> Any | None:
         started = time.perf_counter()
@@ -468,10 +360,10 @@ class DistributedCacheManager:
 
     def _fetch(self, strategy: str, key: str, *, count: bool) -> Any | None:
         if self.strategies[strategy].store is Store.SESSIONS:
-            data = self._on_sessions("get", lambda client: client.get(key))
+            data = self._stores.on_sessions("get", lambda client: client.get(key))
         else:
-            data = self._on_cluster("get", key, lambda cluster: cluster.get(key))
-        value = None if data is _FAILED else self._decode("get", data)
+            data = self._stores.on_cluster("get", key, lambda cluster: cluster.get(key))
+        value = None if data is FAILED else self._decode("get", data)
         if count:
             if value is None:
                 self.metrics.miss(strategy)
@@ -489,7 +381,7 @@ class DistributedCacheManager:
             return None
 
     def _write(self, strategy: str, entity_id: object, value: Any) -> bool:
-        key = self._key(strategy, entity_id)
+        key = self.keys.entry(strategy, entity_id)
         data = self.serializer.dumps(value, what=f"{strategy} {entity_id}")
         return self._timed("set", lambda: self._store(strategy, key, data))
 
@@ -502,18 +394,18 @@ class DistributedCacheManager:
 
     def _store(self, strategy: str, key: str, data: bytes) -> bool:
         seconds = self.strategies[strategy].expiry(self._rng)
-        stored = self._on_cluster("set", key, lambda cluster: cluster.set(key, data, ex=seconds))
+        stored = self._stores.on_cluster("set", key, lambda cluster: cluster.set(key, data, ex=seconds))
         return self._dropped_unless(strategy, stored)
 
     def _dropped_unless(self, strategy: str, result: Any) -> bool:
-        if result is _FAILED:
+        if result is FAILED:
             self.metrics.dropped(strategy)
             return False
         return True
 
     def _add_tags(self, members: dict[str, list[str]]) -> bool:
         lifetime = self.strategies[SEARCH].expiry_bounds()[1]
-        outcome = self._run_batch("tag", list(members), batching.AddMembers(members, lifetime))
+        outcome = self._stores.run_batch("tag", list(members), batching.AddMembers(members, lifetime))
         return not outcome.failed
 
     def _timed(self, operation: str, run: Callable[[], T]) -> T:
@@ -522,99 +414,3 @@ class DistributedCacheManager:
             return run()
         finally:
             self.metrics.observe(operation, time.perf_counter() - started)
-
-    # -- guarded calls: the only place infrastructure errors are caught -----------------------
-
-    def _cluster_client(self, operation: str) -> RedisCluster | None:
-        cluster = self._guarded(operation, _BOOTSTRAP_NODE, self._cluster.get)
-        return None if cluster is _FAILED else cluster
-
-    def _on_cluster(self, operation: str, key: str, call: Callable[[Redis | RedisCluster], T]) -> T:
-        cluster = self._cluster.current or self._cluster_client(operation)
-        if cluster is None:
-            return _FAILED
-        try:
-            node: ClusterNode | None = batching.node_for(cluster, key)
-        except _INFRASTRUCTURE_ERRORS:
-            node = None  # the slot map itself is broken: one breaker for all of it
-        name = node.name if node is not None else "cluster"
-        # While nothing has failed lately (the usual case) skip per-node bookkeeping.
-        clean = self.breakers.all_clean
-        if not clean and not self.breakers[name].allow():
-            self.metrics.error(operation, "circuit_open")
-            return _FAILED
-        try:
-            result = _call_routed(cluster, node, call)
-        except _INFRASTRUCTURE_ERRORS as error:
-            self.breakers[name].record_failure()
-            self._infrastructure_failed(operation, name, error)
-            return _FAILED
-        if not clean:
-            self.breakers[name].record_success()
-        return result
-
-    def _on_sessions(self, operation: str, call: Callable[[Redis], T]) -> T:
-        client = self._sessions
-        if client is None:
-            raise CacheError("this manager has no sessions store: build it with a Sentinel address")
-        return self._guarded(operation, _SESSIONS_NODE, lambda: call(client))
-
-    def _guarded(self, operation: str, node: str, call: Callable[[], T]) -> T:
-        breaker = self.breakers[node]
-        if not breaker.allow():
-            self.metrics.error(operation, "circuit_open")
-            return _FAILED
-        try:
-            result = call()
-        except _INFRASTRUCTURE_ERRORS as error:
-            breaker.record_failure()
-            self._infrastructure_failed(operation, node, error)
-            return _FAILED
-        breaker.record_success()
-        return result
-
-    def _run_batch(
-        self, operation: str, keys: list[str], op: batching.BatchOperation
-    ) -> batching.BatchOutcome:
-        cluster = self._cluster_client(operation)
-        if cluster is None:
-            return batching.BatchOutcome(failed=list(keys))
-
-        def on_error(node: str, error: BaseException | None) -> None:
-            if error is None:
-                self.metrics.error(operation, "circuit_open")
-            else:
-                self._infrastructure_failed(operation, node, error)
-
-        try:
-            return batching.run_batch(cluster, keys, op, self.breakers, on_error, self._pool)
-        except _INFRASTRUCTURE_ERRORS as error:  # the slot map itself is unusable
-            self._infrastructure_failed(operation, "cluster", error)
-            return batching.BatchOutcome(failed=list(keys))
-
-    def _infrastructure_failed(self, operation: str, node: str, error: BaseException) -> None:
-        reason = _reason(error)
-        self.metrics.error(operation, reason)
-        # Debug level: during an outage this fires per call; the metrics carry the rate.
-        log.debug("cache %s on %s failed (%s): %s", operation, node, reason, error)
-        if reason == "auth" and node not in self._auth_warned:  # once per node: calls keep coming
-            self._auth_warned.add(node)
-            log.warning("cache store %s refused the credentials: check the application user's password", node)
-
-
-def _call_routed(
-    cluster: RedisCluster, node: ClusterNode | None, call: Callable[[Redis | RedisCluster], T]
-) -> T:
-    """``call`` on the client of the node that owns the key, else through the cluster client.
-
-    The node's own client skips redis-py's per-command cluster routing (a large share of a
-    GET's cost). When the slot moved (MOVED/ASK) or the node failed, the cluster client
-    takes over: it follows redirects and refreshes the slot table.
-    """
-    direct = node.redis_connection if node is not None else None
-    if direct is not None:
-        try:
-            return call(direct)
-        except _REROUTE:
-            pass
-    return call(cluster)

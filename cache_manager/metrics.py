@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+NAMESPACE = "technovastore_cache"
+# The lookups counter as exported (prometheus-client appends _total to a counter's samples).
+LOOKUPS_SAMPLE = f"{NAMESPACE}_lookups_total"
 _LATENCY_BUCKETS = (0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class CacheMetrics:
     """Metrics of one manager. Own registry by default, so managers never collide."""
 
-    def __init__(self, registry: CollectorRegistry | None = None, *, namespace: str = "technovastore_cache"):
+    def __init__(self, registry: CollectorRegistry | None = None, *, namespace: str = NAMESPACE):
         self.registry = registry if registry is not None else CollectorRegistry()
         self._namespace = namespace
         self.lookups = Counter(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cache_manager.errors import SerializationError, ValueTooLargeError
+from cache_manager.errors import NoneValueError, SerializationError, ValueTooLargeError
 
 
 class Codec(Protocol):
@@ -54,6 +54,8 @@ class Serializer:
                 raise ValueError(f"codec marker must be one byte, got {marker!r}")
 
     def dumps(self, value: Any, *, what: str = "value") -> bytes:
+        if value is None:  # a miss reads as None: a stored None would be a miss that never loads
+            raise NoneValueError(what)
         try:
             payload = self.codec.encode(value)
         except (TypeError, ValueError, RecursionError) as error:

@@ -50,3 +50,9 @@ def strategies_from_settings(ttl: CacheTtlSettings, jitter_percent: int) -> dict
         SESSION: Strategy(SESSION, ttl.session, 0.0, Store.SESSIONS),
         RECOMMENDATIONS: Strategy(RECOMMENDATIONS, ttl.recommendations, jitter, Store.CLUSTER),
     }
+
+
+def strategies_in(store: Store) -> tuple[str, ...]:
+    """The names of the strategies whose entries live in ``store``."""
+    every = strategies_from_settings(CacheTtlSettings(), 0)
+    return tuple(name for name, strategy in every.items() if strategy.store is store)

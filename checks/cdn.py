@@ -136,6 +136,7 @@ def _check_compression(pairs: Mapping[str, tuple[Response, Response]], target: s
             continue
         checked += 1
         encoding = response.header("content-encoding")
+        # NGINX skips only bodies shorter than gzip_min_length (content_length_n < min_length).
         if encoding != "gzip" and response.body_length >= GZIP_MIN_LENGTH:
             problems.append(
                 f"{path} ({response.header('content-type')}) not gzipped (Content-Encoding {encoding})"

@@ -37,6 +37,11 @@ def parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--cdn-path", action="append", metavar="PATH", help="a static sample path (repeatable)"
     )
+    source.add_argument(
+        "--cache-metrics",
+        metavar="URL,...",
+        help="metrics endpoints of the services (the cache manager's counters): the application hit ratio",
+    )
     source.add_argument("--namespace", help="the Kubernetes namespace (default: the 'namespace' output)")
     source.add_argument("--kube-context", help="the kubeconfig context (default: the current one)")
     source.add_argument("--redis-user", help=f"the Redis ACL user (default: ${USERNAME_ENV} or admin)")
@@ -49,6 +54,12 @@ def parser() -> argparse.ArgumentParser:
         "--min-lookups", type=int, help="fewer lookups than this: insufficient traffic (warning)"
     )
     expect.add_argument("--cdn-min-hit-ratio", type=float, help="minimum HIT ratio over the CDN samples")
+    expect.add_argument(
+        "--max-replica-lag",
+        type=int,
+        metavar="SECONDS",
+        help="a replica further behind its master fails (settings: 10)",
+    )
     expect.add_argument(
         "--window", type=float, metavar="SECONDS", help="hit ratio over this window, not since start"
     )

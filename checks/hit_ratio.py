@@ -1,7 +1,16 @@
-"""The cache hit ratio over every node that serves reads: hits and misses summed, then divided.
+"""The cache hit ratio, counted two ways and reported as two checks that cannot be confused:
 
-Per-node ratios are never averaged: a node that served ten lookups would weigh as much as
-one that served a million.
+- ``keyspace_hit_ratio``: Redis's own count, ``keyspace_hits`` and ``keyspace_misses`` of
+  every cluster node. Every key lookup of every client counts: the services, a tool
+  reading keys, a replica waiting for another one's load polling the key.
+- ``application_hit_ratio``: the cache manager's count, ``technovastore_cache_lookups_total``
+  of the strategies stored in the cluster, from the metrics endpoints of the services that
+  export it: reads the application made, a hit when the cache answered.
+
+The manager sends one GET per read, so on the same traffic the two agree; they part when
+other clients read the cluster. Either way the counters are summed over every node (or
+endpoint), then divided: a node that served ten lookups must not weigh as much as one that
+served a million.
 """
 
 from __future__ import annotations
@@ -33,6 +42,22 @@ class Counters:
         return Counters(self.hits - earlier.hits, self.misses - earlier.misses)
 
 
+@dataclass(frozen=True)
+class Ratio:
+    """One of the two ratios: its check's name, and words for its report."""
+
+    check: str
+    label: str  # how the message names it
+    source: str  # what was counted, for the target column
+    unit: str  # what the counted things are: nodes, endpoints
+
+
+KEYSPACE = Ratio("keyspace_hit_ratio", "keyspace hit ratio", "Redis keyspace lookups", "node(s)")
+APPLICATION = Ratio(
+    "application_hit_ratio", "application hit ratio", "cache manager reads", "metrics endpoint(s)"
+)
+
+
 def read_counters(client: redis.Redis, address: str) -> Counters:
     return Counters.from_stats(parse_info(command(client, "INFO", "stats")))
 
@@ -45,17 +70,18 @@ def sample(
     return {address: outcome for address, outcome in outcomes.items() if isinstance(outcome, Counters)}
 
 
-def over_window(
-    before: Mapping[str, Counters],
-    window: float,
-    credentials: Credentials,
-    timeout: float,
-    deadline: Deadline,
-) -> dict[str, Counters]:
-    """Per node, the lookups during ``window`` seconds after ``before`` was taken."""
+def wait_for_window(window: float, deadline: Deadline) -> None:
     time.sleep(min(window, deadline.remaining()))
-    after = sample(list(before), credentials, timeout, deadline)
-    # A counter that went down means the node restarted or was reset: its new count is the delta.
+
+
+def window_delta(before: Mapping[str, Counters], after: Mapping[str, Counters]) -> dict[str, Counters]:
+    """Per node, the lookups between the two samples (nodes in both only).
+
+    A counter that went down means the node restarted or was reset (CONFIG RESETSTAT, a
+    process restart): everything it counts now happened since, so its new counts are the
+    delta. Either counter going down is enough: lookups after the reset may already have
+    pushed the other one past its old value.
+    """
     return {
         address: now
         if now.hits < before[address].hits or now.misses < before[address].misses
@@ -66,24 +92,27 @@ def over_window(
 
 
 def evaluate(
-    counters: Mapping[str, Counters], *, min_ratio: float, min_lookups: int, scope: str, unanswered: int = 0
+    counters: Mapping[str, Counters],
+    ratio: Ratio,
+    *,
+    min_ratio: float,
+    min_lookups: int,
+    scope: str,
+    unanswered: int = 0,
 ) -> CheckResult:
     """The verdict on summed counters; too few lookups is a warning, not a verdict."""
     hits = sum(c.hits for c in counters.values())
     misses = sum(c.misses for c in counters.values())
     lookups = hits + misses
-    nodes = f"{len(counters)} node(s)" + (
+    counted = f"{len(counters)} {ratio.unit}" + (
         f", {unanswered} not answering and not counted" if unanswered else ""
     )
-    target = f"{scope}, {nodes}"
+    target = f"{ratio.source}, {scope}, {counted}"
     if lookups < min_lookups:
         counts = f"{lookups} lookups ({hits} hits, {misses} misses)"
-        message = f"insufficient traffic: {counts}, fewer than {min_lookups}"
-        return CheckResult(FAMILY, "keyspace_hit_ratio", Status.WARN, message, target)
-    ratio = hits / lookups
-    summary = f"hit ratio {ratio:.3f} ({hits} hits / {lookups} lookups)"
-    if ratio < min_ratio:
-        return CheckResult(
-            FAMILY, "keyspace_hit_ratio", Status.FAIL, f"{summary} is below {min_ratio:g}", target
-        )
-    return CheckResult(FAMILY, "keyspace_hit_ratio", Status.OK, f"{summary} meets {min_ratio:g}", target)
+        message = f"{ratio.label}: insufficient traffic: {counts}, fewer than {min_lookups}"
+        return CheckResult(FAMILY, ratio.check, Status.WARN, message, target)
+    summary = f"{ratio.label} {hits / lookups:.3f} ({hits} hits / {lookups} lookups)"
+    if hits / lookups < min_ratio:
+        return CheckResult(FAMILY, ratio.check, Status.FAIL, f"{summary} is below {min_ratio:g}", target)
+    return CheckResult(FAMILY, ratio.check, Status.OK, f"{summary} meets {min_ratio:g}", target)

@@ -15,6 +15,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
 
 from checks.model import CouldNotRun
 from checks.redis_client import Credentials, split_address
@@ -54,6 +57,8 @@ class Targets:
     cdn_health_path: str
     cdn_paths: list[str]
     cdn_security_headers: list[str]
+    # The services' metrics endpoints that export the cache manager's counters.
+    cache_metrics: list[str]
     window: float | None
     kube_context: str | None
 
@@ -201,6 +206,7 @@ def resolve(options: Any) -> Targets:
         **_cluster_fields(options, endpoint(outputs, "redisCluster"), settings),
         **_sentinel_fields(options, endpoint(outputs, "sentinel"), settings),
         **_cdn_fields(options, endpoint(outputs, "cdn"), settings),
+        cache_metrics=_metrics_urls(options, endpoint(outputs, "cacheMetrics")),
     )
     if not (targets.redis_cluster or targets.sentinels or targets.cdn_url or targets.namespace):
         raise CouldNotRun(
@@ -254,15 +260,47 @@ def _cdn_fields(options: Any, entry: dict[str, Any], settings: Settings | None) 
     }
 
 
+def _metrics_urls(options: Any, entry: dict[str, Any]) -> list[str]:
+    """``--cache-metrics URL,...``, else the ``urls`` of the ``cacheMetrics`` endpoint output."""
+    if options.cache_metrics:
+        urls, source = [u.strip() for u in options.cache_metrics.split(",") if u.strip()], "--cache-metrics"
+        if not urls:
+            raise CouldNotRun("--cache-metrics: no URL given")
+    else:
+        urls, source = [str(url) for url in entry.get("urls", [])], "stack output endpoints.cacheMetrics.urls"
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise CouldNotRun(f"{source}: {url!r} is not an http(s) URL of a metrics endpoint")
+    return urls
+
+
 def _first(*candidates: Any) -> Any:
     """The first candidate that is set (0 and False count as set)."""
     return next(candidate for candidate in candidates if candidate is not None and candidate != "")
 
 
+# The flag that overrides each threshold of the stack's checks settings.
+_THRESHOLD_FLAGS = {
+    "min_hit_ratio": "--min-hit-ratio",
+    "min_lookups": "--min-lookups",
+    "cdn_min_hit_ratio": "--cdn-min-hit-ratio",
+    "max_replica_lag_seconds": "--max-replica-lag",
+}
+
+
 def _thresholds(base: ChecksSettings, options: Any) -> ChecksSettings:
+    """The settings' thresholds with the flags' overrides, validated by the same rules."""
     overrides = {
-        "min_hit_ratio": options.min_hit_ratio,
-        "min_lookups": options.min_lookups,
-        "cdn_min_hit_ratio": options.cdn_min_hit_ratio,
+        field: value
+        for field, flag in _THRESHOLD_FLAGS.items()
+        if (value := getattr(options, flag.removeprefix("--").replace("-", "_"))) is not None
     }
-    return base.model_copy(update={key: value for key, value in overrides.items() if value is not None})
+    try:
+        return ChecksSettings.model_validate({**base.model_dump(), **overrides})
+    except ValidationError as error:
+        problems = [
+            f"{_THRESHOLD_FLAGS[str(problem['loc'][0])]} {problem['input']}: {problem['msg'].lower()}"
+            for problem in error.errors()
+        ]
+        raise CouldNotRun("; ".join(problems)) from None

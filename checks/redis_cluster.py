@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from checks import replication
 from checks.concurrency import Deadline
 from checks.model import CheckResult, Status
 from checks.redis_client import Credentials, command, query_each
@@ -27,12 +28,14 @@ BAD_FLAGS = ("fail", "fail?", "handshake", "noaddr")
 
 @dataclass(frozen=True)
 class NodeView:
-    """What one node answered: its CLUSTER INFO, its view of every node, its INFO stats."""
+    """What one node answered: its CLUSTER INFO, its view of every node, its INFO stats and
+    INFO replication."""
 
     address: str
     info: dict[str, str]
     nodes: list[ClusterNode]
     stats: dict[str, str] = field(default_factory=dict)
+    replication: dict[str, str] = field(default_factory=dict)
 
     @property
     def myself(self) -> ClusterNode | None:
@@ -48,6 +51,7 @@ def query_node(client: redis.Redis, address: str) -> NodeView:
         info=parse_info(command(client, "CLUSTER", "INFO")),
         nodes=parse_cluster_nodes(command(client, "CLUSTER", "NODES")),
         stats=parse_info(command(client, "INFO", "stats")),
+        replication=parse_info(command(client, "INFO", "replication")),
     )
 
 
@@ -72,7 +76,9 @@ def _views(outcomes: Mapping[str, Outcome]) -> list[NodeView]:
     return [outcome for outcome in outcomes.values() if isinstance(outcome, NodeView)]
 
 
-def evaluate(outcomes: Mapping[str, Outcome], *, masters: int, replicas_per_master: int) -> list[CheckResult]:
+def evaluate(
+    outcomes: Mapping[str, Outcome], *, masters: int, replicas_per_master: int, max_replica_lag_seconds: int
+) -> list[CheckResult]:
     """Every cluster check over the collected views (pure: testable on captured text)."""
     reachable = reachability(FAMILY, outcomes, "cluster nodes")
     views = sorted(_views(outcomes), key=lambda view: view.address)
@@ -85,6 +91,7 @@ def evaluate(outcomes: Mapping[str, Outcome], *, masters: int, replicas_per_mast
         _check_slots(views),
         _check_flags(views, names),
         _check_topology(views[0], names, masters, replicas_per_master),
+        _check_replication(views, names, max_replica_lag_seconds),
         _check_agreement(views),
         _check_open_slots(views, names),
     ]
@@ -166,6 +173,28 @@ def _check_topology(
             )
     ok = f"{masters} masters, each with {replicas_per_master} replica(s)"
     return verdict(FAMILY, "topology", problems, ok, f"view of {view.address}")
+
+
+def _check_replication(views: list[NodeView], names: dict[str, str], max_lag_seconds: int) -> CheckResult:
+    """Every replica's own link to its master, and its lag as that master reports it."""
+    # The masters list their replicas by the address the replica connected from.
+    lags_by_connection = {
+        address: lag for view in views for address, lag in replication.replica_lags(view.replication).items()
+    }
+    links, lags = [], {}
+    for view in views:
+        myself = view.myself
+        master = names.get(myself.master_id) if myself is not None and myself.master_id else None
+        link = replication.replica_link(view.replication, view.address, master)
+        if link is None:
+            continue
+        links.append(link)
+        own = myself.address if myself is not None else view.address
+        if own in lags_by_connection:
+            lags[view.address] = lags_by_connection[own]
+    ok = f"all {len(links)} replicas linked to their masters, none lagging more than {max_lag_seconds} s"
+    problems = [problem for _, problem in replication.problems(links, lags, max_lag_seconds)]
+    return verdict(FAMILY, "replication", problems, ok, "cluster")
 
 
 def _check_agreement(views: list[NodeView]) -> CheckResult:

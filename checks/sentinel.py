@@ -8,6 +8,7 @@ from typing import Any
 
 import redis
 
+from checks import replication
 from checks.concurrency import Deadline
 from checks.model import CheckResult, Status
 from checks.redis_client import Credentials, command, query_each
@@ -37,6 +38,7 @@ class Expected:
     master_name: str
     sentinels: int
     replicas: int
+    max_replica_lag_seconds: int
 
 
 Outcome = SentinelView | BaseException
@@ -70,18 +72,29 @@ def _or_empty(client: redis.Redis, *args: str) -> list[str]:
         return []
 
 
-def replica_link(client: redis.Redis, address: str) -> str:
-    """``master_link_status`` of the replica at ``address``."""
+def query_replica(client: redis.Redis, address: str) -> replication.ReplicaLink | str:
+    """The link of the replica at ``address``, or the role it reports when it is no replica."""
     info = parse_info(command(client, "INFO", "replication"))
-    if info.get("role") != "slave":
-        return f"role {info.get('role', '?')}"
-    return info.get("master_link_status", "?")
+    return replication.replica_link(info, address) or f"role {info.get('role', '?')}"
+
+
+def query_lags(client: redis.Redis, address: str) -> dict[str, int]:
+    """The lag of every replica of the primary at ``address``, as it reports them."""
+    return replication.replica_lags(parse_info(command(client, "INFO", "replication")))
+
+
+@dataclass(frozen=True)
+class Replication:
+    """The replicas' own view of their links, and their lags as the primary sees them."""
+
+    links: dict[str, replication.ReplicaLink | str | BaseException]
+    lags: dict[str, int]
 
 
 def collect(
     sentinels: list[str], name: str, credentials: Credentials, timeout: float, deadline: Deadline
-) -> tuple[dict[str, Outcome], dict[str, str | BaseException]]:
-    """Every Sentinel's view, then the link status of every replica any of them names."""
+) -> tuple[dict[str, Outcome], Replication]:
+    """Every Sentinel's view, then every replica any of them names and the primaries they name."""
     views = query_each(
         sentinels,
         credentials,
@@ -90,7 +103,16 @@ def collect(
         lambda client, address: query_sentinel(client, address, name),
     )
     replicas = sorted({_address(entry) for view in _views(views) for entry in view.replicas})
-    return views, query_each(replicas, credentials, timeout, deadline, replica_link)
+    primaries = sorted({view.primary for view in _views(views) if view.primary})
+    links = query_each(replicas, credentials, timeout, deadline, query_replica)
+    reported = query_each(primaries, credentials, timeout, deadline, query_lags)
+    lags = {
+        replica: lag
+        for outcome in reported.values()
+        if not isinstance(outcome, BaseException)
+        for replica, lag in outcome.items()
+    }
+    return views, Replication(links, lags)
 
 
 def _address(entry: Mapping[str, str]) -> str:
@@ -101,9 +123,7 @@ def _views(outcomes: Mapping[str, Outcome]) -> list[SentinelView]:
     return [outcome for outcome in outcomes.values() if isinstance(outcome, SentinelView)]
 
 
-def evaluate(
-    outcomes: Mapping[str, Outcome], links: Mapping[str, str | BaseException], expected: Expected
-) -> list[CheckResult]:
+def evaluate(outcomes: Mapping[str, Outcome], replicas: Replication, expected: Expected) -> list[CheckResult]:
     """Every Sentinel check over the collected views (pure)."""
     reachable = reachability(FAMILY, outcomes, "Sentinels")
     views = sorted(_views(outcomes), key=lambda view: view.address)
@@ -115,7 +135,7 @@ def evaluate(
         _check_flags(views, expected.master_name),
         _check_agreement(views, expected.master_name),
         _check_peers(views, expected),
-        _check_links(links),
+        _check_replication(replicas, expected.max_replica_lag_seconds),
     ]
 
 
@@ -165,12 +185,19 @@ def _check_peers(views: list[SentinelView], expected: Expected) -> CheckResult:
     return verdict(FAMILY, "peers", problems, ok, expected.master_name)
 
 
-def _check_links(links: Mapping[str, str | BaseException]) -> CheckResult:
-    problems = []
-    for address, status in sorted(links.items()):
-        if isinstance(status, BaseException):
-            problems.append(f"replica {address} did not answer ({status})")
-        elif status != "up":
-            problems.append(f"replica {address} has master_link_status:{status}")
-    ok = f"all {len(links)} replicas have master_link_status:up"
-    return verdict(FAMILY, "replication", problems, ok, ", ".join(sorted(links)) or "replicas")
+def _check_replication(replicas: Replication, max_lag_seconds: int) -> CheckResult:
+    problems: dict[str, str] = {}
+    linked = []
+    for address, outcome in replicas.links.items():
+        if isinstance(outcome, BaseException):
+            problems[address] = f"replica {address} did not answer ({outcome})"
+        elif isinstance(outcome, str):
+            problems[address] = f"replica {address} reports {outcome}"
+        else:
+            linked.append(outcome)
+    for link, problem in replication.problems(linked, replicas.lags, max_lag_seconds):
+        problems[link.address] = problem
+    count = len(replicas.links)
+    ok = f"all {count} replicas linked to the primary, none lagging more than {max_lag_seconds} s"
+    target = ", ".join(sorted(replicas.links)) or "replicas"
+    return verdict(FAMILY, "replication", [problems[a] for a in sorted(problems)], ok, target)

@@ -11,9 +11,12 @@ from components.edge.cloudflare import CloudflareEdge, edge_enabled
 from components.kubernetes.autoscaled_service import AutoscaledService
 from components.kubernetes.cdn import NginxCdn
 from components.kubernetes.conventions import service_host
+from components.kubernetes.monitoring import Monitoring
 from components.kubernetes.namespace import AppNamespace
 from components.kubernetes.redis_stores import RedisStores
 from components.quantities import cpu_millicores, memory_bytes
+from components.render.cdn_metrics import METRICS_PORT_NAME as CDN_METRICS_PORT_NAME
+from components.render.rules import MetricSources
 from components.settings import Settings
 
 
@@ -71,6 +74,8 @@ class Platform(pulumi.ComponentResource):
             else None
         )
         self.cdn = self._cdn(settings)
+        if settings.monitoring.enabled:
+            self._monitoring(settings)
         self.register_outputs({"namespace": self.namespace.name})
 
     def _cdn(self, settings: Settings) -> NginxCdn:
@@ -84,8 +89,26 @@ class Platform(pulumi.ComponentResource):
             scaling=settings.scaling,
             monitoring_namespace=settings.monitoring_namespace,
             strict_spread=settings.strict_spread,
+            metrics_log_image=settings.monitoring.cdn_metrics_image if settings.monitoring.enabled else None,
             # NGINX resolves the origin's name when it starts: the Service must exist first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, self.services[origin_name]]),
+        )
+
+    def _monitoring(self, settings: Settings) -> Monitoring:
+        sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
+        # Each store's and the CDN's pods, by the workload name their PodMonitor's job takes.
+        scraped = {
+            sources.cache_job: ["metrics"],
+            sources.sessions_job: ["metrics"],
+            sources.sentinel_job: ["metrics"],
+            sources.cdn_job: ["metrics", CDN_METRICS_PORT_NAME],
+        }
+        return Monitoring(
+            "monitoring",
+            settings=settings,
+            sources=sources,
+            scraped=scraped,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
 
     def stack_outputs(self) -> dict[str, Any]:

@@ -6,13 +6,12 @@ preview, so every reader checks shapes with the abstract types and never assumes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController")
-# Long-running controllers: their pods are expected to serve, so probes and spreading matter.
-SERVING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController")
 CLUSTER_SCOPED_KINDS = frozenset(
     {
         "Namespace",
@@ -100,29 +99,6 @@ def object_namespace(props: Mapping[str, Any]) -> str | None:
 
 
 @dataclass(frozen=True)
-class PodTemplate:
-    """The pod a workload runs: its labels and spec (for a bare Pod, the object itself)."""
-
-    labels: Mapping[str, Any]
-    spec: Mapping[str, Any]
-    spec_path: tuple[str, ...]
-
-
-def pod_template(kind: str | None, props: Mapping[str, Any]) -> PodTemplate | None:
-    if kind == "Pod":
-        return PodTemplate(mapping(dig(props, "metadata", "labels")), mapping(props.get("spec")), ("spec",))
-    if kind == "CronJob":
-        template = dig(props, "spec", "jobTemplate", "spec", "template")
-        path: tuple[str, ...] = ("spec", "jobTemplate", "spec", "template", "spec")
-    elif kind in POD_TEMPLATE_KINDS:
-        template = dig(props, "spec", "template")
-        path = ("spec", "template", "spec")
-    else:
-        return None
-    return PodTemplate(mapping(dig(template, "metadata", "labels")), mapping(dig(template, "spec")), path)
-
-
-@dataclass(frozen=True)
 class Container:
     container: Mapping[str, Any]
     init: bool
@@ -198,3 +174,49 @@ def _expression_matches(expression: Mapping[str, Any], labels: Mapping[str, Any]
 def is_empty_selector(selector: Any) -> bool:
     selector = mapping(selector)
     return not mapping(selector.get("matchLabels")) and not sequence(selector.get("matchExpressions"))
+
+
+_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
+_QUANTITY_SCALE: dict[str | None, Decimal] = {
+    None: Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal(10**3),
+    "M": Decimal(10**6),
+    "G": Decimal(10**9),
+    "T": Decimal(10**12),
+    "P": Decimal(10**15),
+    "E": Decimal(10**18),
+    **{suffix: Decimal(1024**power) for power, suffix in enumerate(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"), 1)},
+}
+
+
+def quantity(value: Any) -> Decimal | None:
+    """A Kubernetes resource quantity (``500m``, ``1Gi``, ``2``, ``1e3``) as a number, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    match = _QUANTITY.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        return None
+    return Decimal(match.group(1)) * _QUANTITY_SCALE[match.group(2)]
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: plain Python (never an engine proxy's repr)."""
+    return repr(to_plain(value))
+
+
+def type_name(value: Any) -> str:
+    """What a YAML reader would call the value's type."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, Mapping):
+        return "mapping"
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return "list"
+    return "null" if value is None else type(value).__name__

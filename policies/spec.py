@@ -20,7 +20,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.kube import PodTemplate, kind_of, object_name, object_namespace, pod_template
+from policies.kube import kind_of, object_name, object_namespace
+from policies.workloads import PodTemplate, pod_template
 
 Validate = Callable[[ResourceValidationArgs, ReportViolation], None]
 StackValidate = Callable[[StackValidationArgs, ReportViolation], None]

@@ -8,10 +8,9 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
+from policies.hpa import api_group, scale_target
 from policies.kube import (
-    SERVING_KINDS,
-    PodTemplate,
-    as_int,
+    CLUSTER_SCOPED_KINDS,
     containers,
     dig,
     is_empty_selector,
@@ -19,12 +18,15 @@ from policies.kube import (
     mapping,
     object_name,
     object_namespace,
-    pod_template,
     policy_types,
     selector_matches,
     sequence,
 )
 from policies.spec import describe
+from policies.workloads import PodTemplate, pod_template
+
+# Groups that served the same workload kinds before apps/v1 (an HPA may still name them).
+_LEGACY_GROUPS = {"apps": ("apps", "extensions"), "extensions": ("apps", "extensions")}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class KubeObject:
     def spec(self) -> Mapping[str, Any]:
         return mapping(self.props.get("spec"))
 
+    @property
+    def api_version(self) -> str | None:
+        value = self.props.get("apiVersion")
+        return value if isinstance(value, str) else None
+
     def describe(self) -> str:
         return describe(self.resource.resource_type, self.props, self.resource.name)
 
@@ -56,11 +63,12 @@ class Workload(KubeObject):
 
     @property
     def serving(self) -> bool:
-        return self.kind in SERVING_KINDS
+        return self.pod.long_running
 
     @property
     def replicas(self) -> int | None:
-        return as_int(self.spec.get("replicas"))
+        """The pods it runs without an autoscaler (spec.replicas defaulted as the API does)."""
+        return self.pod.replicas
 
 
 class StackView:
@@ -75,7 +83,8 @@ class StackView:
             if kind is None:
                 continue
             name = object_name(props) or resource.name
-            namespace = object_namespace(props)
+            # Objects that name no namespace land in "default", as kubectl and the provider put them.
+            namespace = None if kind in CLUSTER_SCOPED_KINDS else (object_namespace(props) or "default")
             template = pod_template(kind, props)
             if template is not None:
                 workload = Workload(resource, kind, name, namespace, template)
@@ -91,13 +100,11 @@ class StackView:
         return [w for w in self.workloads if w.serving]
 
     def workloads_selected_by(self, selector: Any, namespace: str | None) -> list[Workload]:
-        """Serving workloads in ``namespace`` whose pods a non-empty selector matches."""
+        """Workloads of any kind in ``namespace`` whose pods a non-empty selector matches."""
         if is_empty_selector(selector):
             return []
         return [
-            w
-            for w in self.serving_workloads()
-            if w.namespace == namespace and selector_matches(selector, w.pod.labels)
+            w for w in self.workloads if w.namespace == namespace and selector_matches(selector, w.pod.labels)
         ]
 
     def find(self, kind: str, name: str, namespace: str | None) -> KubeObject | None:
@@ -117,16 +124,31 @@ class StackView:
             and "Ingress" in policy_types(p.spec)
         ]
 
+    def isolating_policies(self, workload: Workload, policy_type: str) -> list[KubeObject]:
+        """NetworkPolicies (namespace-wide ones included) that restrict this traffic of its pods."""
+        return [
+            p
+            for p in self.of_kind("NetworkPolicy")
+            if p.namespace == workload.namespace
+            and selector_matches(p.spec.get("podSelector"), workload.pod.labels)
+            and policy_type in policy_types(p.spec)
+        ]
+
     def hpa_for(self, workload: Workload) -> KubeObject | None:
+        """The HPA (any API version) whose scaleTargetRef names this workload."""
         for hpa in self.of_kind("HorizontalPodAutoscaler"):
-            target = mapping(hpa.spec.get("scaleTargetRef"))
-            if (
-                target.get("kind") == workload.kind
-                and target.get("name") == workload.name
-                and hpa.namespace == workload.namespace
+            api_version, kind, name = scale_target(hpa.spec)
+            if (kind, name, hpa.namespace) == (workload.kind, workload.name, workload.namespace) and (
+                api_version is None or same_group(api_version, workload.api_version)
             ):
                 return hpa
         return None
+
+
+def same_group(api_version: str, other: str | None) -> bool:
+    """Do two apiVersions name the same API group (versions may differ)?"""
+    group, other_group = api_group(api_version), api_group(other)
+    return group == other_group or other_group in _LEGACY_GROUPS.get(group, ())
 
 
 def ignores(resource: PolicyResource, path: str) -> bool:

@@ -17,6 +17,8 @@ from kubernetes_validate import utils as kv
 from packaging.version import Version
 from referencing import Registry, Resource
 
+from preview.crd_schemas import crd_validator
+
 # The Kubernetes release the manifests are checked against unless --kubernetes-version says otherwise.
 DEFAULT_KUBERNETES_VERSION = "1.37"
 
@@ -83,7 +85,7 @@ def _validator(schema_dir: str, kind: str, api_version: str) -> jsonschema.proto
             f"kubernetes-json-schema/{schema_dir}/{kind.lower()}-{file_api}.json", schema_dir
         )
     except FileNotFoundError:
-        return None
+        return crd_validator(kind, api_version)
     registry: Registry[Any] = _definitions(schema_dir) @ (Resource.from_contents(schema) @ Registry())
     return jsonschema.Draft202012Validator(schema, registry=registry)
 

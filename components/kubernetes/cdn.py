@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 
 from components.images import parse_image_reference
 from components.kubernetes.autoscaled_service import hpa_behavior, utilization_metric
+from components.kubernetes.cdn_metrics import SYSLOG_ADDRESS, metrics_log_container, program_volume
 from components.kubernetes.conventions import (
     TIER_LABEL,
     container_security_context,
@@ -23,6 +24,7 @@ from components.kubernetes.conventions import (
     service_host,
     topology_spread,
 )
+from components.render.cdn_metrics import METRICS_PORT_NAME, PROGRAM_FILE, render_mtail_program
 from components.render.nginx import HEALTH_PATH, STATUS_PATH, NginxLayout, render_nginx_conf
 from components.settings.cdn import CdnSettings
 from components.settings.scaling import ScalingSettings
@@ -38,9 +40,10 @@ TEMP_VOLUME_MB = 256
 CACHE_VOLUME_HEADROOM = 1.2
 
 
-def pod_layout(cdn: CdnSettings, origin: str) -> NginxLayout:
+def pod_layout(cdn: CdnSettings, origin: str, *, metrics_log: bool = False) -> NginxLayout:
     """Where NGINX keeps its files in the pod: everything writable is an emptyDir."""
     return NginxLayout(
+        metrics_syslog=SYSLOG_ADDRESS if metrics_log else None,
         origin=origin,
         listen=str(cdn.port),
         status_listen=f"127.0.0.1:{cdn.status_port}",
@@ -77,18 +80,24 @@ class NginxCdn(pulumi.ComponentResource):
         origin: str,
         scaling: ScalingSettings,
         monitoring_namespace: str,
+        metrics_log_image: str | None = None,
         strict_spread: bool,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:cdn:NginxCdn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self._name, self._cdn = name, cdn
-        self.config_text = render_nginx_conf(cdn, pod_layout(cdn, origin))
+        self._name, self._cdn, self._metrics_log_image = name, cdn, metrics_log_image
+        self.config_text = render_nginx_conf(
+            cdn, pod_layout(cdn, origin, metrics_log=bool(metrics_log_image))
+        )
+        files = {CONFIG_FILE: self.config_text}
+        if metrics_log_image:
+            files[PROGRAM_FILE] = render_mtail_program()
         metadata = {"name": name, "namespace": namespace, "labels": self._labels()}
         config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata={**metadata, "name": f"{name}-nginx"},
-            data={CONFIG_FILE: self.config_text},
+            data=files,
             opts=child,
         )
         deployment = k8s.apps.v1.Deployment(
@@ -99,7 +108,9 @@ class NginxCdn(pulumi.ComponentResource):
                 pod_metadata={
                     "labels": self._labels(**{TIER_LABEL: TIER}),
                     # A config change rolls the pods (a ConfigMap update alone does not).
-                    "annotations": {"technovastore.io/config-sha256": config_checksum(self.config_text)},
+                    "annotations": {
+                        "technovastore.io/config-sha256": config_checksum("".join(files.values()))
+                    },
                 },
                 pod_spec=self._pod_spec(f"{name}-nginx", strict_spread),
             ),
@@ -166,6 +177,8 @@ class NginxCdn(pulumi.ComponentResource):
     def _pod_spec(self, config_map_name: str, strict_spread: bool) -> dict[str, Any]:
         cdn = self._cdn
         cache_mb = int(cdn.cache_size_mb * CACHE_VOLUME_HEADROOM)
+        image = self._metrics_log_image
+        metrics_log = [metrics_log_container(image, cdn.exporter_resources)] if image else []
         return {
             "automountServiceAccountToken": False,
             "securityContext": pod_security_context(),
@@ -173,11 +186,18 @@ class NginxCdn(pulumi.ComponentResource):
             "topologySpreadConstraints": topology_spread(
                 selector_labels(self._name), strict_hostname=strict_spread
             ),
-            "containers": [self._nginx_container(), self._exporter_container()],
+            "containers": [self._nginx_container(), self._exporter_container(), *metrics_log],
             "volumes": [
-                {"name": "config", "configMap": {"name": config_map_name}},
+                {
+                    "name": "config",
+                    "configMap": {
+                        "name": config_map_name,
+                        "items": [{"key": CONFIG_FILE, "path": CONFIG_FILE}],
+                    },
+                },
                 {"name": "cache", "emptyDir": {"sizeLimit": f"{cache_mb}Mi"}},
                 {"name": "temp", "emptyDir": {"sizeLimit": f"{TEMP_VOLUME_MB}Mi"}},
+                *([program_volume(config_map_name)] if metrics_log else []),
             ],
         }
 
@@ -235,12 +255,16 @@ class NginxCdn(pulumi.ComponentResource):
 
     def _ingress_policy(self, monitoring_namespace: str) -> dict[str, Any]:
         monitoring = namespace_peer(monitoring_namespace)
+        metrics_ports = ["metrics", *([METRICS_PORT_NAME] if self._metrics_log_image else [])]
         return {
             "podSelector": {"matchLabels": {TIER_LABEL: TIER}},
             "policyTypes": ["Ingress"],
             "ingress": [
                 # The public entry tier: whatever fronts the cluster (ingress, load balancer).
                 {"ports": [{"protocol": "TCP", "port": "http"}]},
-                {"from": [monitoring], "ports": [{"protocol": "TCP", "port": "metrics"}]},
+                {
+                    "from": [monitoring],
+                    "ports": [{"protocol": "TCP", "port": port} for port in metrics_ports],
+                },
             ],
         }

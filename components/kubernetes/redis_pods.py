@@ -147,15 +147,15 @@ def redis_container(
     }
 
 
-def exporter_container(settings: RedisSettings, secret_name: Any) -> dict[str, Any]:
-    """redis_exporter, logged in as the read-only metrics user."""
+def exporter_container(settings: RedisSettings, secret_name: Any, port: int = REDIS_PORT) -> dict[str, Any]:
+    """redis_exporter for the server on ``port`` (Redis or Sentinel), as the read-only metrics user."""
     return {
         "name": "metrics",
         "image": settings.exporter_image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": "metrics", "containerPort": EXPORTER_PORT, "protocol": "TCP"}],
         "env": [
-            {"name": "REDIS_ADDR", "value": f"redis://127.0.0.1:{REDIS_PORT}"},
+            {"name": "REDIS_ADDR", "value": f"redis://127.0.0.1:{port}"},
             {"name": "REDIS_USER", "value": METRICS_USER},
             secret_env("REDIS_PASSWORD", secret_name, METRICS_PASSWORD_KEY),
         ],

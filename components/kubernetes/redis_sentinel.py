@@ -22,6 +22,7 @@ from components.kubernetes.redis_pods import (
     config_volumes,
     container_port,
     data_pod_spec,
+    exporter_container,
     headless_service_spec,
     pod_checksum,
     pod_host,
@@ -284,7 +285,11 @@ class RedisSentinel(pulumi.ComponentResource):
         volumes.append({"name": RUNTIME_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}})
         if not settings.persistence:
             volumes.append({"name": DATA_VOLUME, "emptyDir": {}})
-        return store_pod_spec(selector_labels(self._sentinel_name), [sentinel], volumes, strict_spread=strict)
+        # The Sentinel's view (quorum, the primary it names) is what the Sentinel alerts read.
+        exporter = exporter_container(settings, self.secret_name, port=SENTINEL_PORT)
+        return store_pod_spec(
+            selector_labels(self._sentinel_name), [sentinel, exporter], volumes, strict_spread=strict
+        )
 
     def _network_policies(self, monitoring_namespace: str) -> dict[str, dict[str, Any]]:
         data, sentinels = pods(selector_labels(self._name)), pods(selector_labels(self._sentinel_name))
@@ -309,6 +314,7 @@ class RedisSentinel(pulumi.ComponentResource):
                     rule("from", clients, [SENTINEL_PORT]),
                     rule("from", data, [SENTINEL_PORT]),
                     rule("from", sentinels, [SENTINEL_PORT]),
+                    rule("from", namespace_peer(monitoring_namespace), [EXPORTER_PORT]),
                 ],
                 "egress": [rule("to", data, [REDIS_PORT]), rule("to", sentinels, [SENTINEL_PORT])],
             },

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from components.render.cdn_metrics import nginx_metrics_log
 from components.settings.cdn import CdnSecurityHeaders, CdnSettings, keys_zone_mb
 
 CACHE_ZONE = "cdn_cache"
@@ -64,6 +65,8 @@ class NginxLayout:
     user: str | None = None
     worker_processes: str = "auto"
     brotli_module: str | None = "modules/ngx_http_brotli_filter_module.so"
+    # host:port of the log-to-metrics reader (mtail) that gets one line per request, or None.
+    metrics_syslog: str | None = None
 
 
 def session_cookie_pattern(cookies: list[str]) -> str:
@@ -167,9 +170,11 @@ def _logging(layout: NginxLayout) -> list[str]:
     numeric = {"status", "bytes_sent", "request_time"}
     buffering = f" buffer={layout.access_log_buffer} flush=1s" if layout.access_log_buffer else ""
     parts = [f'"{key}":{value}' if key in numeric else f'"{key}":"{value}"' for key, value in fields.items()]
+    metrics = nginx_metrics_log(layout.metrics_syslog) if layout.metrics_syslog else []
     return [
         "log_format cdn_json escape=json '{" + ",".join(parts) + "}';",
         f"access_log {layout.access_log} cdn_json{buffering};",
+        *metrics,
     ]
 
 

@@ -107,8 +107,14 @@ def render_cluster_node_conf(
         f"cluster-port {layout.bus_port}",
         # Nodes announce a stable name: a pod that returns with a new IP still rejoins.
         "cluster-preferred-endpoint-type hostname",
-        # A shard without a master makes the whole cluster refuse: clients see it at once.
-        "cluster-require-full-coverage yes",
+        # A cache: while one shard has no master (the seconds until its replica takes over,
+        # or until an operator acts when it has none), the other shards keep serving their
+        # keys; only the lost shard's keys fail. With "yes" every node would answer
+        # CLUSTERDOWN to every command for that time, a whole-cache outage for one lost node.
+        # The trade-off: a client can read and write a partial cache, which is what a cache
+        # is for; no data that must be complete lives here (sessions are in the Sentinel
+        # group, which has no shards).
+        "cluster-require-full-coverage no",
         "cluster-replica-validity-factor 10",
         "cluster-migration-barrier 1",
         *_diskless_sync(settings.replicas_per_master),

@@ -13,6 +13,8 @@ REDIS_PORT = 6379
 CLUSTER_BUS_PORT = 16379
 SENTINEL_PORT = 26379
 EXPORTER_PORT = 9121
+# Hash slots of a Redis Cluster: a healthy cluster assigns and serves all of them.
+CLUSTER_SLOTS = 16384
 
 DATA_DIR = "/data"
 CONFIG_DIR = "/etc/redis/config"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from components.render.redis_layout import (
     ADMIN_USER,
     APP_USER,
+    METRICS_USER,
     SENTINEL_AUTH_FILE,
     SENTINEL_PORT,
     RedisPasswords,
@@ -18,6 +19,11 @@ APP_SENTINEL_COMMANDS = (
     "+@connection +ping +sentinel|get-master-addr-by-name +sentinel|masters +sentinel|master "
     "+sentinel|replicas +sentinel|slaves +sentinel|sentinels +subscribe +psubscribe +unsubscribe "
     "+punsubscribe"
+)
+# What redis_exporter reads from a Sentinel (its sentinel_* metrics): state, never a change.
+METRICS_SENTINEL_COMMANDS = (
+    "+@connection +ping +info +sentinel|masters +sentinel|master +sentinel|sentinels +sentinel|slaves "
+    "+sentinel|replicas +sentinel|ckquorum"
 )
 
 
@@ -67,6 +73,7 @@ def render_sentinel_auth_conf(passwords: RedisPasswords, *, master_name: str) ->
         "user default off",
         f"user {ADMIN_USER} on {passwords.admin_hashes} ~* &* +@all",
         f"user {APP_USER} on #{password_hash(passwords.app)} -@all {APP_SENTINEL_COMMANDS}",
+        f"user {METRICS_USER} on #{password_hash(passwords.metrics)} -@all {METRICS_SENTINEL_COMMANDS}",
         f"sentinel auth-pass {master_name} {config_string(passwords.admin)}",
         f"sentinel sentinel-pass {config_string(passwords.admin)}",
     ]

@@ -18,3 +18,7 @@ class ChecksSettings(SettingsModel):
     min_lookups: int = Field(default=100, ge=1)
     # Each CDN sample is fetched twice; when every second fetch hits, the ratio is 0.5.
     cdn_min_hit_ratio: float = Field(default=0.5, ge=0, le=1)
+    # A replica further behind its master than this fails the replication check. Replicas
+    # acknowledge every second, so a healthy one reports 0-1 s; 10 s is Redis's own default
+    # for min-replicas-max-lag.
+    max_replica_lag_seconds: int = Field(default=10, ge=1)

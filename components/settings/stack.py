@@ -13,6 +13,7 @@ from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.cdn import CdnSettings
 from components.settings.checks import ChecksSettings
 from components.settings.cloudflare import CloudflareSettings
+from components.settings.monitoring import MonitoringSettings
 from components.settings.redis import RedisSettings
 from components.settings.scaling import ScalingSettings
 from components.settings.services import ComputeQuantities, ComputeResources, ServiceSettings
@@ -80,6 +81,7 @@ class Settings(SettingsModel):
     cdn: CdnSettings = CdnSettings()
     cloudflare: CloudflareSettings = CloudflareSettings()
     checks: ChecksSettings = ChecksSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
     # One-time permissions for destructive changes (see components/settings/acknowledgements.py).
     acknowledge: list[Acknowledgement] = Field(default_factory=list)
     # Secret: `pulumi config set --secret redisPassword ...`; generated when unset.

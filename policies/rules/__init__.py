@@ -1,22 +1,45 @@
 """Every policy of the pack, grouped by concern, in a stable order.
 
-Each entry is a ``ResourceValidationPolicy`` or a ``StackValidationPolicy``.
+Each rule module exposes ``POLICIES`` (``ResourceValidationPolicy`` / ``StackValidationPolicy``);
+a new concern is one module here and one line in ``RULE_MODULES``.
 """
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from pulumi_policy import Policy
 
-from policies.rules import cdn, cloudflare, images, networking, pods, redis, scaling, secrets, stack
+from policies.rules import (
+    cdn,
+    cloudflare,
+    controllers,
+    images,
+    metadata,
+    networking,
+    pod_security,
+    pods,
+    rbac,
+    redis,
+    scaling,
+    secrets,
+    stack,
+)
 
-ALL_POLICIES: list[Policy] = [
-    *pods.POLICIES,
-    *images.POLICIES,
-    *secrets.POLICIES,
-    *scaling.POLICIES,
-    *networking.POLICIES,
-    *redis.POLICIES,
-    *cdn.POLICIES,
-    *cloudflare.POLICIES,
-    *stack.POLICIES,
-]
+RULE_MODULES: tuple[ModuleType, ...] = (
+    pod_security,
+    pods,
+    controllers,
+    metadata,
+    images,
+    secrets,
+    rbac,
+    scaling,
+    networking,
+    redis,
+    cdn,
+    cloudflare,
+    stack,
+)
+
+ALL_POLICIES: list[Policy] = [policy for module in RULE_MODULES for policy in module.POLICIES]

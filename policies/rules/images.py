@@ -9,8 +9,9 @@ from __future__ import annotations
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from components.images import InvalidImageReference, parse_image_reference, unpinned_reason
-from policies.kube import PodTemplate, containers
+from policies.kube import containers
 from policies.spec import ADVISORY, Report, pod_policy, resource_policy, settings
+from policies.workloads import PodTemplate
 
 DOCKER_HUB = "docker.io"
 
@@ -30,7 +31,9 @@ _REGISTRY_CONFIG = {
     "registries": {
         "type": "array",
         "items": {"type": "string"},
-        "default": ["ghcr.io/technovastore", "docker.io"],
+        # Our own images, Docker Hub's official and vendor images, and mtail's upstream image
+        # (the CDN's log-to-metrics sidecar; its maintainer publishes only to ghcr.io).
+        "default": ["ghcr.io/technovastore", "docker.io", "ghcr.io/jaqx0r/mtail"],
         "description": "registries (optionally with a repository prefix) images may come from",
     }
 }

@@ -8,9 +8,9 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
 from components.kubernetes.conventions import TIER_LABEL
-from policies.kube import dig, is_empty_selector, mapping, policy_types, sequence
+from policies.kube import dig, is_empty_selector, mapping, policy_types, sequence, shown
 from policies.spec import Report, object_policy, resource_policy, settings, stack_policy
-from policies.stackview import StackView, Workload
+from policies.stackview import KubeObject, StackView, Workload
 
 _PUBLIC_TIERS_CONFIG = {
     "publicTiers": {
@@ -102,13 +102,101 @@ def _default_deny(args: StackValidationArgs, report: ReportViolation) -> None:
 
 def _workload_network_policy(args: StackValidationArgs, report: ReportViolation) -> None:
     view = StackView(args.resources)
-    for workload in view.serving_workloads():
-        if not view.ingress_policies_for(workload):
+    for workload in view.workloads:
+        missing = [t for t in ("Ingress", "Egress") if not view.isolating_policies(workload, t)]
+        if missing:
+            report(
+                f"{workload.describe()}: no NetworkPolicy restricts its pods' {' or '.join(missing).lower()}"
+                " traffic; add a default-deny for the namespace and policies that allow what it needs",
+                workload.urn,
+            )
+        elif workload.serving and not view.ingress_policies_for(workload):
             report(
                 f"{workload.describe()}: no NetworkPolicy selects its pods for ingress (only namespace-wide "
                 "ones); add one that says who may call it",
                 workload.urn,
             )
+
+
+def _policy_selects_pods(args: StackValidationArgs, report: ReportViolation) -> None:
+    view = StackView(args.resources)
+    for policy in view.of_kind("NetworkPolicy"):
+        selector = policy.spec.get("podSelector")
+        if is_empty_selector(selector):
+            continue  # namespace-wide: a default-deny guards pods yet to come too
+        if not view.workloads_selected_by(selector, policy.namespace):
+            report(
+                f"{policy.describe()}: podSelector matches no pod declared in namespace {policy.namespace}; "
+                "fix the selector or drop the policy",
+                policy.urn,
+            )
+
+
+def _ingress_tls(args: ResourceValidationArgs, spec: Mapping[str, Any], report: Report) -> None:
+    entries = [mapping(entry) for entry in sequence(spec.get("tls"))]
+    if not entries:
+        report("serves plain HTTP (no spec.tls); add a tls entry with the certificate's Secret")
+        return
+    if any(not sequence(entry.get("hosts")) for entry in entries):
+        return  # a tls entry without hosts covers every host of the Ingress
+    covered = [str(host) for entry in entries for host in sequence(entry.get("hosts"))]
+    for rule in map(mapping, sequence(spec.get("rules"))):
+        host = rule.get("host")
+        if isinstance(host, str) and not any(host_matches(pattern, host) for pattern in covered):
+            report(
+                f"host {shown(host)} is not in any spec.tls hosts, so it is served over plain HTTP; add it"
+            )
+
+
+def host_matches(pattern: str, host: str) -> bool:
+    """Does a TLS host entry (possibly ``*.example.com``) cover ``host``?"""
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:]) and "." not in host[: -len(pattern) + 1]
+    return pattern == host
+
+
+def ingress_backends(ingress: KubeObject) -> list[tuple[str, Any, Any]]:
+    """(path, service name, service port) of every backend an Ingress routes to, as its API version
+    spells them (networking.k8s.io/v1: backend.service; the v1beta1 versions: serviceName and
+    servicePort); a backend without a service (a resource backend) is left out, one of the wrong shape
+    comes back with name None."""
+    legacy = str(ingress.props.get("apiVersion")).endswith("v1beta1")
+    candidates = [("(default backend)", ingress.spec.get("defaultBackend" if not legacy else "backend"))]
+    for rule in map(mapping, sequence(ingress.spec.get("rules"))):
+        for path in map(mapping, sequence(dig(rule, "http", "paths"))):
+            candidates.append((str(path.get("path") or "/"), path.get("backend")))
+    found = []
+    for where, backend in candidates:
+        backend = mapping(backend)
+        if not backend or "resource" in backend:
+            continue
+        if legacy:
+            found.append((where, backend.get("serviceName"), backend.get("servicePort")))
+        else:
+            port = mapping(dig(backend, "service", "port"))
+            found.append((where, dig(backend, "service", "name"), port.get("number") or port.get("name")))
+    return found
+
+
+def _service_has_port(service: KubeObject, port: Any) -> bool:
+    for declared in map(mapping, sequence(service.spec.get("ports"))):
+        number = declared.get("port")
+        if port is not None and (port == declared.get("name") or str(port) == str(number)):
+            return True
+    return False
+
+
+def _ingress_targets_service(args: StackValidationArgs, report: ReportViolation) -> None:
+    view = StackView(args.resources)
+    for ingress in view.of_kind("Ingress"):
+        for path, name, port in ingress_backends(ingress):
+            service = view.find("Service", name, ingress.namespace) if isinstance(name, str) else None
+            if service is None or not _service_has_port(service, port):
+                report(
+                    f"{ingress.describe()}: path {path} routes to service {name} port {port}, which is not "
+                    f"declared in namespace {ingress.namespace}; point it at a declared Service and port",
+                    ingress.urn,
+                )
 
 
 def _load_balancer_public_only(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -153,9 +241,31 @@ POLICIES = [
     ),
     stack_policy(
         name="k8s-workload-network-policy",
-        description="Every serving workload is selected by its own ingress NetworkPolicy.",
+        description=(
+            "Every pod's ingress and egress are restricted by NetworkPolicies, and every long-running "
+            "workload is selected by its own ingress NetworkPolicy. Stricter than kube-score's "
+            "pod-networkpolicy, which accepts namespace-wide policies alone."
+        ),
         severity=Severity.HIGH,
         validate=_workload_network_policy,
+    ),
+    stack_policy(
+        name="k8s-network-policy-selects-pods",
+        description="Every NetworkPolicy with a pod selector selects pods the stack declares.",
+        severity=Severity.MEDIUM,
+        validate=_policy_selects_pods,
+    ),
+    resource_policy(
+        name="k8s-ingress-tls",
+        description="Ingresses serve every host over TLS (spec.tls covers each rule's host).",
+        severity=Severity.HIGH,
+        validate=object_policy(("Ingress",), _ingress_tls),
+    ),
+    stack_policy(
+        name="k8s-ingress-targets-service",
+        description="Every Ingress backend names a Service the stack declares, on a port that Service has.",
+        severity=Severity.HIGH,
+        validate=_ingress_targets_service,
     ),
     stack_policy(
         name="k8s-load-balancer-public-tier-only",

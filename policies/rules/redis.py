@@ -13,7 +13,6 @@ from components.kubernetes.conventions import TIER_LABEL
 from components.render.redis_layout import CLUSTER_BUS_PORT, REDIS_PORT, SENTINEL_PORT
 from policies.kube import (
     Container,
-    PodTemplate,
     as_int,
     containers,
     dig,
@@ -31,6 +30,7 @@ from policies.spec import (
 )
 from policies.stackview import KubeObject, StackView, Workload
 from policies.textconf import configmap_texts, directives, is_placeholder
+from policies.workloads import PodTemplate
 
 REDIS_PORTS = (REDIS_PORT, CLUSTER_BUS_PORT, SENTINEL_PORT)
 _REDIS_IMAGES = ("redis", "valkey", "redis-stack-server", "redis_exporter", "redis-exporter")

@@ -10,19 +10,14 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
+from policies.hpa import replica_bounds, scale_up_behavior, utilization_targets
 from policies.hpa_timing import seconds_to_reach_max
-from policies.kube import as_int, dig, mapping, sequence
+from policies.kube import as_int
 from policies.spec import ObjectCheck, Report, Validate, object_policy, resource_policy, settings
 
 
 def hpa_policy(check: ObjectCheck) -> Validate:
     return object_policy(("HorizontalPodAutoscaler",), check)
-
-
-def replica_bounds(spec: Mapping[str, Any]) -> tuple[int, int | None]:
-    """(minReplicas, maxReplicas); Kubernetes defaults minReplicas to 1."""
-    minimum = as_int(spec.get("minReplicas"))
-    return (1 if minimum is None else minimum), as_int(spec.get("maxReplicas"))
 
 
 _MIN_CONFIG = {
@@ -77,19 +72,9 @@ _TARGETS_CONFIG: dict[str, dict[str, Any]] = {
 }
 
 
-def _utilization_targets(spec: Mapping[str, Any]) -> dict[str, Any]:
-    targets: dict[str, Any] = {}
-    for metric in sequence(spec.get("metrics")):
-        if dig(metric, "type") == "Resource":
-            name = dig(metric, "resource", "name")
-            if dig(metric, "resource", "target", "type") == "Utilization":
-                targets[str(name)] = as_int(dig(metric, "resource", "target", "averageUtilization"))
-    return targets
-
-
 def _resource_targets(args: ResourceValidationArgs, spec: Mapping[str, Any], report: Report) -> None:
     config = settings(args, _TARGETS_CONFIG)
-    targets = _utilization_targets(spec)
+    targets = utilization_targets(spec)
     for resource in ("cpu", "memory"):
         low, high = config[resource]
         value = targets.get(resource)
@@ -115,7 +100,7 @@ def _scale_up_speed(args: ResourceValidationArgs, spec: Mapping[str, Any], repor
     minimum, maximum = replica_bounds(spec)
     if maximum is None:
         return
-    seconds = seconds_to_reach_max(minimum, maximum, mapping(dig(spec, "behavior", "scaleUp")))
+    seconds = seconds_to_reach_max(minimum, maximum, scale_up_behavior(spec))
     if seconds is None:
         report("scale-up is disabled (selectPolicy: Disabled); enable it so load can add pods")
     elif seconds > budget:
@@ -138,7 +123,11 @@ def _pdb_allows_disruption(args: ResourceValidationArgs, spec: Mapping[str, Any]
 POLICIES = [
     resource_policy(
         name="k8s-hpa-min-replicas",
-        description="HPAs keep at least minReplicas (2 in production) so a pod can fail without an outage.",
+        description=(
+            "HPAs keep at least minReplicas (2 in production) so a pod can fail without an outage. "
+            "Stricter than Polaris's hpaMinAvailability, which passes an HPA that omits minReplicas "
+            "(the API defaults it to 1)."
+        ),
         severity=Severity.HIGH,
         validate=hpa_policy(_min_replicas),
         config=_MIN_CONFIG,

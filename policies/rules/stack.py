@@ -7,22 +7,19 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
-from policies.kube import as_int, mapping, selector_matches, sequence
-from policies.rules.scaling import replica_bounds
-from policies.spec import stack_policy
-from policies.stackview import StackView, Workload, container_port_names, ignores
+from policies.hpa import replica_bounds, scale_target
+from policies.kube import as_int, mapping, selector_matches, sequence, shown
+from policies.spec import settings, stack_policy
+from policies.stackview import StackView, Workload, container_port_names, ignores, same_group
+from policies.workloads import REPLICATED_KINDS
 
 
 def _hpa_target_exists(args: StackValidationArgs, report: ReportViolation) -> None:
     view = StackView(args.resources)
     for hpa in view.of_kind("HorizontalPodAutoscaler"):
-        target = mapping(hpa.spec.get("scaleTargetRef"))
-        kind, name = target.get("kind"), target.get("name")
-        if (
-            not isinstance(kind, str)
-            or not isinstance(name, str)
-            or view.find(kind, name, hpa.namespace) is None
-        ):
+        api_version, kind, name = scale_target(hpa.spec)
+        target = view.find(kind, name, hpa.namespace) if kind and name else None
+        if target is None or (api_version is not None and not same_group(api_version, target.api_version)):
             report(
                 f"{hpa.describe()}: scaleTargetRef {kind}/{name} is not declared in namespace "
                 f"{hpa.namespace}; point it at a workload this stack declares",
@@ -35,7 +32,7 @@ def _hpa_target_unmanaged_replicas(args: StackValidationArgs, report: ReportViol
     for workload in view.workloads:
         if view.hpa_for(workload) is None:
             continue
-        if workload.spec.get("replicas") is not None and not ignores(workload.resource, "spec.replicas"):
+        if workload.pod.declared_replicas is not None and not ignores(workload.resource, "spec.replicas"):
             report(
                 f"{workload.describe()}: the HPA owns the replica count but spec.replicas is set, so every "
                 "`pulumi up` resets it; remove spec.replicas or add ignore_changes=['spec.replicas']",
@@ -54,9 +51,62 @@ def minimum_replicas(view: StackView, workload: Workload) -> int:
 
 
 def _is_replicated(view: StackView, workload: Workload) -> bool:
-    if workload.kind not in ("Deployment", "StatefulSet", "ReplicaSet"):
+    """May run several pods: an HPA scales it, or spec.replicas is not written as 0 or 1."""
+    if workload.kind not in REPLICATED_KINDS:
         return False
-    return view.hpa_for(workload) is not None or (workload.replicas or 1) >= 2
+    return view.hpa_for(workload) is not None or not workload.pod.known_single
+
+
+_REPLICAS_CONFIG = {
+    "minimum": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 2,
+        "description": "fewest pods a Deployment or StatefulSet without an HPA runs (spec.replicas)",
+    }
+}
+
+
+def _workload_replicas(args: StackValidationArgs, report: ReportViolation) -> None:
+    floor = settings(args, _REPLICAS_CONFIG)["minimum"]
+    view = StackView(args.resources)
+    for workload in view.workloads:
+        if workload.kind not in REPLICATED_KINDS or view.hpa_for(workload) is not None:
+            continue  # an HPA's floor is k8s-hpa-min-replicas' business
+        replicas = minimum_replicas(view, workload)
+        if replicas < floor:
+            written = (
+                "spec.replicas" if workload.pod.declared_replicas is not None else "spec.replicas (default)"
+            )
+            report(
+                f"{workload.describe()}: runs {replicas} pod(s) by {written}; run at least {floor} so one "
+                "pod can fail or drain without an outage (or let an HPA scale it)",
+                workload.urn,
+            )
+
+
+def _statefulset_service(args: StackValidationArgs, report: ReportViolation) -> None:
+    view = StackView(args.resources)
+    for workload in view.workloads:
+        if workload.kind != "StatefulSet":
+            continue
+        name = workload.spec.get("serviceName")
+        service = view.find("Service", name, workload.namespace) if isinstance(name, str) and name else None
+        if service is None:
+            problem = f"serviceName {shown(name)} names no Service declared in namespace {workload.namespace}"
+        elif service.spec.get("clusterIP") != "None":
+            problem = f"its Service {name} is not headless (clusterIP: None)"
+        elif not selector_matches(
+            {"matchLabels": dict(mapping(service.spec.get("selector")))}, workload.pod.labels
+        ):
+            problem = f"its Service {name} does not select its pods"
+        else:
+            continue
+        report(
+            f"{workload.describe()}: {problem}; pods get stable DNS names only from a headless Service "
+            "that selects them",
+            workload.urn,
+        )
 
 
 def guaranteed_pods(budget: dict[str, Any], replicas: int) -> int | None:
@@ -139,6 +189,22 @@ def _service_selects_pods(args: StackValidationArgs, report: ReportViolation) ->
 
 POLICIES = [
     stack_policy(
+        name="k8s-workload-replicas",
+        description=(
+            "Deployments and StatefulSets without an HPA run at least 2 pods (spec.replicas, which "
+            "defaults to 1)."
+        ),
+        severity=Severity.HIGH,
+        validate=_workload_replicas,
+        config=_REPLICAS_CONFIG,
+    ),
+    stack_policy(
+        name="k8s-statefulset-headless-service",
+        description="Every StatefulSet's serviceName is a headless Service that selects its pods.",
+        severity=Severity.MEDIUM,
+        validate=_statefulset_service,
+    ),
+    stack_policy(
         name="k8s-hpa-target-exists",
         description="Every HPA scales a workload that the stack declares.",
         severity=Severity.HIGH,
@@ -153,7 +219,11 @@ POLICIES = [
     stack_policy(
         name="k8s-pdb-covers-replicated-workloads",
         description=(
-            "Every replicated workload has a PDB matching its pods whose budget stays below the HPA minimum."
+            "Every workload that may run several pods has a PDB matching its pods whose budget keeps "
+            "fewer pods than its minimum (HPA minReplicas, else spec.replicas). Stricter than Polaris's "
+            "pdbMinAvailableGreaterThanHPAMinReplicas and missingPodDisruptionBudget and kube-score's "
+            "deployment-has-poddisruptionbudget and statefulset-has-poddisruptionbudget, which accept "
+            "a budget that keeps every pod (minAvailable equal to the minimum), so none can be evicted."
         ),
         severity=Severity.HIGH,
         validate=_pdb_covers_workloads,

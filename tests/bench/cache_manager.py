@@ -5,6 +5,8 @@
   The model is checked against the real manager on a real cluster for the first requests.
 - ``mset`` of 1,000 keys across the cluster against one SET per key.
 - ``get_product`` against a raw redis-py GET of the same key on the same cluster.
+- Failed calls on the healthy shards while one master fails over under client load (goal 0):
+  only the killed master's keys may miss.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from cache_manager.strategies import Strategy, strategies_from_settings
 from components.settings import load_settings
 from components.settings.stack import Settings
 from tests.bench import goal
+from tests.support.cache_load import load_through_failover
 from tests.support.redis_servers import RedisClusterHandle, redis_cluster
 
 PRODUCTS = 10_000
@@ -175,12 +178,46 @@ def measure_on_cluster(settings: Settings, cluster: RedisClusterHandle) -> dict[
         }
 
 
+def failover_ride_through(settings: Settings, *, full_coverage: str | None = None) -> dict[str, Any]:
+    """Readers and writers on every shard while a master is killed, with the stack's clocks.
+
+    ``full_coverage`` overrides the rendered cluster-require-full-coverage, for comparison.
+    """
+    cluster_settings = settings.redis.cluster
+    with (
+        redis_cluster(
+            cluster_settings.masters,
+            cluster_settings.replicas_per_master,
+            node_timeout_ms=cluster_settings.node_timeout_ms,
+            persistence=False,
+        ) as cluster,
+        DistributedCacheManager.from_settings(
+            settings, cluster_nodes=cluster.nodes, username=cluster.app_user, password=cluster.app_password
+        ) as manager,
+    ):
+        if full_coverage is not None:
+            for _, port in cluster.nodes:
+                with cluster.client(port) as client:
+                    client.config_set("cluster-require-full-coverage", full_coverage)
+        load = load_through_failover(manager, cluster)
+    return {
+        "node_timeout_ms": cluster_settings.node_timeout_ms,
+        "failover_seconds": round(load.failover_seconds, 3),
+        "calls": load.calls,
+        "failed_calls": load.failed,
+    }
+
+
 def run() -> dict[str, Any]:
     settings = load_settings({}, "production")
     strategy = strategies_from_settings(settings.cache_ttl, settings.cache.ttl_jitter_percent)["product"]
     sweep = [simulate(strategy, rate) for rate in RATE_SWEEP]
     with redis_cluster(masters=3, replicas_per_master=1, persistence=False) as cluster:
         real = measure_on_cluster(settings, cluster)
+    failover = failover_ride_through(settings)
+    # For comparison: the same run with every node refusing while a shard has no master.
+    failover["with_full_coverage_required"] = failover_ride_through(settings, full_coverage="yes")
+    healthy_failed = failover["failed_calls"]["healthy"]
     hit_ratio = next(row["hit_ratio"] for row in sweep if row["rate_per_second"] == RATE_PER_SECOND)
     check = real["cross_check"]
     return {
@@ -194,6 +231,7 @@ def run() -> dict[str, Any]:
         },
         "hit_ratio_by_rate": sweep,
         **real,
+        "failover": failover,
         "goals": {
             "product_hit_ratio": goal(
                 hit_ratio, f">= 0.90 at {RATE_PER_SECOND:g} reads/s", hit_ratio >= 0.90
@@ -207,5 +245,6 @@ def run() -> dict[str, Any]:
             "get_product_overhead": goal(
                 real["get_product"]["overhead"], "<= 0.15", real["get_product"]["overhead"] <= 0.15
             ),
+            "healthy_shard_failed_calls_during_failover": goal(healthy_failed, "== 0", healthy_failed == 0),
         },
     }

@@ -681,7 +681,7 @@ bad("redis-sentinel-quorum", "no-sentinels", pb.sentinel_group()[:1])
 ok(
     "k8s-workload-network-policy",
     "policy-types-defaulted",
-    [deployment(), edited(allow_tier(), lambda i: i["spec"].pop("policyTypes"))],
+    [deployment(), default_deny(), edited(allow_tier(), lambda i: i["spec"].pop("policyTypes"))],
 )
 bad("k8s-namespace-default-deny", "ingress-only", [deployment(), network_policy("deny", {"podSelector": {}})])
 ok(

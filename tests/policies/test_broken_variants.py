@@ -122,7 +122,7 @@ VARIANTS = [
         "runs-as-root",
         edit(GW, lambda i: container(i)["securityContext"].update(runAsUser=0)),
         "k8s-run-as-non-root",
-        "non-zero UID",
+        "set it to an ID of at least 10000",
     ),
     Variant(
         "writable-root",

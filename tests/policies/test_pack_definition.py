@@ -7,7 +7,7 @@ import re
 import jsonschema
 import pytest
 import yaml
-from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+from pulumi_policy import EnforcementLevel, Policy, ResourceValidationPolicy, StackValidationPolicy
 
 from policies.config_schema import pack_config_schema
 from policies.offline import CONFIG_DIR, enforcement_level, load_pack_config
@@ -43,7 +43,6 @@ def test_safe_rules_offer_a_remediation() -> None:
         "k8s-seccomp-runtime-default",
         "k8s-no-privilege-escalation",
         "k8s-drop-all-capabilities",
-        "k8s-no-service-account-token",
     } <= remediable
     assert all(p.remediation_steps for p in ALL_POLICIES if p.name in remediable)
 
@@ -107,15 +106,32 @@ def test_pack_project_files() -> None:
     assert "pulumi-policy" in requirements
 
 
-def test_readme_table_lists_every_policy_with_its_levels_per_stack() -> None:
+def _readme_rows() -> dict[str, list[str]]:
+    """The README's policy table: policy name -> its cells after the name."""
     readme = (CONFIG_DIR.parents[1] / "README.md").read_text()
-    rows = {
-        match[0]: (match[1], match[2])
-        for match in re.findall(r"^\| `([a-z0-9-]+)` \|.*\| (\w+) \| (\w+) \|$", readme, re.M)
-    }
+    section = readme.split("## Policy pack", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| (.*) \|$", section, re.M)
+    return {name: [cell.strip() for cell in cells.split(" | ")] for name, cells in rows}
+
+
+def _kind(policy: Policy) -> str:
+    if isinstance(policy, StackValidationPolicy):
+        return "stack"
+    assert isinstance(policy, ResourceValidationPolicy)
+    return "resource (remediation)" if policy.has_remediation() else "resource"
+
+
+def test_readme_table_is_the_pack() -> None:
+    """One row per policy, nothing else: kind, severity, description and levels as the pack has them."""
+    rows = _readme_rows()
     production, staging = load_pack_config("production"), load_pack_config("staging")
+    assert set(rows) - {"policy"} == {policy.name for policy in ALL_POLICIES}
     for policy in ALL_POLICIES:
-        assert rows.get(policy.name) == (
+        kind, severity, checks, why, in_production, in_staging = rows[policy.name]
+        assert policy.severity is not None
+        assert (kind, severity, checks) == (_kind(policy), policy.severity.value, policy.description)
+        assert why, policy.name
+        assert (in_production, in_staging) == (
             enforcement_level(policy, production).value,
             enforcement_level(policy, staging).value,
         ), policy.name

@@ -9,9 +9,13 @@ import pytest
 from policies.offline import run_policies
 from policies.rules import ALL_POLICIES
 from tests.policies.builders import engine_proxies
-from tests.policies.cases import CASES, Case
+from tests.policies.cases import CASES as BASE_CASES
+from tests.policies.cases import Case
+from tests.policies.cases_pod_rules import POD_RULE_CASES
+from tests.policies.cases_stack_rules import STACK_RULE_CASES
 
 POLICIES = {policy.name: policy for policy in ALL_POLICIES}
+CASES = [*BASE_CASES, *POD_RULE_CASES, *STACK_RULE_CASES]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])

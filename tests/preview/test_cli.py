@@ -81,11 +81,11 @@ def test_a_changed_config_file_shows_in_all_three_formats(
         "name": "technovastore-staging/order-service",
         "fields": [{"path": "spec.maxReplicas", "old": 3, "new": 4}],
     }
-    assert report["summary"]["update"] == 2  # the autoscaler and the namespace quota
+    assert report["summary"]["update"] == 3  # the autoscaler, the namespace quota, the autoscaling dashboard
     _, markdown, _ = run(capsys, *common, "--format", "markdown")
-    unchanged = len(list(base.glob("*/*.yaml"))) - 2
+    unchanged = len(list(base.glob("*/*.yaml"))) - 3
     assert "| `spec.maxReplicas` | `3` | `4` |" in markdown
-    assert f"**2 to update ({unchanged} unchanged)**" in markdown
+    assert f"**3 to update ({unchanged} unchanged)**" in markdown
     _, text, _ = run(capsys, *common)
     assert (
         " ~ update   kubernetes:autoscaling/v2:HorizontalPodAutoscaler  technovastore-staging/order-service"

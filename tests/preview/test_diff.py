@@ -35,6 +35,11 @@ def test_a_replica_limit_updates_the_autoscaler_and_the_quota_sized_from_it(
     # The namespace quota covers every service at its maximum: one pod fewer.
     quota = changes.pop(("update", "kubernetes:core/v1:ResourceQuota", f"{NS}/compute-quota"))
     assert ("spec.hard.pods", "47", "46") in quota
+    # The autoscaling dashboard draws each service's maximum.
+    dashboard = changes.pop(
+        ("update", "kubernetes:core/v1:ConfigMap", f"{NS}/dashboard-technovastore-autoscaling")
+    )
+    assert [path for path, _, _ in dashboard] == ["data.technovastore-autoscaling.json"]
     assert set(changes) == {
         ("update", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", f"{NS}/api-gateway")
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.settings import PROJECT
+from components.settings import PROJECT, Settings, load_settings
 from components.settings.stack_file import read_stack_config
 from preview.invoke_answers import invoke_answers
 from preview.synth import Synthesis, synthesize
@@ -29,3 +29,8 @@ def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
     return synthesize(
         stack, values, secret_keys=config.secret_keys, invoke_answers=invoke_answers(stack, values)
     )
+
+
+def stack_settings(stack: str) -> Settings:
+    """The validated settings of a shipped stack."""
+    return load_settings(stack_config(stack), stack)

@@ -1,4 +1,4 @@
-"""The pure parts behind degradation: circuit breakers, single-flight, metrics."""
+"""The pure parts behind degradation: circuit breakers, failure kinds, single-flight, metrics."""
 
 from __future__ import annotations
 
@@ -7,9 +7,18 @@ import time
 from collections.abc import Callable
 
 import pytest
+import redis
 from prometheus_client import generate_latest
+from redis.exceptions import (
+    BusyLoadingError,
+    ClusterDownError,
+    OutOfMemoryError,
+    RedisClusterException,
+    ResponseError,
+)
 
 from cache_manager.circuit_breaker import BreakerBoard, BreakerState, CircuitBreaker
+from cache_manager.failures import is_unreachable, reason
 from cache_manager.metrics import CacheMetrics
 from cache_manager.single_flight import SingleFlight
 
@@ -130,6 +139,34 @@ def test_single_flight_makes_one_load_for_a_stampede() -> None:
     assert flights.do("k", lambda: "next") == "next"  # a finished flight is not reused
 
 
+def test_single_flight_holds_a_finished_load_for_callers_whose_lookup_raced_with_it() -> None:
+    clock = FakeClock()
+    flights = SingleFlight(hold_seconds=1.0, clock=clock)
+    raced = flights.mark()  # this caller looked the key up before the load below stored it
+    assert flights.do("k", lambda: "loaded") == "loaded"
+    assert flights.do("k", lambda: "again", since=raced) == "loaded"
+    assert flights.do("other", lambda: "own", since=raced) == "own"  # held per key
+    # A caller that looked after the load finished found the value itself if it was there;
+    # if it missed, the entry is gone again (expired, invalidated): it loads.
+    assert flights.do("k", lambda: "fresh", since=flights.mark()) == "fresh"
+    late = flights.mark() - 1  # raced with the "fresh" load ...
+    clock.now += 1.5  # ... but came back only after the hold ended
+    flights.do("x", lambda: "prunes")
+    assert flights.do("k", lambda: "reloaded", since=late) == "reloaded"
+
+
+def test_single_flight_holds_no_failed_load() -> None:
+    flights = SingleFlight()
+    raced = flights.mark()
+
+    def broken() -> str:
+        raise LookupError("database down")
+
+    with pytest.raises(LookupError):
+        flights.do("k", broken)
+    assert flights.do("k", lambda: "loaded", since=raced) == "loaded"
+
+
 def test_single_flight_shares_the_loader_error() -> None:
     flights = SingleFlight()
     started = threading.Event()
@@ -203,3 +240,46 @@ def test_board_reports_clean_only_while_nothing_failed() -> None:
     assert not board.all_clean
     board["a"].record_success()
     assert board.all_clean
+
+
+@pytest.mark.parametrize(
+    ("error", "unreachable", "label"),
+    [
+        (
+            redis.ConnectionError("Error 111 connecting to 10.0.0.5:6379. Connection refused."),
+            True,
+            "ConnectionError",
+        ),
+        (redis.TimeoutError("Timeout reading from socket"), True, "TimeoutError"),
+        (RedisClusterException("Redis Cluster cannot be connected"), False, "RedisClusterException"),
+        (redis.AuthenticationError("invalid username-password pair"), True, "auth"),
+        (
+            OutOfMemoryError("command not allowed when used memory > 'maxmemory'.", status_code="OOM"),
+            False,
+            "OOM",
+        ),
+        (
+            ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"),
+            False,
+            "WRONGTYPE",
+        ),
+        (ClusterDownError("The cluster is down", status_code="CLUSTERDOWN"), False, "CLUSTERDOWN"),
+        (BusyLoadingError("Redis is loading the dataset in memory", status_code="LOADING"), False, "LOADING"),
+        (ResponseError("something lower case"), False, "ResponseError"),
+    ],
+)
+def test_only_failures_to_reach_a_node_count_as_unreachable(
+    error: Exception, unreachable: bool, label: str
+) -> None:
+    assert is_unreachable(error) is unreachable
+    assert reason(error) == label
+
+
+def test_a_cluster_bootstrap_that_could_not_connect_is_unreachable() -> None:
+    try:
+        try:
+            raise redis.ConnectionError("Connection refused")
+        except redis.ConnectionError as cause:
+            raise RedisClusterException("Redis Cluster cannot be connected") from cause
+    except RedisClusterException as error:
+        assert is_unreachable(error)

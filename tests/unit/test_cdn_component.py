@@ -10,6 +10,7 @@ import pytest
 from components.images import parse_image_reference
 from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, config_checksum, pod_layout
 from components.kubernetes.conventions import TIER_LABEL
+from components.render.cdn_metrics import PROGRAM_FILE, render_mtail_program
 from components.render.nginx import render_nginx_conf
 from components.settings import Settings, load_settings
 from preview.manifests import kubernetes_manifest
@@ -60,13 +61,14 @@ def test_configmap_holds_the_rendered_config(synthesis: Synthesis) -> None:
         pod_layout(
             settings.cdn,
             f"{settings.cdn.origin_service}.{settings.namespace}.svc.cluster.local:{origin.port}",
+            metrics_log=settings.monitoring.enabled,
         ),
     )
     manifests = cdn_children(synthesis)
 
-    assert manifests["ConfigMap"]["data"] == {"nginx.conf": expected}
+    assert manifests["ConfigMap"]["data"] == {"nginx.conf": expected, PROGRAM_FILE: render_mtail_program()}
     annotations = manifests["Deployment"]["spec"]["template"]["metadata"]["annotations"]
-    assert annotations["technovastore.io/config-sha256"] == config_checksum(expected)
+    assert annotations["technovastore.io/config-sha256"] == config_checksum(expected + render_mtail_program())
 
 
 def test_pods_are_hardened_with_writable_emptydirs_only(synthesis: Synthesis) -> None:
@@ -166,7 +168,11 @@ def test_network_policy_admits_http_from_anywhere_and_metrics_from_monitoring(sy
     assert policy["podSelector"]["matchLabels"] == {TIER_LABEL: "cdn"}
     http, metrics = policy["ingress"]
     assert http == {"ports": [{"port": "http", "protocol": "TCP"}]}
-    assert metrics["ports"] == [{"port": "metrics", "protocol": "TCP"}]
+    # The exporter's stub_status metrics and the log-to-metrics sidecar's request metrics.
+    assert metrics["ports"] == [
+        {"port": "metrics", "protocol": "TCP"},
+        {"port": "log-metrics", "protocol": "TCP"},
+    ]
     namespace = settings_of(synthesis).monitoring_namespace
     assert metrics["from"] == [
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}

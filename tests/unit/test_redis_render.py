@@ -43,6 +43,8 @@ def test_cluster_node_conf_has_cluster_persistence_memory_and_auth_include() -> 
     assert conf["dir"] == "/data"
     assert conf["cluster-node-timeout"] == "7000"
     assert conf["cluster-preferred-endpoint-type"] == "hostname"
+    # A lost shard costs only its own keys (proven on real servers in the integration tests).
+    assert conf["cluster-require-full-coverage"] == "no"
     assert conf["appendonly"] == "yes"
     assert conf["appendfsync"] == "everysec"
     assert conf["aof-use-rdb-preamble"] == "yes"

@@ -46,6 +46,13 @@ def session_group() -> Iterator[SentinelGroupHandle]:
         yield handle
 
 
+def commands_received(cluster: RedisClusterHandle, port: int, command: str) -> int:
+    """Every ``command`` the node received: executed, failed or rejected (CLUSTERDOWN)."""
+    with cluster.client(port) as client:
+        stats = client.info("commandstats").get(f"cmdstat_{command}", {})
+    return sum(int(stats.get(field, 0)) for field in ("calls", "failed_calls", "rejected_calls"))
+
+
 def stack_settings(**client: Any) -> Settings:
     """Staging's settings with a fresh key prefix and the given ``cache`` overrides."""
     settings = load_settings({}, "staging")

@@ -11,7 +11,9 @@ from redis.cluster import RedisCluster
 from cache_manager import (
     CacheError,
     DistributedCacheManager,
+    DuplicateIdError,
     InvalidKeyError,
+    NoneValueError,
     SerializationError,
     UnknownStrategyError,
     ValueTooLargeError,
@@ -69,6 +71,40 @@ def test_oversized_values_are_refused_with_the_limit_from_settings(
         manager.mset({"p-a": 1, "p-b": "x" * 2000})
     assert not cluster_admin.exists(manager.keys.product("p-big"), manager.keys.product("p-a"))
     assert not cluster_admin.exists(manager.keys.product_tag("p-1"))
+
+
+def test_duplicate_ids_in_mset_are_refused_and_nothing_is_stored(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster
+) -> None:
+    with pytest.raises(DuplicateIdError, match=r"^mset got product id 'p-1' more than once: "):
+        manager.mset([("p-1", {"v": 1}), ("p-2", {"v": 2}), ("p-1", {"v": 3})])
+    # 7 and "7" name the same entry, as they would in get_product.
+    with pytest.raises(CacheError, match=r"^mset got price id '7' more than once: "):
+        manager.mset({7: 1, "7": 2}, strategy="price")
+    assert not cluster_admin.exists(manager.keys.product("p-1"), manager.keys.product("p-2"))
+    assert not cluster_admin.exists(manager.keys.price("7"))
+    assert manager.metrics.error_count() == 0
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.cache_product("p-1", None),
+        lambda m: m.cache_price("p-1", None),
+        lambda m: m.cache_search_results("laptop", None),
+        lambda m: m.cache_session("s-1", None),
+        lambda m: m.cache_recommendations("u-1", None),
+        lambda m: m.mset({"p-2": {"ok": True}, "p-1": None}),
+    ],
+)
+def test_none_values_are_refused_and_nothing_is_stored(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster, call: Any
+) -> None:
+    with pytest.raises(NoneValueError, match="None cannot be cached: a read could not tell it from a miss"):
+        call(manager)
+    assert not cluster_admin.exists(manager.keys.product("p-1"), manager.keys.product("p-2"))
+    assert not cluster_admin.exists(manager.keys.price("p-1"), manager.keys.recommendations("u-1"))
+    assert manager.metrics.error_count() == 0
 
 
 def test_unknown_strategies_are_refused(manager: DistributedCacheManager) -> None:

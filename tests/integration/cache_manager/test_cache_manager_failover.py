@@ -17,6 +17,8 @@ from cache_manager import DistributedCacheManager
 from cache_manager.circuit_breaker import BreakerState
 from components.settings.stack import Settings
 from tests.integration.cache_manager.conftest import manager_for, stack_settings
+from tests.support.cache_load import load_through_failover
+from tests.support.redis_failover import replicas_of
 from tests.support.redis_servers import (
     RedisClusterHandle,
     SentinelGroupHandle,
@@ -35,7 +37,7 @@ def resilient_settings() -> Settings:
     return stack_settings(breaker_failures=3, breaker_reset_ms=200)
 
 
-def run_until(condition: Callable[[], bool], step: Callable[[], None], *, what: str) -> int:
+def run_until(condition: Callable[[], bool], step: Callable[[], object], *, what: str) -> int:
     """Run ``step`` until ``condition`` holds; returns the number of steps."""
     deadline = time.monotonic() + RECOVERY_SECONDS
     steps = 0
@@ -168,3 +170,61 @@ def ride_through_sentinel_failover(manager: DistributedCacheManager, group: Sent
     assert manager.breaker_states()["sessions"] is BreakerState.CLOSED
     assert manager.invalidate_user_cache("u-1") is True
     assert manager.get_session("s-before") is None
+
+
+def test_healthy_shards_serve_every_call_while_a_master_fails_over(small_cluster: RedisClusterHandle) -> None:
+    """Only the killed master's shard may miss; the breakers are the stack's (5 failures, 5 s)."""
+    manager = manager_for(small_cluster, None, stack_settings())
+    try:
+        load = load_through_failover(manager, small_cluster)
+    finally:
+        manager.close()
+    assert load.failed["victim"] > 0  # the load ran through the outage
+    assert load.calls["healthy"] > 0
+    assert load.failed["healthy"] == 0, (
+        f"{load.failed['healthy']} of {load.calls['healthy']} calls failed on healthy shards, "
+        f"for example {load.examples}"
+    )
+
+
+def test_a_node_that_recovers_gets_every_call_again(small_cluster: RedisClusterHandle) -> None:
+    """The breaker opens while the node is down, lets a trial through after the reset time,
+    and closes on its success: from then on calls flow as before, not one per reset time."""
+    cluster = small_cluster
+    manager = manager_for(cluster, None, stack_settings(breaker_failures=3, breaker_reset_ms=500))
+    victim = cluster.masters()[0]
+    node = f"127.0.0.1:{victim}"
+    (replica,) = replicas_of(cluster, victim)
+    with cluster.client(replica) as client:  # the same node must come back, not its replica
+        client.config_set("cluster-replica-no-failover", "yes")
+    with cluster.cluster_client(user=cluster.admin_user) as admin:
+        keys = {f"p-{n}": manager.keys.product(f"p-{n}") for n in range(60)}
+        ids = [product_id for product_id, key in keys.items() if admin.get_node_from_key(key).port == victim]
+    try:
+        cluster.kill(victim)
+        run_until(
+            lambda: manager.breaker_states().get(node) is BreakerState.OPEN,
+            lambda: manager.get_product(ids[0]),
+            what="the breaker opening on the dead node",
+        )
+        refused = manager.metrics.value("errors_total", {"operation": "set", "reason": "circuit_open"})
+        assert manager.cache_product(ids[0], {"id": ids[0]}) is False
+        assert (
+            manager.metrics.value("errors_total", {"operation": "set", "reason": "circuit_open"})
+            == refused + 1
+        )
+
+        cluster.restart(victim)
+        cluster.wait_state_ok()
+        run_until(
+            lambda: manager.get_product(ids[0]) is not None,
+            lambda: manager.cache_product(ids[0], {"id": ids[0]}),
+            what="a trial call reaching the restarted node",
+        )
+        written = [manager.cache_product(product_id, {"id": product_id}) for product_id in ids]
+        read = [manager.get_product(product_id) for product_id in ids]
+        assert written == [True] * len(ids)
+        assert read == [{"id": product_id} for product_id in ids]
+        assert manager.breaker_states()[node] is BreakerState.CLOSED
+    finally:
+        manager.close()

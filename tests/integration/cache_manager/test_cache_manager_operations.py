@@ -12,7 +12,7 @@ from prometheus_client import generate_latest
 from redis.cluster import RedisCluster
 
 from cache_manager import DistributedCacheManager, batching, stampede
-from tests.integration.cache_manager.conftest import MakeManager, stack_settings
+from tests.integration.cache_manager.conftest import MakeManager, commands_received, stack_settings
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle
 
 pytestmark = pytest.mark.integration
@@ -139,10 +139,28 @@ def test_get_or_load_makes_one_load_for_a_stampede(manager: DistributedCacheMana
     assert manager.get_or_load("product", "p-9", lambda: pytest.fail("cached: no load")) == {"id": "p-9"}
 
 
-def test_get_or_load_does_not_cache_none(manager: DistributedCacheManager) -> None:
+def test_get_or_load_stores_nothing_when_the_loader_finds_nothing(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster
+) -> None:
     assert manager.get_or_load("price", "p-404", lambda: None) is None
+    assert cluster_admin.exists(manager.keys.price("p-404")) == 0
     assert manager.get_or_load("price", "p-404", lambda: {"amount": 5}) == {"amount": 5}
     assert manager.get_price("p-404") == {"amount": 5}
+
+
+def test_get_or_load_sends_one_get_per_call(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster, cache_cluster: RedisClusterHandle
+) -> None:
+    """Redis counts each GET as a keyspace hit or miss: a second GET on a miss would count
+    the miss twice and make Redis's hit ratio lower than the application's."""
+    port = int(cluster_admin.get_node_from_key(manager.keys.product("p-once")).port)
+    before = commands_received(cache_cluster, port, "get")
+    assert manager.get_or_load("product", "p-once", lambda: {"id": "p-once"}) == {"id": "p-once"}
+    assert manager.get_or_load("product", "p-once", lambda: pytest.fail("cached: no load")) == {
+        "id": "p-once"
+    }
+    assert commands_received(cache_cluster, port, "get") - before == 2  # the miss, then the hit
+    assert manager.stats()["product"] == {"hits": 1, "misses": 1, "hitRatio": 0.5}
 
 
 def test_search_results_through_get_or_load_are_tagged(manager: DistributedCacheManager) -> None:
@@ -308,7 +326,7 @@ def test_built_from_urls(cache_cluster: RedisClusterHandle, session_group: Senti
 def test_a_stale_slot_table_is_followed_and_repaired(manager: DistributedCacheManager) -> None:
     """Reads go straight to the node the slot table names; a MOVED answer reroutes them."""
     assert manager.cache_product("p-moved", LAPTOP)
-    cluster = manager._cluster.get()
+    cluster = manager._stores.cluster.get()
     key = manager.keys.product("p-moved")
     slot = cluster.keyslot(key)
     owner = cluster.nodes_manager.slots_cache[slot][0]
@@ -326,6 +344,37 @@ def test_a_stale_slot_table_is_followed_and_repaired(manager: DistributedCacheMa
     assert manager.metrics.error_count() == 0
 
 
+def test_batches_on_a_stale_slot_table_are_retried_after_one_refresh(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster
+) -> None:
+    """As after a reshard: one master's slots point at another master in the client's table.
+    That node answers MOVED; the batch refreshes the table and the retried keys are results."""
+    products = {f"product-{n}": {"n": n} for n in range(60)}
+    assert manager.mset(products) == len(products)
+    cluster = manager._stores.cluster.get()
+    owners = {
+        cluster_admin.keyslot(manager.keys.product(p)): cluster_admin.get_node_from_key(
+            manager.keys.product(p)
+        ).name
+        for p in products
+    }
+    moved_away = next(iter(owners.values()))
+    wrong = next(node for node in cluster.get_primaries() if node.name != moved_away)
+
+    def point_slots_elsewhere() -> None:
+        for slot, owner in owners.items():
+            if owner == moved_away:
+                cluster.nodes_manager.slots_cache[slot] = [wrong]
+
+    point_slots_elsewhere()
+    assert manager.mget(list(products)) == products
+    point_slots_elsewhere()
+    assert manager.mset({product_id: {"again": True} for product_id in products}) == len(products)
+    assert manager.mget(list(products)) == {product_id: {"again": True} for product_id in products}
+    assert manager.metrics.error_count() == 0  # a redirect followed is not a failure
+    assert manager.metrics.value("dropped_writes_total", {"strategy": "product"}) == 0
+
+
 def test_a_stampede_across_replicas_makes_one_load(make_manager: MakeManager) -> None:
     """Two managers stand for two pods of a service: each has its own single-flight."""
     settings = stack_settings()
@@ -333,7 +382,7 @@ def test_a_stampede_across_replicas_makes_one_load(make_manager: MakeManager) ->
     loads, results = stampede_on(pods * 4, "p-hot")
     assert loads == 1
     assert results == [{"id": "p-hot"}] * 8
-    assert not pods[0]._cluster.get().exists(stampede.lock_key(pods[0].keys.product("p-hot")))
+    assert not pods[0]._stores.cluster.get().exists(stampede.lock_key(pods[0].keys.product("p-hot")))
 
 
 def test_a_failed_load_releases_the_lock_for_the_next_caller(manager: DistributedCacheManager) -> None:

@@ -144,6 +144,13 @@ def cluster_nodes(cluster: RedisClusterHandle, port: int) -> dict[str, dict[str,
         return dict(client.execute_command("CLUSTER NODES"))
 
 
+def primary_and_replica(group: SentinelGroupHandle) -> tuple[int, int]:
+    """Ports of the primary the Sentinels name and of one of its replicas."""
+    primary = group.primary()
+    assert primary is not None
+    return primary[1], next(port for _, port in group.data_nodes if port != primary[1])
+
+
 @pytest.fixture
 def fresh_cluster() -> Iterator[RedisClusterHandle]:
     """A cluster of its own, for faults that cannot be undone."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from tests.integration.checks.conftest import PASSWORD, joined, run_checks, wait_until
+from tests.integration.checks.conftest import PASSWORD, joined, primary_and_replica, run_checks, wait_until
 from tests.support.redis_servers import SentinelGroupHandle
 
 pytestmark = pytest.mark.integration
@@ -44,9 +44,7 @@ def test_sentinels_that_disagree_on_the_primary(
     fresh_group: SentinelGroupHandle, capsys: pytest.CaptureFixture[str]
 ) -> None:
     group = fresh_group
-    primary = group.primary()
-    assert primary is not None
-    replica = next(port for _, port in group.data_nodes if port != primary[1])
+    primary, replica = primary_and_replica(group)
     rogue, *loyal = group.sentinel_ports
     name = group.master_name
     with group.client(rogue) as client:
@@ -56,7 +54,7 @@ def test_sentinels_that_disagree_on_the_primary(
     run = run_checks(capsys, *flags(group))
     assert run.code == 1, run.document
     loyal_list = ", ".join(f"127.0.0.1:{port}" for port in sorted(loyal))
-    opinions = {f"127.0.0.1:{primary[1]}": loyal_list, f"127.0.0.1:{replica}": f"127.0.0.1:{rogue}"}
+    opinions = {f"127.0.0.1:{primary}": loyal_list, f"127.0.0.1:{replica}": f"127.0.0.1:{rogue}"}
     expected = "; ".join(f"{address} according to {by}" for address, by in sorted(opinions.items()))
     assert (
         run.result("sentinel", "primary_agreement")["message"]

@@ -61,6 +61,45 @@ cluster_slots_fail:5461
 """
 
 
+# INFO replication of a master and of its replica, as Redis 7.0 prints them (healthy pair).
+MASTER_REPLICATION = """\
+# Replication
+role:master
+connected_slaves:1
+slave0:ip=127.0.0.1,port={replica_port},state=online,offset=1526,lag={lag}
+master_failover_state:no-failover
+master_replid:597fcfdefb725d4af6738f1cc57dd073973cdf1f
+master_repl_offset:1526
+"""
+REPLICA_REPLICATION = """\
+# Replication
+role:slave
+master_host:127.0.0.1
+master_port:{master_port}
+master_link_status:up
+master_last_io_seconds_ago:1
+master_sync_in_progress:0
+slave_read_repl_offset:1526
+slave_repl_offset:1526
+slave_priority:100
+slave_read_only:1
+"""
+# ... and a replica that cannot authenticate to its master any more (wrong masterauth).
+REPLICA_LINK_DOWN = REPLICA_REPLICATION.replace(
+    "master_link_status:up\nmaster_last_io_seconds_ago:1",
+    "master_link_status:down\nmaster_last_io_seconds_ago:-1",
+).replace("slave_priority:100", "master_link_down_since_seconds:42\nslave_priority:100")
+PAIRS = {M0: R0, M1: R1, M2: R2}
+
+
+def replication_of(node_id: str, *, lag: int = 1, link_down: bool = False) -> str:
+    """The INFO replication text of a node of the HEALTHY cluster."""
+    if node_id in PAIRS:
+        return MASTER_REPLICATION.format(replica_port=PORTS[PAIRS[node_id]], lag=lag)
+    master = next(m for m, r in PAIRS.items() if r == node_id)
+    return (REPLICA_LINK_DOWN if link_down else REPLICA_REPLICATION).format(master_port=PORTS[master])
+
+
 def as_seen_by(text: str, node_id: str) -> str:
     """The same table as one node prints it: that node's line carries ``myself``."""
     lines = []
@@ -72,14 +111,34 @@ def as_seen_by(text: str, node_id: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def view(node_id: str, nodes: str = HEALTHY, info: str = INFO_OK, stats: str = "") -> NodeView:
+def view(
+    node_id: str, nodes: str = HEALTHY, info: str = INFO_OK, stats: str = "", replication: str | None = None
+) -> NodeView:
     return NodeView(
         address=f"127.0.0.1:{PORTS[node_id]}",
         info=parse_info(info),
         nodes=parse_cluster_nodes(as_seen_by(nodes, node_id)),
         stats=parse_info(stats),
+        replication=parse_info(replication_of(node_id) if replication is None else replication),
     )
 
 
-def views(node_ids: list[str], nodes: str = HEALTHY, info: str = INFO_OK) -> dict[str, NodeView]:
-    return {f"127.0.0.1:{PORTS[n]}": view(n, nodes, info) for n in node_ids}
+def views(
+    node_ids: list[str],
+    nodes: str = HEALTHY,
+    info: str = INFO_OK,
+    replication: dict[str, str] | None = None,
+) -> dict[str, NodeView]:
+    """The views of ``node_ids``; ``replication`` overrides the INFO replication of some."""
+    texts = replication or {}
+    return {f"127.0.0.1:{PORTS[n]}": view(n, nodes, info, replication=texts.get(n)) for n in node_ids}
+
+
+# After the failover the promoted replica is a master without replicas of its own.
+PROMOTED_REPLICATION = """\
+# Replication
+role:master
+connected_slaves:0
+master_failover_state:no-failover
+master_repl_offset:1526
+"""

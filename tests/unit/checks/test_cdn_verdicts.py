@@ -84,6 +84,15 @@ def test_compression_is_expected_where_the_tier_gzips() -> None:
     assert results["compression"].message == only_html
 
 
+def test_a_text_body_of_exactly_the_minimum_length_must_be_gzipped() -> None:
+    """NGINX's gzip filter skips only bodies shorter than gzip_min_length
+    (ngx_http_gzip_filter_module.c: content_length_n < conf->min_length)."""
+    plain = response("/", "HIT", content_type="text/css", **{"content-encoding": ""})
+    edge = Response("/edge.css", 200, plain.headers, GZIP_MIN_LENGTH)
+    results = observe({"/edge.css": (edge, edge)})
+    assert results["compression"].message == "/edge.css (text/css) not gzipped (Content-Encoding None)"
+
+
 def test_a_cdn_that_is_down_could_not_be_checked() -> None:
     down = CdnUnreachable("http://cdn/health: connection refused")
     results = observe({}, health=down)

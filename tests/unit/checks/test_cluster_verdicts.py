@@ -13,14 +13,17 @@ from tests.unit.checks.captured import (
     M1,
     M2,
     MASTER_FAILED,
+    PROMOTED_REPLICATION,
     R0,
     R1,
     R2,
+    replication_of,
     view,
     views,
 )
 
 ALL = [M0, M1, M2, R0, R1, R2]
+EXPECTED = {"masters": 3, "replicas_per_master": 1, "max_replica_lag_seconds": 10}
 
 
 def by_name(results: list[CheckResult]) -> dict[str, CheckResult]:
@@ -32,30 +35,41 @@ def failing(results: list[CheckResult]) -> set[str]:
 
 
 def test_a_healthy_cluster_passes_every_check() -> None:
-    results = evaluate(views(ALL), masters=3, replicas_per_master=1)
+    results = evaluate(views(ALL), **EXPECTED)
     assert [r.name for r in results] == [
         "reachable",
         "cluster_state",
         "slot_coverage",
         "node_health",
         "topology",
+        "replication",
         "slot_map_agreement",
         "open_slots",
     ]
     assert failing(results) == set()
+    assert by_name(results)["replication"].message == (
+        "all 3 replicas linked to their masters, none lagging more than 10 s"
+    )
 
 
 def test_a_failed_master_before_failover() -> None:
-    outcomes: dict[str, object] = dict(views([M0, M1, R0, R1, R2], MASTER_FAILED, INFO_MASTER_FAILED))
+    lost_link = {R2: replication_of(R2, link_down=True)}
+    outcomes: dict[str, object] = dict(
+        views([M0, M1, R0, R1, R2], MASTER_FAILED, INFO_MASTER_FAILED, replication=lost_link)
+    )
     outcomes["127.0.0.1:17002"] = NodeUnreachable("127.0.0.1:17002: connection refused")
-    results = by_name(evaluate(outcomes, masters=3, replicas_per_master=1))  # type: ignore[arg-type]
+    results = by_name(evaluate(outcomes, **EXPECTED))  # type: ignore[arg-type]
     assert failing(list(results.values())) == {
         "reachable",
         "cluster_state",
         "slot_coverage",
         "node_health",
         "topology",
+        "replication",
     }
+    assert results["replication"].message == (
+        "replica 127.0.0.1:17005 of master 127.0.0.1:17002 has master_link_status:down for 42 s"
+    )
     assert (
         results["reachable"].message == "127.0.0.1:17002 did not answer (127.0.0.1:17002: connection refused)"
     )
@@ -66,9 +80,10 @@ def test_a_failed_master_before_failover() -> None:
 
 
 def test_after_failover_the_promoted_master_lacks_a_replica() -> None:
-    outcomes: dict[str, object] = dict(views([M0, M1, R0, R1, R2], AFTER_FAILOVER))
+    promoted = {R2: PROMOTED_REPLICATION}
+    outcomes: dict[str, object] = dict(views([M0, M1, R0, R1, R2], AFTER_FAILOVER, replication=promoted))
     outcomes["127.0.0.1:17002"] = NodeUnreachable("127.0.0.1:17002: connection refused")
-    results = by_name(evaluate(outcomes, masters=3, replicas_per_master=1))  # type: ignore[arg-type]
+    results = by_name(evaluate(outcomes, **EXPECTED))  # type: ignore[arg-type]
     assert failing(list(results.values())) == {"reachable", "node_health", "topology"}
     assert results["topology"].message == (
         "master 127.0.0.1:17005 (slots 10923-16383) has 0 healthy replica(s), expected 1"
@@ -80,7 +95,7 @@ def test_uncovered_slots_are_named_and_the_views_disagree() -> None:
     info = "cluster_state:fail\ncluster_slots_assigned:16381\ncluster_slots_ok:16381\n"
     outcomes = views([M1, M2, R0, R1, R2])
     outcomes["127.0.0.1:17000"] = view(M0, deleted, info)
-    results = by_name(evaluate(outcomes, masters=3, replicas_per_master=1))
+    results = by_name(evaluate(outcomes, **EXPECTED))
     assert failing(list(results.values())) == {"cluster_state", "slot_coverage", "slot_map_agreement"}
     assert (
         results["slot_coverage"].message
@@ -95,7 +110,7 @@ def test_an_open_slot_names_both_ends() -> None:
     outcomes = views([M2, R0, R1, R2])
     outcomes["127.0.0.1:17000"] = view(M0, migrating)
     outcomes["127.0.0.1:17001"] = view(M1, importing)
-    results = by_name(evaluate(outcomes, masters=3, replicas_per_master=1))
+    results = by_name(evaluate(outcomes, **EXPECTED))
     assert failing(list(results.values())) == {"open_slots"}
     assert results["open_slots"].message == (
         "slot 5 migrating from 127.0.0.1:17000 to 127.0.0.1:17001; "
@@ -104,19 +119,19 @@ def test_an_open_slot_names_both_ends() -> None:
 
 
 def test_more_replicas_expected_than_exist() -> None:
-    results = by_name(evaluate(views(ALL), masters=3, replicas_per_master=2))
+    results = by_name(evaluate(views(ALL), **{**EXPECTED, "replicas_per_master": 2}))
     assert failing(list(results.values())) == {"topology"}
     assert results["topology"].message.count("has 1 healthy replica(s), expected 2") == 3
 
 
 def test_nobody_answering_or_a_refused_password_means_could_not_run() -> None:
     silent = {"127.0.0.1:1": NodeUnreachable("127.0.0.1:1: connection refused")}
-    (result,) = evaluate(silent, masters=3, replicas_per_master=1)
+    (result,) = evaluate(silent, **EXPECTED)
     assert result.status is Status.ERROR
     assert result.message == "could not query the cluster nodes: 127.0.0.1:1: connection refused"
     refused: dict[str, object] = dict(views([M0]))
     refused["127.0.0.1:17001"] = AuthFailed("127.0.0.1:17001: authentication as user 'admin' failed")
-    (result,) = evaluate(refused, masters=3, replicas_per_master=1)  # type: ignore[arg-type]
+    (result,) = evaluate(refused, **EXPECTED)  # type: ignore[arg-type]
     assert result.status is Status.ERROR
     assert "authentication as user 'admin' failed" in result.message
 
@@ -128,3 +143,22 @@ def test_master_replica_pairs_follow_the_first_view() -> None:
         ("127.0.0.1:17001", "127.0.0.1:17004"),
         ("127.0.0.1:17002", "127.0.0.1:17005"),
     }
+
+
+def test_a_replica_whose_link_is_down_fails_while_its_flags_look_healthy() -> None:
+    outcomes = views(ALL, replication={R1: replication_of(R1, link_down=True)})
+    results = by_name(evaluate(outcomes, **EXPECTED))
+    assert failing(list(results.values())) == {"replication"}
+    assert results["replication"].message == (
+        "replica 127.0.0.1:17004 of master 127.0.0.1:17001 has master_link_status:down for 42 s"
+    )
+
+
+def test_a_replica_lagging_more_than_the_threshold_fails() -> None:
+    lagging = {M0: replication_of(M0, lag=11), M1: replication_of(M1, lag=10)}
+    results = by_name(evaluate(views(ALL, replication=lagging), **EXPECTED))
+    assert failing(list(results.values())) == {"replication"}
+    # 10 s is still within the threshold; 11 s is not.
+    assert results["replication"].message == (
+        "replica 127.0.0.1:17003 of master 127.0.0.1:17000 lags 11 s behind (more than 10 s)"
+    )

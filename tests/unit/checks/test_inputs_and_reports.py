@@ -113,6 +113,15 @@ def test_password_from_the_environment_else_the_outputs(
         (["--redis-cluster", "a:1,b"], "--redis-cluster: 'b' is not host:port"),
         (["--sentinel", " , "], "--sentinel: no host:port given"),
         ([], "nothing to check"),
+        (
+            ["--redis-cluster", "a:1", "--min-hit-ratio", "1.5", "--max-replica-lag", "0"],
+            "--min-hit-ratio 1.5: input should be less than or equal to 1; "
+            "--max-replica-lag 0: input should be greater than or equal to 1",
+        ),
+        (
+            ["--redis-cluster", "a:1", "--cache-metrics", "file:///etc/passwd"],
+            "--cache-metrics: 'file:///etc/passwd' is not an http\\(s\\) URL of a metrics endpoint",
+        ),
     ],
 )
 def test_inputs_that_cannot_run(
