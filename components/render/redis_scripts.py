@@ -220,13 +220,20 @@ def render_data_node_prestop_script(
 is_primary() { cli "$SELF" ROLE 2>/dev/null | head -n 1 | tr -d '\\r' | grep -qx master; }
 
 is_primary || exit 0
-for sentinel in $SENTINELS; do
-  if cli "$sentinel" SENTINEL FAILOVER "$MASTER_NAME" 2>/dev/null | grep -q OK; then
-    echo "prestop: $sentinel started a failover"
-    break
-  fi
-done
 deadline=$(( $(date +%s) + WAIT_SECONDS ))
+# A replica restarted moments ago (a roll restarts them first) is not yet a candidate for the
+# Sentinels ("NOGOODSLAVE") until they refreshed its INFO: ask again until one accepts.
+started=""
+while [ -z "$started" ] && [ "$(date +%s)" -lt "$deadline" ]; do
+  for sentinel in $SENTINELS; do
+    if cli "$sentinel" SENTINEL FAILOVER "$MASTER_NAME" 2>/dev/null | grep -q OK; then
+      echo "prestop: $sentinel started a failover"
+      started=yes
+      break
+    fi
+  done
+  [ -n "$started" ] || sleep 1
+done
 while [ "$(current_primary)" = "$ANNOUNCE_HOST $PORT" ] && [ "$(date +%s)" -lt "$deadline" ]; do
   sleep 0.2
 done

@@ -47,16 +47,21 @@ def roll_group(group: SentinelGroupHandle) -> None:
         group.terminate(port)
         group.restart(port)
         group.wait_ready(timeout=60)
-    primary = group.primary()
-    assert primary is not None
-    for port in [*(p for p in group.data_ports if p != primary[1]), primary[1]]:
-        if port == primary[1]:
+    # Which node is primary, from the nodes themselves: right after a failover one Sentinel
+    # may still name the old one.
+    primary = next(port for port in group.data_ports if role(group, port) == "master")
+    for port in [*(p for p in group.data_ports if p != primary), primary]:
+        if port == primary:
             handover = group.run_prestop(port)
             assert handover.returncode == 0 and "started a failover" in handover.stdout, handover
-            assert group.primary() != primary
         group.terminate(port)
         group.restart(port)
         group.wait_ready(timeout=60)
+
+
+def role(servers: Servers, port: int) -> str:
+    with servers.client(port) as client:
+        return str(client.execute_command("ROLE")[0])
 
 
 def assert_replicas_linked(servers: Servers, ports: list[int], phase: str) -> None:
