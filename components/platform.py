@@ -7,9 +7,14 @@ from typing import Any
 import pulumi
 
 from components.capacity import full_scale_footprint
-from components.edge.cloudflare import CloudflareEdge, edge_enabled
+from components.data_footprint import data_footprint
+from components.edge.cloudflare import CloudflareEdge
+from components.edge.rules import OriginFacts
+from components.edge.zone_lookup import edge_enabled
 from components.kubernetes.autoscaled_service import AutoscaledService
 from components.kubernetes.cdn import NginxCdn
+from components.kubernetes.cdn_exposure import CdnExposure
+from components.kubernetes.checksums import secret_checksum
 from components.kubernetes.conventions import service_host
 from components.kubernetes.monitoring import Monitoring
 from components.kubernetes.namespace import AppNamespace
@@ -30,12 +35,17 @@ def largest_container_limits(settings: Settings) -> dict[str, str]:
 
 
 class Platform(pulumi.ComponentResource):
-    """Everything one stack declares. Its outputs are what the post-deploy checks read."""
+    """Everything one stack declares. Its outputs are what the post-deploy checks read.
+
+    Give it the stack's Kubernetes provider through ``opts.providers``: every Kubernetes
+    resource below inherits it.
+    """
 
     namespace: AppNamespace
     services: dict[str, AutoscaledService]
     edge: CloudflareEdge | None
     cdn: NginxCdn
+    exposure: CdnExposure | None
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:platform:Platform", name, None, opts)
@@ -46,10 +56,12 @@ class Platform(pulumi.ComponentResource):
             monitoring_namespace=settings.monitoring_namespace,
             footprint=full_scale_footprint(settings),
             max_container_limits=largest_container_limits(settings),
+            protection=settings.protection,
             opts=pulumi.ResourceOptions(parent=self),
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
         self.redis = RedisStores("redis", settings, opts=in_namespace)
+        redis_secret = secret_checksum({"redis-credentials/app": self.redis.credentials.app_password})
         self.services = {
             service_name: AutoscaledService(
                 service_name,
@@ -58,22 +70,14 @@ class Platform(pulumi.ComponentResource):
                 scaling=settings.scaling,
                 strict_spread=settings.strict_spread,
                 extra_env=self.redis.client_env() if service.uses_redis else None,
+                secret_checksum=redis_secret if service.uses_redis else None,
                 opts=in_namespace,
             )
             for service_name, service in settings.services.items()
         }
-        self.edge = (
-            CloudflareEdge(
-                "edge",
-                settings=settings.cloudflare,
-                product_ttl=settings.cache_ttl.product,
-                session_cookies=settings.cdn.session_cookies,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            if edge_enabled(settings)
-            else None
-        )
         self.cdn = self._cdn(settings)
+        self.exposure = self._exposure(settings) if settings.cdn_exposed else None
+        self.edge = self._edge(settings) if edge_enabled(settings) else None
         if settings.monitoring.enabled:
             self._monitoring(settings)
         self.register_outputs({"namespace": self.namespace.name})
@@ -92,6 +96,34 @@ class Platform(pulumi.ComponentResource):
             metrics_log_image=settings.monitoring.cdn_metrics_image if settings.monitoring.enabled else None,
             # NGINX resolves the origin's name when it starts: the Service must exist first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, self.services[origin_name]]),
+        )
+
+    def _exposure(self, settings: Settings) -> CdnExposure:
+        return CdnExposure(
+            "cdn-public",
+            namespace=settings.namespace,
+            exposure=settings.cdn.exposure,
+            hostnames=list(settings.cloudflare.hostnames),
+            cdn_service=self.cdn.service,
+            cdn_port=settings.cdn.port,
+            tls_private_key=settings.cdn_tls_private_key,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cdn]),
+        )
+
+    def _edge(self, settings: Settings) -> CloudflareEdge:
+        # The origin: the CDN's public address when this stack exposes it, else the configured one.
+        address = self.exposure.address if self.exposure else settings.cloudflare.origin_address
+        assert address is not None  # the settings require one of the two
+        return CloudflareEdge(
+            "edge",
+            settings=settings.cloudflare,
+            origin=OriginFacts(
+                product_ttl=settings.cache_ttl.product,
+                session_cookies=settings.cdn.session_cookies,
+                api_prefix=settings.cdn.api_prefix,
+            ),
+            origin_address=address,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _monitoring(self, settings: Settings) -> Monitoring:
@@ -133,6 +165,9 @@ class Platform(pulumi.ComponentResource):
                 "cdn": self.cdn.endpoint(),
             },
             "redisPassword": self.redis.admin_password,
+            # What the next deployment compares against (components/deployment.py).
+            "dataFootprint": data_footprint(self.settings),
+            **({"cdnAddress": self.exposure.address} if self.exposure else {}),
             **self._edge_outputs(),
         }
 

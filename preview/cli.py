@@ -104,7 +104,7 @@ def _synthesize(args: argparse.Namespace) -> Synthesis:
         args.stack,
         config.values,
         secret_keys=config.secret_keys,
-        invoke_answers=invoke_answers(args.stack, config.values),
+        invoke_answers=invoke_answers(args.stack, config.values, config.secret_keys),
     )
 
 

@@ -23,6 +23,11 @@ SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 REDACTED = "[secret]"
 STACK_TYPE = "pulumi:pulumi:Stack"
+# What a load balancer reports offline for an Ingress or a LoadBalancer Service: clearly a
+# stand-in (.invalid never resolves), and the value the Cloudflare records then point at.
+OFFLINE_LOAD_BALANCER = "load-balancer.offline-preview.invalid"
+INGRESS_TYPE = "kubernetes:networking.k8s.io/v1:Ingress"
+SERVICE_TYPE = "kubernetes:core/v1:Service"
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,11 @@ class DeclaredResource:
     ignore_changes: tuple[str, ...] = ()
     protect: bool = False
     depends_on: tuple[str, ...] = ()
+    # The `import_` resource option: the id of an existing resource to adopt.
+    import_id: str | None = None
+    # The provider reference (``<provider urn>::<id>``); empty for the default provider.
+    provider: str = ""
+    retain_on_delete: bool = False
 
     @property
     def is_kubernetes(self) -> bool:
@@ -93,12 +103,21 @@ class _Mocks(mocks.Mocks):
                 SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE,
                 "value": "offline-preview-generated-password",
             }
+        if _gets_load_balancer(args.typ, args.inputs):
+            # The provider waits for this address before it reports the resource created.
+            state["status"] = {"loadBalancer": {"ingress": [{"hostname": OFFLINE_LOAD_BALANCER}]}}
         return f"{args.name}-id", state
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token in self._invoke_answers:
             return dict(self._invoke_answers[args.token]), []
         return {}, []
+
+
+def _gets_load_balancer(type_: str, inputs: Mapping[str, Any]) -> bool:
+    if type_ == INGRESS_TYPE:
+        return True
+    return type_ == SERVICE_TYPE and (inputs.get("spec") or {}).get("type") == "LoadBalancer"
 
 
 class _RecordingMonitor(mocks.MockMonitor):
@@ -119,7 +138,10 @@ class _RecordingMonitor(mocks.MockMonitor):
                 "custom": bool(request.custom),
                 "ignore_changes": tuple(request.ignoreChanges),
                 "protect": bool(request.protect),
+                "retain_on_delete": bool(request.retainOnDelete),
+                "provider": request.provider,
                 "depends_on": tuple(request.dependencies),
+                "import_id": request.importId or None,
                 "type": request.type,
                 "name": request.name,
             }
@@ -162,7 +184,10 @@ def synthesize(
             inputs=dict(registered[urn].state) if urn in registered else {},
             ignore_changes=options["ignore_changes"],
             protect=options["protect"],
+            retain_on_delete=options["retain_on_delete"],
+            provider=options["provider"],
             depends_on=options["depends_on"],
+            import_id=options["import_id"],
         )
         for urn, options in sorted(monitor.options.items())
     ]

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.images import parse_image_reference
+from components.kubernetes.checksums import SECRET_CHECKSUM_ANNOTATION
 from components.kubernetes.conventions import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
@@ -86,8 +87,10 @@ class AutoscaledService(pulumi.ComponentResource):
         scaling: ScalingSettings,
         strict_spread: bool,
         extra_env: list[dict[str, Any]] | None = None,
+        secret_checksum: pulumi.Output[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``secret_checksum``: a digest of the Secret values ``extra_env`` reads (rolls the pods)."""
         super().__init__("technovastore:service:AutoscaledService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         version = parse_image_reference(service.image).tag
@@ -108,7 +111,7 @@ class AutoscaledService(pulumi.ComponentResource):
             metadata=metadata,
             spec=hpa_owned_deployment_spec(
                 name,
-                pod_metadata={"labels": pod_labels},
+                pod_metadata=self._pod_metadata(pod_labels, secret_checksum),
                 pod_spec=self._pod_spec(name, service, strict_spread, extra_env or []),
             ),
             opts=child,
@@ -158,6 +161,16 @@ class AutoscaledService(pulumi.ComponentResource):
         self.min_replicas = service.min_replicas
         self.max_replicas = service.max_replicas
         self.register_outputs({"service_name": self.service_name, "host": self.host})
+
+    @staticmethod
+    def _pod_metadata(
+        pod_labels: dict[str, str], secret_checksum: pulumi.Output[str] | None
+    ) -> dict[str, Any]:
+        # Environment variables from a Secret are read when a container starts: a changed
+        # value must roll the pods, or old and new ones would hold different passwords.
+        if secret_checksum is None:
+            return {"labels": pod_labels}
+        return {"labels": pod_labels, "annotations": {SECRET_CHECKSUM_ANNOTATION: secret_checksum}}
 
     @staticmethod
     def _pod_spec(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pulumi
@@ -11,6 +10,7 @@ import pulumi_kubernetes as k8s
 from components.images import parse_image_reference
 from components.kubernetes.autoscaled_service import hpa_behavior, utilization_metric
 from components.kubernetes.cdn_metrics import SYSLOG_ADDRESS, metrics_log_container, program_volume
+from components.kubernetes.checksums import content_named
 from components.kubernetes.conventions import (
     TIER_LABEL,
     container_security_context,
@@ -59,13 +59,10 @@ def tcp_probe(port: str, *, period: int) -> dict[str, Any]:
     return {"tcpSocket": {"port": port}, "periodSeconds": period, "timeoutSeconds": 2, "failureThreshold": 3}
 
 
-def config_checksum(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 class NginxCdn(pulumi.ComponentResource):
     """NGINX caching the origin service's static content, scaled by CPU."""
 
+    service: str
     host: str
     port: int
     sample_paths: list[str]
@@ -94,10 +91,14 @@ class NginxCdn(pulumi.ComponentResource):
         if metrics_log_image:
             files[PROGRAM_FILE] = render_mtail_program()
         metadata = {"name": name, "namespace": namespace, "labels": self._labels()}
+        # Named after its content (components/kubernetes/checksums.py): a new config is a new
+        # ConfigMap the Deployment rolls onto; the old one goes once the rollout is done.
+        config_map_name = content_named(f"{name}-nginx", files)
         config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
-            metadata={**metadata, "name": f"{name}-nginx"},
+            metadata={**metadata, "name": config_map_name},
             data=files,
+            immutable=True,
             opts=child,
         )
         deployment = k8s.apps.v1.Deployment(
@@ -105,14 +106,8 @@ class NginxCdn(pulumi.ComponentResource):
             metadata=metadata,
             spec=hpa_owned_deployment_spec(
                 name,
-                pod_metadata={
-                    "labels": self._labels(**{TIER_LABEL: TIER}),
-                    # A config change rolls the pods (a ConfigMap update alone does not).
-                    "annotations": {
-                        "technovastore.io/config-sha256": config_checksum("".join(files.values()))
-                    },
-                },
-                pod_spec=self._pod_spec(f"{name}-nginx", strict_spread),
+                pod_metadata={"labels": self._labels(**{TIER_LABEL: TIER})},
+                pod_spec=self._pod_spec(config_map_name, strict_spread),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config_map]),
         )
@@ -152,6 +147,7 @@ class NginxCdn(pulumi.ComponentResource):
             spec=self._ingress_policy(monitoring_namespace),
             opts=child,
         )
+        self.service = name
         self.host = service_host(name, namespace)
         self.port = cdn.port
         self.sample_paths = list(cdn.sample_static_urls)

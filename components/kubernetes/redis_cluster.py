@@ -37,6 +37,7 @@ from components.kubernetes.redis_pods import (
     store_disruption_budget_spec,
     store_statefulset_spec,
 )
+from components.protection import guarded
 from components.render.redis import render_cluster_node_conf
 from components.render.redis_cluster_drain import render_cluster_drain_script
 from components.render.redis_cluster_scripts import (
@@ -55,6 +56,7 @@ from components.render.redis_layout import (
     NodeLayout,
 )
 from components.render.redis_scripts import render_liveness_script
+from components.settings.protection import ProtectionSettings
 from components.settings.redis import RedisSettings
 
 # The bootstrap Job waits this long for every node to answer (image pulls, volume binding).
@@ -132,6 +134,7 @@ class RedisCluster(pulumi.ComponentResource):
         secret_checksum: pulumi.Output[str],
         monitoring_namespace: str,
         strict_spread: bool,
+        protection: ProtectionSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:redis:RedisCluster", name, None, opts)
@@ -169,8 +172,9 @@ class RedisCluster(pulumi.ComponentResource):
                 checksum=pod_checksum(node_files(settings), secret_checksum),
                 pod_spec=self._pod_spec(settings, config.metadata.name, strict_spread),
                 storage_size=cluster.storage_size if settings.persistence else None,
+                claim_retention=protection.volume_claim_retention,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[drain]),
+            opts=guarded(protection, pulumi.ResourceOptions(parent=self, depends_on=[drain])),
         )
         # Not after the StatefulSet: its pods become ready only once this Job formed the cluster.
         after_drain = pulumi.ResourceOptions(parent=self, depends_on=[config, drain])

@@ -9,6 +9,7 @@ from pydantic import SecretStr
 
 from components.kubernetes.conventions import labels
 from components.kubernetes.redis_pods import files_checksum
+from components.protection import guarded
 from components.render.redis import render_redis_auth_conf
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
@@ -19,6 +20,7 @@ from components.render.redis_layout import (
     RedisPasswords,
 )
 from components.render.sentinel import render_sentinel_auth_conf
+from components.settings.protection import ProtectionSettings
 from components.settings.redis import PasswordRotation
 
 PASSWORD_LENGTH = 32
@@ -38,6 +40,7 @@ class RedisCredentials(pulumi.ComponentResource):
     admin_password: pulumi.Output[str]
     # A digest of everything in the Secret: the Redis pods roll when it changes.
     checksum: pulumi.Output[str]
+    app_password: pulumi.Output[str]
 
     def __init__(
         self,
@@ -48,10 +51,12 @@ class RedisCredentials(pulumi.ComponentResource):
         sentinel_master_name: str,
         previous_admin_password: SecretStr | None = None,
         rotation: PasswordRotation | None = None,
+        protection: ProtectionSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:redis:RedisCredentials", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # A lost password or Secret locks every client out: protected like the data itself.
+        child = guarded(protection, pulumi.ResourceOptions(parent=self))
         if admin_password is None:
             new = self._generated(f"{name}-admin", child)
         else:
@@ -64,7 +69,7 @@ class RedisCredentials(pulumi.ComponentResource):
         # The password in use: the previous one until the rotation's "use-new" phase.
         self.admin_password = previous if rotation == "accept-new" and previous is not None else new
         also_accepted = {"accept-new": new, "use-new": previous}.get(rotation) if rotation else None
-        app = self._generated(f"{name}-app", child)
+        app = self.app_password = self._generated(f"{name}-app", child)
         metrics = self._generated(f"{name}-metrics", child)
         passwords = pulumi.Output.all(self.admin_password, app, metrics, also_accepted).apply(
             lambda values: RedisPasswords(

@@ -30,6 +30,7 @@ class RedisStores(pulumi.ComponentResource):
             "settings": settings.redis,
             "monitoring_namespace": settings.monitoring_namespace,
             "strict_spread": settings.strict_spread,
+            "protection": settings.protection,
         }
         self.credentials = RedisCredentials(
             f"{name}-credentials",
@@ -38,6 +39,7 @@ class RedisStores(pulumi.ComponentResource):
             previous_admin_password=settings.redis_previous_password,
             rotation=settings.redis.password_rotation,
             sentinel_master_name=settings.redis.sentinel.master_name,
+            protection=settings.protection,
             opts=child,
         )
         secret = self.credentials.secret_name

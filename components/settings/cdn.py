@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -95,6 +95,66 @@ class CdnSecurityHeaders(SettingsModel):
     )
 
 
+# How the CDN tier is reached from outside the cluster (review stacks never are).
+ExposureType = Literal["none", "ingress", "loadBalancer"]
+# Where the Ingress's certificate comes from: cert-manager (any issuer, including Cloudflare's
+# origin-ca-issuer), or a Cloudflare Origin CA certificate given in the settings.
+TlsSource = Literal["certManager", "originCa"]
+_QUALIFIED_NAME = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+_PEM_CERTIFICATE = r"^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$"
+
+
+class IssuerRef(SettingsModel):
+    """A cert-manager issuer, as a Certificate's ``issuerRef`` names it."""
+
+    name: str = Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=253)
+    kind: str = Field(default="ClusterIssuer", pattern=r"^[A-Z][A-Za-z]+$")
+    group: str = Field(default="cert-manager.io", pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+class CdnTls(SettingsModel):
+    """The certificate the Ingress presents to Cloudflare (strict SSL validates it)."""
+
+    source: TlsSource = "certManager"
+    # certManager: who signs (for example a ClusterIssuer with Cloudflare's DNS-01 solver, or
+    # {name: ..., kind: ClusterOriginIssuer, group: cert-manager.k8s.cloudflare.com}).
+    issuer: IssuerRef | None = None
+    # originCa: the PEM certificate from the Cloudflare dashboard; its private key is the
+    # top-level secret `cdnTlsPrivateKey`.
+    certificate: str | None = Field(default=None, pattern=_PEM_CERTIFICATE)
+
+    @model_validator(mode="after")
+    def _source_has_what_it_needs(self) -> CdnTls:
+        if self.source == "certManager" and self.issuer is None:
+            raise cross_field_error("issuer", None, "is required with source certManager (the issuer's name)")
+        if self.source == "originCa" and self.certificate is None:
+            raise cross_field_error(
+                "certificate", None, "is required with source originCa (the Origin CA certificate, PEM)"
+            )
+        return self
+
+
+class CdnExposure(SettingsModel):
+    """How the CDN tier is reached from the internet; its address is Cloudflare's origin."""
+
+    # ingress: an Ingress with TLS for every cloudflare.hostnames entry (strict SSL works);
+    # loadBalancer: a LoadBalancer Service on port 80, plain HTTP (stacks without Cloudflare);
+    # none: ClusterIP only.
+    type: ExposureType = "none"
+    ingress_class_name: str = Field(default="nginx", pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    tls: CdnTls | None = None
+    # Controller- or cloud-specific annotations on the Ingress or the LoadBalancer Service.
+    annotations: dict[Annotated[str, Field(pattern=_QUALIFIED_NAME)], str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _tls_complete_for_ingress(self) -> CdnExposure:
+        if self.type == "ingress" and self.tls is None:
+            raise cross_field_error(
+                "tls", None, "is required with type ingress: {source: certManager, issuer: ...} or originCa"
+            )
+        return self
+
+
 class CdnSettings(SettingsModel):
     image: PinnedImage = "nginxinc/nginx-unprivileged:1.27.2-alpine"
     exporter_image: PinnedImage = "nginx/nginx-prometheus-exporter:1.3.0"
@@ -142,6 +202,7 @@ class CdnSettings(SettingsModel):
     sample_static_urls: list[Annotated[str, Field(pattern=_URL_PATH)]] = Field(
         default_factory=lambda: ["/favicon.ico", "/manifest.json", "/robots.txt"], min_length=1
     )
+    exposure: CdnExposure = CdnExposure()
 
     @model_validator(mode="after")
     def _min_not_above_max(self) -> CdnSettings:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
 from components.settings.acknowledgements import Acknowledgement, acknowledges
-from components.settings.base import DnsLabel, SettingsModel, cross_field_error
+from components.settings.base import DnsLabel, SettingsModel, cross_field_error, cross_field_errors
 from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.cdn import CdnSettings
 from components.settings.checks import ChecksSettings
-from components.settings.cloudflare import CloudflareSettings
+from components.settings.cloudflare import CloudflareSettings, min_edge_ttl_problem
+from components.settings.cloudflare_plans import LIMITS
+from components.settings.cloudflare_rules import MAX_EXPRESSION_LENGTH
+from components.settings.cluster import ClusterSettings
 from components.settings.monitoring import MonitoringSettings
+from components.settings.protection import DEFAULTS as PROTECTION_DEFAULTS
+from components.settings.protection import ProtectionSettings, with_environment_defaults
 from components.settings.redis import RedisSettings
 from components.settings.scaling import ScalingSettings
 from components.settings.services import ComputeQuantities, ComputeResources, ServiceSettings
@@ -22,6 +27,14 @@ Environment = Literal["production", "staging", "review"]
 # The Secret that carries the Redis passwords (components/kubernetes/redis_credentials.py).
 REDIS_CREDENTIALS = "redis-credentials"
 REVIEW_STACK = re.compile(r"^pr-[1-9][0-9]*$")
+NAMESPACE_PREFIX = "technovastore"
+# The namespaces other stacks derive: production may not pick one of them.
+_DERIVED_NAMESPACE = re.compile(rf"^{NAMESPACE_PREFIX}-(staging|pr-[1-9][0-9]*)$")
+
+
+def derived_namespace(stack: str) -> str:
+    """Every stack's own namespace unless production sets another: two stacks never share one."""
+    return f"{NAMESPACE_PREFIX}-{stack}"
 
 
 def environment_of(stack: str) -> Environment | None:
@@ -68,7 +81,12 @@ class Settings(SettingsModel):
 
     stack: str = Field(exclude=True)
     environment: Environment = Field(exclude=True)
-    namespace: DnsLabel = "technovastore"
+    # technovastore-<stack> unless set (production only: see _namespace_belongs_to_the_stack).
+    namespace: DnsLabel
+    # The cluster: from the provider's keys kubernetes:context / kubernetes:kubeconfig.
+    cluster: ClusterSettings = ClusterSettings()
+    # protect / retainOnDelete / PVC retention; defaults per environment (settings/protection.py).
+    protection: ProtectionSettings
     # Where Prometheus runs: the only namespace allowed to scrape metrics ports.
     monitoring_namespace: DnsLabel = "monitoring"
     scaling: ScalingSettings = ScalingSettings()
@@ -88,11 +106,50 @@ class Settings(SettingsModel):
     redis_password: SecretStr | None = None
     # Secret: the admin password being replaced, while redis.passwordRotation runs.
     redis_previous_password: SecretStr | None = None
+    # Secret: the private key of cdn.exposure.tls.certificate (source originCa).
+    cdn_tls_private_key: SecretStr | None = None
 
     @property
     def strict_spread(self) -> bool:
         """Production never puts two replicas of a workload on one node; the others prefer not to."""
         return self.environment == "production"
+
+    @property
+    def cdn_exposed(self) -> bool:
+        """Whether the CDN gets a public address; review stacks share staging's hostnames, so never."""
+        return self.cdn.exposure.type != "none" and self.environment != "review"
+
+    @property
+    def edge_enabled(self) -> bool:
+        """Review stacks share staging's config but never manage a zone: its rules are zone-wide."""
+        return self.cloudflare.enabled and self.environment != "review"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stack_defaults(cls, data: Any) -> Any:
+        """The namespace and the protection settings default per stack and environment."""
+        if not isinstance(data, dict) or data.get("environment") not in PROTECTION_DEFAULTS:
+            return data
+        data = dict(data)
+        data.setdefault("namespace", derived_namespace(str(data.get("stack"))))
+        data["protection"] = with_environment_defaults(data.get("protection"), data["environment"])
+        return data
+
+    @model_validator(mode="after")
+    def _namespace_belongs_to_the_stack(self) -> Settings:
+        own = derived_namespace(self.stack)
+        if self.namespace == own:
+            return self
+        if self.environment != "production":
+            raise cross_field_error(
+                "namespace",
+                self.namespace,
+                f"must be {own} (remove the key): only production may choose its namespace, "
+                "so two stacks can never share one",
+            )
+        if _DERIVED_NAMESPACE.match(self.namespace):
+            raise cross_field_error("namespace", self.namespace, "is another stack's namespace")
+        return self
 
     @model_validator(mode="after")
     def _services_reach_max_in_time(self) -> Settings:
@@ -145,13 +202,112 @@ class Settings(SettingsModel):
         return self
 
     @model_validator(mode="after")
-    def _edge_product_ttl_fits(self) -> Settings:
-        # The edge keeps product pages for cacheTtl.product; browsers must not keep them longer.
-        browser_ttl = self.cloudflare.cache.product_browser_ttl
-        if browser_ttl > self.cache_ttl.product:
+    def _edge_has_one_origin(self) -> Settings:
+        """Cloudflare's origin: the CDN's exposure address, or a configured one; never both."""
+        if not self.edge_enabled:
+            return self
+        origin, exposure = self.cloudflare.origin_address, self.cdn.exposure.type
+        if origin is None and exposure == "none":
             raise cross_field_error(
-                "cloudflare.cache.productBrowserTtl",
-                browser_ttl,
-                f"must not exceed cacheTtl.product ({self.cache_ttl.product} s)",
+                "cloudflare.originAddress",
+                None,
+                "is required when enabled and cdn.exposure.type is none (the CDN tier's public "
+                "address); or expose the CDN (cdn.exposure.type ingress) and its address is the origin",
+            )
+        if origin is not None and exposure != "none":
+            raise cross_field_error(
+                "cloudflare.originAddress",
+                origin,
+                f"must not be set with cdn.exposure.type {exposure}: the exposure's address is the origin",
+            )
+        if exposure == "loadBalancer":
+            raise cross_field_error(
+                "cdn.exposure.type",
+                exposure,
+                "serves plain HTTP, which Cloudflare's strict SSL refuses: use ingress (TLS)",
             )
         return self
+
+    @model_validator(mode="after")
+    def _exposure_is_complete(self) -> Settings:
+        exposure = self.cdn.exposure
+        if exposure.type == "ingress" and not self.cloudflare.hostnames:
+            raise cross_field_error(
+                "cloudflare.hostnames", [], "must list the Ingress's hostnames (cdn.exposure.type ingress)"
+            )
+        origin_ca = (
+            exposure.type == "ingress" and exposure.tls is not None and exposure.tls.source == "originCa"
+        )
+        if origin_ca and self.cdn_tls_private_key is None:
+            raise cross_field_error(
+                "cdnTlsPrivateKey",
+                None,
+                "is required with cdn.exposure.tls.source originCa: "
+                f"pulumi config set --secret cdnTlsPrivateKey < origin-ca.key --stack {self.stack}",
+            )
+        if not origin_ca and self.cdn_tls_private_key is not None:
+            raise cross_field_error(
+                "cdnTlsPrivateKey", "[secret]", "is only used with cdn.exposure.tls.source originCa"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _edge_product_ttl_fits(self) -> Settings:
+        # The edge keeps product pages for its product TTL; browsers must not keep them longer,
+        # and the zone's plan has a shortest edge TTL.
+        cloudflare = self.cloudflare
+        edge_ttl = cloudflare.product_edge_ttl(self.cache_ttl.product)
+        own = cloudflare.cache.product_edge_ttl is not None
+        source = "cloudflare.cache.productEdgeTtl" if own else "cacheTtl.product"
+        problems = []
+        if cloudflare.cache.product_browser_ttl > edge_ttl:
+            problems.append(
+                cross_field_error(
+                    "cloudflare.cache.productBrowserTtl",
+                    cloudflare.cache.product_browser_ttl,
+                    f"must not exceed the product pages' edge TTL ({source}: {edge_ttl} s)",
+                )
+            )
+        if cloudflare.enabled and edge_ttl < LIMITS.min_edge_ttl.of(cloudflare.plan):
+            message = f"(the product pages' edge TTL) {min_edge_ttl_problem(cloudflare.plan)}; "
+            message += "set cloudflare.cache.productEdgeTtl"
+            problems.append(cross_field_error(source, edge_ttl, message))
+        if problems:
+            raise cross_field_errors(type(self).__name__, problems)
+        return self
+
+    @model_validator(mode="after")
+    def _edge_expressions_fit(self) -> Settings:
+        """The rule expressions built from these settings stay within Cloudflare's length."""
+        # Imported here: the rule builders import the settings modules.
+        from components.edge.rules import OriginFacts, phase_rules
+
+        if not self.cloudflare.enabled:
+            return self
+        origin = OriginFacts(self.cache_ttl.product, self.cdn.session_cookies, self.cdn.api_prefix)
+        problems = [
+            cross_field_error(
+                _expression_source(key, index, rule["ref"]),
+                len(rule["expression"]),
+                f"makes the {rule['ref']} rule's expression {len(rule['expression'])} characters long; "
+                f"Cloudflare allows {MAX_EXPRESSION_LENGTH}: list fewer paths, extensions or cookies",
+            )
+            for key, rules in phase_rules(self.cloudflare, origin).items()
+            for index, rule in enumerate(rules)
+            if len(rule["expression"]) > MAX_EXPRESSION_LENGTH
+        ]
+        if problems:
+            raise cross_field_errors(type(self).__name__, problems)
+        return self
+
+
+def _expression_source(phase: str, index: int, ref: str) -> str:
+    """The setting that makes a generated rule's expression long."""
+    cache_rules = {
+        "product_pages": "cloudflare.cache.productPaths",
+        "static_assets": "cloudflare.cache.staticExtensions",
+        "bypass_private": "cloudflare.cache.bypassPaths",
+    }
+    if phase == "cache":
+        return cache_rules[ref]
+    return f"cloudflare.{'rateLimits' if phase == 'ratelimit' else 'wafRules'}.{index}"

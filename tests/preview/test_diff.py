@@ -62,12 +62,12 @@ def test_an_image_tag_updates_the_deployment_in_place(staging_diff: Callable[...
     assert {c.name for c in diff.changes} == {f"{NS}/product-service"}
 
 
-def test_a_cache_ttl_updates_the_cloudflare_cache_rule_in_place(stack_diff: Callable[..., Diff]) -> None:
-    ttl = config_value("production", "cacheTtl") | {"product": 900}
-    diff = stack_diff("production", cacheTtl=ttl)
+def test_an_edge_ttl_updates_the_cloudflare_cache_rule_in_place(stack_diff: Callable[..., Diff]) -> None:
+    cloudflare = config_value("production", "cloudflare")
+    diff = stack_diff("production", cloudflare=cloudflare | {"cache": {"productEdgeTtl": 7200}})
     assert summary_of(diff) == {
         ("update", "cloudflare:index/ruleset:Ruleset", "edge-cache"): [
-            ("rules[0].actionParameters.edgeTtl.default", 1800, 900)
+            ("rules[0].actionParameters.edgeTtl.default", 3600, 7200)
         ]
     }
 
@@ -89,7 +89,7 @@ def test_a_statefulset_storage_size_replaces_the_statefulset(staging_diff: Calla
 def test_replacing_a_whole_service_is_a_delete_and_a_create(staging_diff: Callable[..., Diff]) -> None:
     services = config_value("staging", "services")
     services["catalog"] = services.pop("frontend") | {"tier": "edge"}
-    diff = staging_diff(services=services, cdn={"originService": "catalog"})
+    diff = staging_diff(services=services, cdn=config_value("staging", "cdn") | {"originService": "catalog"})
     ops = {(c.op, c.type, c.name) for c in diff.changes if c.type == "kubernetes:apps/v1:Deployment"}
     assert ops == {
         ("create", "kubernetes:apps/v1:Deployment", f"{NS}/catalog"),
@@ -279,11 +279,15 @@ def test_lists_of_named_objects_are_matched_by_name() -> None:
 
 
 def test_a_rendering_from_a_stack_with_a_new_namespace_pairs_resources_by_their_pulumi_name(
-    staging_diff: Callable[..., Diff],
+    stack_diff: Callable[..., Diff],
 ) -> None:
-    diff = staging_diff(namespace="shop-staging")
-    kubernetes = [path for path in baseline("staging").documents if path.startswith("kubernetes/")]
-    assert {c.op for c in diff.changes} == {"replace"} and diff.summary["replace"] == len(kubernetes)
-    assert {c.type.split(":")[0] for c in diff.changes} == {"kubernetes"}
+    # Only production chooses its namespace (the others derive theirs from the stack name).
+    diff = stack_diff("production", namespace="shop")
+    kubernetes = [path for path in baseline("production").documents if path.startswith("kubernetes/")]
+    objects = [c for c in diff.changes if c.type.startswith("kubernetes:")]
+    assert {c.op for c in objects} == {"replace"} and diff.summary["replace"] == len(kubernetes)
+    # Besides the objects, only the stack's Kubernetes provider changes (its default namespace).
+    others = [(c.op, c.type) for c in diff.changes if c not in objects]
+    assert others == [("update", "pulumi:providers:kubernetes")]
     namespace = next(c for c in diff.changes if c.type == "kubernetes:core/v1:Namespace")
-    assert namespace.name == "shop-staging" and "metadata.name" in namespace.replace_because
+    assert namespace.name == "shop" and "metadata.name" in namespace.replace_because

@@ -8,7 +8,8 @@ import kubernetes_validate
 import pytest
 
 from components.images import parse_image_reference
-from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, config_checksum, pod_layout
+from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, pod_layout
+from components.kubernetes.checksums import content_named
 from components.kubernetes.conventions import TIER_LABEL
 from components.render.cdn_metrics import PROGRAM_FILE, render_mtail_program
 from components.render.nginx import render_nginx_conf
@@ -66,9 +67,14 @@ def test_configmap_holds_the_rendered_config(synthesis: Synthesis) -> None:
     )
     manifests = cdn_children(synthesis)
 
-    assert manifests["ConfigMap"]["data"] == {"nginx.conf": expected, PROGRAM_FILE: render_mtail_program()}
-    annotations = manifests["Deployment"]["spec"]["template"]["metadata"]["annotations"]
-    assert annotations["technovastore.io/config-sha256"] == config_checksum(expected + render_mtail_program())
+    config_map = manifests["ConfigMap"]
+    files = {"nginx.conf": expected, PROGRAM_FILE: render_mtail_program()}
+    assert config_map["data"] == files
+    # Named after its content and immutable: a new config is a new ConfigMap the pods roll onto.
+    assert config_map["metadata"]["name"] == content_named("cdn-nginx", files)
+    assert config_map["immutable"] is True
+    volumes = manifests["Deployment"]["spec"]["template"]["spec"]["volumes"]
+    assert {v["configMap"]["name"] for v in volumes if "configMap" in v} == {config_map["metadata"]["name"]}
 
 
 def test_pods_are_hardened_with_writable_emptydirs_only(synthesis: Synthesis) -> None:

@@ -51,10 +51,15 @@ def test_unknown_policy_and_too_few_masters_are_reported_together() -> None:
 PREFIX = "technovastore-scaling:"
 
 
+SECRETS = {f"{PREFIX}redisPassword", f"{PREFIX}redisPreviousPassword"}
+
+
 def rotation_problems(config: dict[str, object]) -> list[str]:
     with pytest.raises(SettingsError) as raised:
         load_settings(
-            {f"technovastore-scaling:{key}": json.dumps(value) for key, value in config.items()}, "staging"
+            {f"{PREFIX}{key}": json.dumps(value) for key, value in config.items()},
+            "staging",
+            secret_keys=SECRETS,
         )
     return [str(problem) for problem in raised.value.problems]
 
@@ -66,10 +71,17 @@ def test_a_rotation_phase_needs_both_passwords_and_the_acknowledgement() -> None
     assert "acknowledge 'rotate:Secret/redis-credentials'" in problem
 
 
-def test_a_previous_password_without_a_rotation_is_refused() -> None:
-    (problem,) = rotation_problems({"redisPreviousPassword": "old"})
+def test_a_previous_password_without_a_rotation_is_refused_without_showing_it() -> None:
+    (problem,) = rotation_problems({"redisPreviousPassword": "old-hunter2"})
     assert "redisPreviousPassword" in problem and "redis.passwordRotation" in problem
-    assert "old" not in problem.split("=")[1].split(":")[0]
+    assert "hunter2" not in problem
+
+
+def test_a_plaintext_previous_password_is_refused() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({f"{PREFIX}redisPreviousPassword": "old-hunter2"}, "staging")
+    assert any("redisPreviousPassword: must be a secret" in str(p) for p in raised.value.problems)
+    assert all("hunter2" not in str(p) for p in raised.value.problems)
 
 
 def test_a_complete_rotation_phase_is_accepted() -> None:
@@ -81,5 +93,6 @@ def test_a_complete_rotation_phase_is_accepted() -> None:
             "technovastore-scaling:acknowledge": json.dumps(["rotate:Secret/redis-credentials"]),
         },
         "staging",
+        secret_keys=SECRETS,
     )
     assert settings.redis.password_rotation == "use-new"
