@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -77,53 +76,22 @@ def dump_yaml(document: Any) -> str:
     )
 
 
+def manifest_path(resource: DeclaredResource) -> str:
+    """Where a custom resource's document goes under the output folder."""
+    folder = "kubernetes" if resource.is_kubernetes else "other"
+    return f"{folder}/{manifest_filename(resource)}"
+
+
 def rendered_documents(resources: list[DeclaredResource]) -> dict[str, Any]:
     """Every custom resource as its document, keyed by its path under the output folder."""
     documents: dict[str, Any] = {}
     for resource in resources:
         if not resource.custom:
             continue
-        folder = "kubernetes" if resource.is_kubernetes else "other"
-        path = f"{folder}/{manifest_filename(resource)}"
+        path = manifest_path(resource)
         if path in documents:
             raise ValueError(f"two resources would be written to {path}")
         documents[path] = (
             kubernetes_manifest(resource) if resource.is_kubernetes else resource_document(resource)
         )
     return documents
-
-
-# Written beside the manifests: which Pulumi resource each file is, so a diff pairs resources
-# as the engine does (a namespace change is a replacement, not a delete and an unrelated create).
-INDEX_FILE = "index.yaml"
-
-
-def logical_id(resource: DeclaredResource) -> str:
-    """The URN without its stack: the same resource has the same id in every stack."""
-    return resource.urn.split("::", 2)[-1]
-
-
-def rendering_index(resources: list[DeclaredResource]) -> dict[str, str]:
-    """File path (as in :func:`rendered_documents`) -> logical id of the resource."""
-    index: dict[str, str] = {}
-    for resource in resources:
-        if resource.custom:
-            folder = "kubernetes" if resource.is_kubernetes else "other"
-            index[f"{folder}/{manifest_filename(resource)}"] = logical_id(resource)
-    return index
-
-
-def write_manifests(resources: list[DeclaredResource], out: Path) -> list[Path]:
-    """Write one YAML file per custom resource (kubernetes/ and other/); returns the paths."""
-    written: list[Path] = []
-    out.mkdir(parents=True, exist_ok=True)
-    # A rerun into the same folder must not leave files of resources that are gone.
-    for stale in [*out.glob("kubernetes/*.yaml"), *out.glob("other/*.yaml")]:
-        stale.unlink()
-    for relative, document in sorted(rendered_documents(resources).items()):
-        path = out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump_yaml(document))
-        written.append(path)
-    (out / INDEX_FILE).write_text(dump_yaml(dict(sorted(rendering_index(resources).items()))))
-    return written

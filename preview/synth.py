@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import PROJECT
 from components.settings.stack_file import PROJECT_ROOT
+from preview.urns import AliasSpec, resource_urn
 
 # How the SDK marks a secret value on the wire.
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
@@ -43,6 +46,10 @@ class DeclaredResource:
     ignore_changes: tuple[str, ...] = ()
     protect: bool = False
     depends_on: tuple[str, ...] = ()
+    aliases: tuple[AliasSpec, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    # None: the provider decides (``deleteBeforeReplaceDefined`` false in the request).
+    delete_before_replace: bool | None = None
     # The `import_` resource option: the id of an existing resource to adopt.
     import_id: str | None = None
     # The provider reference (``<provider urn>::<id>``); empty for the default provider.
@@ -52,6 +59,11 @@ class DeclaredResource:
     @property
     def is_kubernetes(self) -> bool:
         return self.type.startswith("kubernetes:")
+
+    @property
+    def depth(self) -> int:
+        """How many components enclose it: parents always come first in this order."""
+        return self.urn.split("::")[2].count("$")
 
 
 @dataclass
@@ -89,6 +101,20 @@ def redact(value: Any) -> Any:
     return value
 
 
+RANDOM_PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
+
+
+def offline_password(name: str, inputs: dict[str, Any]) -> str:
+    """A stand-in for a generated password: the same until the resource would generate a new one.
+
+    Every input of a RandomPassword forces a new value (see preview/replace_rules.py), so the
+    stand-in is derived from the name and the inputs: the preview sees a Secret built from it
+    change exactly when the real value would.
+    """
+    identity = json.dumps([name, inputs], sort_keys=True, default=str)
+    return "offline-preview-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+
+
 class _Mocks(mocks.Mocks):
     """Resources echo their inputs (plus what a provider would compute); invokes answer from settings."""
 
@@ -97,11 +123,11 @@ class _Mocks(mocks.Mocks):
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
-        if args.typ == "random:index/randomPassword:RandomPassword":
+        if args.typ == RANDOM_PASSWORD_TYPE:
             # Wire-form secret: the SDK unwraps it, and the recorded state stays plain data.
             state["result"] = {
                 SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE,
-                "value": "offline-preview-generated-password",
+                "value": offline_password(args.name, args.inputs),
             }
         if _gets_load_balancer(args.typ, args.inputs):
             # The provider waits for this address before it reports the resource created.
@@ -120,8 +146,22 @@ def _gets_load_balancer(type_: str, inputs: Mapping[str, Any]) -> bool:
     return type_ == SERVICE_TYPE and (inputs.get("spec") or {}).get("type") == "LoadBalancer"
 
 
+def _alias_spec(alias: Any) -> AliasSpec:
+    if alias.WhichOneof("alias") == "urn":
+        return AliasSpec(urn=alias.urn)
+    spec = alias.spec
+    return AliasSpec(
+        name=spec.name,
+        type=spec.type,
+        stack=spec.stack,
+        project=spec.project,
+        parent=spec.parentUrn,
+        no_parent=spec.noParent,
+    )
+
+
 class _RecordingMonitor(mocks.MockMonitor):
-    """Records what ``MockResourceArgs`` leaves out: parent, ignore_changes, protect, dependencies."""
+    """Records what ``MockResourceArgs`` leaves out (parent, options), under the engine's URNs."""
 
     def __init__(self, mock: mocks.Mocks):
         super().__init__(mock)
@@ -129,10 +169,15 @@ class _RecordingMonitor(mocks.MockMonitor):
         # Every URN in registration order: the real engine refuses a duplicate, the mock does not.
         self.urns: list[str] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The mock's own make_urn keeps only the direct parent's type; the engine keeps them all.
+        return resource_urn(pulumi.get_stack(), pulumi.get_project(), parent or None, type_, name)
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != STACK_TYPE:
             self.urns.append(response.urn)
+            aliases = [_alias_spec(alias) for alias in request.aliases]
             self.options[response.urn] = {
                 "parent": request.parent or None,
                 "custom": bool(request.custom),
@@ -144,6 +189,11 @@ class _RecordingMonitor(mocks.MockMonitor):
                 "import_id": request.importId or None,
                 "type": request.type,
                 "name": request.name,
+                "aliases": (*aliases, *(AliasSpec(urn=urn) for urn in request.aliasURNs)),
+                "replace_on_changes": tuple(request.replaceOnChanges),
+                "delete_before_replace": (
+                    bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None
+                ),
             }
         return response
 
@@ -187,6 +237,9 @@ def synthesize(
             retain_on_delete=options["retain_on_delete"],
             provider=options["provider"],
             depends_on=options["depends_on"],
+            aliases=options["aliases"],
+            replace_on_changes=options["replace_on_changes"],
+            delete_before_replace=options["delete_before_replace"],
             import_id=options["import_id"],
         )
         for urn, options in sorted(monitor.options.items())

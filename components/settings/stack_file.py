@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -29,9 +30,14 @@ class StackConfig:
     secret_keys: list[str] = field(default_factory=list)
 
 
-def secret_placeholder(key: str) -> str:
-    """What a ``secure:`` value becomes offline: clearly not a real secret."""
-    return f"offline-preview-placeholder-for-{key.replace(':', '-')}"
+def secret_placeholder(key: str, ciphertext: str = "") -> str:
+    """What a ``secure:`` value becomes offline: clearly not a real secret.
+
+    It changes with the ciphertext, so the preview sees a rotated secret change (the ciphertext
+    is in the repository already; a short digest of it reveals nothing more).
+    """
+    version = hashlib.sha256(ciphertext.encode()).hexdigest()[:12]
+    return f"offline-preview-placeholder-for-{key.replace(':', '-')}-{version}"
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -85,7 +91,7 @@ def read_stack_config(
         if _has_secure(value):
             secret_keys.append(str(key))
         if _is_secure(value):
-            values[str(key)] = secret_placeholder(str(key))
+            values[str(key)] = secret_placeholder(str(key), str(value["secure"]))
         elif isinstance(value, (dict, list)):
             values[str(key)] = json.dumps(_placeholders(value, str(key)))
         else:
@@ -111,7 +117,7 @@ def _has_secure(value: Any) -> bool:
 def _placeholders(value: Any, path: str) -> Any:
     """A structured value with every nested ``secure:`` value replaced by its placeholder."""
     if _is_secure(value):
-        return secret_placeholder(path)
+        return secret_placeholder(path, str(value["secure"]))
     if isinstance(value, dict):
         return {key: _placeholders(item, f"{path}.{key}") for key, item in value.items()}
     if isinstance(value, list):

@@ -17,8 +17,8 @@ import pytest
 import preview.synth
 from components.kubernetes.checksums import SECRET_CHECKSUM_ANNOTATION
 from components.settings import PROJECT, load_settings
-from preview.diff import Rendering, diff_renderings
-from preview.manifests import rendered_documents, rendering_index
+from preview.diff import diff_renderings
+from preview.rendering import Rendering, rendering_of
 from preview.synth import Synthesis, synthesize
 from tests.conftest import synthesized
 from tests.support.stacks import stack_config
@@ -66,7 +66,7 @@ def test_the_same_config_keeps_its_configmap() -> None:
 
 
 def rendering(synthesis: Synthesis) -> Rendering:
-    return Rendering(rendered_documents(synthesis.resources), rendering_index(synthesis.resources))
+    return rendering_of(synthesis.resources)
 
 
 def test_the_preview_shows_the_config_change_as_a_replacement_and_a_rollout() -> None:

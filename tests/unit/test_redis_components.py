@@ -18,7 +18,8 @@ from preview.synth import DeclaredResource, Synthesis, is_secret, redact
 from tests.support.stacks import synthesize_stack
 
 KUBERNETES_VERSION = "1.33"
-GENERATED = "offline-preview-generated-password"
+# What every generated password starts with offline (preview/synth.py: offline_password).
+GENERATED = "offline-preview-"
 CONFIGURED = "Configured-Redis-Passw0rd"
 REDIS_TYPES = ("RedisCluster", "RedisSentinel", "RedisCredentials", "RedisStores")
 
