@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.images import parse_image_reference
+from components.kubernetes.checksums import content_hash
 from components.kubernetes.conventions import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
@@ -23,7 +24,6 @@ from components.kubernetes.redis_pods import (
     config_volumes,
     container_port,
     data_pod_spec,
-    files_checksum,
     headless_service_spec,
     pod_checksum,
     pod_host,
@@ -263,7 +263,7 @@ class RedisCluster(pulumi.ComponentResource):
             probes={},
             mounts=config_mounts(secrets=False, data=False),
         )
-        checksum = files_checksum({script: files[script]})
+        checksum = content_hash({script: files[script]})
         spec = {
             "backoffLimit": 4,
             "activeDeadlineSeconds": 2 * BOOTSTRAP_WAIT_SECONDS,

@@ -7,8 +7,8 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from pydantic import SecretStr
 
+from components.kubernetes.checksums import secret_checksum
 from components.kubernetes.conventions import labels
-from components.kubernetes.redis_pods import files_checksum
 from components.protection import guarded
 from components.render.redis import render_redis_auth_conf
 from components.render.redis_layout import (
@@ -94,9 +94,8 @@ class RedisCredentials(pulumi.ComponentResource):
             string_data=data,
             opts=child,
         )
-        # Not a secret: a SHA-256 over values that include two generated 32-character
-        # passwords cannot be reversed, and a secret annotation would hide the whole pod spec.
-        self.checksum = pulumi.Output.unsecret(pulumi.Output.all(**data).apply(files_checksum))
+        # Over every value, two generated 32-character passwords among them: not reversible.
+        self.checksum = secret_checksum(data)
         self.secret_name = secret.metadata.apply(lambda metadata: metadata["name"])
         self.register_outputs({"secret_name": self.secret_name})
 

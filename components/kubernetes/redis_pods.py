@@ -5,11 +5,11 @@ Plain dicts in the Kubernetes API's (camelCase) shape, like components/kubernete
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pulumi
 
+from components.kubernetes.checksums import content_hash
 from components.kubernetes.conventions import (
     container_security_context,
     pod_security_context,
@@ -96,22 +96,14 @@ def data_node_volumes(config_map: Any, secret_name: Any, *, persistence: bool) -
     return volumes
 
 
-def files_checksum(files: dict[str, str]) -> str:
-    """A digest of named texts that changes whenever one of them does."""
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name].encode() + b"\0")
-    return digest.hexdigest()
-
-
 def pod_checksum(files: dict[str, str], secret_checksum: pulumi.Output[str]) -> pulumi.Output[str]:
     """The pod-template annotation that rolls the pods: what they run, and the Secret they read.
 
     A new password reaches a server only through a restart (its users and masterauth are
     read at start), so a changed Secret must roll the pods like a changed config.
     """
-    rendered = files_checksum(files)
-    return secret_checksum.apply(lambda secret: files_checksum({"files": rendered, "secret": secret}))
+    rendered = content_hash(files)
+    return secret_checksum.apply(lambda secret: content_hash({"files": rendered, "secret": secret}))
 
 
 def data_claim(storage_size: str) -> dict[str, Any]:

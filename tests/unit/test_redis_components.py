@@ -8,8 +8,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from components.kubernetes.checksums import content_hash
 from components.kubernetes.redis_cluster import cluster_files
-from components.kubernetes.redis_pods import files_checksum
 from components.kubernetes.redis_sentinel import sentinel_files
 from components.settings import load_settings
 from components.settings.stack_file import read_stack_config
@@ -136,7 +136,7 @@ def test_cluster_jobs_run_their_rendered_script_as_a_redis_client(synthesis: Syn
     # Another node list, another checksum: the Job is replaced and runs again.
     config = k8s_object(synthesis, "ConfigMap", "redis-cluster-config")["data"]
     annotation = job["template"]["metadata"]["annotations"]["technovastore.io/script-checksum"]
-    assert annotation == files_checksum({f"{role}.sh": config[f"{role}.sh"]})
+    assert annotation == content_hash({f"{role}.sh": config[f"{role}.sh"]})
 
 
 def test_disruption_budgets_allow_one_pod_at_a_time(synthesis: Synthesis) -> None:
