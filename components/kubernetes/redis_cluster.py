@@ -278,7 +278,9 @@ class RedisCluster(pulumi.ComponentResource):
                 },
             },
         }
-        return k8s.batch.v1.Job(job, metadata=self._metadata(job), spec=spec, opts=opts)
+        # The Job is its own app.kubernetes.io instance, not the cluster's (whose selectors it must not match).
+        metadata = {"name": job, "namespace": self._namespace, "labels": labels(job, role)}
+        return k8s.batch.v1.Job(job, metadata=metadata, spec=spec, opts=opts)
 
     def _network_policy(self, monitoring_namespace: str) -> dict[str, Any]:
         selector = selector_labels(self._name)
