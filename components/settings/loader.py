@@ -22,7 +22,7 @@ _DERIVED_KEYS = {
     "cluster": "is read from kubernetes:context and kubernetes:kubeconfig: set those",
 }
 # Settings that must be `secure:` values in the stack file (never plaintext in git).
-SECRET_KEYS = ("redisPassword", "cdnTlsPrivateKey")
+SECRET_KEYS = ("redisPassword", "redisPreviousPassword", "cdnTlsPrivateKey")
 
 
 class _DuplicateKeys(Exception):

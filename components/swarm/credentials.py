@@ -33,6 +33,8 @@ class SwarmRedisCredentials(pulumi.ComponentResource):
             settings.redis_password,
             settings.redis.sentinel.master_name,
             guarded(settings.protection, child),
+            previous_admin_password=settings.redis_previous_password,
+            rotation=settings.redis.password_rotation,
         )
         self.admin_password = values[ADMIN_PASSWORD_KEY]
         self.secrets = {

@@ -127,7 +127,7 @@ def test_redis_members_are_single_tasks_with_kept_volumes_on_labelled_nodes() ->
         assert inputs["taskSpec"]["placement"]["constraints"] == ["node.labels.technovastore.redis == true"]
         assert not inputs["endpointSpec"].get("ports")
     volumes = of_type(swarm(), VOLUME)
-    assert len(volumes) == 9 and all(v.retain_on_delete for v in volumes)
+    assert len(volumes) == 12 and all(v.retain_on_delete for v in volumes)
 
 
 def test_the_bootstrap_runs_once_after_every_cluster_node() -> None:

@@ -94,7 +94,7 @@ def test_a_deployments_suffix_stays_while_the_value_stays() -> None:
 def test_production_on_swarm_guards_its_data_and_passwords_but_not_what_rotates() -> None:
     synthesis = synthesize_stack("swarm")
     guarded = [*of_type(synthesis, VOLUME), *of_type(synthesis, PASSWORD)]
-    assert len(guarded) == 12 and all(r.protect and r.retain_on_delete for r in guarded)
+    assert len(guarded) == 15 and all(r.protect and r.retain_on_delete for r in guarded)
     # Secrets and their suffixes are replaced by every rotation: protected, none could be.
     rotating = [*of_type(synthesis, SECRET), *of_type(synthesis, RANDOM_ID)]
     assert not any(r.protect or r.retain_on_delete for r in rotating)
@@ -103,4 +103,4 @@ def test_production_on_swarm_guards_its_data_and_passwords_but_not_what_rotates(
 def test_unprotected_swarm_data_is_still_kept_on_destroy() -> None:
     synthesis = synthesize_stack("swarm", protection={"protect": False})
     volumes = of_type(synthesis, VOLUME)
-    assert len(volumes) == 9 and all(v.retain_on_delete and not v.protect for v in volumes)
+    assert len(volumes) == 12 and all(v.retain_on_delete and not v.protect for v in volumes)
