@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -90,7 +91,8 @@ def load_settings(
     try:
         settings = Settings.model_validate(data)
     except ValidationError as error:
-        problems += [_problem(detail, data) for detail in error.errors()]
+        hidden = _secret_names(secret_keys)
+        problems += [_hide_secret_value(_problem(detail, data), hidden) for detail in error.errors()]
         settings = None
     if problems or settings is None:
         raise SettingsError(stack, problems)
@@ -147,6 +149,20 @@ def _plaintext_secrets(data: Mapping[str, Any], secret_keys: Collection[str], st
     ]
 
 
+def _secret_names(secret_keys: Collection[str]) -> set[str]:
+    """The project's settings whose values are secrets: encrypted in the stack file, or meant to be."""
+    prefix = f"{PROJECT}:"
+    return {key.removeprefix(prefix) for key in secret_keys if key.startswith(prefix)} | set(SECRET_KEYS)
+
+
+def _hide_secret_value(problem: Problem, secret_names: set[str]) -> Problem:
+    """A problem under a secret setting names the key only: `pulumi up` hands the program the
+    decrypted value, and the error goes to the deployment log."""
+    if problem.namespace == PROJECT and problem.key_path.split(".", 1)[0] in secret_names:
+        return replace(problem, value=MISSING)
+    return problem
+
+
 def _decode(text: Any) -> Any:
     """Pulumi passes structured values as JSON text and scalars as plain strings."""
     if not isinstance(text, str):
@@ -200,7 +216,9 @@ def _project_problem(detail: Mapping[str, Any], data: Mapping[str, Any]) -> Prob
         location = field.split(".") if not location else location + field.split(".")
         return Problem(".".join(location), context["value"], detail["msg"])
     if detail["type"] == "extra_forbidden":
-        return Problem(".".join(location), detail["input"], "is not a known setting (check the spelling)")
+        # A misspelt top-level key may be a misspelt secret (redisPasword): never echo it.
+        value = detail["input"] if len(location) > 1 else MISSING
+        return Problem(".".join(location), value, "is not a known setting (check the spelling)")
     if detail["type"] == "missing":
         return Problem(".".join(location), MISSING, "is required")
     message = str(detail["msg"]).removeprefix("Value error, ")
