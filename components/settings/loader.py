@@ -24,6 +24,9 @@ _DERIVED_KEYS = {
 }
 # Settings that must be `secure:` values in the stack file (never plaintext in git).
 SECRET_KEYS = ("redisPassword", "cdnTlsPrivateKey")
+# Provider settings the provider's schema marks secret (pulumi-cloudflare's provider.py wraps
+# them in Output.secret): just as secret in the stack file.
+PROVIDER_SECRET_KEYS = ("cloudflare:apiKey", "cloudflare:apiToken", "cloudflare:apiUserServiceKey")
 
 
 class _DuplicateKeys(Exception):
@@ -59,7 +62,8 @@ def load_settings(
         elif namespace == PROVIDER_NAMESPACE:
             problems += _provider_key(name, text, key in secret_keys, cluster)
         elif namespace in KNOWN_NAMESPACES:
-            continue
+            if key in PROVIDER_SECRET_KEYS and key not in secret_keys:
+                problems.append(_plaintext_secret(name, stack, namespace))
         elif namespace != PROJECT:
             problems.append(_foreign_key(namespace, name))
         else:
@@ -138,15 +142,21 @@ def _provider_key(name: str, value: Any, secret: bool, cluster: dict[str, Any]) 
 
 def _plaintext_secrets(data: Mapping[str, Any], secret_keys: Collection[str], stack: str) -> list[Problem]:
     return [
-        Problem(
-            name,
-            MISSING,  # the value is a secret already written in plain text: do not repeat it
-            f"must be a secret, not plain text in the stack file: "
-            f"pulumi config set --secret {name} <value> --stack {stack}",
-        )
+        _plaintext_secret(name, stack)
         for name in SECRET_KEYS
         if name in data and f"{PROJECT}:{name}" not in secret_keys
     ]
+
+
+def _plaintext_secret(name: str, stack: str, namespace: str = PROJECT) -> Problem:
+    command_key = name if namespace == PROJECT else f"{namespace}:{name}"
+    return Problem(
+        name,
+        MISSING,  # the value is a secret already written in plain text: do not repeat it
+        f"must be a secret, not plain text in the stack file: "
+        f"pulumi config set --secret {command_key} <value> --stack {stack}",
+        namespace=namespace,
+    )
 
 
 def _secret_names(secret_keys: Collection[str]) -> set[str]:

@@ -128,3 +128,17 @@ def test_a_misspelt_nested_key_still_shows_its_value() -> None:
     assert (
         problem == f"{PROJECT}:redis.clustr = {{'masters': 3}}: is not a known setting (check the spelling)"
     )
+
+
+@pytest.mark.parametrize("name", ["apiToken", "apiKey", "apiUserServiceKey"])
+def test_a_plaintext_cloudflare_credential_is_refused_without_echoing_it(name: str) -> None:
+    """pulumi-cloudflare's schema marks these provider settings secret (the SDK wraps them in
+    ``Output.secret``): in plain text they sit in git like a plaintext redisPassword would."""
+    key = f"cloudflare:{name}"
+    config = {**stack_config("staging"), key: "cf-token-planted"}
+    (problem,) = problems(config)
+    assert problem == (
+        f"{key}: must be a secret, not plain text in the stack file: "
+        f"pulumi config set --secret {key} <value> --stack staging"
+    )
+    assert load_settings(config, "staging", secret_keys={key}).stack == "staging"
