@@ -20,7 +20,6 @@ from components.render.dashboards.overview import overview_dashboard
 from components.render.rules import MetricSources
 from components.settings import Settings
 
-
 # Grafana refuses longer dashboard uids.
 MAX_UID_LENGTH = 40
 
