@@ -179,3 +179,22 @@ def test_sarif_locations_are_uri_references_whatever_the_file_is_called(
         results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
         uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
         assert uris == {expected_uri}, argument
+
+
+def test_a_statefulset_without_a_service_name_is_told_so(tmp_path: Path) -> None:
+    """A hand-written StatefulSet often omits spec.serviceName: the message says so, not ``None``."""
+    statefulset = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "db", "image": "postgres:16.3"}]},
+            },
+        },
+    }
+    report = scan_paths([write(tmp_path / "db.yaml", statefulset)])
+    [finding] = [f for f in report.findings if f.policy == "k8s-statefulset-headless-service"]
+    assert finding.message.startswith("StatefulSet shop/db: sets no spec.serviceName; ")
