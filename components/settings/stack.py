@@ -147,6 +147,23 @@ class Settings(SettingsModel):
             raise cross_field_error("namespace", self.namespace, "is another stack's namespace")
         return self
 
+    @property
+    def cdn_tier(self) -> CdnSettings:
+        """The CDN settings as deployed: behind Cloudflare, its ranges, header and hostnames."""
+        if self.edge_enabled:
+            return self.cdn.fronted_by_cloudflare(self.cloudflare.hostnames)
+        return self.cdn
+
+    @model_validator(mode="after")
+    def _cdn_lockdown_has_proxies(self) -> Settings:
+        if self.cdn.origin_lockdown and not self.cdn_tier.real_ip_sources:
+            raise cross_field_error(
+                "cdn.originLockdown",
+                True,
+                "needs cdn.trustedProxies or Cloudflare in front (cloudflare.enabled): nobody could connect",
+            )
+        return self
+
     @model_validator(mode="after")
     def _services_reach_max_in_time(self) -> Settings:
         budget = self.scaling.max_scale_up_seconds
