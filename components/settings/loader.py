@@ -168,7 +168,11 @@ def _secret_names(secret_keys: Collection[str]) -> set[str]:
 def _hide_secret_value(problem: Problem, secret_names: set[str]) -> Problem:
     """A problem under a secret setting names the key only: `pulumi up` hands the program the
     decrypted value, and the error goes to the deployment log."""
-    if problem.namespace == PROJECT and problem.key_path.split(".", 1)[0] in secret_names:
+    if (
+        problem.namespace == PROJECT
+        and problem.key_path.split(".", 1)[0] in secret_names
+        and problem.value is not None  # "is required" problems: there is nothing to hide
+    ):
         return replace(problem, value=MISSING)
     return problem
 
