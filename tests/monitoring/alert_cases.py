@@ -219,6 +219,16 @@ CASES: list[AlertCase] = [
         eval_time="12m",
     ),
     AlertCase(
+        "RedisSessionWritesRefused",
+        [(f'redis_errors_total{{{SESSIONS},instance="10.0.0.2:9121",err="OOM"}}', "_x16 5x10")],
+        _SCOPE,
+        # Refusals from long ago, then a scrape gap of over 5 minutes (Prometheus restarted or
+        # upgraded, the exporter unreachable) while Redis kept running: the counter comes back
+        # unchanged, which is not a counter being born.
+        [[(f'redis_errors_total{{{SESSIONS},instance="10.0.0.2:9121",err="OOM"}}', "5x5 _x10 5x10")]],
+        eval_time="17m",
+    ),
+    AlertCase(
         "RedisSessionPrimaryMissing",
         [
             (f'redis_up{{{SESSIONS},instance="10.0.0.2:9121"}}', "1x30"),

@@ -155,3 +155,46 @@ def test_a_rule_that_raises_is_named_not_a_traceback(tmp_path: Path) -> None:
     manifest = write(tmp_path / "debug.yaml", PRIVILEGED_POD)
     with pytest.raises(CouldNotRun, match="policy k8s-explodes failed on these manifests: TypeError"):
         scan_paths([manifest], policies=[broken_rule])
+
+
+def test_sarif_locations_are_uri_references_whatever_the_file_is_called(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SARIF's ``artifactLocation.uri`` is a URI reference (RFC 3986): a space must be escaped,
+    and an unescaped ``#`` starts a fragment, so ``k8s/pod #1.yaml`` would point at ``k8s/pod ``.
+    A path under the working directory (the checkout) stays relative; one outside it is a file URI."""
+    folder = tmp_path / "checkout" / "k8s manifests"
+    folder.mkdir(parents=True)
+    write(folder / "pod #1 50%.yaml", PRIVILEGED_POD)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    write(outside / "debug.yaml", PRIVILEGED_POD)
+    monkeypatch.chdir(tmp_path / "checkout")
+    for argument, expected_uri in [
+        ("k8s manifests", "k8s%20manifests/pod%20%231%2050%25.yaml"),
+        (str(folder), "k8s%20manifests/pod%20%231%2050%25.yaml"),
+        (str(outside), (outside / "debug.yaml").as_uri()),
+    ]:
+        assert main([argument, "--format", "sarif"]) == 1
+        results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+        assert uris == {expected_uri}, argument
+
+
+def test_a_statefulset_without_a_service_name_is_told_so(tmp_path: Path) -> None:
+    """A hand-written StatefulSet often omits spec.serviceName: the message says so, not ``None``."""
+    statefulset = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "db", "image": "postgres:16.3"}]},
+            },
+        },
+    }
+    report = scan_paths([write(tmp_path / "db.yaml", statefulset)])
+    [finding] = [f for f in report.findings if f.policy == "k8s-statefulset-headless-service"]
+    assert finding.message.startswith("StatefulSet shop/db: sets no spec.serviceName; ")
