@@ -291,7 +291,12 @@ CASES: list[AlertCase] = [
             [
                 (f"cdn_upstream_errors_total{{{CDN}}}", "0x30"),
                 (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+100x30"),
-            ]
+            ],
+            # Every origin request failing, but only 10 in 5 minutes: no verdict.
+            [
+                (f"cdn_upstream_errors_total{{{CDN}}}", "0+2x30"),
+                (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+2x30"),
+            ],
         ],
     ),
     AlertCase(
@@ -300,6 +305,7 @@ CASES: list[AlertCase] = [
             (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="1"}}', "0x30"),
             (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="2.5"}}', "0+100x30"),
             (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="+Inf"}}', "0+100x30"),
+            (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+100x30"),
         ],
         _SCOPE,
         [
@@ -307,7 +313,15 @@ CASES: list[AlertCase] = [
                 (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="1"}}', "0+100x30"),
                 (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="2.5"}}', "0+100x30"),
                 (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="+Inf"}}', "0+100x30"),
-            ]
+                (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+100x30"),
+            ],
+            # Slow, but 10 origin requests in 5 minutes: no verdict.
+            [
+                (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="1"}}', "0x30"),
+                (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="2.5"}}', "0+2x30"),
+                (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="+Inf"}}', "0+2x30"),
+                (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+2x30"),
+            ],
         ],
     ),
     AlertCase(
