@@ -96,6 +96,19 @@ def test_a_file_that_is_not_yaml_exits_2_naming_file_and_line(tmp_path: Path) ->
     assert "Traceback" not in done.stderr
 
 
+def test_a_key_given_twice_exits_2_naming_the_key_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The API server and kubectl refuse it; keeping the last value would lint another object.
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: shop}\ndata:\n  a: '1'\n  a: '2'\n"
+    )
+
+    assert main([str(twice)]) == 2
+    assert "twice.yaml:6: not valid YAML (key 'a' is defined more than once)" in capsys.readouterr().err
+
+
 def test_list_objects_are_linted_item_by_item(tmp_path: Path) -> None:
     listed = write(tmp_path / "list.yaml", {"apiVersion": "v1", "kind": "List", "items": [PRIVILEGED_POD]})
     report = scan_paths([listed])

@@ -69,6 +69,17 @@ def test_a_stack_file_that_is_not_a_mapping_is_a_clean_exit_2(
     assert error == f"error: Pulumi.staging.yaml: {expected}\n"
 
 
+def test_a_key_given_twice_in_the_stack_file_is_a_clean_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_stack_file(tmp_path, f"config:\n  {PROJECT}:namespace: a\n  {PROJECT}:namespace: b\n")
+
+    assert preview_main(["--stack", "staging", "--config-file", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: Pulumi.staging.yaml line 3: key '{PROJECT}:namespace' is defined more than once\n"
+    )
+
+
 def test_numeric_cpu_and_memory_quantities_are_accepted(tmp_path: Path) -> None:
     text = (
         "config:\n"
