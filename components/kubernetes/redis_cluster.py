@@ -224,8 +224,7 @@ class RedisCluster(pulumi.ComponentResource):
                 },
             },
         }
-        # The Job is its own app.kubernetes.io instance, not the cluster's (whose selectors it
-        # must not match).
+        # The Job is its own app.kubernetes.io instance, not the cluster's: its selectors must not match it.
         metadata = {"name": job, "namespace": self._namespace, "labels": labels(job, role)}
         return k8s.batch.v1.Job(job, metadata=metadata, spec=spec, opts=opts)
 
