@@ -181,6 +181,22 @@ class Settings(SettingsModel):
         return self
 
     @model_validator(mode="after")
+    def _ingress_hop_is_trusted(self) -> Settings:
+        # Behind an Ingress, NGINX's peer is the controller's pod, not Cloudflare: unless the pod
+        # network is trusted, every visitor would share the controller's address (one rate
+        # limit for all), the finding this tier exists to fix.
+        behind_ingress = self.edge_enabled and self.cdn.exposure.type == "ingress"
+        if behind_ingress and self.cdn.trusted_proxies is None and not self.cdn.cluster_networks:
+            raise cross_field_error(
+                "cdn.clusterNetworks",
+                [],
+                "must name the cluster's pod network with cdn.exposure.type ingress behind Cloudflare: "
+                "NGINX's peer is the Ingress controller, and only a trusted peer's CF-Connecting-IP names "
+                "the visitor (find it with: kubectl get nodes -o jsonpath='{.items[*].spec.podCIDRs}')",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _services_reach_max_in_time(self) -> Settings:
         budget = self.scaling.max_scale_up_seconds
         for name, service in self.services.items():
