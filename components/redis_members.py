@@ -15,6 +15,7 @@ from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     ADMIN_USER,
     CONFIG_DIR,
+    DATA_DIR,
     REDIS_AUTH_FILE,
     REDIS_PORT,
     SECRETS_DIR,
@@ -25,7 +26,12 @@ from components.render.redis_layout import (
 from components.render.secret_files import render_env_from_files_script
 from components.settings.redis import RedisSettings
 from components.settings.services import ComputeResources
-from components.workloads import HELPER_RESOURCES, RedisAddresses
+from components.workloads import (
+    BOOTSTRAP_FILE,
+    CLUSTER_START_FILE,
+    HELPER_RESOURCES,
+    RedisAddresses,
+)
 
 # Starts every Redis program with REDISCLI_AUTH read from the admin password's secret file.
 WRAPPER = "env-from-files.sh"
@@ -88,12 +94,15 @@ def cluster_node(redis: RedisSettings, host: str, volume: Any) -> MemberSpec:
     return MemberSpec(
         name=host,
         component="cache",
-        command=wrapped("redis-server", f"{CONFIG_DIR}/redis.conf", "--cluster-announce-hostname", host),
+        # Points its saved peers at their current addresses (a restarted member has a new one),
+        # then runs redis-server announcing ANNOUNCE_HOST, as on Kubernetes.
+        command=wrapped("sh", f"{CONFIG_DIR}/{CLUSTER_START_FILE}"),
         resources=redis.resources,
         healthcheck=script_healthcheck("liveness.sh"),
+        env={"ANNOUNCE_HOST": host},
         secret_files=(REDIS_AUTH_FILE,),
         volume=volume,
-        scratch={} if redis.persistence else {"/data": SCRATCH_DATA_MB},
+        scratch={} if redis.persistence else {DATA_DIR: SCRATCH_DATA_MB},
     )
 
 
@@ -102,7 +111,7 @@ def cluster_bootstrap(name: str) -> MemberSpec:
     return MemberSpec(
         name=name,
         component="bootstrap",
-        command=wrapped("sh", f"{CONFIG_DIR}/bootstrap.sh"),
+        command=wrapped("sh", f"{CONFIG_DIR}/{BOOTSTRAP_FILE}"),
         resources=HELPER_RESOURCES,
         healthcheck=None,
         one_shot=True,
@@ -119,11 +128,11 @@ def session_data_node(redis: RedisSettings, host: str, volume: Any) -> MemberSpe
         env={"ANNOUNCE_HOST": host},
         secret_files=(REDIS_AUTH_FILE,),
         volume=volume,
-        scratch={} if redis.persistence else {"/data": SCRATCH_DATA_MB},
+        scratch={} if redis.persistence else {DATA_DIR: SCRATCH_DATA_MB},
     )
 
 
-def sentinel(redis: RedisSettings, host: str) -> MemberSpec:
+def sentinel(redis: RedisSettings, host: str, volume: Any) -> MemberSpec:
     return MemberSpec(
         name=host,
         component="sentinel",
@@ -132,8 +141,14 @@ def sentinel(redis: RedisSettings, host: str) -> MemberSpec:
         healthcheck=script_healthcheck("sentinel-liveness.sh"),
         env={"ANNOUNCE_HOST": host},
         secret_files=(SENTINEL_AUTH_FILE,),
+        # Its state (id, epochs, known peers; no password) on its own volume, as on Kubernetes,
+        # so a restarted Sentinel keeps its identity.
+        volume=volume,
         # Sentinel rewrites its config (with the included passwords): memory only.
-        scratch={SENTINEL_RUNTIME_DIR: SENTINEL_RUNTIME_MB},
+        scratch={
+            SENTINEL_RUNTIME_DIR: SENTINEL_RUNTIME_MB,
+            **({} if redis.persistence else {DATA_DIR: SENTINEL_RUNTIME_MB}),
+        },
     )
 
 

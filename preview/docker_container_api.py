@@ -222,10 +222,14 @@ def _upload(item: Any, path: str) -> dict[str, Any]:
 
 
 def _uploads(value: Any) -> Any:
-    # A list holding one secret file is secret as a whole: the preview shows it redacted.
+    # A list holding one secret file is secret as a whole: the preview shows each of its files
+    # (or, nested deeper, the list itself) as a marker.
     if value == REDACTED:
         return REDACTED
-    return [_upload(item, f"uploads[{index}]") for index, item in enumerate(value or [])]
+    return [
+        REDACTED if item == REDACTED else _upload(item, f"uploads[{index}]")
+        for index, item in enumerate(value or [])
+    ]
 
 
 def container_create(inputs: Mapping[str, Any]) -> dict[str, Any]:

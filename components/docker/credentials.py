@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 
 from components.docker.conventions import secret_upload
+from components.protection import guarded
 from components.redis_passwords import redis_secret_values
 from components.render.redis_layout import ADMIN_PASSWORD_KEY
 from components.settings import Settings
@@ -20,11 +21,14 @@ class DockerRedisCredentials(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:docker:RedisCredentials", name, None, opts)
+        # A lost password locks every client out: guarded like the data.
         self.values = redis_secret_values(
             name,
             settings.redis_password,
             settings.redis.sentinel.master_name,
-            pulumi.ResourceOptions(parent=self),
+            guarded(settings.protection, pulumi.ResourceOptions(parent=self)),
+            previous_admin_password=settings.redis_previous_password,
+            rotation=settings.redis.password_rotation,
         )
         self.admin_password = self.values[ADMIN_PASSWORD_KEY]
         self.register_outputs({})

@@ -21,6 +21,7 @@ from components.docker.conventions import (
     one_shot,
 )
 from components.docker.credentials import DockerRedisCredentials
+from components.protection import guarded
 from components.redis_members import (
     MemberHosts,
     MemberSpec,
@@ -102,7 +103,8 @@ class DockerRedisStores(pulumi.ComponentResource):
         )
 
     def _volume(self, member: str, redis: RedisSettings) -> docker.Volume | None:
-        """A member's data volume, kept when the stack is destroyed (data is precious)."""
+        """A member's data volume, guarded by the stack's ``protection`` (a laptop's dev stack
+        leaves nothing behind by default; ``retainOnDelete: true`` keeps the volumes)."""
         if not redis.persistence:
             return None
         return docker.Volume(
@@ -110,7 +112,7 @@ class DockerRedisStores(pulumi.ComponentResource):
             name=f"{self._settings.namespace}-{member}-data",
             driver="local",
             labels=container_labels(self._settings, "data"),
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            opts=guarded(self._settings.protection, pulumi.ResourceOptions(parent=self)),
         )
 
     def _cluster(self, redis: RedisSettings) -> None:
@@ -126,7 +128,7 @@ class DockerRedisStores(pulumi.ComponentResource):
         for host in hosts.data:
             self._member(session_data_node(redis, host, self._volume(host, redis)), files)
         for host in hosts.sentinels:
-            self._member(sentinel(redis, host), files)
+            self._member(sentinel(redis, host, self._volume(host, redis)), files)
 
     def addresses(self) -> RedisAddresses:
         """How the services reach both stores (the members' container names)."""

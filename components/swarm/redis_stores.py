@@ -118,8 +118,9 @@ class SwarmRedisStores(pulumi.ComponentResource):
         members = member_names(SESSION_STORE, len(hosts.data))
         for member, host in zip(members, hosts.data, strict=True):
             self._member(session_data_node(redis, host, self._volume(member, redis)), configs)
-        for host in hosts.sentinels:
-            self._member(sentinel(redis, host), configs)
+        sentinels = member_names(f"{SESSION_STORE}-sentinel", len(hosts.sentinels))
+        for member, host in zip(sentinels, hosts.sentinels, strict=True):
+            self._member(sentinel(redis, host, self._volume(member, redis)), configs)
 
     def addresses(self) -> RedisAddresses:
         """How the services reach both stores (their Swarm service names)."""

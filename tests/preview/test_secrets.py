@@ -126,7 +126,10 @@ def test_a_list_rendered_as_one_secret_marker_gets_one_digest_of_its_elements() 
     still changes it (and nothing fails on the marker's characters)."""
     from preview.secret_digests import MARKER_PREFIX, with_digests
 
-    document = {"type": "docker:index/container:Container", "inputs": {"uploads": "[secret]", "name": "r"}}
+    document: dict[str, Any] = {
+        "type": "docker:index/container:Container",
+        "inputs": {"uploads": "[secret]", "name": "r"},
+    }
     old = with_digests(document, [(("inputs", "uploads", 0), "d1"), (("inputs", "uploads", 1), "d2")])
     new = with_digests(document, [(("inputs", "uploads", 0), "d1"), (("inputs", "uploads", 1), "d3")])
     assert old["inputs"]["uploads"].startswith(MARKER_PREFIX) and old["inputs"]["name"] == "r"

@@ -19,6 +19,11 @@ NS = "technovastore-staging"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 SECRET = "kubernetes:core/v1:Secret"
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+# The Redis pods carry a checksum of the credentials Secret: a new password rolls them.
+REDIS_PODS_ROLL = {
+    (STATEFULSET, f"{NS}/{name}"): "update"
+    for name in ("redis-cluster", "redis-sessions", "redis-sessions-sentinel")
+}
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 QUOTA = "kubernetes:core/v1:ResourceQuota"
 # Drawn from every service's replica limits.
@@ -52,8 +57,8 @@ def test_a_rotated_redis_password_replaces_the_secret_and_says_who_keeps_the_old
     base = rendering_of(synthesize_stack("staging", redisPassword=first))
     new = rendering_of(synthesize_stack("staging", redisPassword=second))
     diff = diff_renderings(base, new)
-    assert verdicts(diff) == {(SECRET, f"{NS}/redis-credentials"): "replace"}
-    [secret] = diff.changes
+    assert verdicts(diff) == {(SECRET, f"{NS}/redis-credentials"): "replace", **REDIS_PODS_ROLL}
+    [secret] = [change for change in diff.changes if change.type == SECRET]
     assert {f.path for f in secret.fields if f.secret} == {
         "stringData.admin-password",
         "stringData.redis-auth.conf",
@@ -63,6 +68,7 @@ def test_a_rotated_redis_password_replaces_the_secret_and_says_who_keeps_the_old
     assert danger.key == "rotate:Secret/redis-credentials"
     # The servers read the changed auth files; the services read only the unchanged app password.
     assert "StatefulSet redis-cluster (volume secrets" in danger.why and "api-gateway" not in danger.why
+    assert "Pods that roll (their template changes too): StatefulSet redis-cluster" in danger.why
     shown = "".join(render_diff(diff, fmt, "t", dangers=[danger]) for fmt in FORMATS)
     assert "[secret]" in shown and first not in shown and second not in shown
     assert "[secret " not in shown  # not even the digests
@@ -75,6 +81,7 @@ def test_setting_a_redis_password_deletes_the_generated_one() -> None:
     assert verdicts(diff) == {
         (SECRET, f"{NS}/redis-credentials"): "replace",
         ("random:index/randomPassword:RandomPassword", "redis-credentials-admin"): "delete",
+        **REDIS_PODS_ROLL,
     }
 
 
@@ -147,3 +154,21 @@ def test_an_index_of_an_older_preview_counts_as_none(tmp_path: Path) -> None:
     loaded = load_rendering(tmp_path)
     assert loaded.records == []
     assert diff_renderings(loaded, baseline("staging")).changes == []
+
+
+def test_a_rotated_redis_password_replaces_the_dev_redis_containers_that_hold_it() -> None:
+    """A container's uploads are secret as a whole; each file's digest still tells which changed."""
+    first, second = "first-planted-Password-1", "second-planted-Password-2"
+    before = synthesize_stack("dev", redisPassword=first)
+    diff = diff_renderings(rendering_of(before), rendering_of(synthesize_stack("dev", redisPassword=second)))
+    members = [f"redis-cluster-{i}" for i in range(6)] + ["redis-cluster-bootstrap"]
+    members += [f"redis-sessions-{i}" for i in range(3)] + [f"redis-sessions-sentinel-{i}" for i in range(3)]
+    assert verdicts(diff) == {("docker:index/container:Container", name): "replace" for name in members}
+    node = next(c for c in diff.changes if c.name == "redis-cluster-0")
+    # The admin password and the node's auth file changed; its config files did not.
+    [declared] = [r for r in before.resources if r.name == "redis-cluster-0"]
+    files = [upload["file"] for upload in declared.inputs["uploads"]["value"]]
+    changed = {files[int(f.keys[1])] for f in node.fields if f.keys[0] == "uploads"}
+    assert changed == {"/etc/redis/secrets/admin-password", "/etc/redis/secrets/redis-auth.conf"}
+    shown = "".join(render_diff(diff, fmt, "t") for fmt in FORMATS)
+    assert first not in shown and second not in shown and "[secret " not in shown

@@ -58,6 +58,9 @@ def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
     }
     return {
         "services": services,
+        # Production's protection but for `protect`: the tests destroy the stack, as an
+        # operator may after unprotecting it; the data volumes are still kept (retainOnDelete).
+        "protection": {"protect": False},
         # No IPVS here: no virtual IPs and no routing mesh; dnsrr and host publishing instead.
         "swarm": {
             "endpointMode": "dnsrr",

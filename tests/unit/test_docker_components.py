@@ -120,17 +120,38 @@ def test_secrets_reach_containers_as_files_only_their_user_reads() -> None:
     )
 
 
-def test_redis_members_announce_their_container_names_and_keep_their_volumes() -> None:
+def test_redis_members_announce_their_container_names_and_keep_state_on_volumes() -> None:
     node = containers(dev())["redis-cluster-3"].inputs
-    assert node["entrypoints"][-2:] == ["--cluster-announce-hostname", "redis-cluster-3"]
+    # The start script points saved peers at their current addresses, then announces this name.
+    assert node["entrypoints"][-2:] == ["sh", "/etc/redis/config/start.sh"]
+    assert "ANNOUNCE_HOST=redis-cluster-3" in node["envs"]
     assert node["networksAdvanced"][0]["aliases"] == ["redis-cluster-3"]
     assert {"type": "volume", "source": "technovastore-dev-redis-cluster-3-data", "target": "/data"} in node[
         "mounts"
     ]
     assert "ANNOUNCE_HOST=redis-sessions-1" in containers(dev())["redis-sessions-1"].inputs["envs"]
+    # A Sentinel keeps its id, epochs and known peers on its own volume.
+    sentinel = containers(dev())["redis-sessions-sentinel-2"].inputs
+    assert {
+        "type": "volume",
+        "source": "technovastore-dev-redis-sessions-sentinel-2-data",
+        "target": "/data",
+    } in sentinel["mounts"]
     volumes = [r for r in dev().resources if r.type == VOLUME]
-    assert len(volumes) == 9 and all(v.retain_on_delete for v in volumes)
+    assert len(volumes) == 12
     assert not any(c.inputs.get("ports") for n, c in containers(dev()).items() if n.startswith("redis-"))
+
+
+def test_redis_volumes_and_passwords_follow_the_stack_protection() -> None:
+    guarded_types = (VOLUME, "random:index/randomPassword:RandomPassword")
+
+    def guarded(synthesis: Synthesis) -> list[DeclaredResource]:
+        return [r for r in synthesis.resources if r.type in guarded_types]
+
+    # A laptop's stack leaves nothing behind by default.
+    assert not any(r.retain_on_delete or r.protect for r in guarded(dev()))
+    kept = dev(protection={"retainOnDelete": True})
+    assert len(guarded(kept)) == 15 and all(r.retain_on_delete and not r.protect for r in guarded(kept))
 
 
 def test_services_start_after_the_bootstrap_and_the_cdn_after_its_origin() -> None:
