@@ -107,6 +107,7 @@ class SwarmApplier:
             body = engine_object(resource.type, _substitute(unwrap(resource.inputs), self.ids))
             previous = self.state.get(resource.urn)
             if previous is not None and previous.body == body:
+                self._keep(previous, resource)
                 continue
             changed.append(resource.name)
             if previous is not None and resource.type == SERVICE:
@@ -154,9 +155,15 @@ class SwarmApplier:
         body = engine_object(resource.type, _substitute(unwrap(resource.inputs), self.ids))
         previous = self.state.get(resource.urn)
         if previous is not None and previous.body == body:
+            self._keep(previous, resource)
             return None
         self._change_container(resource, body, previous)
         return resource.name
+
+    def _keep(self, previous: Applied, resource: DeclaredResource) -> None:
+        """An unchanged resource: the engine still records its new options (``protect``,
+        ``retainOnDelete``) in the state, so a later destroy follows them."""
+        self.state[resource.urn] = Applied(resource, previous.engine_id, previous.body)
 
     def _change_container(
         self, resource: DeclaredResource, body: dict[str, Any], previous: Applied | None

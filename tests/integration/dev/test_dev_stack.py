@@ -20,6 +20,7 @@ from tests.support.swarm_stack import get
 
 pytestmark = pytest.mark.integration
 OUTPUTS_PATH = "/tmp/outputs.json"
+VOLUME = "docker:index/volume:Volume"
 # 4 services, 6 cluster nodes, 3 session nodes, 3 Sentinels, the CDN; and the bootstrap.
 LONG_RUNNING = 17
 
@@ -127,10 +128,25 @@ def test_scale_three_gives_three_healthy_containers_behind_the_cdn(dev: DevDeplo
     assert eventually(served_by_all, "uncached requests reaching all three frontends", timeout=60)
 
 
-def test_destroy_leaves_only_the_kept_volumes(dev: DevDeployment) -> None:
+def test_destroy_leaves_only_the_volumes_declared_kept(dev: DevDeployment) -> None:
+    # A laptop's stack keeps nothing by default; a developer keeps the Redis data with
+    # protection.retainOnDelete, which changes no container.
+    assert dev.change(protection={"retainOnDelete": True}) == []
+    engine_objects = [r for r in dev.synthesis.resources if r.type.startswith("docker:")]
+    kept = sorted(r.inputs["name"] for r in engine_objects if r.retain_on_delete)
+    assert kept == sorted(r.inputs["name"] for r in engine_objects if r.type == VOLUME)
+    assert len(kept) == 12
     dev.applier.destroy()
     assert dev.containers() == []
     assert not dev.client.networks.list(names=[dev.network])
     volumes = dev.client.volumes.list(filters={"label": f"technovastore.io/stack={dev.network}"})
-    kept = sorted(r.inputs["name"] for r in dev.synthesis.resources if r.retain_on_delete)
-    assert sorted(v.name for v in volumes) == kept and len(kept) == 9
+    assert sorted(v.name for v in volumes) == kept
+    # The kept volume still holds the node's cluster state, as the next `pulumi up` finds it.
+    listing = dev.client.containers.run(
+        dev.images.base,
+        ["ls", "/data"],
+        volumes={"technovastore-dev-redis-cluster-0-data": {"bind": "/data", "mode": "ro"}},
+        network_mode="none",
+        remove=True,
+    )
+    assert "nodes.conf" in listing.decode().split()
