@@ -90,13 +90,12 @@ class MemberSpec:
         return {"REDISCLI_AUTH_FILE": ADMIN_PASSWORD_FILE, **self.env}
 
 
-def cluster_node(redis: RedisSettings, host: str, volume: Any) -> MemberSpec:
+def _data_member(redis: RedisSettings, host: str, volume: Any, component: str, script: str) -> MemberSpec:
+    """A member holding data: announces ``host``, reads the admin and auth files, keeps /data."""
     return MemberSpec(
         name=host,
-        component="cache",
-        # Points its saved peers at their current addresses (a restarted member has a new one),
-        # then runs redis-server announcing ANNOUNCE_HOST, as on Kubernetes.
-        command=wrapped("sh", f"{CONFIG_DIR}/{CLUSTER_START_FILE}"),
+        component=component,
+        command=wrapped("sh", f"{CONFIG_DIR}/{script}"),
         resources=redis.resources,
         healthcheck=script_healthcheck("liveness.sh"),
         env={"ANNOUNCE_HOST": host},
@@ -104,6 +103,12 @@ def cluster_node(redis: RedisSettings, host: str, volume: Any) -> MemberSpec:
         volume=volume,
         scratch={} if redis.persistence else {DATA_DIR: SCRATCH_DATA_MB},
     )
+
+
+def cluster_node(redis: RedisSettings, host: str, volume: Any) -> MemberSpec:
+    # The start script points saved peers at their current addresses (a restarted member has
+    # a new one), then runs redis-server announcing ANNOUNCE_HOST, as on Kubernetes.
+    return _data_member(redis, host, volume, "cache", CLUSTER_START_FILE)
 
 
 def cluster_bootstrap(name: str) -> MemberSpec:
@@ -119,17 +124,7 @@ def cluster_bootstrap(name: str) -> MemberSpec:
 
 
 def session_data_node(redis: RedisSettings, host: str, volume: Any) -> MemberSpec:
-    return MemberSpec(
-        name=host,
-        component="session-store",
-        command=wrapped("sh", f"{CONFIG_DIR}/start-data-node.sh"),
-        resources=redis.resources,
-        healthcheck=script_healthcheck("liveness.sh"),
-        env={"ANNOUNCE_HOST": host},
-        secret_files=(REDIS_AUTH_FILE,),
-        volume=volume,
-        scratch={} if redis.persistence else {DATA_DIR: SCRATCH_DATA_MB},
-    )
+    return _data_member(redis, host, volume, "session-store", "start-data-node.sh")
 
 
 def sentinel(redis: RedisSettings, host: str, volume: Any) -> MemberSpec:

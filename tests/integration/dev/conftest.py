@@ -73,11 +73,4 @@ def dev_stack(engine: Engine, images: Images) -> Iterator[DevDeployment]:
 @pytest.fixture
 def dev(dev_stack: DevDeployment) -> DevDeployment:
     """The stack as `pulumi up` left it (deployed again if a test destroyed it)."""
-    if not dev_stack.applier.state:
-        dev_stack.applier.apply(dev_stack.synthesis)
-    return dev_stack
-
-
-def outputs_file(deployment: DevDeployment) -> bytes:
-    """`pulumi stack output --json --show-secrets`: what `python -m checks --outputs` reads."""
-    return json.dumps(deployment.outputs).encode()
+    return dev_stack.deployed()

@@ -8,18 +8,16 @@ also passes alone: ``dev`` deploys the stack first when nothing runs.
 from __future__ import annotations
 
 import http.client
-import json
 from typing import Any
 
 import pytest
 
 from components.render.redis_layout import ADMIN_USER, CONFIG_DIR, SECRETS_DIR
-from tests.integration.dev.conftest import DevDeployment, outputs_file
+from tests.integration.dev.conftest import DevDeployment
 from tests.integration.swarm.probes import eventually
 from tests.support.swarm_stack import get
 
 pytestmark = pytest.mark.integration
-OUTPUTS_PATH = "/tmp/outputs.json"
 VOLUME = "docker:index/volume:Volume"
 # 4 services, 6 cluster nodes, 3 session nodes, 3 Sentinels, the CDN; and the bootstrap.
 LONG_RUNNING = 17
@@ -46,17 +44,6 @@ def redis_cli(dev: DevDeployment, member: str, *args: str) -> str:
     return str(output.decode())
 
 
-def run_checks(dev: DevDeployment) -> tuple[int, dict[str, Any]]:
-    """``python -m checks --stack dev`` (JSON) from a container on the stack's network: the Redis
-    members announce their container names, which resolve there only (nothing publishes Redis)."""
-    command = ["python3", "-m", "checks", "--stack", "dev", "--outputs", OUTPUTS_PATH, "--format", "json"]
-    finished = dev.run_on_network(
-        [*command, "--window", "2", "--timeout", "30"], files={OUTPUTS_PATH: outputs_file(dev)}
-    )
-    assert finished.stdout.strip(), finished.stderr
-    return finished.exit_code, json.loads(finished.stdout)
-
-
 def test_every_container_is_healthy_and_the_bootstrap_formed_the_cluster(dev: DevDeployment) -> None:
     containers = {c.name: c for c in dev.containers()}
     bootstrap = containers.pop("redis-cluster-bootstrap")
@@ -73,7 +60,7 @@ def test_every_container_is_healthy_and_the_bootstrap_formed_the_cluster(dev: De
 
 
 def test_the_post_deploy_checks_pass(dev: DevDeployment) -> None:
-    code, report = run_checks(dev)
+    code, report = dev.run_checks()
     failed = [r for r in report["results"] if r["status"] in ("fail", "error")]
     assert code == 0 and not failed, failed
     passed = {r["family"] for r in report["results"] if r["status"] == "ok"}
@@ -150,6 +137,6 @@ def test_destroy_leaves_only_the_volumes_declared_kept_and_up_again_finds_the_cl
     dev.applier.apply(dev.synthesis)
     assert redis_cli(dev, "redis-cluster-0", "CLUSTER", "MYID").strip() == node_id
     assert "cluster_state:ok" in redis_cli(dev, "redis-cluster-0", "CLUSTER", "INFO")
-    code, report = run_checks(dev)
+    code, report = dev.run_checks()
     assert code == 0, [r for r in report["results"] if r["status"] in ("fail", "error")]
     dev.applier.destroy()

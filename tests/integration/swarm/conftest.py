@@ -9,7 +9,6 @@ destroy test.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -48,14 +47,7 @@ def stack(engine: Engine, images: Images) -> Deployment:
 @pytest.fixture
 def deployment(stack: Deployment) -> Deployment:
     """The stack as `pulumi up` left it (deployed again if a test destroyed it)."""
-    if not stack.applier.state:
-        stack.applier.apply(stack.synthesis)
-    return stack
-
-
-def outputs_file(deployment: Deployment) -> bytes:
-    """`pulumi stack output --json --show-secrets`: what `python -m checks --outputs` reads."""
-    return json.dumps(deployment.outputs).encode()
+    return stack.deployed()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

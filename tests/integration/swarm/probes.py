@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import http.client
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 from components.render.redis_layout import ADMIN_USER
-from tests.integration.swarm.conftest import Deployment, outputs_file
+from tests.integration.swarm.conftest import Deployment
 from tests.support.swarm_stack import PUBLIC_HOSTNAME
 from tests.support.swarm_stack import get as cdn_get
 
-OUTPUTS_PATH = "/tmp/outputs.json"
 WAIT_SECONDS = 120
 
 
@@ -37,21 +35,6 @@ def redis_cli(deployment: Deployment, service: str, *args: str) -> str:
     code, output = container.exec_run(command, user="redis")
     assert code == 0, output.decode(errors="replace")
     return str(output.decode())
-
-
-def run_checks(deployment: Deployment) -> tuple[int, dict[str, Any]]:
-    """``python -m checks --stack swarm --format json`` from a container on the stack's network.
-
-    The hit ratio is judged over a short window, not since start: other tests' loads (a cold
-    cache filling up) must not decide this verdict; the cache test judges the ratio itself.
-    """
-    command = ["python3", "-m", "checks", "--stack", "swarm", "--outputs", OUTPUTS_PATH, "--format", "json"]
-    finished = deployment.run_on_network(
-        [*command, "--window", "2", "--timeout", "30"],
-        files={OUTPUTS_PATH: outputs_file(deployment)},
-    )
-    assert finished.stdout.strip(), finished.stderr
-    return finished.exit_code, json.loads(finished.stdout)
 
 
 def get(

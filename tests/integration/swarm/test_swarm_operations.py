@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.integration.swarm.conftest import Deployment
-from tests.integration.swarm.probes import eventually, run_checks, running_containers
+from tests.integration.swarm.probes import eventually, running_containers
 from tests.support.swarm_stack import ClientLoop
 
 pytestmark = pytest.mark.integration
@@ -50,5 +50,5 @@ def test_a_killed_task_is_replaced_and_the_checks_pass_again(deployment: Deploym
         ),
         "a healthy replacement task",
     )
-    code, report = run_checks(deployment)
+    code, report = deployment.run_checks()
     assert code == 0, [r for r in report["results"] if r["status"] in ("fail", "error")]

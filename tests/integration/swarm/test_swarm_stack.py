@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.swarm.conftest import Deployment
-from tests.integration.swarm.probes import redis_cli, run_checks
+from tests.integration.swarm.probes import redis_cli
 
 pytestmark = pytest.mark.integration
 SERVICE = "docker:index/service:Service"
@@ -57,7 +57,7 @@ def test_the_sentinel_group_reaches_quorum(deployment: Deployment) -> None:
 
 
 def test_the_post_deploy_checks_pass_from_inside_the_network(deployment: Deployment) -> None:
-    code, report = run_checks(deployment)
+    code, report = deployment.run_checks()
     failed = [r for r in report["results"] if r["status"] in ("fail", "error")]
     assert code == 0 and not failed, failed
     passed = {r["family"] for r in report["results"] if r["status"] == "ok"}
