@@ -32,6 +32,17 @@ def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
     return synthesize_deployment(stack, overrides)
 
 
+_SYNTHESIZED: dict[tuple[str, str], Synthesis] = {}
+
+
+def synthesized(stack: str, **overrides: Any) -> Synthesis:
+    """``synthesize_stack``, once per stack and overrides: for tests that only read the result."""
+    key = (stack, json.dumps(overrides, sort_keys=True))
+    if key not in _SYNTHESIZED:
+        _SYNTHESIZED[key] = synthesize_stack(stack, **overrides)
+    return _SYNTHESIZED[key]
+
+
 def synthesize_deployment(
     stack: str, overrides: Mapping[str, Any], *, passwords: Callable[[str], str] | None = None
 ) -> Synthesis:

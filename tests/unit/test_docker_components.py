@@ -9,21 +9,17 @@ import pytest
 
 from components.settings import SettingsError, load_settings
 from preview.synth import DeclaredResource, Synthesis, redact
-from tests.support.stacks import stack_config, synthesize_deployment, synthesize_stack
+from tests.support.stacks import stack_config, synthesize_deployment, synthesize_stack, synthesized
 from tests.support.swarm_apply import unwrap
 
 CONTAINER = "docker:index/container:Container"
 VOLUME = "docker:index/volume:Volume"
 NETWORK = "docker:index/network:Network"
 APPS = ("api-gateway", "product-service", "order-service", "frontend")
-_CACHE: dict[str, Synthesis] = {}
 
 
 def dev(**overrides: Any) -> Synthesis:
-    key = json.dumps(overrides, sort_keys=True)
-    if key not in _CACHE:
-        _CACHE[key] = synthesize_stack("dev", **overrides)
-    return _CACHE[key]
+    return synthesized("dev", **overrides)
 
 
 def containers(synthesis: Synthesis) -> dict[str, DeclaredResource]:

@@ -9,7 +9,7 @@ import pytest
 
 from components.settings import SettingsError, load_settings
 from preview.synth import DeclaredResource, Synthesis, redact
-from tests.support.stacks import stack_config, synthesize_deployment, synthesize_stack
+from tests.support.stacks import stack_config, synthesize_deployment, synthesize_stack, synthesized
 from tests.support.swarm_apply import unwrap
 
 SERVICE = "docker:index/service:Service"
@@ -18,14 +18,10 @@ SECRET = "docker:index/secret:Secret"
 VOLUME = "docker:index/volume:Volume"
 NETWORK = "docker:index/network:Network"
 APPS = ("api-gateway", "product-service", "order-service", "frontend")
-_CACHE: dict[str, Synthesis] = {}
 
 
 def swarm(**overrides: Any) -> Synthesis:
-    key = json.dumps(overrides, sort_keys=True)
-    if key not in _CACHE:
-        _CACHE[key] = synthesize_stack("swarm", **overrides)
-    return _CACHE[key]
+    return synthesized("swarm", **overrides)
 
 
 def of_type(synthesis: Synthesis, type_: str) -> list[DeclaredResource]:
