@@ -115,28 +115,38 @@ def test_scale_three_gives_three_healthy_containers_behind_the_cdn(dev: DevDeplo
     assert eventually(served_by_all, "uncached requests reaching all three frontends", timeout=60)
 
 
-def test_destroy_leaves_only_the_volumes_declared_kept_and_up_again_finds_the_cluster(
-    dev: DevDeployment,
-) -> None:
-    # A laptop's stack keeps nothing by default; a developer keeps the Redis data with
-    # protection.retainOnDelete, which changes no container.
+def stack_volumes(dev: DevDeployment) -> list[str]:
+    volumes = dev.client.volumes.list(filters={"label": f"technovastore.io/stack={dev.network}"})
+    return sorted(v.name for v in volumes)
+
+
+def assert_destroyed(dev: DevDeployment, kept: list[str]) -> None:
+    dev.applier.destroy()
+    assert dev.containers() == []
+    assert not dev.client.networks.list(names=[dev.network])
+    assert stack_volumes(dev) == kept
+
+
+def test_destroy_leaves_nothing_but_the_volumes_declared_kept(dev: DevDeployment) -> None:
+    # A laptop's stack keeps nothing by default.
+    engine_objects = [r for r in dev.synthesis.resources if r.type.startswith("docker:")]
+    assert not any(r.retain_on_delete for r in engine_objects) and len(stack_volumes(dev)) == 12
+    assert_destroyed(dev, kept=[])
+    # A developer keeps the Redis data with protection.retainOnDelete (no container changes).
+    dev.deployed()
     assert dev.change(protection={"retainOnDelete": True}) == []
     engine_objects = [r for r in dev.synthesis.resources if r.type.startswith("docker:")]
     kept = sorted(r.inputs["name"] for r in engine_objects if r.retain_on_delete)
     assert kept == sorted(r.inputs["name"] for r in engine_objects if r.type == VOLUME)
     assert len(kept) == 12
     node_id = redis_cli(dev, "redis-cluster-0", "CLUSTER", "MYID").strip()
-    dev.applier.destroy()
-    assert dev.containers() == []
-    assert not dev.client.networks.list(names=[dev.network])
-    volumes = dev.client.volumes.list(filters={"label": f"technovastore.io/stack={dev.network}"})
-    assert sorted(v.name for v in volumes) == kept
+    assert_destroyed(dev, kept=kept)
     # The next `pulumi up` creates the volumes by name (the engine hands back the kept ones):
     # new containers start from the saved state and are the same cluster (a fresh node would
     # draw a new id).
-    dev.applier.apply(dev.synthesis)
+    dev.deployed()
     assert redis_cli(dev, "redis-cluster-0", "CLUSTER", "MYID").strip() == node_id
     assert "cluster_state:ok" in redis_cli(dev, "redis-cluster-0", "CLUSTER", "INFO")
     code, report = dev.run_checks()
     assert code == 0, [r for r in report["results"] if r["status"] in ("fail", "error")]
-    dev.applier.destroy()
+    assert_destroyed(dev, kept=kept)
