@@ -7,7 +7,8 @@ from components.kubernetes.provider import cluster_provider
 from components.platform import Platform
 
 settings = deployable_settings()
-kubernetes = cluster_provider("kubernetes", settings)
-platform = Platform("technovastore", settings, opts=pulumi.ResourceOptions(providers=[kubernetes]))
+# A Swarm stack's resources go through the docker provider (DOCKER_HOST); no cluster.
+providers = [cluster_provider("kubernetes", settings)] if settings.platform == "kubernetes" else []
+platform = Platform("technovastore", settings, opts=pulumi.ResourceOptions(providers=providers))
 for output_name, value in platform.stack_outputs().items():
     pulumi.export(output_name, value)

@@ -1,4 +1,9 @@
-"""Platform: the whole scalability layer of one stack, composed from its components."""
+"""Platform: the whole scalability layer of one stack, composed from its components.
+
+``platform: kubernetes`` composes the Kubernetes components, ``platform: swarm`` the Docker
+Swarm ones; both translate the same workloads (components/workloads.py) and export the
+same outputs, so the post-deploy checks read either.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,11 @@ from components.quantities import cpu_millicores, memory_bytes
 from components.render.cdn_metrics import METRICS_PORT_NAME as CDN_METRICS_PORT_NAME
 from components.render.rules import MetricSources
 from components.settings import Settings
+from components.swarm.cdn import SwarmCdn
+from components.swarm.network import SwarmNetwork
+from components.swarm.redis_stores import SwarmRedisStores
+from components.swarm.service import SwarmService
+from components.workloads import app_workloads
 
 
 def largest_container_limits(settings: Settings) -> dict[str, str]:
@@ -37,20 +47,30 @@ def largest_container_limits(settings: Settings) -> dict[str, str]:
 class Platform(pulumi.ComponentResource):
     """Everything one stack declares. Its outputs are what the post-deploy checks read.
 
-    Give it the stack's Kubernetes provider through ``opts.providers``: every Kubernetes
-    resource below inherits it.
+    On Kubernetes, give it the stack's Kubernetes provider through ``opts.providers``: every
+    Kubernetes resource below inherits it.
     """
 
-    namespace: AppNamespace
-    services: dict[str, AutoscaledService]
+    namespace: AppNamespace | None
+    services: dict[str, AutoscaledService] | dict[str, SwarmService]
+    redis: RedisStores | SwarmRedisStores
     edge: CloudflareEdge | None
-    cdn: NginxCdn
+    cdn: NginxCdn | SwarmCdn
     exposure: CdnExposure | None
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:platform:Platform", name, None, opts)
         self.settings = settings
-        self.namespace = AppNamespace(
+        self.exposure = None
+        if settings.platform == "swarm":
+            self._swarm(settings)
+        else:
+            self._kubernetes(settings)
+        self.edge = self._edge(settings) if edge_enabled(settings) else None
+        self.register_outputs({"namespace": settings.namespace})
+
+    def _kubernetes(self, settings: Settings) -> None:
+        namespace = self.namespace = AppNamespace(
             "namespace",
             namespace=settings.namespace,
             monitoring_namespace=settings.monitoring_namespace,
@@ -59,30 +79,59 @@ class Platform(pulumi.ComponentResource):
             protection=settings.protection,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
-        self.redis = RedisStores("redis", settings, opts=in_namespace)
-        redis_secret = secret_checksum({"redis-credentials/app": self.redis.credentials.app_password})
-        self.services = {
-            service_name: AutoscaledService(
-                service_name,
+        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+        redis = self.redis = RedisStores("redis", settings, opts=in_namespace)
+        redis_secret = secret_checksum({"redis-credentials/app": redis.credentials.app_password})
+        services = {
+            name: AutoscaledService(
+                name,
                 namespace=settings.namespace,
-                service=service,
+                workload=workload,
                 scaling=settings.scaling,
                 strict_spread=settings.strict_spread,
-                extra_env=self.redis.client_env() if service.uses_redis else None,
-                secret_checksum=redis_secret if service.uses_redis else None,
+                secret_name=redis.credentials.secret_name,
+                secret_checksum=redis_secret if workload.uses_redis else None,
                 opts=in_namespace,
             )
-            for service_name, service in settings.services.items()
+            for name, workload in app_workloads(settings, redis.addresses()).items()
         }
-        self.cdn = self._cdn(settings)
-        self.exposure = self._exposure(settings) if settings.cdn_exposed else None
-        self.edge = self._edge(settings) if edge_enabled(settings) else None
+        self.services = services
+        # NGINX resolves the origin's name when it starts: the Service must exist first.
+        self.cdn = self._kubernetes_cdn(settings, in_namespace, services[settings.cdn.origin_service])
+        if settings.cdn_exposed:
+            self.exposure = self._exposure(settings, self.cdn)
         if settings.monitoring.enabled:
-            self._monitoring(settings)
-        self.register_outputs({"namespace": self.namespace.name})
+            self._monitoring(settings, in_namespace)
 
-    def _cdn(self, settings: Settings) -> NginxCdn:
+    def _swarm(self, settings: Settings) -> None:
+        self.namespace = None
+        network = SwarmNetwork("network", settings, opts=pulumi.ResourceOptions(parent=self))
+        on_network = pulumi.ResourceOptions(parent=self, depends_on=[network])
+        redis = self.redis = SwarmRedisStores("redis", settings, network=network, opts=on_network)
+        services = {
+            name: SwarmService(
+                name,
+                settings=settings,
+                workload=workload,
+                network=network,
+                secrets=redis.credentials,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[network, redis]),
+            )
+            for name, workload in app_workloads(settings, redis.addresses()).items()
+        }
+        self.services = services
+        origin = services[settings.cdn.origin_service]
+        self.cdn = SwarmCdn(
+            "cdn",
+            settings=settings,
+            network=network,
+            origin=f"{origin.host}:{origin.port}",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[network, origin]),
+        )
+
+    def _kubernetes_cdn(
+        self, settings: Settings, in_namespace: pulumi.ResourceOptions, origin_service: AutoscaledService
+    ) -> NginxCdn:
         origin_name = settings.cdn.origin_service
         origin = settings.services[origin_name]
         return NginxCdn(
@@ -95,20 +144,21 @@ class Platform(pulumi.ComponentResource):
             monitoring_namespace=settings.monitoring_namespace,
             strict_spread=settings.strict_spread,
             metrics_log_image=settings.monitoring.cdn_metrics_image if settings.monitoring.enabled else None,
-            # NGINX resolves the origin's name when it starts: the Service must exist first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, self.services[origin_name]]),
+            opts=pulumi.ResourceOptions.merge(
+                in_namespace, pulumi.ResourceOptions(depends_on=[origin_service])
+            ),
         )
 
-    def _exposure(self, settings: Settings) -> CdnExposure:
+    def _exposure(self, settings: Settings, cdn: NginxCdn) -> CdnExposure:
         return CdnExposure(
             "cdn-public",
             namespace=settings.namespace,
             exposure=settings.cdn.exposure,
             hostnames=list(settings.cloudflare.hostnames),
-            cdn_service=self.cdn.service,
+            cdn_service=cdn.service,
             cdn_port=settings.cdn.port,
             tls_private_key=settings.cdn_tls_private_key,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cdn]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cdn]),
         )
 
     def _edge(self, settings: Settings) -> CloudflareEdge:
@@ -126,7 +176,7 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _monitoring(self, settings: Settings) -> Monitoring:
+    def _monitoring(self, settings: Settings, in_namespace: pulumi.ResourceOptions) -> Monitoring:
         sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
         # Each store's and the CDN's pods, by the workload name their PodMonitor's job takes.
         scraped = {
@@ -140,7 +190,7 @@ class Platform(pulumi.ComponentResource):
             settings=settings,
             sources=sources,
             scraped=scraped,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+            opts=in_namespace,
         )
 
     def stack_outputs(self) -> dict[str, Any]:
@@ -154,10 +204,18 @@ class Platform(pulumi.ComponentResource):
             }
             for name, service in self.services.items()
         }
+        # A Swarm has no namespace: without it the checks skip their Kubernetes family. Its
+        # data footprint (namespace, StatefulSets) is what the next Kubernetes deployment
+        # compares against (components/deployment.py); a Swarm has neither.
+        kubernetes = (
+            {"namespace": self.namespace.name, "dataFootprint": data_footprint(self.settings)}
+            if self.namespace
+            else {}
+        )
         return {
             "stack": self.settings.stack,
             "environment": self.settings.environment,
-            "namespace": self.namespace.name,
+            **kubernetes,
             "services": services,
             "endpoints": {
                 "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()},
@@ -165,8 +223,6 @@ class Platform(pulumi.ComponentResource):
                 "cdn": self.cdn.endpoint(),
             },
             "redisPassword": self.redis.admin_password,
-            # What the next deployment compares against (components/deployment.py).
-            "dataFootprint": data_footprint(self.settings),
             **({"cdnAddress": self.exposure.address} if self.exposure else {}),
             **self._edge_outputs(),
         }

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from preview.providers import docker
 from preview.synth import REDACTED, DeclaredResource, is_secret, redact
 
 # Pulumi bookkeeping that is not part of a Kubernetes object.
@@ -48,8 +49,15 @@ def kubernetes_manifest(resource: DeclaredResource) -> dict[str, Any]:
 
 
 def resource_document(resource: DeclaredResource) -> dict[str, Any]:
-    """A non-Kubernetes resource (Cloudflare, random, ...) as its type, name and inputs."""
-    return {"type": resource.type, "name": resource.name, "inputs": plain(resource.inputs)}
+    """A non-Kubernetes resource (Cloudflare, random, Docker, ...) as its type, name and inputs.
+
+    Each input is made plain on its own, so a secret map input (a RandomId's ``keepers``) keeps
+    its keys, where the secret digests can tell a changed value (preview/secret_digests.py).
+    """
+    inputs = {key: plain(resource.inputs[key]) for key in sorted(resource.inputs)}
+    if docker.is_docker(resource.type):
+        return docker.docker_document(resource.type, resource.name, inputs)
+    return {"type": resource.type, "name": resource.name, "inputs": inputs}
 
 
 def manifest_filename(resource: DeclaredResource) -> str:
@@ -78,8 +86,13 @@ def dump_yaml(document: Any) -> str:
 
 def manifest_path(resource: DeclaredResource) -> str:
     """Where a custom resource's document goes under the output folder."""
-    folder = "kubernetes" if resource.is_kubernetes else "other"
-    return f"{folder}/{manifest_filename(resource)}"
+    return f"{folder_of(resource)}/{manifest_filename(resource)}"
+
+
+def folder_of(resource: DeclaredResource) -> str:
+    if resource.is_kubernetes:
+        return "kubernetes"
+    return docker.FOLDER if docker.is_docker(resource.type) else "other"
 
 
 def rendered_documents(resources: list[DeclaredResource]) -> dict[str, Any]:

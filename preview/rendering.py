@@ -23,6 +23,8 @@ from preview.synth import DeclaredResource
 from preview.urns import AliasSpec, qualified_type, urn_name, urn_type
 
 INDEX_FILE = "index.yaml"
+# The folders --out writes documents into (preview/manifests.py folder_of).
+DOCUMENT_FOLDERS = ("kubernetes", "docker", "other")
 INDEX_FORMAT = 2
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -135,11 +137,11 @@ def index_document(records: Sequence[ResourceRecord]) -> dict[str, Any]:
 
 
 def write_rendering(rendering: Rendering, out: Path, *, digests: bool = False) -> list[Path]:
-    """Write the documents (kubernetes/, other/) and the index; the digests only when asked."""
+    """Write the documents (kubernetes/, docker/, other/) and the index; the digests only when asked."""
     written: list[Path] = []
     out.mkdir(parents=True, exist_ok=True)
     # A rerun into the same folder must not leave files of resources that are gone.
-    for stale in [*out.glob("kubernetes/*.yaml"), *out.glob("other/*.yaml"), out / DIGESTS_FILE]:
+    for stale in [*_document_files(out), out / DIGESTS_FILE]:
         stale.unlink(missing_ok=True)
     for relative, document in sorted(rendering.documents.items()):
         path = out / relative
@@ -158,9 +160,11 @@ def write_rendering(rendering: Rendering, out: Path, *, digests: bool = False) -
 
 def load_rendering(folder: Path) -> Rendering:
     """The rendering ``--out`` wrote into ``folder``; an index of another format counts as none."""
-    files = sorted(folder.glob("kubernetes/*.yaml")) + sorted(folder.glob("other/*.yaml"))
+    files = _document_files(folder)
     if not files:
-        raise RenderingError(f"{folder} holds no rendering (no kubernetes/*.yaml or other/*.yaml from --out)")
+        raise RenderingError(
+            f"{folder} holds no rendering (no kubernetes/*.yaml, docker/*.yaml or other/*.yaml from --out)"
+        )
     documents = {str(path.relative_to(folder)): _read_document(path) for path in files}
     index_path, digests_path = folder / INDEX_FILE, folder / DIGESTS_FILE
     records = _records(_read_yaml(index_path)) if index_path.exists() else []
@@ -168,6 +172,10 @@ def load_rendering(folder: Path) -> Rendering:
         records = []  # an index that does not describe these files is no index
     secrets, secrets_key = _digests(_read_yaml(digests_path)) if digests_path.exists() else ({}, "")
     return Rendering(documents, records, secrets, secrets_key)
+
+
+def _document_files(folder: Path) -> list[Path]:
+    return [path for part in DOCUMENT_FOLDERS for path in sorted(folder.glob(f"{part}/*.yaml"))]
 
 
 def _records(index: Any) -> list[ResourceRecord]:

@@ -171,6 +171,33 @@ FORCE_NEW: tuple[ForceNew, ...] = (
     ForceNew("cloudflare:index/urlNormalizationSettings:UrlNormalizationSettings", ("zoneId",)),
     # terraform-provider-cloudflare internal/services/zone_dnssec/schema.go (RequiresReplace)
     ForceNew("cloudflare:index/zoneDnssec:ZoneDnssec", ("zoneId",)),
+    # terraform-provider-docker internal/provider/resource_docker_service.go: only the name and
+    # the registry auth are ForceNew; everything else is a service update (a rolling one)
+    ForceNew("docker:index/service:Service", ("name", "auth")),
+    # terraform-provider-docker internal/provider/resource_docker_{network,volume,secret,config}.go:
+    # no Update function, every input ForceNew (labels included)
+    ForceNew(
+        "docker:index/network:Network",
+        (
+            "name",
+            "labels",
+            "driver",
+            "options",
+            "internal",
+            "attachable",
+            "ingress",
+            "ipv6",
+            "ipamDriver",
+            "ipamOptions",
+            "ipamConfigs",
+        ),
+    ),
+    ForceNew("docker:index/volume:Volume", ("name", "labels", "driver", "driverOpts", "cluster")),
+    ForceNew("docker:index/secret:Secret", ("name", "labels", "data")),
+    ForceNew("docker:index/serviceConfig:ServiceConfig", ("name", "labels", "data", "dataRaw")),
+    # terraform-provider-random internal/provider/resource_id.go: every input (RequiresReplace;
+    # keepers only when their values are set)
+    ForceNew("random:index/randomId:RandomId", ("keepers", "byteLength", "prefix")),
     # terraform-provider-random internal/provider/resource_password.go, passwordSchemaV3: every
     # input (RequiresReplace; keepers only when their values are set)
     ForceNew(

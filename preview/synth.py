@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import runpy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ class DeclaredResource:
     import_id: str | None = None
     # The provider reference (``<provider urn>::<id>``); empty for the default provider.
     provider: str = ""
+    # Left in place when Pulumi deletes it (`pulumi destroy`, no longer declared).
     retain_on_delete: bool = False
 
     @property
@@ -102,6 +104,7 @@ def redact(value: Any) -> Any:
 
 
 RANDOM_PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
+RANDOM_ID_TYPE = "random:index/randomId:RandomId"
 
 
 def offline_password(name: str, inputs: dict[str, Any]) -> str:
@@ -115,11 +118,27 @@ def offline_password(name: str, inputs: dict[str, Any]) -> str:
     return "offline-preview-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
 
 
+def offline_random_id(name: str, inputs: dict[str, Any]) -> dict[str, str]:
+    """A RandomId's outputs offline: bytes that stay the same until the resource would draw new
+    ones (every input forces a new one, preview/replace_rules.py), in each of its encodings."""
+    length = int(inputs.get("byteLength") or 8)
+    identity = json.dumps(["random-id", name, inputs], sort_keys=True, default=str)
+    data = hashlib.sha256(identity.encode()).digest()[:length]
+    prefix = str(inputs.get("prefix") or "")
+    return {
+        "hex": prefix + data.hex(),
+        "b64Url": prefix + base64.urlsafe_b64encode(data).decode().rstrip("="),
+        "b64Std": prefix + base64.b64encode(data).decode(),
+        "dec": prefix + str(int.from_bytes(data, "big")),
+    }
+
+
 class _Mocks(mocks.Mocks):
     """Resources echo their inputs (plus what a provider would compute); invokes answer from settings."""
 
-    def __init__(self, invoke_answers: Mapping[str, dict[str, Any]]):
+    def __init__(self, invoke_answers: Mapping[str, dict[str, Any]], passwords: Callable[[str], str] | None):
         self._invoke_answers = invoke_answers
+        self._passwords = passwords
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
@@ -127,12 +146,17 @@ class _Mocks(mocks.Mocks):
             # Wire-form secret: the SDK unwraps it, and the recorded state stays plain data.
             state["result"] = {
                 SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE,
-                "value": offline_password(args.name, args.inputs),
+                "value": self._password(args.name, args.inputs),
             }
+        if args.typ == RANDOM_ID_TYPE:
+            state |= offline_random_id(args.name, args.inputs)
         if _gets_load_balancer(args.typ, args.inputs):
             # The provider waits for this address before it reports the resource created.
             state["status"] = {"loadBalancer": {"ingress": [{"hostname": OFFLINE_LOAD_BALANCER}]}}
         return f"{args.name}-id", state
+
+    def _password(self, name: str, inputs: dict[str, Any]) -> str:
+        return self._passwords(name) if self._passwords else offline_password(name, inputs)
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token in self._invoke_answers:
@@ -205,12 +229,17 @@ def synthesize(
     secret_keys: list[str] | None = None,
     invoke_answers: Mapping[str, dict[str, Any]] | None = None,
     program: Path = PROJECT_ROOT / "__main__.py",
+    passwords: Callable[[str], str] | None = None,
 ) -> Synthesis:
     """Run ``program`` for ``stack`` with ``config`` under mocks; return what it declared.
 
+    ``passwords`` gives each RandomPassword's result by resource name (a deployment's real
+    values); without it each is derived from its name and inputs (offline_password), so previews
+    stay reproducible.
+
     Exceptions the program raises (a SettingsError above all) propagate unchanged.
     """
-    monitor = _RecordingMonitor(_Mocks(invoke_answers or {}))
+    monitor = _RecordingMonitor(_Mocks(invoke_answers or {}, passwords))
     _reset_runtime()
     pulumi.runtime.set_all_config(dict(config), secret_keys or [])
     mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)

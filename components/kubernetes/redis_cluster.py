@@ -38,81 +38,27 @@ from components.kubernetes.redis_pods import (
     store_statefulset_spec,
 )
 from components.protection import guarded
-from components.render.redis import render_cluster_node_conf
-from components.render.redis_cluster_drain import render_cluster_drain_script
-from components.render.redis_cluster_scripts import (
-    render_cluster_bootstrap_script,
-    render_cluster_node_start_script,
-    render_cluster_prestop_script,
-    render_cluster_readiness_script,
-)
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CLUSTER_BUS_PORT,
     CONFIG_DIR,
-    DATA_DIR,
     EXPORTER_PORT,
     REDIS_PORT,
-    NodeLayout,
 )
-from components.render.redis_scripts import render_liveness_script
 from components.settings.protection import ProtectionSettings
 from components.settings.redis import RedisSettings
+from components.workloads import (
+    BOOTSTRAP_FILE,
+    BOOTSTRAP_WAIT_SECONDS,
+    CLUSTER_START_FILE,
+    DRAIN_FILE,
+    PRESTOP_WAIT_SECONDS,
+    cluster_files,
+    member_names,
+    node_files,
+)
 
-# The bootstrap Job waits this long for every node to answer (image pulls, volume binding).
-BOOTSTRAP_WAIT_SECONDS = 600
-# A starting node waits this long in all for its peers' names to resolve (pods still scheduling).
-RESOLVE_SECONDS = 30
-# A stopping master waits this long for its replica to take over; the grace period adds 30 s.
-PRESTOP_WAIT_SECONDS = 30
-BOOTSTRAP_FILE = "bootstrap.sh"
-DRAIN_FILE = "drain.sh"
 JOB_CHECKSUM_ANNOTATION = "technovastore.io/script-checksum"
-
-
-def node_files(settings: RedisSettings) -> dict[str, str]:
-    """What a cluster pod runs; its checksum rolls the pods. No node list: adding masters
-    changes none of it, so existing pods keep running."""
-    return {
-        "redis.conf": render_cluster_node_conf(
-            settings.cluster,
-            memory=settings.memory(settings.cluster),
-            persistence=settings.persistence,
-            layout=NodeLayout(),
-        ),
-        "start.sh": render_cluster_node_start_script(
-            config_file=f"{CONFIG_DIR}/redis.conf", data_dir=DATA_DIR, resolve_seconds=RESOLVE_SECONDS
-        ),
-        "prestop.sh": render_cluster_prestop_script(port=REDIS_PORT, wait_seconds=PRESTOP_WAIT_SECONDS),
-        "liveness.sh": render_liveness_script(port=REDIS_PORT),
-        "readiness.sh": render_cluster_readiness_script(port=REDIS_PORT),
-    }
-
-
-def bootstrap_script(settings: RedisSettings, node_hosts: list[str]) -> str:
-    """The bootstrap Job's script: forms the cluster or completes it to the settings."""
-    cluster = settings.cluster
-    return render_cluster_bootstrap_script(
-        [(host, REDIS_PORT) for host in node_hosts],
-        masters=cluster.masters,
-        replicas_per_master=cluster.replicas_per_master,
-        wait_seconds=BOOTSTRAP_WAIT_SECONDS,
-    )
-
-
-def job_scripts(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
-    """The Jobs' scripts. Each Job's pod template carries its script's checksum: another node
-    list replaces the Job, so it runs again (the drain before the StatefulSet changes)."""
-    nodes = [(host, REDIS_PORT) for host in node_hosts]
-    return {
-        DRAIN_FILE: render_cluster_drain_script(nodes, wait_seconds=BOOTSTRAP_WAIT_SECONDS),
-        BOOTSTRAP_FILE: bootstrap_script(settings, node_hosts),
-    }
-
-
-def cluster_files(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
-    """The ConfigMap's files: what the pods run, and the Jobs' scripts."""
-    return {**node_files(settings), **job_scripts(settings, node_hosts)}
 
 
 class RedisCluster(pulumi.ComponentResource):
@@ -142,7 +88,7 @@ class RedisCluster(pulumi.ComponentResource):
         cluster = settings.cluster
         self._name, self._namespace = name, namespace
         self.headless = f"{name}-headless"
-        hosts = [pod_host(f"{name}-{index}", self.headless, namespace) for index in range(cluster.node_count)]
+        hosts = [pod_host(pod, self.headless, namespace) for pod in member_names(name, cluster.node_count)]
         self.nodes = [f"{host}:{REDIS_PORT}" for host in hosts]
         self.client_service = service_host(name, namespace)
         self.expected_masters = cluster.masters
@@ -219,7 +165,7 @@ class RedisCluster(pulumi.ComponentResource):
         redis = redis_container(
             "redis",
             settings.image,
-            command=["sh", f"{CONFIG_DIR}/start.sh"],
+            command=["sh", f"{CONFIG_DIR}/{CLUSTER_START_FILE}"],
             resources=settings.resources,
             ports=[container_port("redis", REDIS_PORT), container_port("cluster-bus", CLUSTER_BUS_PORT)],
             env=[

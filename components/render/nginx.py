@@ -78,6 +78,9 @@ class NginxLayout:
     brotli_module: str | None = "modules/ngx_http_brotli_filter_module.so"
     # Names this instance is reached by besides the public hostnames (the Service's DNS names).
     local_names: tuple[str, ...] = ()
+    # A DNS server to re-resolve the origin's name with while running (Swarm dnsrr: the name
+    # lists every task), or None to resolve it once at start into a keepalive upstream.
+    resolver: str | None = None
     # host:port of the log-to-metrics reader (mtail) that gets one line per request, or None.
     metrics_syslog: str | None = None
 
@@ -203,7 +206,24 @@ def _cache_and_limits_zones(settings: CdnSettings, layout: NginxLayout) -> list[
     ]
 
 
+# The origin's address when NGINX resolves it per request (layout.resolver).
+ORIGIN_VARIABLE = "$cdn_origin"
+
+
+def proxy_target(layout: NginxLayout) -> str:
+    """What proxy_pass names: the upstream group, or the variable NGINX resolves per request."""
+    return f"http://{ORIGIN_VARIABLE}" if layout.resolver else f"http://{UPSTREAM}"
+
+
 def _upstream(settings: CdnSettings, layout: NginxLayout) -> list[str]:
+    if layout.resolver:
+        # A variable in proxy_pass makes NGINX resolve the name through the resolver (cached
+        # for `valid`), so origin tasks that come and go are followed; no keepalive pool then.
+        return [
+            f"resolver {layout.resolver} valid=5s ipv6=off;",
+            "resolver_timeout 2s;",
+            *block(f"map $host {ORIGIN_VARIABLE}", [f"default {layout.origin};"]),
+        ]
     return block(
         f"upstream {UPSTREAM}",
         [f"server {layout.origin};", f"keepalive {settings.upstream_keepalive};", "keepalive_timeout 60s;"],
@@ -249,7 +269,7 @@ def render_nginx_conf(settings: CdnSettings, layout: NginxLayout) -> str:
         "",
         *unknown_hosts_server(settings, layout.listen),
         "",
-        *site_server(settings, layout.listen, server_names(settings, layout)),
+        *site_server(settings, layout.listen, server_names(settings, layout), proxy_target(layout)),
         "",
         *_status_server(layout),
     ]

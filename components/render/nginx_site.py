@@ -117,12 +117,13 @@ def _proxy_defaults(settings: CdnSettings) -> list[str]:
 
 def _proxied(
     settings: CdnSettings,
+    target: str,
     content_class: str,
     ttl_lines: list[str],
     extra: list[str] | None = None,
     extra_headers: list[str] | None = None,
 ) -> list[str]:
-    """A location that proxies to the origin, rate limited per visitor.
+    """A location that proxies to ``target`` (the origin), rate limited per visitor.
 
     ``content_class`` (page, api, asset) decides which cookies make a request private (see
     nginx_requests). Locations without headers of their own inherit the server's; one with
@@ -139,7 +140,7 @@ def _proxied(
         *ttl_lines,
         *(extra or []),
         *headers,
-        f"proxy_pass http://{UPSTREAM};",
+        f"proxy_pass {target};",
     ]
 
 
@@ -168,7 +169,7 @@ def api_location_patterns(api_prefix: str) -> tuple[str, str]:
 LOCKED = ["proxy_cache_lock on;"]
 
 
-def _fingerprinted(settings: CdnSettings) -> list[str]:
+def _fingerprinted(settings: CdnSettings, target: str) -> list[str]:
     # Content-addressed names never change: a year here and for browsers, whatever TTL the
     # origin sent, unless it said private/no-store/no-cache or set a cookie.
     ttl = settings.ttl
@@ -176,6 +177,7 @@ def _fingerprinted(settings: CdnSettings) -> list[str]:
         f'location ~ "{fingerprint_pattern(settings)}"',
         _proxied(
             settings,
+            target,
             "asset",
             _ttl(ttl.fingerprinted_seconds, ttl.not_found_seconds, statuses="200"),
             extra=[
@@ -188,7 +190,7 @@ def _fingerprinted(settings: CdnSettings) -> list[str]:
     )
 
 
-def _locations(settings: CdnSettings) -> list[str]:
+def _locations(settings: CdnSettings, target: str) -> list[str]:
     ttl = settings.ttl
     api_bare, api_tree = api_location_patterns(settings.api_prefix)
     return [
@@ -197,18 +199,20 @@ def _locations(settings: CdnSettings) -> list[str]:
         # The API's bare prefix: a relative redirect (absolute_redirect off), any scheme.
         *block(f'location ~* "{api_bare}"', [f"return 301 {settings.api_prefix}$is_args$args;"]),
         # No default TTL: only what the origin marks cacheable is stored.
-        *block(f'location ~* "{api_tree}"', _proxied(settings, "api", [])),
-        *_fingerprinted(settings),
+        *block(f'location ~* "{api_tree}"', _proxied(settings, target, "api", [])),
+        *_fingerprinted(settings, target),
         # Below, the origin's Cache-Control wins when it sends one; these TTLs are the default.
         *block(
             rf'location ~* "\.(?:{IMAGE_EXTENSIONS})$"',
-            _proxied(settings, "asset", _ttl(ttl.images_seconds, ttl.not_found_seconds), LOCKED),
+            _proxied(settings, target, "asset", _ttl(ttl.images_seconds, ttl.not_found_seconds), LOCKED),
         ),
         *block(
             rf'location ~* "\.(?:{ASSET_EXTENSIONS})$"',
-            _proxied(settings, "asset", _ttl(ttl.assets_seconds, ttl.not_found_seconds), LOCKED),
+            _proxied(settings, target, "asset", _ttl(ttl.assets_seconds, ttl.not_found_seconds), LOCKED),
         ),
-        *block("location /", _proxied(settings, "page", _ttl(ttl.html_seconds, ttl.not_found_seconds))),
+        *block(
+            "location /", _proxied(settings, target, "page", _ttl(ttl.html_seconds, ttl.not_found_seconds))
+        ),
     ]
 
 
@@ -244,7 +248,8 @@ def unknown_hosts_server(settings: CdnSettings, listen: str) -> list[str]:
     return block("server", body)
 
 
-def site_server(settings: CdnSettings, listen: str, names: list[str]) -> list[str]:
+def site_server(settings: CdnSettings, listen: str, names: list[str], target: str) -> list[str]:
+    """The site: ``names`` are the hosts it answers, ``target`` what proxy_pass names."""
     body = [
         f"listen {listen};",
         f"server_name {' '.join(names)};",
@@ -257,6 +262,6 @@ def site_server(settings: CdnSettings, listen: str, names: list[str]) -> list[st
         "",
         *_proxy_defaults(settings),
         "",
-        *_locations(settings),
+        *_locations(settings, target),
     ]
     return block("server", body)

@@ -51,7 +51,11 @@ def load_settings(
     environment = environment_of(stack)
     if environment is None:
         problems.append(
-            Problem("(stack name)", stack, "stack must be 'production', 'staging' or 'pr-<number>'")
+            Problem(
+                "(stack name)",
+                stack,
+                "stack must be 'production', 'staging', 'swarm', 'dev' or 'pr-<number>'",
+            )
         )
     data: dict[str, Any] = {}
     cluster: dict[str, Any] = {}
@@ -80,7 +84,8 @@ def load_settings(
             else:
                 data[name] = value
     problems += _plaintext_secrets(data, secret_keys, stack)
-    if require_cluster and not cluster:
+    # A Swarm stack deploys to the Docker engine DOCKER_HOST names, never to a cluster.
+    if require_cluster and not cluster and data.get("platform") != "swarm":
         problems.append(
             Problem(
                 "context",

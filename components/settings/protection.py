@@ -1,7 +1,8 @@
 """How a stack guards its data: Pulumi's protect and retain-on-delete, and what happens to PVCs.
 
-Production keeps everything by default; staging is long-lived but rebuildable; review
-stacks (``pr-<n>``) are ephemeral and leave nothing behind when destroyed.
+Production keeps everything by default (on Docker Swarm too); staging is long-lived but
+rebuildable; review stacks (``pr-<n>``) and a laptop's ``dev`` stack are ephemeral and leave
+nothing behind when destroyed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "production": {"protect": True, "retainOnDelete": True, "volumeClaimRetention": "Retain"},
     "staging": {"protect": False, "retainOnDelete": False, "volumeClaimRetention": "Retain"},
     "review": {"protect": False, "retainOnDelete": False, "volumeClaimRetention": "Delete"},
+    # A developer's laptop: `pulumi destroy` leaves nothing behind.
+    "development": {"protect": False, "retainOnDelete": False, "volumeClaimRetention": "Delete"},
 }
 
 

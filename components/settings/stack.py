@@ -22,11 +22,20 @@ from components.settings.protection import ProtectionSettings, with_environment_
 from components.settings.redis import RedisSettings
 from components.settings.scaling import ScalingSettings
 from components.settings.services import ComputeQuantities, ComputeResources, ServiceSettings
+from components.settings.swarm import SwarmSettings
 
-Environment = Literal["production", "staging", "review"]
+Environment = Literal["production", "staging", "review", "development"]
+Platform = Literal["kubernetes", "swarm"]
 # The Secret that carries the Redis passwords (components/kubernetes/redis_credentials.py).
 REDIS_CREDENTIALS = "redis-credentials"
 REVIEW_STACK = re.compile(r"^pr-[1-9][0-9]*$")
+# Stacks named for where they run: production on Docker Swarm, and a developer's laptop.
+NAMED_STACKS: dict[str, Environment] = {
+    "production": "production",
+    "staging": "staging",
+    "swarm": "production",
+    "dev": "development",
+}
 NAMESPACE_PREFIX = "technovastore"
 # The namespaces other stacks derive: production may not pick one of them.
 _DERIVED_NAMESPACE = re.compile(rf"^{NAMESPACE_PREFIX}-(staging|pr-[1-9][0-9]*)$")
@@ -38,9 +47,9 @@ def derived_namespace(stack: str) -> str:
 
 
 def environment_of(stack: str) -> Environment | None:
-    """production and staging are themselves; ``pr-<n>`` stacks are review environments."""
-    if stack in ("production", "staging"):
-        return stack  # type: ignore[return-value]
+    """The named stacks' environments; ``pr-<n>`` stacks are review environments."""
+    if stack in NAMED_STACKS:
+        return NAMED_STACKS[stack]
     if REVIEW_STACK.match(stack):
         return "review"
     return None
@@ -81,6 +90,9 @@ class Settings(SettingsModel):
 
     stack: str = Field(exclude=True)
     environment: Environment = Field(exclude=True)
+    # Where the stack runs; the same services, stores and CDN on either.
+    platform: Platform = "kubernetes"
+    swarm: SwarmSettings = SwarmSettings()
     # technovastore-<stack> unless set (production only: see _namespace_belongs_to_the_stack).
     namespace: DnsLabel
     # The cluster: from the provider's keys kubernetes:context / kubernetes:kubeconfig.
@@ -201,6 +213,42 @@ class Settings(SettingsModel):
                     f"scaling.maxScaleUpSeconds ({budget} s) with scaling.scaleUpBehavior: "
                     f"worst case {seconds} s; raise the behavior's pods/percent or lower maxReplicas",
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _swarm_block_needs_swarm(self) -> Settings:
+        # A swarm block on a Kubernetes stack would silently do nothing: say so instead.
+        if "swarm" in self.model_fields_set and self.platform != "swarm":
+            raise cross_field_error(
+                "swarm", "(set)", f"applies only with platform: swarm, not {self.platform}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _kubernetes_settings_need_kubernetes(self) -> Settings:
+        # On a Swarm they would silently do nothing: the stack names no cluster, and the CDN
+        # is published by the Swarm itself (swarm.cdnPublishedPort, swarm.publishMode).
+        if self.platform == "kubernetes":
+            return self
+        problems = []
+        if self.cluster.named:
+            problems.append(
+                cross_field_error(
+                    "cluster",
+                    "(set)",
+                    "kubernetes:context and kubernetes:kubeconfig apply only with platform: kubernetes",
+                )
+            )
+        if self.cdn.exposure.type != "none":
+            problems.append(
+                cross_field_error(
+                    "cdn.exposure.type",
+                    self.cdn.exposure.type,
+                    "must be none with platform: swarm (swarm.cdnPublishedPort publishes the CDN)",
+                )
+            )
+        if problems:
+            raise cross_field_errors(type(self).__name__, problems)
         return self
 
     @model_validator(mode="after")

@@ -7,12 +7,12 @@ still come from preview/replace_rules.py).
 
 from __future__ import annotations
 
-from preview.providers import cloudflare, kubernetes
+from preview.providers import cloudflare, docker, kubernetes
 from preview.providers.base import Document, Provider
 from preview.providers.bridged import provider as bridged_provider
 
 PROVIDERS: dict[str, Provider] = {
-    provider.prefix: provider for provider in (kubernetes.PROVIDER, cloudflare.PROVIDER)
+    provider.prefix: provider for provider in (kubernetes.PROVIDER, cloudflare.PROVIDER, docker.PROVIDER)
 }
 
 

@@ -134,3 +134,16 @@ def test_a_rendering_from_a_stack_with_a_new_namespace_pairs_resources_by_their_
     assert others == [("update", "pulumi:providers:kubernetes")]
     namespace = next(c for c in diff.changes if c.type == "kubernetes:core/v1:Namespace")
     assert namespace.name == "shop" and "metadata.name" in namespace.replace_because
+
+
+def test_a_changed_nginx_conf_replaces_the_swarm_config_and_updates_the_cdn_in_place(
+    stack_diff: Callable[..., Diff],
+) -> None:
+    cdn = {**config_value("swarm", "cdn"), "rateLimit": {"requestsPerSecond": 77}}
+    diff = stack_diff("swarm", cdn=cdn)
+    ops = {(c.op, c.type, c.name) for c in diff.changes}
+    # Swarm configs cannot change: a new content-named config, and the service rolls to it.
+    assert ops == {
+        ("replace", "docker:index/serviceConfig:ServiceConfig", "cdn-nginx"),
+        ("update", "docker:index/service:Service", "cdn"),
+    }

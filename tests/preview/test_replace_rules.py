@@ -122,6 +122,13 @@ SETTING = inputs_of("cloudflare:index/zoneSetting:ZoneSetting", zoneId="z", sett
 TIERED = inputs_of("cloudflare:index/tieredCache:TieredCache", zoneId="z", value="on")
 ZONE = inputs_of("cloudflare:index/zone:Zone", name="a.com", account={"id": "1"})
 PASSWORD = inputs_of("random:index/randomPassword:RandomPassword", length=32, special=False)
+DOCKER_SERVICE = inputs_of(
+    "docker:index/service:Service", name="web", labels=[], taskSpec={"networksAdvanceds": []}
+)
+NETWORK = inputs_of("docker:index/network:Network", name="net", driver="overlay", options={})
+VOLUME = inputs_of("docker:index/volume:Volume", name="data", driver="local", labels=[])
+DOCKER_SECRET = inputs_of("docker:index/secret:Secret", name="pw-1", data="[secret]", labels=[])
+DOCKER_CONFIG = inputs_of("docker:index/serviceConfig:ServiceConfig", name="conf-1", dataRaw="a", labels=[])
 QUOTA = manifest("ResourceQuota", "v1", {"scopes": ["BestEffort"], "hard": {"pods": "4"}})
 BUDGET = {"minAvailable": 1}
 
@@ -221,6 +228,19 @@ PROVIDER_CASES = [
     ),
     (ZONE, "inputs.account.id", "2", "replace"),
     (ZONE, "inputs.name", "b.com", "replace"),
+    # terraform-provider-docker resource_docker_service.go: only the name forces a new service
+    (DOCKER_SERVICE, "inputs.name", "api", "replace"),
+    (DOCKER_SERVICE, "inputs.labels", [{"label": "a", "value": "b"}], "update"),
+    (DOCKER_SERVICE, "inputs.taskSpec.networksAdvanceds", [{"name": "other"}], "update"),
+    # resource_docker_{network,volume,secret,config}.go: no update, every input ForceNew
+    (NETWORK, "inputs.options", {"encrypted": "true"}, "replace"),
+    (NETWORK, "inputs.driver", "bridge", "replace"),
+    (VOLUME, "inputs.labels", [{"label": "a", "value": "b"}], "replace"),
+    (VOLUME, "inputs.driver", "nfs", "replace"),
+    (DOCKER_SECRET, "inputs.data", "[secret]2", "replace"),
+    (DOCKER_SECRET, "inputs.name", "pw-2", "replace"),
+    (DOCKER_CONFIG, "inputs.dataRaw", "b", "replace"),
+    (DOCKER_CONFIG, "inputs.labels", [{"label": "a", "value": "b"}], "replace"),
     # terraform-provider-random resource_password.go: every input
     (PASSWORD, "inputs.length", 40, "replace"),
     (PASSWORD, "inputs.special", True, "replace"),

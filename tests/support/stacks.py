@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from components.settings import PROJECT, Settings, load_settings
@@ -11,7 +12,9 @@ from components.settings.stack_file import read_stack_config
 from preview.invoke_answers import invoke_answers
 from preview.synth import Synthesis, synthesize
 
+# The Kubernetes stacks, and every stack the repository ships (Docker Swarm's too).
 STACKS = ("production", "staging")
+ALL_STACKS = (*STACKS, "swarm")
 # A review stack: its config is staging's (`pulumi stack init pr-123 --copy-config-from staging`).
 REVIEW_STACK = "pr-123"
 
@@ -26,6 +29,14 @@ def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
     ``overrides`` maps a key without the project prefix to a Python value (JSON-encoded here);
     secret settings (``redisPassword``) are set as secrets, like ``pulumi config set --secret``.
     """
+    return synthesize_deployment(stack, overrides)
+
+
+def synthesize_deployment(
+    stack: str, overrides: Mapping[str, Any], *, passwords: Callable[[str], str] | None = None
+) -> Synthesis:
+    """``synthesize_stack`` with ``passwords`` giving the generated passwords real values
+    (a deployment's; see preview.synth.synthesize)."""
     config = read_stack_config(stack)
     values = dict(config.values)
     secret_keys = list(config.secret_keys)
@@ -34,7 +45,7 @@ def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
         if key in SECRET_KEYS:
             secret_keys.append(f"{PROJECT}:{key}")
     answers = invoke_answers(stack, values, secret_keys)
-    return synthesize(stack, values, secret_keys=secret_keys, invoke_answers=answers)
+    return synthesize(stack, values, secret_keys=secret_keys, invoke_answers=answers, passwords=passwords)
 
 
 def stack_settings(stack: str) -> Settings:

@@ -9,10 +9,9 @@ import kubernetes_validate
 import pytest
 
 from components.kubernetes.checksums import content_hash
-from components.kubernetes.redis_cluster import cluster_files
-from components.kubernetes.redis_sentinel import sentinel_files
 from components.settings import load_settings
 from components.settings.stack_file import read_stack_config
+from components.workloads import cluster_files, sentinel_files
 from preview.manifests import kubernetes_manifest
 from preview.synth import DeclaredResource, Synthesis, is_secret, redact
 from tests.support.stacks import synthesize_stack

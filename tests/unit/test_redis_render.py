@@ -6,8 +6,6 @@ import subprocess
 
 import pytest
 
-from components.kubernetes.redis_cluster import bootstrap_script, cluster_files, node_files
-from components.kubernetes.redis_sentinel import sentinel_files
 from components.redis_memory import redis_memory
 from components.render.redis import (
     render_cluster_node_conf,
@@ -17,6 +15,7 @@ from components.render.redis import (
 from components.render.redis_layout import NodeLayout, RedisPasswords, config_string, password_hash
 from components.render.sentinel import render_sentinel_auth_conf, render_sentinel_conf
 from components.settings.redis import RedisClusterSettings, RedisSentinelSettings, RedisSettings
+from components.workloads import bootstrap_script, cluster_files, node_files, sentinel_files
 
 MEMORY = redis_memory(2**30)
 

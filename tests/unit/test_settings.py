@@ -11,7 +11,7 @@ import pytest
 from components.quantities import cpu_millicores, memory_bytes
 from components.settings import PROJECT, SettingsError, load_settings
 from preview.synth import synthesize
-from tests.support.stacks import STACKS, stack_config
+from tests.support.stacks import ALL_STACKS, stack_config
 
 
 def staging_services() -> dict[str, Any]:
@@ -54,10 +54,11 @@ def test_defaults_are_the_seeds() -> None:
     )
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", ALL_STACKS)
 def test_the_stack_files_are_valid(stack: str) -> None:
     settings = load_settings(stack_config(stack), stack)
-    assert settings.stack == stack and settings.environment == stack
+    # The swarm stack is production on Docker Swarm.
+    assert settings.stack == stack and settings.environment == {"swarm": "production"}.get(stack, stack)
 
 
 def test_staging_differs_from_production_only_by_smaller_numbers() -> None:
@@ -81,7 +82,7 @@ def test_review_stacks_are_review_environments() -> None:
 
 
 def test_an_unknown_stack_name_is_refused() -> None:
-    assert "stack must be 'production', 'staging' or 'pr-<number>'" in errors_for({}, "prod")
+    assert "stack must be 'production', 'staging', 'swarm', 'dev' or 'pr-<number>'" in errors_for({}, "prod")
 
 
 def test_provider_keys_other_than_the_cluster_are_left_to_their_providers() -> None:
