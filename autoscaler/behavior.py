@@ -121,10 +121,9 @@ def scale_down_limit(current: int, history: ScalingHistory, rules: ScalingRules,
     choose, result = (max, INT32_MIN) if rules.select_policy == "Min" else (min, INT32_MAX)
     for policy in rules.policies:
         start = _period_start(current, policy.period_seconds, history, now)
-        if policy.type == "Pods":
-            proposed = start - policy.value
-        else:  # truncated towards zero, as Go's int32(float64) conversion does
-            proposed = int(start * (1 - policy.value / 100))
+        # Percent: truncated towards zero, as Go's int32(float64) conversion does.
+        pods = policy.type == "Pods"
+        proposed = start - policy.value if pods else int(start * (1 - policy.value / 100))
         result = choose(result, proposed)
     return result
 

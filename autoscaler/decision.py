@@ -162,7 +162,9 @@ def decide(
     now, current = timing.now, observation.current_replicas
     history.record_initial_recommendation(current, now)
     if current == 0 and spec.min_replicas != 0:
-        return Decision(current, current, "scaling is disabled since the replica count is zero", "ScalingDisabled")
+        return Decision(
+            current, current, "scaling is disabled since the replica count is zero", "ScalingDisabled"
+        )
     if current > spec.max_replicas:
         return Decision(current, spec.max_replicas, "current replicas above maxReplicas", "TooManyReplicas")
     if current < spec.min_replicas:

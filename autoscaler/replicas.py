@@ -213,7 +213,9 @@ def resource_replicas(
             metrics[name] = Sample(0)
 
     new_ratio, _, _ = resource_utilization_ratio(metrics, requests, target_utilization)
-    return Proposal(_rebalanced(current_replicas, ratio, new_ratio, len(metrics), tolerances), utilization, raw)
+    return Proposal(
+        _rebalanced(current_replicas, ratio, new_ratio, len(metrics), tolerances), utilization, raw
+    )
 
 
 def _rebalanced(current: int, ratio: float, new_ratio: float, counted: int, tolerances: Tolerances) -> int:

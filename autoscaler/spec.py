@@ -115,7 +115,9 @@ def spec_problems(spec: AutoscalingSpec) -> list[str]:
     names = [m.metric for m in spec.metrics]
     if len(set(names)) != len(names):
         problems.append(f"metrics {names}: each metric at most once")
-    problems += [f"metric {m.metric}: target {m.target} must be positive" for m in spec.metrics if m.target < 1]
+    problems += [
+        f"metric {m.metric}: target {m.target} must be positive" for m in spec.metrics if m.target < 1
+    ]
     if not 0 <= spec.tolerance < 1:
         problems.append(f"tolerance {spec.tolerance}: must be in [0, 1)")
     for direction, rules in (("scaleUp", spec.behavior.scale_up), ("scaleDown", spec.behavior.scale_down)):
@@ -141,7 +143,9 @@ def _rules_problems(direction: str, rules: ScalingRules) -> list[str]:
         if policy.value < 1:
             problems.append(f"{where}.value {policy.value}: must be positive")
         if not 1 <= policy.period_seconds <= MAX_PERIOD_SECONDS:
-            problems.append(f"{where}.periodSeconds {policy.period_seconds}: must be in 1..{MAX_PERIOD_SECONDS}")
+            problems.append(
+                f"{where}.periodSeconds {policy.period_seconds}: must be in 1..{MAX_PERIOD_SECONDS}"
+            )
     return problems
 
 

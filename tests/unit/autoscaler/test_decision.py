@@ -35,7 +35,9 @@ def observe(count: int, cpu: list[int] | None = None, memory: list[float] | str 
     if cpu is not None:
         samples["cpu"] = {f"t{i}": Sample(v, NOW - 1, 1.0) for i, v in enumerate(cpu)}
     if isinstance(memory, list):
-        samples["memory"] = {f"t{i}": Sample(int(v * MEMORY_REQUEST), NOW - 1, 1.0) for i, v in enumerate(memory)}
+        samples["memory"] = {
+            f"t{i}": Sample(int(v * MEMORY_REQUEST), NOW - 1, 1.0) for i, v in enumerate(memory)
+        }
     return Observation(count, tasks(count), samples, errors)
 
 
@@ -47,7 +49,11 @@ def spec(lo: int = 2, hi: int = 10, behavior: Behavior | None = None, **targets:
 def test_desired_is_ceil_of_current_times_ratio() -> None:
     # The documented example: current 200m against a 100m target doubles the replicas.
     decision = decide(spec(cpu=10), observe(2, cpu=[200, 200]), ScalingHistory(), Timing(NOW))
-    assert (decision.desired, decision.reason, decision.limited_by) == (4, "cpu above target", "DesiredWithinRange")
+    assert (decision.desired, decision.reason, decision.limited_by) == (
+        4,
+        "cpu above target",
+        "DesiredWithinRange",
+    )
 
 
 def test_ratio_within_tolerance_changes_nothing() -> None:
@@ -66,7 +72,10 @@ def test_largest_metric_proposal_wins() -> None:
 
 def test_a_failing_metric_is_ignored_when_the_others_scale_up() -> None:
     decision = decide(
-        spec(cpu=50, memory=80), observe(2, cpu=[1000, 1000], memory="stats unavailable"), ScalingHistory(), Timing(NOW)
+        spec(cpu=50, memory=80),
+        observe(2, cpu=[1000, 1000], memory="stats unavailable"),
+        ScalingHistory(),
+        Timing(NOW),
     )
     assert decision.desired == 4
     assert [s.error for s in decision.metrics] == [None, "stats unavailable"]
@@ -74,7 +83,9 @@ def test_a_failing_metric_is_ignored_when_the_others_scale_up() -> None:
 
 def test_a_failing_metric_never_lets_the_others_scale_down() -> None:
     history = ScalingHistory()
-    decision = decide(spec(cpu=50, memory=80), observe(6, cpu=[50] * 6, memory="timeout"), history, Timing(NOW))
+    decision = decide(
+        spec(cpu=50, memory=80), observe(6, cpu=[50] * 6, memory="timeout"), history, Timing(NOW)
+    )
     assert (decision.desired, decision.limited_by) == (6, "FailedComputeMetricsReplicas")
     assert "memory: timeout" in decision.reason
 
@@ -95,7 +106,9 @@ def test_zero_replicas_means_scaling_is_disabled() -> None:
 
 
 def test_proposal_is_bounded_by_max_and_min() -> None:
-    assert decide(spec(hi=6, cpu=10), observe(4, cpu=[1000] * 4), ScalingHistory(), Timing(NOW)).limited_by in (
+    assert decide(
+        spec(hi=6, cpu=10), observe(4, cpu=[1000] * 4), ScalingHistory(), Timing(NOW)
+    ).limited_by in (
         "TooManyReplicas",
         "ScaleUpLimit",
     )
@@ -107,7 +120,9 @@ def test_proposal_is_bounded_by_max_and_min() -> None:
 def test_scale_down_waits_for_the_stabilization_window_then_steps_by_policy() -> None:
     # Load stops at 8 replicas; the default 300 s window holds them; then the policy
     # (1 pod per 60 s) removes one at a time, never below min.
-    calm = Behavior(scale_down=ScalingRules(300, "Min", (ScalingPolicy("Pods", 1, 60), ScalingPolicy("Percent", 10, 60))))
+    calm = Behavior(
+        scale_down=ScalingRules(300, "Min", (ScalingPolicy("Pods", 1, 60), ScalingPolicy("Percent", 10, 60)))
+    )
     the_spec, history = spec(lo=2, hi=10, behavior=calm), ScalingHistory()
     current, t, trace = 8, NOW, []
     decide(the_spec, observe(current, cpu=[900] * current), history, Timing(t))  # busy: recommends 8+
@@ -137,7 +152,10 @@ def test_unready_tasks_count_as_zero_only_on_a_scale_up() -> None:
     # counts as 0 %, so utilization is 300 %/4 = 75 %, ratio 1.5, ceil(1.5 x 4) = 6 (not 8).
     observation = Observation(
         4,
-        [*tasks(3), TaskState("t3", phase="pending", requests={"cpu": CPU_REQUEST, "memory": MEMORY_REQUEST})],
+        [
+            *tasks(3),
+            TaskState("t3", phase="pending", requests={"cpu": CPU_REQUEST, "memory": MEMORY_REQUEST}),
+        ],
         {"cpu": {f"t{i}": Sample(1000, NOW - 1, 1.0) for i in range(3)}},
     )
     decision = decide(spec(lo=1, hi=20, cpu=50), observation, ScalingHistory(), Timing(NOW))

@@ -72,7 +72,10 @@ def tasks_of(case: Case, resource: str | None) -> list[TaskState]:
 def samples_of(case: Case, per_container: bool) -> dict[str, Sample]:
     factor = CONTAINERS if per_container else 1
     names = case.sample_names or [f"test-pod-{i}" for i in range(len(case.levels))]
-    return {name: Sample(level * factor, timestamp=0.0, window=60.0) for name, level in zip(names, case.levels)}
+    return {
+        name: Sample(level * factor, timestamp=0.0, window=60.0)
+        for name, level in zip(names, case.levels, strict=True)
+    }
 
 
 def cpu(case: Case):
@@ -231,7 +234,7 @@ def test_resource_metric_errors_from_the_controller(name: str, case: Case, messa
 
 
 def test_computed_tolerance_regression_from_the_controller() -> None:
-    """TestReplicaCalcComputedToleranceAlgImplementation: just past the tolerance scales, just inside does not."""
+    """TestReplicaCalcComputedToleranceAlgImplementation: past the tolerance scales, inside does not."""
     start_pods, total_used = 10, 10 * 150
     total_requested = 2 * total_used
     requested_to_used = float(total_requested // total_used)
@@ -320,7 +323,13 @@ def group(task: TaskState, sample: Sample | None, resource: str = "cpu") -> tupl
 @pytest.mark.parametrize(
     ("name", "task", "sample", "resource", "expected"),
     [
-        ("count in a ready pod - memory", TaskState("bentham", ready=None), Sample(1, NOW, 60), "memory", (1, set(), set())),
+        (
+            "count in a ready pod - memory",
+            TaskState("bentham", ready=None),
+            Sample(1, NOW, 60),
+            "memory",
+            (1, set(), set()),
+        ),
         (
             "ignore a pod without ready condition - CPU",
             TaskState("lucretius", ready=None, started_at=NOW),
@@ -370,8 +379,20 @@ def group(task: TaskState, sample: Sample | None, resource: str = "cpu") -> tupl
             "cpu",
             (0, set(), {"epicurus"}),
         ),
-        ("pending pods are ignored", TaskState("unscheduled", phase="pending"), None, "cpu", (0, {"unscheduled"}, set())),
-        ("failed pods are ignored", TaskState("failed", phase="failed"), Sample(1), "cpu", (0, {"failed"}, set())),
+        (
+            "pending pods are ignored",
+            TaskState("unscheduled", phase="pending"),
+            None,
+            "cpu",
+            (0, {"unscheduled"}, set()),
+        ),
+        (
+            "failed pods are ignored",
+            TaskState("failed", phase="failed"),
+            Sample(1),
+            "cpu",
+            (0, {"failed"}, set()),
+        ),
     ],
 )
 def test_group_tasks_as_the_controller_groups_pods(name, task, sample, resource, expected) -> None:
