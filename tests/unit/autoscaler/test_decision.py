@@ -30,7 +30,7 @@ def tasks(count: int, **overrides) -> list[TaskState]:
 def observe(count: int, cpu: list[int] | None = None, memory: list[float] | str | None = None) -> Observation:
     """``cpu``: millicores per task; ``memory``: fraction of the reservation per task, or the
     error its source gave."""
-    errors = {"memory": memory} if isinstance(memory, str) else {}
+    errors: dict = {"memory": memory} if isinstance(memory, str) else {}
     samples: dict = {}
     if cpu is not None:
         samples["cpu"] = {f"t{i}": Sample(v, NOW - 1, 1.0) for i, v in enumerate(cpu)}
