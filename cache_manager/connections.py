@@ -107,14 +107,15 @@ def addresses_from_env(
     """The REDIS_* variables the platform gives every service that uses Redis.
 
     REDIS_CLUSTER_NODES (or REDIS_CLUSTER_SERVICE), REDIS_SENTINELS, REDIS_SENTINEL_MASTER,
-    REDIS_USERNAME and REDIS_PASSWORD (from the Secret). The application user authenticates
+    REDIS_USERNAME and REDIS_PASSWORD (from the Secret; on Docker Swarm REDIS_PASSWORD_FILE names
+    the mounted secret file instead). The application user authenticates
     to the cluster, the Sentinel group's data nodes and the Sentinels alike.
     """
     nodes = environ.get("REDIS_CLUSTER_NODES") or environ.get("REDIS_CLUSTER_SERVICE") or ""
     if not nodes.strip():
         raise ValueError("REDIS_CLUSTER_NODES (or REDIS_CLUSTER_SERVICE) must name at least one cluster node")
     username = environ.get("REDIS_USERNAME") or None
-    password = environ.get("REDIS_PASSWORD") or None
+    password = environ.get("REDIS_PASSWORD") or _password_file(environ.get("REDIS_PASSWORD_FILE")) or None
     return StoreAddresses(
         _addresses(nodes, REDIS_PORT),
         sentinels=_addresses(environ.get("REDIS_SENTINELS", ""), SENTINEL_PORT),
@@ -144,6 +145,13 @@ def addresses_from_urls(
         or (parsed.sessions_username or parsed.username if sentinel_password else None),
         sentinel_password=sentinel_password,
     )
+
+
+def _password_file(path: str | None) -> str | None:
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as file:
+        return file.read().strip()
 
 
 def _fail_fast() -> Retry:

@@ -1,4 +1,9 @@
-"""Platform: the whole scalability layer of one stack, composed from its components."""
+"""Platform: the whole scalability layer of one stack, composed from its components.
+
+``platform: kubernetes`` composes the Kubernetes components, ``platform: swarm`` the Docker
+Swarm ones; both translate the same workloads (components/workloads.py) and export the
+same outputs, so the post-deploy checks read either.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,11 @@ from components.quantities import cpu_millicores, memory_bytes
 from components.render.cdn_metrics import METRICS_PORT_NAME as CDN_METRICS_PORT_NAME
 from components.render.rules import MetricSources
 from components.settings import Settings
+from components.swarm.cdn import SwarmCdn
+from components.swarm.network import SwarmNetwork
+from components.swarm.redis_stores import SwarmRedisStores
+from components.swarm.service import SwarmService
+from components.workloads import app_workloads
 
 
 def largest_container_limits(settings: Settings) -> dict[str, str]:
@@ -32,36 +42,19 @@ def largest_container_limits(settings: Settings) -> dict[str, str]:
 class Platform(pulumi.ComponentResource):
     """Everything one stack declares. Its outputs are what the post-deploy checks read."""
 
-    namespace: AppNamespace
-    services: dict[str, AutoscaledService]
+    namespace: AppNamespace | None
+    services: dict[str, AutoscaledService] | dict[str, SwarmService]
+    redis: RedisStores | SwarmRedisStores
     edge: CloudflareEdge | None
-    cdn: NginxCdn
+    cdn: NginxCdn | SwarmCdn
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:platform:Platform", name, None, opts)
         self.settings = settings
-        self.namespace = AppNamespace(
-            "namespace",
-            namespace=settings.namespace,
-            monitoring_namespace=settings.monitoring_namespace,
-            footprint=full_scale_footprint(settings),
-            max_container_limits=largest_container_limits(settings),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
-        self.redis = RedisStores("redis", settings, opts=in_namespace)
-        self.services = {
-            service_name: AutoscaledService(
-                service_name,
-                namespace=settings.namespace,
-                service=service,
-                scaling=settings.scaling,
-                strict_spread=settings.strict_spread,
-                extra_env=self.redis.client_env() if service.uses_redis else None,
-                opts=in_namespace,
-            )
-            for service_name, service in settings.services.items()
-        }
+        if settings.platform == "swarm":
+            self._swarm(settings)
+        else:
+            self._kubernetes(settings)
         self.edge = (
             CloudflareEdge(
                 "edge",
@@ -73,12 +66,63 @@ class Platform(pulumi.ComponentResource):
             if edge_enabled(settings)
             else None
         )
-        self.cdn = self._cdn(settings)
+        self.register_outputs({"namespace": settings.namespace})
+
+    def _kubernetes(self, settings: Settings) -> None:
+        self.namespace = AppNamespace(
+            "namespace",
+            namespace=settings.namespace,
+            monitoring_namespace=settings.monitoring_namespace,
+            footprint=full_scale_footprint(settings),
+            max_container_limits=largest_container_limits(settings),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        redis = self.redis = RedisStores("redis", settings, opts=in_namespace)
+        services = {
+            name: AutoscaledService(
+                name,
+                namespace=settings.namespace,
+                workload=workload,
+                scaling=settings.scaling,
+                strict_spread=settings.strict_spread,
+                secret_name=redis.credentials.secret_name,
+                opts=in_namespace,
+            )
+            for name, workload in app_workloads(settings, redis.addresses()).items()
+        }
+        self.services = services
+        self.cdn = self._kubernetes_cdn(settings, services[settings.cdn.origin_service])
         if settings.monitoring.enabled:
             self._monitoring(settings)
-        self.register_outputs({"namespace": self.namespace.name})
 
-    def _cdn(self, settings: Settings) -> NginxCdn:
+    def _swarm(self, settings: Settings) -> None:
+        self.namespace = None
+        network = SwarmNetwork("network", settings, opts=pulumi.ResourceOptions(parent=self))
+        on_network = pulumi.ResourceOptions(parent=self, depends_on=[network])
+        redis = self.redis = SwarmRedisStores("redis", settings, network=network, opts=on_network)
+        services = {
+            name: SwarmService(
+                name,
+                settings=settings,
+                workload=workload,
+                network=network,
+                secrets=redis.credentials,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[network, redis]),
+            )
+            for name, workload in app_workloads(settings, redis.addresses()).items()
+        }
+        self.services = services
+        origin = services[settings.cdn.origin_service]
+        self.cdn = SwarmCdn(
+            "cdn",
+            settings=settings,
+            network=network,
+            origin=f"{origin.host}:{origin.port}",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[network, origin]),
+        )
+
+    def _kubernetes_cdn(self, settings: Settings, origin_service: AutoscaledService) -> NginxCdn:
         origin_name = settings.cdn.origin_service
         origin = settings.services[origin_name]
         return NginxCdn(
@@ -91,7 +135,7 @@ class Platform(pulumi.ComponentResource):
             strict_spread=settings.strict_spread,
             metrics_log_image=settings.monitoring.cdn_metrics_image if settings.monitoring.enabled else None,
             # NGINX resolves the origin's name when it starts: the Service must exist first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, self.services[origin_name]]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, origin_service]),
         )
 
     def _monitoring(self, settings: Settings) -> Monitoring:
@@ -122,10 +166,12 @@ class Platform(pulumi.ComponentResource):
             }
             for name, service in self.services.items()
         }
+        # A Swarm has no namespace: without it the checks skip their Kubernetes family.
+        namespace = {"namespace": self.namespace.name} if self.namespace else {}
         return {
             "stack": self.settings.stack,
             "environment": self.settings.environment,
-            "namespace": self.namespace.name,
+            **namespace,
             "services": services,
             "endpoints": {
                 "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()},

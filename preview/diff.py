@@ -96,7 +96,9 @@ def _paired(rendering: Rendering, by_logical_id: bool) -> dict[str, tuple[Key, A
 
 def load_rendering(folder: Path) -> Rendering:
     """The documents ``--out`` wrote into ``folder``, by relative path, with its index if any."""
-    files = sorted(folder.glob("kubernetes/*.yaml")) + sorted(folder.glob("other/*.yaml"))
+    files = [
+        path for part in ("kubernetes", "docker", "other") for path in sorted(folder.glob(f"{part}/*.yaml"))
+    ]
     if not files:
         raise RenderingError(f"{folder} holds no rendering (no kubernetes/*.yaml or other/*.yaml from --out)")
     documents = {str(path.relative_to(folder)): _read_document(path) for path in files}

@@ -53,7 +53,17 @@ _FORCE_NEW_INPUTS: dict[str, tuple[str, ...]] = {
     "cloudflare:index/ruleset:Ruleset": ("zoneId", "accountId", "kind", "phase"),
     "cloudflare:index/dnsRecord:DnsRecord": ("zoneId",),
     "cloudflare:index/tieredCache:TieredCache": ("zoneId",),
+    # terraform-provider-docker's resource_docker_service.go: only the name (and registry auth).
+    "docker:index/service:Service": ("name", "auth"),
 }
+# Docker resources the provider cannot update at all (no Update function: every input is
+# ForceNew in resource_docker_{network,volume,secret,config}.go).
+_REPLACED_ON_ANY_CHANGE = (
+    "docker:index/network:Network",
+    "docker:index/volume:Volume",
+    "docker:index/secret:Secret",
+    "docker:index/serviceConfig:ServiceConfig",
+)
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
@@ -62,8 +72,8 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
 
 def needs_replacement(type_: str, change: FieldChange, old: dict[str, Any], new: dict[str, Any]) -> bool:
     """Whether ``change`` (of a resource of ``type_``, ``old`` -> ``new``) forces a replacement."""
-    if type_.startswith("random:"):
-        return True  # every input of a random resource is force-new
+    if type_.startswith("random:") or type_ in _REPLACED_ON_ANY_CHANGE:
+        return True  # every input of these resources is force-new
     if not type_.startswith("kubernetes:"):
         return _under(change.path, _FORCE_NEW_INPUTS.get(type_, ()))
     kind = type_.rsplit(":", 1)[-1]

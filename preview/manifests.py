@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from preview import docker_rendering
 from preview.synth import REDACTED, DeclaredResource, is_secret, redact
 
 # Pulumi bookkeeping that is not part of a Kubernetes object.
@@ -50,7 +51,15 @@ def kubernetes_manifest(resource: DeclaredResource) -> dict[str, Any]:
 
 def resource_document(resource: DeclaredResource) -> dict[str, Any]:
     """A non-Kubernetes resource (Cloudflare, random, ...) as its type, name and inputs."""
+    if docker_rendering.is_docker(resource):
+        return docker_rendering.docker_document(resource, plain(resource.inputs))
     return {"type": resource.type, "name": resource.name, "inputs": plain(resource.inputs)}
+
+
+def folder_of(resource: DeclaredResource) -> str:
+    if resource.is_kubernetes:
+        return "kubernetes"
+    return docker_rendering.FOLDER if docker_rendering.is_docker(resource) else "other"
 
 
 def manifest_filename(resource: DeclaredResource) -> str:
@@ -83,8 +92,7 @@ def rendered_documents(resources: list[DeclaredResource]) -> dict[str, Any]:
     for resource in resources:
         if not resource.custom:
             continue
-        folder = "kubernetes" if resource.is_kubernetes else "other"
-        path = f"{folder}/{manifest_filename(resource)}"
+        path = f"{folder_of(resource)}/{manifest_filename(resource)}"
         if path in documents:
             raise ValueError(f"two resources would be written to {path}")
         documents[path] = (
@@ -108,8 +116,7 @@ def rendering_index(resources: list[DeclaredResource]) -> dict[str, str]:
     index: dict[str, str] = {}
     for resource in resources:
         if resource.custom:
-            folder = "kubernetes" if resource.is_kubernetes else "other"
-            index[f"{folder}/{manifest_filename(resource)}"] = logical_id(resource)
+            index[f"{folder_of(resource)}/{manifest_filename(resource)}"] = logical_id(resource)
     return index
 
 
@@ -118,7 +125,7 @@ def write_manifests(resources: list[DeclaredResource], out: Path) -> list[Path]:
     written: list[Path] = []
     out.mkdir(parents=True, exist_ok=True)
     # A rerun into the same folder must not leave files of resources that are gone.
-    for stale in [*out.glob("kubernetes/*.yaml"), *out.glob("other/*.yaml")]:
+    for stale in [*out.glob("kubernetes/*.yaml"), *out.glob("other/*.yaml"), *out.glob("docker/*.yaml")]:
         stale.unlink()
     for relative, document in sorted(rendered_documents(resources).items()):
         path = out / relative

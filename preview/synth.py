@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import runpy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 REDACTED = "[secret]"
 STACK_TYPE = "pulumi:pulumi:Stack"
+# Every generated password in a preview (no real value exists before `pulumi up`).
+PREVIEW_PASSWORD = "offline-preview-generated-password"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class DeclaredResource:
     inputs: dict[str, Any]
     ignore_changes: tuple[str, ...] = ()
     protect: bool = False
+    # Left in place by `pulumi destroy` (data volumes).
+    retain_on_delete: bool = False
     depends_on: tuple[str, ...] = ()
 
     @property
@@ -82,8 +86,9 @@ def redact(value: Any) -> Any:
 class _Mocks(mocks.Mocks):
     """Resources echo their inputs (plus what a provider would compute); invokes answer from settings."""
 
-    def __init__(self, invoke_answers: Mapping[str, dict[str, Any]]):
+    def __init__(self, invoke_answers: Mapping[str, dict[str, Any]], passwords: Callable[[str], str] | None):
         self._invoke_answers = invoke_answers
+        self._passwords = passwords
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
@@ -91,7 +96,7 @@ class _Mocks(mocks.Mocks):
             # Wire-form secret: the SDK unwraps it, and the recorded state stays plain data.
             state["result"] = {
                 SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE,
-                "value": "offline-preview-generated-password",
+                "value": self._passwords(args.name) if self._passwords else PREVIEW_PASSWORD,
             }
         return f"{args.name}-id", state
 
@@ -119,6 +124,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 "custom": bool(request.custom),
                 "ignore_changes": tuple(request.ignoreChanges),
                 "protect": bool(request.protect),
+                "retain_on_delete": bool(request.retainOnDelete),
                 "depends_on": tuple(request.dependencies),
                 "type": request.type,
                 "name": request.name,
@@ -133,12 +139,16 @@ def synthesize(
     secret_keys: list[str] | None = None,
     invoke_answers: Mapping[str, dict[str, Any]] | None = None,
     program: Path = PROJECT_ROOT / "__main__.py",
+    passwords: Callable[[str], str] | None = None,
 ) -> Synthesis:
     """Run ``program`` for ``stack`` with ``config`` under mocks; return what it declared.
 
+    ``passwords`` gives each RandomPassword's result by resource name (a deployment's real
+    values); without it every one is the same fixed text, so previews stay reproducible.
+
     Exceptions the program raises (a SettingsError above all) propagate unchanged.
     """
-    monitor = _RecordingMonitor(_Mocks(invoke_answers or {}))
+    monitor = _RecordingMonitor(_Mocks(invoke_answers or {}, passwords))
     _reset_runtime()
     pulumi.runtime.set_all_config(dict(config), secret_keys or [])
     mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
@@ -162,6 +172,7 @@ def synthesize(
             inputs=dict(registered[urn].state) if urn in registered else {},
             ignore_changes=options["ignore_changes"],
             protect=options["protect"],
+            retain_on_delete=options["retain_on_delete"],
             depends_on=options["depends_on"],
         )
         for urn, options in sorted(monitor.options.items())

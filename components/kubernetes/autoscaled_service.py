@@ -8,7 +8,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.hpa_behavior import hpa_behavior
-from components.images import parse_image_reference
 from components.kubernetes.conventions import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
@@ -22,8 +21,9 @@ from components.kubernetes.conventions import (
     service_host,
     topology_spread,
 )
-from components.settings import ServiceSettings
+from components.kubernetes.redis_pods import secret_env
 from components.settings.scaling import ScalingSettings
+from components.workloads import AppWorkload, EnvVar, PlainEnv
 
 
 def utilization_metric(resource: str, percent: int) -> dict[str, Any]:
@@ -50,6 +50,13 @@ def hpa_metrics(scaling: ScalingSettings) -> list[dict[str, Any]]:
     return metrics
 
 
+def env_var(var: EnvVar, secret_name: pulumi.Input[str]) -> dict[str, Any]:
+    """A container env entry; secret values only as a secretKeyRef to the Redis credentials."""
+    if isinstance(var, PlainEnv):
+        return {"name": var.name, "value": var.value}
+    return secret_env(var.name, secret_name, var.key)
+
+
 class AutoscaledService(pulumi.ComponentResource):
     """A stateless service that the HPA scales between its min and max replicas."""
 
@@ -64,15 +71,15 @@ class AutoscaledService(pulumi.ComponentResource):
         name: str,
         *,
         namespace: str,
-        service: ServiceSettings,
+        workload: AppWorkload,
         scaling: ScalingSettings,
         strict_spread: bool,
-        extra_env: list[dict[str, Any]] | None = None,
+        secret_name: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:service:AutoscaledService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        version = parse_image_reference(service.image).tag
+        service, version = workload, workload.version
         pod_labels = labels(
             name,
             service.tier,
@@ -91,7 +98,7 @@ class AutoscaledService(pulumi.ComponentResource):
             spec=hpa_owned_deployment_spec(
                 name,
                 pod_metadata={"labels": pod_labels},
-                pod_spec=self._pod_spec(name, service, strict_spread, extra_env or []),
+                pod_spec=self._pod_spec(name, workload, strict_spread, secret_name),
             ),
             opts=child,
         )
@@ -143,9 +150,8 @@ class AutoscaledService(pulumi.ComponentResource):
 
     @staticmethod
     def _pod_spec(
-        name: str, service: ServiceSettings, strict_spread: bool, extra_env: list[dict[str, Any]]
+        name: str, service: AppWorkload, strict_spread: bool, secret_name: pulumi.Input[str]
     ) -> dict[str, Any]:
-        probes = service.probes
         return {
             "automountServiceAccountToken": False,
             "securityContext": pod_security_context(),
@@ -159,12 +165,12 @@ class AutoscaledService(pulumi.ComponentResource):
                     "image": service.image,
                     "imagePullPolicy": "IfNotPresent",
                     "ports": [{"name": "http", "containerPort": service.port, "protocol": "TCP"}],
-                    "env": [{"name": "PORT", "value": str(service.port)}, *extra_env],
+                    "env": [env_var(var, secret_name) for var in service.env],
                     "resources": service.resources.model_dump(),
                     # Startup allows 150 s to boot before liveness may restart the pod.
-                    "startupProbe": http_probe(probes.readiness, "http", period=5, failures=30),
-                    "readinessProbe": http_probe(probes.readiness, "http", period=5, failures=3),
-                    "livenessProbe": http_probe(probes.liveness, "http", period=10, failures=3),
+                    "startupProbe": http_probe(service.readiness_path, "http", period=5, failures=30),
+                    "readinessProbe": http_probe(service.readiness_path, "http", period=5, failures=3),
+                    "livenessProbe": http_probe(service.liveness_path, "http", period=10, failures=3),
                     "securityContext": container_security_context(),
                     "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
                 }

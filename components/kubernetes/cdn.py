@@ -26,34 +26,16 @@ from components.kubernetes.conventions import (
     topology_spread,
 )
 from components.render.cdn_metrics import METRICS_PORT_NAME, PROGRAM_FILE, render_mtail_program
-from components.render.nginx import HEALTH_PATH, STATUS_PATH, NginxLayout, render_nginx_conf
+from components.render.nginx import HEALTH_PATH, STATUS_PATH, render_nginx_conf
 from components.settings.cdn import CdnSettings
 from components.settings.scaling import ScalingSettings
+from components.workloads import CDN_CACHE_DIR, CDN_CONFIG_DIR, CDN_CONFIG_FILE, CDN_TEMP_DIR, cdn_layout
 
 TIER = "cdn"
-CONFIG_DIR = "/etc/nginx/cdn"
-CONFIG_FILE = "nginx.conf"
-CACHE_DIR = "/var/cache/nginx/cdn"
-TEMP_DIR = "/tmp/nginx"
 # Temp files hold responses too large for the proxy buffers while they stream.
 TEMP_VOLUME_MB = 256
 # The cache may briefly exceed max_size until the cache manager evicts; leave room.
 CACHE_VOLUME_HEADROOM = 1.2
-
-
-def pod_layout(cdn: CdnSettings, origin: str, *, metrics_log: bool = False) -> NginxLayout:
-    """Where NGINX keeps its files in the pod: everything writable is an emptyDir."""
-    return NginxLayout(
-        metrics_syslog=SYSLOG_ADDRESS if metrics_log else None,
-        origin=origin,
-        listen=str(cdn.port),
-        status_listen=f"127.0.0.1:{cdn.status_port}",
-        cache_dir=CACHE_DIR,
-        temp_dir=TEMP_DIR,
-        pid_path=f"{TEMP_DIR}/nginx.pid",
-        access_log="/dev/stdout",
-        error_log="stderr",
-    )
 
 
 def tcp_probe(port: str, *, period: int) -> dict[str, Any]:
@@ -88,10 +70,9 @@ class NginxCdn(pulumi.ComponentResource):
         super().__init__("technovastore:cdn:NginxCdn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self._name, self._cdn, self._metrics_log_image = name, cdn, metrics_log_image
-        self.config_text = render_nginx_conf(
-            cdn, pod_layout(cdn, origin, metrics_log=bool(metrics_log_image))
-        )
-        files = {CONFIG_FILE: self.config_text}
+        layout = cdn_layout(cdn, origin, metrics_syslog=SYSLOG_ADDRESS if metrics_log_image else None)
+        self.config_text = render_nginx_conf(cdn, layout)
+        files = {CDN_CONFIG_FILE: self.config_text}
         if metrics_log_image:
             files[PROGRAM_FILE] = render_mtail_program()
         metadata = {"name": name, "namespace": namespace, "labels": self._labels()}
@@ -193,7 +174,7 @@ class NginxCdn(pulumi.ComponentResource):
                     "name": "config",
                     "configMap": {
                         "name": config_map_name,
-                        "items": [{"key": CONFIG_FILE, "path": CONFIG_FILE}],
+                        "items": [{"key": CDN_CONFIG_FILE, "path": CDN_CONFIG_FILE}],
                     },
                 },
                 {"name": "cache", "emptyDir": {"sizeLimit": f"{cache_mb}Mi"}},
@@ -209,7 +190,7 @@ class NginxCdn(pulumi.ComponentResource):
             "image": cdn.image,
             "imagePullPolicy": "IfNotPresent",
             # Straight to nginx: the image's entrypoint scripts would try to edit /etc.
-            "command": ["nginx", "-c", f"{CONFIG_DIR}/{CONFIG_FILE}"],
+            "command": ["nginx", "-c", f"{CDN_CONFIG_DIR}/{CDN_CONFIG_FILE}"],
             "ports": [{"name": "http", "containerPort": cdn.port, "protocol": "TCP"}],
             "resources": cdn.resources.model_dump(),
             "startupProbe": http_probe(HEALTH_PATH, "http", period=2, failures=30),
@@ -220,9 +201,9 @@ class NginxCdn(pulumi.ComponentResource):
             "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}},
             "securityContext": container_security_context(),
             "volumeMounts": [
-                {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
-                {"name": "cache", "mountPath": CACHE_DIR},
-                {"name": "temp", "mountPath": TEMP_DIR},
+                {"name": "config", "mountPath": CDN_CONFIG_DIR, "readOnly": True},
+                {"name": "cache", "mountPath": CDN_CACHE_DIR},
+                {"name": "temp", "mountPath": CDN_TEMP_DIR},
             ],
         }
 

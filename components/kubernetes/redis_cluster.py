@@ -37,41 +37,15 @@ from components.kubernetes.redis_pods import (
     store_pod_spec,
     store_statefulset_spec,
 )
-from components.render.redis import render_cluster_node_conf
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CLUSTER_BUS_PORT,
     CONFIG_DIR,
     EXPORTER_PORT,
     REDIS_PORT,
-    NodeLayout,
-)
-from components.render.redis_scripts import (
-    render_cluster_bootstrap_script,
-    render_cluster_readiness_script,
-    render_liveness_script,
 )
 from components.settings.redis import RedisSettings
-
-# The bootstrap Job waits this long for every node to answer (image pulls, volume binding).
-BOOTSTRAP_WAIT_SECONDS = 600
-
-
-def cluster_files(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
-    """The ConfigMap's files: the node config, the bootstrap script and the probe scripts."""
-    cluster = settings.cluster
-    return {
-        "redis.conf": render_cluster_node_conf(
-            cluster, persistence=settings.persistence, layout=NodeLayout()
-        ),
-        "bootstrap.sh": render_cluster_bootstrap_script(
-            [(host, REDIS_PORT) for host in node_hosts],
-            replicas_per_master=cluster.replicas_per_master,
-            wait_seconds=BOOTSTRAP_WAIT_SECONDS,
-        ),
-        "liveness.sh": render_liveness_script(port=REDIS_PORT),
-        "readiness.sh": render_cluster_readiness_script(port=REDIS_PORT),
-    }
+from components.workloads import BOOTSTRAP_WAIT_SECONDS, cluster_files, member_names
 
 
 class RedisCluster(pulumi.ComponentResource):
@@ -99,7 +73,7 @@ class RedisCluster(pulumi.ComponentResource):
         cluster = settings.cluster
         self._name, self._namespace = name, namespace
         self.headless = f"{name}-headless"
-        hosts = [pod_host(f"{name}-{index}", self.headless, namespace) for index in range(cluster.node_count)]
+        hosts = [pod_host(pod, self.headless, namespace) for pod in member_names(name, cluster.node_count)]
         self.nodes = [f"{host}:{REDIS_PORT}" for host in hosts]
         self.client_service = service_host(name, namespace)
         self.expected_masters = cluster.masters

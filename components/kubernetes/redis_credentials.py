@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 from pydantic import SecretStr
 
 from components.kubernetes.conventions import labels
-from components.render.redis import render_redis_auth_conf
-from components.render.redis_layout import (
-    ADMIN_PASSWORD_KEY,
-    APP_PASSWORD_KEY,
-    METRICS_PASSWORD_KEY,
-    REDIS_AUTH_FILE,
-    SENTINEL_AUTH_FILE,
-    RedisPasswords,
-)
-from components.render.sentinel import render_sentinel_auth_conf
-
-PASSWORD_LENGTH = 32
+from components.redis_passwords import redis_secret_values
+from components.render.redis_layout import ADMIN_PASSWORD_KEY
 
 
 class RedisCredentials(pulumi.ComponentResource):
     """One Secret for both Redis stores: passwords for the environment, auth files for the servers.
 
-    The admin password comes from the ``redisPassword`` stack secret when set; the others
-    are always generated. Every value is a Pulumi secret; only the Secret's name is plain.
+    Every value is a Pulumi secret; only the Secret's name is plain.
     """
 
     secret_name: pulumi.Output[str]
@@ -43,37 +31,14 @@ class RedisCredentials(pulumi.ComponentResource):
     ) -> None:
         super().__init__("technovastore:redis:RedisCredentials", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        if admin_password is None:
-            self.admin_password = self._generated(f"{name}-admin", child)
-        else:
-            self.admin_password = pulumi.Output.secret(admin_password.get_secret_value())
-        app = self._generated(f"{name}-app", child)
-        metrics = self._generated(f"{name}-metrics", child)
-        passwords = pulumi.Output.all(self.admin_password, app, metrics).apply(
-            lambda values: RedisPasswords(admin=values[0], app=values[1], metrics=values[2])
-        )
-        redis_auth: pulumi.Output[str] = pulumi.Output.secret(passwords.apply(render_redis_auth_conf))
-        sentinel_auth: pulumi.Output[str] = pulumi.Output.secret(
-            passwords.apply(lambda p: render_sentinel_auth_conf(p, master_name=sentinel_master_name))
-        )
+        values = redis_secret_values(name, admin_password, sentinel_master_name, child)
+        self.admin_password = values[ADMIN_PASSWORD_KEY]
         secret = k8s.core.v1.Secret(
             name,
             metadata={"name": name, "namespace": namespace, "labels": labels(name, "credentials")},
             type="Opaque",
-            string_data={
-                ADMIN_PASSWORD_KEY: self.admin_password,
-                APP_PASSWORD_KEY: app,
-                METRICS_PASSWORD_KEY: metrics,
-                REDIS_AUTH_FILE: redis_auth,
-                SENTINEL_AUTH_FILE: sentinel_auth,
-            },
+            string_data=values,
             opts=child,
         )
         self.secret_name = secret.metadata.apply(lambda metadata: metadata["name"])
         self.register_outputs({"secret_name": self.secret_name})
-
-    @staticmethod
-    def _generated(name: str, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
-        # Letters and digits only: safe in every config file, URL and shell word.
-        password = random.RandomPassword(name, length=PASSWORD_LENGTH, special=False, opts=opts)
-        return pulumi.Output.secret(password.result)

@@ -26,17 +26,15 @@ from components.render.redis_layout import (
     SECRETS_DIR,
 )
 from components.settings.redis import RedisSettings
-from components.settings.services import ComputeQuantities, ComputeResources
+from components.settings.services import ComputeResources
+from components.workloads import HELPER_RESOURCES
 
 CONFIG_VOLUME = "config"
 CHECKSUM_ANNOTATION = "technovastore.io/config-checksum"
 SECRETS_VOLUME = "secrets"
 DATA_VOLUME = "data"
-# One-shot helpers (the bootstrap Job): redis-cli and a shell.
-JOB_RESOURCES = ComputeResources(
-    requests=ComputeQuantities(cpu="50m", memory="32Mi"),
-    limits=ComputeQuantities(cpu="200m", memory="64Mi"),
-)
+# One-shot helpers (the bootstrap Job).
+JOB_RESOURCES = HELPER_RESOURCES
 # Secret files readable by the pod's fsGroup only.
 SECRET_FILE_MODE = 0o440
 

@@ -35,73 +35,19 @@ from components.kubernetes.redis_pods import (
     store_pod_spec,
     store_statefulset_spec,
 )
-from components.render.redis import render_sentinel_data_conf
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CONFIG_DIR,
     EXPORTER_PORT,
     REDIS_PORT,
-    SECRETS_DIR,
     SENTINEL_AUTH_FILE,
     SENTINEL_PORT,
     SENTINEL_RUNTIME_DIR,
-    NodeLayout,
 )
-from components.render.redis_scripts import (
-    render_data_node_prestop_script,
-    render_data_node_readiness_script,
-    render_data_node_start_script,
-    render_liveness_script,
-    render_sentinel_readiness_script,
-    render_sentinel_start_script,
-)
-from components.render.sentinel import render_sentinel_conf
 from components.settings.redis import RedisSettings
+from components.workloads import PRESTOP_WAIT_SECONDS, member_names, sentinel_files
 
-# How long a stopping primary waits for the Sentinels to promote a replica.
-PRESTOP_WAIT_SECONDS = 30
 RUNTIME_VOLUME = "runtime"
-
-
-def sentinel_files(
-    settings: RedisSettings, data_hosts: list[str], sentinel_hosts: list[str]
-) -> dict[str, str]:
-    """The ConfigMap's files: configs, start and preStop scripts, probes of both kinds of pod."""
-    group = settings.sentinel
-    name = group.master_name
-    sentinels = [(host, SENTINEL_PORT) for host in sentinel_hosts]
-    layout = NodeLayout()
-    return {
-        "redis.conf": render_sentinel_data_conf(group, persistence=settings.persistence, layout=layout),
-        "sentinel.conf": render_sentinel_conf(
-            group,
-            primary_host=data_hosts[0],
-            primary_port=REDIS_PORT,
-            work_dir=SENTINEL_RUNTIME_DIR,
-            secrets_dir=SECRETS_DIR,
-        ),
-        "start-data-node.sh": render_data_node_start_script(
-            master_name=name,
-            sentinels=sentinels,
-            first_node=(data_hosts[0], REDIS_PORT),
-            port=REDIS_PORT,
-            config_file=f"{CONFIG_DIR}/redis.conf",
-        ),
-        "start-sentinel.sh": render_sentinel_start_script(
-            master_name=name,
-            quorum=group.quorum,
-            sentinels=sentinels,
-            template_file=f"{CONFIG_DIR}/sentinel.conf",
-            runtime_file=f"{SENTINEL_RUNTIME_DIR}/sentinel.conf",
-        ),
-        "prestop.sh": render_data_node_prestop_script(
-            master_name=name, sentinels=sentinels, port=REDIS_PORT, wait_seconds=PRESTOP_WAIT_SECONDS
-        ),
-        "liveness.sh": render_liveness_script(port=REDIS_PORT),
-        "readiness.sh": render_data_node_readiness_script(port=REDIS_PORT),
-        "sentinel-liveness.sh": render_liveness_script(port=SENTINEL_PORT),
-        "sentinel-readiness.sh": render_sentinel_readiness_script(master_name=name, port=SENTINEL_PORT),
-    }
 
 
 class RedisSentinel(pulumi.ComponentResource):
@@ -172,8 +118,7 @@ class RedisSentinel(pulumi.ComponentResource):
 
     def _hosts(self, workload: str, count: int) -> list[str]:
         return [
-            pod_host(f"{workload}-{index}", self._headless[workload], self._namespace)
-            for index in range(count)
+            pod_host(pod, self._headless[workload], self._namespace) for pod in member_names(workload, count)
         ]
 
     def _metadata(self, workload: str, object_name: str) -> dict[str, Any]:

@@ -8,10 +8,10 @@ import pulumi
 
 from components.kubernetes.redis_cluster import RedisCluster
 from components.kubernetes.redis_credentials import RedisCredentials
-from components.kubernetes.redis_pods import secret_env
 from components.kubernetes.redis_sentinel import RedisSentinel
-from components.render.redis_layout import ADMIN_USER, APP_PASSWORD_KEY, APP_USER, REDIS_PORT
+from components.render.redis_layout import ADMIN_USER, REDIS_PORT
 from components.settings import Settings
+from components.workloads import RedisAddresses
 
 
 class RedisStores(pulumi.ComponentResource):
@@ -45,16 +45,14 @@ class RedisStores(pulumi.ComponentResource):
         self.admin_password = self.credentials.admin_password
         self.register_outputs({"secret_name": secret})
 
-    def client_env(self) -> list[dict[str, Any]]:
-        """REDIS_* variables of a service that uses Redis; the password only as a secretKeyRef."""
-        return [
-            {"name": "REDIS_CLUSTER_NODES", "value": ",".join(self.cluster.nodes)},
-            {"name": "REDIS_CLUSTER_SERVICE", "value": f"{self.cluster.client_service}:{REDIS_PORT}"},
-            {"name": "REDIS_SENTINELS", "value": ",".join(self.sentinel.sentinels)},
-            {"name": "REDIS_SENTINEL_MASTER", "value": self.sentinel.master_name},
-            {"name": "REDIS_USERNAME", "value": APP_USER},
-            secret_env("REDIS_PASSWORD", self.credentials.secret_name, APP_PASSWORD_KEY),
-        ]
+    def addresses(self) -> RedisAddresses:
+        """How the services reach both stores (their cluster DNS names)."""
+        return RedisAddresses(
+            cluster_nodes=self.cluster.nodes,
+            cluster_service=f"{self.cluster.client_service}:{REDIS_PORT}",
+            sentinels=self.sentinel.sentinels,
+            master_name=self.sentinel.master_name,
+        )
 
     def endpoints(self) -> dict[str, Any]:
         """The stack output entries the post-deploy checks connect to (never a password)."""

@@ -67,6 +67,9 @@ class NginxLayout:
     brotli_module: str | None = "modules/ngx_http_brotli_filter_module.so"
     # host:port of the log-to-metrics reader (mtail) that gets one line per request, or None.
     metrics_syslog: str | None = None
+    # A DNS server to re-resolve the origin's name with while running (Swarm dnsrr: the name
+    # lists every task), or None to resolve it once at start into a keepalive upstream.
+    resolver: str | None = None
 
 
 def session_cookie_pattern(cookies: list[str]) -> str:
@@ -221,7 +224,23 @@ def _cache_and_limits_zones(settings: CdnSettings, layout: NginxLayout) -> list[
     ]
 
 
+ORIGIN_VARIABLE = "$cdn_origin"
+
+
+def proxy_target(layout: NginxLayout) -> str:
+    """What proxy_pass names: the upstream group, or the variable NGINX resolves per request."""
+    return f"http://{ORIGIN_VARIABLE}" if layout.resolver else f"http://{UPSTREAM}"
+
+
 def _upstream(settings: CdnSettings, layout: NginxLayout) -> list[str]:
+    if layout.resolver:
+        # A variable in proxy_pass makes NGINX resolve the name through the resolver (cached
+        # for `valid`), so origin tasks that come and go are followed; no keepalive pool then.
+        return [
+            f"resolver {layout.resolver} valid=5s ipv6=off;",
+            "resolver_timeout 2s;",
+            *_block(f"map $host {ORIGIN_VARIABLE}", [f"default {layout.origin};"]),
+        ]
     return _block(
         f"upstream {UPSTREAM}",
         [f"server {layout.origin};", f"keepalive {settings.upstream_keepalive};", "keepalive_timeout 60s;"],
@@ -258,7 +277,7 @@ def _proxy_defaults(settings: CdnSettings) -> list[str]:
 
 
 def _proxied(
-    settings: CdnSettings, ttl_lines: list[str], extra_headers: list[str] | None = None
+    settings: CdnSettings, target: str, ttl_lines: list[str], extra_headers: list[str] | None = None
 ) -> list[str]:
     """A location that proxies to the origin, rate limited per client address.
 
@@ -272,7 +291,7 @@ def _proxied(
         f"limit_conn {CONNECTION_ZONE} {rate.connections_per_client};",
         *ttl_lines,
         *headers,
-        f"proxy_pass http://{UPSTREAM};",
+        f"proxy_pass {target};",
     ]
 
 
@@ -283,7 +302,7 @@ def _ttl(seconds: int, not_found_seconds: int) -> list[str]:
     return lines
 
 
-def _locations(settings: CdnSettings) -> list[str]:
+def _locations(settings: CdnSettings, target: str) -> list[str]:
     ttl = settings.ttl
     methods = "|".join(settings.allowed_methods)
     fingerprinted = rf'"[.-][0-9a-f]{{8,}}\.(?:{ASSET_EXTENSIONS}|{IMAGE_EXTENSIONS})$"'
@@ -303,25 +322,27 @@ def _locations(settings: CdnSettings) -> list[str]:
             [
                 "proxy_ignore_headers Cache-Control Expires;",
                 "proxy_hide_header Cache-Control;",
-                *_proxied(settings, _ttl(ttl.fingerprinted_seconds, ttl.not_found_seconds), [immutable]),
+                *_proxied(
+                    settings, target, _ttl(ttl.fingerprinted_seconds, ttl.not_found_seconds), [immutable]
+                ),
             ],
         ),
         "",
         # Below, the origin's Cache-Control wins when it sends one; these TTLs are the default.
         *_block(
             rf'location ~* "\.(?:{IMAGE_EXTENSIONS})$"',
-            _proxied(settings, _ttl(ttl.images_seconds, ttl.not_found_seconds)),
+            _proxied(settings, target, _ttl(ttl.images_seconds, ttl.not_found_seconds)),
         ),
         "",
         *_block(
             rf'location ~* "\.(?:{ASSET_EXTENSIONS})$"',
-            _proxied(settings, _ttl(ttl.assets_seconds, ttl.not_found_seconds)),
+            _proxied(settings, target, _ttl(ttl.assets_seconds, ttl.not_found_seconds)),
         ),
         "",
         # API responses: no default TTL, so only what the origin marks cacheable is stored.
-        *_block(f"location ^~ {settings.api_prefix}", _proxied(settings, [])),
+        *_block(f"location ^~ {settings.api_prefix}", _proxied(settings, target, [])),
         "",
-        *_block("location /", _proxied(settings, _ttl(ttl.html_seconds, ttl.not_found_seconds))),
+        *_block("location /", _proxied(settings, target, _ttl(ttl.html_seconds, ttl.not_found_seconds))),
     ]
     return lines
 
@@ -335,7 +356,7 @@ def _site(settings: CdnSettings, layout: NginxLayout) -> list[str]:
         "",
         *_proxy_defaults(settings),
         "",
-        *_locations(settings),
+        *_locations(settings, proxy_target(layout)),
     ]
     return _block("server", body)
 

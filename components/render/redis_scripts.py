@@ -170,7 +170,9 @@ if primary=$(current_primary); then
     "$TEMPLATE_FILE" > "$RUNTIME_FILE"
 else
   echo "start: no Sentinel answers; monitoring the group's first node"
-  cp "$TEMPLATE_FILE" "$RUNTIME_FILE"
+  # Not cp: it would copy the mounted template's read-only mode, and Sentinel (a non-root
+  # user) must append below and rewrite the file later.
+  cat "$TEMPLATE_FILE" > "$RUNTIME_FILE"
 fi
 echo "sentinel announce-ip $ANNOUNCE_HOST" >> "$RUNTIME_FILE"
 exec redis-sentinel "$RUNTIME_FILE"

@@ -31,7 +31,11 @@ def load_settings(raw_config: Mapping[str, Any], stack: str) -> Settings:
     environment = environment_of(stack)
     if environment is None:
         problems.append(
-            Problem("(stack name)", stack, "stack must be 'production', 'staging' or 'pr-<number>'")
+            Problem(
+                "(stack name)",
+                stack,
+                "stack must be 'production', 'staging', 'swarm', 'dev' or 'pr-<number>'",
+            )
         )
     data: dict[str, Any] = {}
     for key, text in sorted(raw_config.items()):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -14,6 +15,11 @@ from components.settings.base import (
     SettingsModel,
     cross_field_error,
 )
+
+# A variable name as shells and the Docker and Kubernetes APIs accept it.
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+# Set by the platform for every service (components/workloads.py): not settable per service.
+RESERVED_ENV = re.compile(r"^(PORT|REDIS_[A-Z_]*)$")
 
 # Who may call whom (NetworkPolicies): the CDN reaches the edge and the gateway, the edge
 # (frontend) reaches the gateway, the gateway reaches the backends.
@@ -66,6 +72,18 @@ class ServiceSettings(SettingsModel):
     resources: ComputeResources
     probes: ProbePaths = ProbePaths()
     uses_redis: bool = False
+    # Plain settings for the service's own code (feature flags, log level). Never a secret:
+    # credentials come from Secrets, and the policy pack refuses literal ones.
+    env: dict[EnvName, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _env_leaves_platform_variables(self) -> ServiceSettings:
+        reserved = sorted(name for name in self.env if RESERVED_ENV.match(name))
+        if reserved:
+            raise cross_field_error(
+                f"env.{reserved[0]}", self.env[reserved[0]], "is set by the platform (PORT, REDIS_*)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _min_not_above_max(self) -> ServiceSettings:

@@ -17,15 +17,24 @@ from components.settings.monitoring import MonitoringSettings
 from components.settings.redis import RedisSettings
 from components.settings.scaling import ScalingSettings
 from components.settings.services import ComputeQuantities, ComputeResources, ServiceSettings
+from components.settings.swarm import SwarmSettings
 
-Environment = Literal["production", "staging", "review"]
+Environment = Literal["production", "staging", "review", "development"]
+Platform = Literal["kubernetes", "swarm"]
 REVIEW_STACK = re.compile(r"^pr-[1-9][0-9]*$")
+# Stacks named for where they run: production on Docker Swarm, and a developer's laptop.
+NAMED_STACKS: dict[str, Environment] = {
+    "production": "production",
+    "staging": "staging",
+    "swarm": "production",
+    "dev": "development",
+}
 
 
 def environment_of(stack: str) -> Environment | None:
-    """production and staging are themselves; ``pr-<n>`` stacks are review environments."""
-    if stack in ("production", "staging"):
-        return stack  # type: ignore[return-value]
+    """The named stacks' environments; ``pr-<n>`` stacks are review environments."""
+    if stack in NAMED_STACKS:
+        return NAMED_STACKS[stack]
     if REVIEW_STACK.match(stack):
         return "review"
     return None
@@ -66,6 +75,9 @@ class Settings(SettingsModel):
 
     stack: str = Field(exclude=True)
     environment: Environment = Field(exclude=True)
+    # Where the stack runs; the same services, stores and CDN on either.
+    platform: Platform = "kubernetes"
+    swarm: SwarmSettings = SwarmSettings()
     namespace: DnsLabel = "technovastore"
     # Where Prometheus runs: the only namespace allowed to scrape metrics ports.
     monitoring_namespace: DnsLabel = "monitoring"
@@ -103,6 +115,15 @@ class Settings(SettingsModel):
                     f"scaling.maxScaleUpSeconds ({budget} s) with scaling.scaleUpBehavior: "
                     f"worst case {seconds} s; raise the behavior's pods/percent or lower maxReplicas",
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _swarm_block_needs_swarm(self) -> Settings:
+        # A swarm block on a Kubernetes stack would silently do nothing: say so instead.
+        if "swarm" in self.model_fields_set and self.platform != "swarm":
+            raise cross_field_error(
+                "swarm", "(set)", f"applies only with platform: swarm, not {self.platform}"
+            )
         return self
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ from policies.rules import (
     scaling,
     secrets,
     stack,
+    swarm,
 )
 
 RULE_MODULES: tuple[ModuleType, ...] = (
@@ -40,6 +41,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     cdn,
     cloudflare,
     stack,
+    swarm,
 )
 
 ALL_POLICIES: list[Policy] = [policy for module in RULE_MODULES for policy in module.POLICIES]

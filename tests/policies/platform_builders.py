@@ -247,3 +247,70 @@ def cloudflare_edge(settings: dict[str, Any] | None = None) -> list[DeclaredReso
         ruleset("http_request_firewall_custom", [WAF_RULE]),
         dns_record(),
     ]
+
+
+# --- Docker Swarm (pulumi_docker Service inputs, wire names, as components/swarm/ declares) ---
+SWARM_SERVICE = "docker:index/service:Service"
+
+
+def swarm_service(name: str = "frontend", *, replicas: int = 2, lo: int = 2, hi: int = 6) -> DeclaredResource:
+    """A compliant app service: secrets as files, limits, health check, rolling update, bounds."""
+    update = {
+        "parallelism": 1,
+        "delay": "5s",
+        "failureAction": "rollback",
+        "monitor": "30s",
+        "order": "start-first",
+    }
+    return resource(
+        SWARM_SERVICE,
+        name,
+        {
+            "name": f"technovastore-{name}",
+            "labels": [
+                {"label": "technovastore.io/min-replicas", "value": str(lo)},
+                {"label": "technovastore.io/max-replicas", "value": str(hi)},
+            ],
+            "taskSpec": {
+                "containerSpec": {
+                    "image": "ghcr.io/technovastore/frontend:3.0.1",
+                    "env": {"PORT": "3000", "REDIS_PASSWORD_FILE": "/run/secrets/app-password"},
+                    "secrets": [
+                        {
+                            "secretId": "s",
+                            "secretName": "app-password",
+                            "fileName": "/run/secrets/app-password",
+                        }
+                    ],
+                    "healthcheck": {
+                        "tests": ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:3000/health/live"]
+                    },
+                },
+                "resources": {
+                    "limits": {"nanoCpus": 500_000_000, "memoryBytes": 512 * 2**20},
+                    "reservation": {"nanoCpus": 250_000_000, "memoryBytes": 256 * 2**20},
+                },
+                "restartPolicy": {
+                    "condition": "on-failure",
+                    "delay": "5s",
+                    "maxAttempts": 0,
+                    "window": "120s",
+                },
+            },
+            "mode": {"replicated": {"replicas": replicas}},
+            "updateConfig": update,
+            "rollbackConfig": {**update, "failureAction": "pause"},
+            "endpointSpec": {"mode": "vip", "ports": [{"targetPort": 3000, "publishedPort": 8080}]},
+        },
+    )
+
+
+def swarm_bootstrap() -> DeclaredResource:
+    """A one-shot service (restart condition none): no health check, no update policy."""
+    service = swarm_service("redis-cluster-bootstrap", replicas=1)
+    inputs = service.inputs
+    inputs["taskSpec"]["restartPolicy"] = {"condition": "none"}
+    for key in ("updateConfig", "rollbackConfig", "labels"):
+        inputs.pop(key)
+    inputs["taskSpec"]["containerSpec"].pop("healthcheck")
+    return service

@@ -8,6 +8,7 @@ import pytest
 
 from policies.offline import run_policies
 from policies.rules import ALL_POLICIES
+from tests.policies import swarm_cases  # noqa: F401  (registers the Swarm cases into CASES)
 from tests.policies.builders import engine_proxies
 from tests.policies.cases import CASES as BASE_CASES
 from tests.policies.cases import Case

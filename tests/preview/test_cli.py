@@ -12,7 +12,7 @@ import yaml
 
 from components.settings.stack_file import PROJECT_ROOT
 from preview import cli
-from preview.synth import synthesize
+from preview.synth import PREVIEW_PASSWORD, synthesize
 
 PROGRAMS = Path(__file__).parent / "programs"
 
@@ -147,3 +147,23 @@ def test_an_object_the_schema_rejects_exits_1_naming_resource_and_field(
     code, out, _ = run(capsys, "--stack", "staging", "--config-file", str(config))
     assert code == 1
     assert "invalid: Deployment demo/web: spec.replicas: 'three' is not of type 'integer', 'null'" in out
+
+
+def test_the_swarm_stack_previews_its_docker_resources_with_their_engine_api_bodies(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "--stack", "swarm", "--out", str(tmp_path))
+    assert code == 0, out + err
+    assert "resources in stack swarm" in out and "docker:index/service:Service" in out
+    assert "policy pack: 0 mandatory, 0 other violations" in out
+    assert not list(tmp_path.glob("kubernetes/*.yaml"))
+    cdn = yaml.safe_load((tmp_path / "docker" / "docker_cdn.yaml").read_text())
+    spec = cdn["engineApi"]
+    assert spec["Name"] == cdn["inputs"]["name"] == "technovastore-cdn"
+    assert spec["UpdateConfig"]["Monitor"] == 30 * 10**9  # nanoseconds, as the Engine wants
+    secret = yaml.safe_load(
+        (tmp_path / "docker" / "docker_redis-credentials-admin-password.yaml").read_text()
+    )
+    assert secret["inputs"]["data"] == secret["engineApi"]["Data"] == "[secret]"
+    rendered = "".join(path.read_text() for path in tmp_path.glob("*/*.yaml"))
+    assert PREVIEW_PASSWORD not in rendered

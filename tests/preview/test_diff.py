@@ -287,3 +287,26 @@ def test_a_rendering_from_a_stack_with_a_new_namespace_pairs_resources_by_their_
     assert {c.type.split(":")[0] for c in diff.changes} == {"kubernetes"}
     namespace = next(c for c in diff.changes if c.type == "kubernetes:core/v1:Namespace")
     assert namespace.name == "shop-staging" and "metadata.name" in namespace.replace_because
+
+
+def test_a_changed_nginx_conf_replaces_the_swarm_config_and_updates_the_cdn_in_place(
+    stack_diff: Callable[..., Diff],
+) -> None:
+    # Pulumi.swarm.yaml leaves the cdn block at its defaults.
+    diff = stack_diff("swarm", cdn={"rateLimit": {"requestsPerSecond": 77}})
+    ops = {(c.op, c.type, c.name) for c in diff.changes}
+    # Swarm configs cannot change: a new content-named config, and the service rolls to it.
+    assert ops == {
+        ("replace", "docker:index/serviceConfig:ServiceConfig", "cdn-nginx"),
+        ("update", "docker:index/service:Service", "cdn"),
+    }
+
+
+def test_swarm_identity_inputs_force_new_resources() -> None:
+    service = {"type": "docker:index/service:Service", "name": "web", "inputs": {"name": "a", "labels": []}}
+    assert _diff_one(service, _set("inputs.labels", [{"label": "x", "value": "y"}])).changes[0].op == "update"
+    assert _diff_one(service, _set("inputs.name", "b")).changes[0].op == "replace"
+    network = {"type": "docker:index/network:Network", "name": "net", "inputs": {"name": "n", "options": {}}}
+    assert _diff_one(network, _set("inputs.options", {"encrypted": "true"})).changes[0].op == "replace"
+    volume = {"type": "docker:index/volume:Volume", "name": "v", "inputs": {"name": "v", "labels": []}}
+    assert _diff_one(volume, _set("inputs.labels", [{"label": "x", "value": "y"}])).changes[0].op == "replace"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from components.settings import PROJECT, Settings, load_settings
@@ -10,24 +11,33 @@ from components.settings.stack_file import read_stack_config
 from preview.invoke_answers import invoke_answers
 from preview.synth import Synthesis, synthesize
 
+# The Kubernetes stacks, and every stack the repository ships (Docker Swarm's too).
 STACKS = ("production", "staging")
+ALL_STACKS = (*STACKS, "swarm")
 
 
 def stack_config(stack: str) -> dict[str, str]:
     return dict(read_stack_config(stack).values)
 
 
-def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
+def synthesize_stack(
+    stack: str, *, passwords: Callable[[str], str] | None = None, **overrides: Any
+) -> Synthesis:
     """Synthesize ``stack`` from its config file, with top-level keys replaced by ``overrides``.
 
-    ``overrides`` maps a key without the project prefix to a Python value (JSON-encoded here).
+    ``overrides`` maps a key without the project prefix to a Python value (JSON-encoded here);
+    ``passwords`` gives the generated passwords real values (see preview.synth.synthesize).
     """
     config = read_stack_config(stack)
     values = dict(config.values)
     for key, value in overrides.items():
         values[f"{PROJECT}:{key}"] = value if isinstance(value, str) else json.dumps(value)
     return synthesize(
-        stack, values, secret_keys=config.secret_keys, invoke_answers=invoke_answers(stack, values)
+        stack,
+        values,
+        secret_keys=config.secret_keys,
+        invoke_answers=invoke_answers(stack, values),
+        passwords=passwords,
     )
 
 

@@ -8,11 +8,16 @@ import kubernetes_validate
 import pytest
 
 from components.images import parse_image_reference
-from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, config_checksum, pod_layout
+from components.kubernetes.cdn import config_checksum
+from components.kubernetes.cdn_metrics import SYSLOG_ADDRESS
 from components.kubernetes.conventions import TIER_LABEL
 from components.render.cdn_metrics import PROGRAM_FILE, render_mtail_program
 from components.render.nginx import render_nginx_conf
 from components.settings import Settings, load_settings
+from components.workloads import CDN_CACHE_DIR as CACHE_DIR
+from components.workloads import CDN_CONFIG_DIR as CONFIG_DIR
+from components.workloads import CDN_TEMP_DIR as TEMP_DIR
+from components.workloads import cdn_layout
 from preview.manifests import kubernetes_manifest
 from preview.synth import DeclaredResource, Synthesis
 from tests.support.stacks import stack_config
@@ -58,10 +63,10 @@ def test_configmap_holds_the_rendered_config(synthesis: Synthesis) -> None:
     origin = settings.services[settings.cdn.origin_service]
     expected = render_nginx_conf(
         settings.cdn,
-        pod_layout(
+        cdn_layout(
             settings.cdn,
             f"{settings.cdn.origin_service}.{settings.namespace}.svc.cluster.local:{origin.port}",
-            metrics_log=settings.monitoring.enabled,
+            metrics_syslog=SYSLOG_ADDRESS if settings.monitoring.enabled else None,
         ),
     )
     manifests = cdn_children(synthesis)

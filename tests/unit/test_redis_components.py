@@ -8,16 +8,15 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from components.kubernetes.redis_cluster import cluster_files
-from components.kubernetes.redis_sentinel import sentinel_files
 from components.settings import load_settings
 from components.settings.stack_file import read_stack_config
+from components.workloads import cluster_files, sentinel_files
 from preview.manifests import kubernetes_manifest
-from preview.synth import DeclaredResource, Synthesis, is_secret, redact
+from preview.synth import PREVIEW_PASSWORD, DeclaredResource, Synthesis, is_secret, redact
 from tests.support.stacks import synthesize_stack
 
 KUBERNETES_VERSION = "1.33"
-GENERATED = "offline-preview-generated-password"
+GENERATED = PREVIEW_PASSWORD
 CONFIGURED = "Configured-Redis-Passw0rd"
 REDIS_TYPES = ("RedisCluster", "RedisSentinel", "RedisCredentials", "RedisStores")
 

@@ -6,8 +6,6 @@ import subprocess
 
 import pytest
 
-from components.kubernetes.redis_cluster import cluster_files
-from components.kubernetes.redis_sentinel import sentinel_files
 from components.render.redis import (
     render_cluster_node_conf,
     render_redis_auth_conf,
@@ -16,6 +14,7 @@ from components.render.redis import (
 from components.render.redis_layout import NodeLayout, RedisPasswords, config_string, password_hash
 from components.render.sentinel import render_sentinel_auth_conf, render_sentinel_conf
 from components.settings.redis import RedisClusterSettings, RedisSentinelSettings, RedisSettings
+from components.workloads import cluster_files, sentinel_files
 
 PASSWORDS = RedisPasswords(admin="admin-Secret-1", app="app-Secret-2", metrics="metrics-Secret-3")
 

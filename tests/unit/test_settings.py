@@ -82,7 +82,7 @@ def test_review_stacks_are_review_environments() -> None:
 
 
 def test_an_unknown_stack_name_is_refused() -> None:
-    assert "stack must be 'production', 'staging' or 'pr-<number>'" in errors_for({}, "prod")
+    assert "stack must be 'production', 'staging', 'swarm', 'dev' or 'pr-<number>'" in errors_for({}, "prod")
 
 
 def test_other_namespaces_keys_are_ignored() -> None:

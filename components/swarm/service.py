@@ -1,0 +1,110 @@
+"""SwarmService: one application service as a replicated Swarm service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_docker as docker
+
+from components.settings import Settings
+from components.swarm.conventions import (
+    RUNTIME_USER,
+    converge,
+    http_healthcheck,
+    labels,
+    network_attachment,
+    placement,
+    restart_policy,
+    rollback,
+    rolling_update,
+    swarm_name,
+    task_resources,
+    tmpfs,
+)
+from components.swarm.credentials import SECRETS_ROOT, SwarmRedisCredentials
+from components.swarm.network import SwarmNetwork
+from components.workloads import AppWorkload, PlainEnv
+
+# The autoscaler owns the replica count once the service exists; these labels carry its bounds.
+MIN_REPLICAS_LABEL = "technovastore.io/min-replicas"
+MAX_REPLICAS_LABEL = "technovastore.io/max-replicas"
+REPLICAS_PATH = "mode.replicated.replicas"
+
+
+def container_env(workload: AppWorkload, credentials: SwarmRedisCredentials) -> tuple[dict[str, str], list]:
+    """Plain variables as they are; a secret one as ``<NAME>_FILE`` naming its mounted secret."""
+    env: dict[str, str] = {}
+    secrets: list[dict[str, Any]] = []
+    for var in workload.env:
+        if isinstance(var, PlainEnv):
+            env[var.name] = var.value
+        else:
+            env[f"{var.name}_FILE"] = f"{SECRETS_ROOT}/{var.key}"
+            secrets.append(credentials.mount(var.key))
+    return env, secrets
+
+
+def bounds_labels(settings: Settings, component: str, lo: int, hi: int) -> list[dict[str, str]]:
+    return [
+        *labels(settings, component),
+        {"label": MIN_REPLICAS_LABEL, "value": str(lo)},
+        {"label": MAX_REPLICAS_LABEL, "value": str(hi)},
+    ]
+
+
+class SwarmService(pulumi.ComponentResource):
+    """A stateless service: ``minReplicas`` tasks, rolled one at a time, healthy or replaced."""
+
+    host: str
+    port: int
+    min_replicas: int
+    max_replicas: int
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        settings: Settings,
+        workload: AppWorkload,
+        network: SwarmNetwork,
+        secrets: SwarmRedisCredentials,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("technovastore:swarm:SwarmService", name, None, opts)
+        swarm = settings.swarm
+        self.host = swarm_name(settings, name)
+        self.port = workload.port
+        self.min_replicas, self.max_replicas = workload.min_replicas, workload.max_replicas
+        env, secret_mounts = container_env(workload, secrets)
+        docker.Service(
+            name,
+            name=self.host,
+            labels=bounds_labels(settings, workload.tier, workload.min_replicas, workload.max_replicas),
+            task_spec={
+                "container_spec": {
+                    "image": workload.image,
+                    "env": env,
+                    "secrets": secret_mounts,
+                    "user": RUNTIME_USER,
+                    "read_only": True,
+                    "cap_drops": ["ALL"],
+                    "mounts": [tmpfs("/tmp", 64)],
+                    # Swarm has one health check: it decides restarts and, with dnsrr, DNS
+                    # membership. Liveness, so a Redis outage never restarts every task.
+                    "healthcheck": http_healthcheck(workload.port, workload.liveness_path),
+                    "stop_grace_period": "30s",
+                },
+                "resources": task_resources(workload.resources),
+                "restart_policy": restart_policy(),
+                "placement": placement(swarm.placement_constraints, swarm.spread_preferences),
+                "networks_advanceds": network_attachment(network.network_id),
+            },
+            mode={"replicated": {"replicas": workload.min_replicas}},
+            update_config=rolling_update(start_first=True, monitor_seconds=swarm.update_monitor_seconds),
+            rollback_config=rollback(start_first=True, monitor_seconds=swarm.update_monitor_seconds),
+            endpoint_spec={"mode": swarm.endpoint_mode},
+            converge_config=converge(),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[REPLICAS_PATH]),
+        )
+        self.register_outputs({"host": self.host, "port": self.port})

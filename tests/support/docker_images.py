@@ -1,0 +1,183 @@
+"""Images for the Docker tests, built from Debian packages (no registry is reachable here).
+
+One base root filesystem with every Debian package the services need (Redis, Sentinel,
+NGINX, Python, wget) is made with mmdebstrap from the machine's package sources and cached
+under ~/.cache/technovastore, keyed by the package list and this file. Each engine imports it
+(``docker import``); the stand-in app image adds the project's cache library on top.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import docker
+
+from tests.support.docker_engine import CACHE_ROOT
+
+# python3-async-timeout: redis-py needs it below Python 3.11.3 (bookworm has 3.11.2).
+PACKAGES = (
+    "redis-server",
+    "redis-sentinel",
+    "redis-tools",
+    "nginx",
+    "python3",
+    "python3-async-timeout",
+    "wget",
+)
+SUITE = "bookworm"
+REPOSITORY = "technovastore-test"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The app image runs the stand-in app and `python -m checks` from inside the stack's network:
+# the project's packages, its stack files, and the installed modules those packages import.
+APP_PACKAGES = ("cache_manager", "components", "checks")
+APP_ENTRY_MODULES = ("cache_manager", "checks.cli", "checks.suite")
+APP_ROOT = "/opt/technovastore"
+BUILD_SECONDS = 600
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def base_key() -> str:
+    """What decides the root filesystem: the mmdebstrap command (packages, hooks, suite)."""
+    return _digest(" ".join(_mmdebstrap_command(Path("rootfs.tar"))).encode())
+
+
+def _mmdebstrap_command(target: Path) -> list[str]:
+    return [
+        "mmdebstrap",
+        "--variant=essential",
+        f"--include={','.join(PACKAGES)}",
+        *(f"--dpkgopt=path-exclude=/usr/share/{part}/*" for part in ("doc", "man", "locale", "info")),
+        # Redis runs as its own user; a volume mounted at /data takes this directory's owner.
+        '--customize-hook=chroot "$1" install -d -o redis -g redis -m 0750 /data',
+        SUITE,
+        str(target),
+    ]
+
+
+def base_rootfs_path() -> Path:
+    return CACHE_ROOT / "images" / f"base-{base_key()}.tar"
+
+
+def build_base_rootfs() -> Path:
+    """The cached root filesystem tarball; built (about 20 s) when the key changed."""
+    target = base_rootfs_path()
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial.tar")  # mmdebstrap picks the format by extension
+    command = _mmdebstrap_command(partial)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_SECONDS, check=False)
+    if done.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
+        raise RuntimeError(f"mmdebstrap failed ({done.returncode}): {done.stderr[-2000:]}")
+    partial.rename(target)
+    for stale in target.parent.glob("base-*.tar"):  # earlier package lists: 170 MB each
+        if stale != target:
+            stale.unlink(missing_ok=True)
+    return target
+
+
+def import_base(client: docker.DockerClient) -> str:
+    """The base image in this engine, as ``technovastore-test:base-<key>``."""
+    tag = f"base-{base_key()}"
+    reference = f"{REPOSITORY}:{tag}"
+    if not client.images.list(name=reference):
+        with build_base_rootfs().open("rb") as rootfs:
+            client.api.import_image_from_data(rootfs, repository=REPOSITORY, tag=tag)
+    return reference
+
+
+def _module_paths(name: str) -> list[Path]:
+    spec = importlib.util.find_spec(name)
+    if spec is not None and spec.submodule_search_locations:  # a package (or namespace package)
+        return [Path(location) for location in spec.submodule_search_locations]
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"{name} is not importable here")
+    return [Path(spec.origin)]
+
+
+def installed_dependencies() -> list[str]:
+    """Top-level installed modules the entry modules import (asked of a fresh interpreter)."""
+    probe = (
+        "import importlib, sys, sysconfig\n"
+        f"for name in {APP_ENTRY_MODULES!r}: importlib.import_module(name)\n"
+        "site = sysconfig.get_paths()['purelib']\n"
+        "print(' '.join(sorted({n.split('.')[0] for n, m in list(sys.modules.items())\n"
+        "    if (getattr(m, '__file__', None) or '').startswith(site)})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True
+    )
+    # setuptools' import hook is loaded by a .pth file, not by the project.
+    return [name for name in done.stdout.split() if not name.startswith("_distutils")]
+
+
+def app_tarball() -> tuple[bytes, str]:
+    """The app layer (project packages and stack files, their dependencies, the stand-in server)."""
+    buffer = io.BytesIO()
+
+    def skip_caches(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        return None if "__pycache__" in info.name else info
+
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for package in APP_PACKAGES:
+            tar.add(PROJECT_ROOT / package, arcname=package, filter=skip_caches)
+        for stack_file in sorted(PROJECT_ROOT.glob("Pulumi*.yaml")):
+            tar.add(stack_file, arcname=stack_file.name)
+        for dependency in installed_dependencies():
+            for path in _module_paths(dependency):
+                tar.add(path, arcname=f"site-packages/{path.name}", filter=skip_caches)
+        tar.add(Path(__file__).with_name("standin_app.py"), arcname="standin_app.py")
+    data = buffer.getvalue()
+    return data, _digest(data)
+
+
+def build_app_image(client: docker.DockerClient, base: str) -> str:
+    """The stand-in app image: the base plus the app layer, committed in this engine."""
+    data, digest = app_tarball()
+    reference = f"{REPOSITORY}:app-{digest}"
+    if client.images.list(name=reference):
+        return reference
+    container = client.containers.create(base, command=["true"])
+    try:
+        container.put_archive("/opt", _wrap(data, APP_ROOT.rsplit("/", 1)[-1]))
+        container.commit(
+            repository=REPOSITORY,
+            tag=f"app-{digest}",
+            conf={
+                "Cmd": ["python3", f"{APP_ROOT}/standin_app.py"],
+                "Env": [f"PYTHONPATH={APP_ROOT}:{APP_ROOT}/site-packages", "PYTHONDONTWRITEBYTECODE=1"],
+            },
+        )
+    finally:
+        container.remove(force=True)
+    return reference
+
+
+def _wrap(data: bytes, folder: str) -> bytes:
+    """``data`` (a tar) re-rooted under ``folder``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(data)) as source, tarfile.open(fileobj=buffer, mode="w") as tar:
+        directory = tarfile.TarInfo(folder)
+        directory.type, directory.mode = tarfile.DIRTYPE, 0o755
+        tar.addfile(directory)
+        for member in source.getmembers():
+            extracted = source.extractfile(member) if member.isfile() else None
+            member.name = f"{folder}/{member.name}"
+            member.uid = member.gid = 0
+            member.mode |= 0o444
+            tar.addfile(member, extracted)
+    return buffer.getvalue()

@@ -1,0 +1,127 @@
+"""Test support: the swarm stack as this machine runs it, and a client loop through its CDN.
+
+Used by the real-Swarm integration tests and by ``make bench``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.support.docker_engine import Engine
+
+# The label Pulumi.swarm.yaml's redisNodeLabel names: Redis runs only on nodes carrying it.
+REDIS_NODE_LABEL = "technovastore.redis"
+# A client no faster than the CDN's per-client rate limit allows (50 requests per second).
+REQUEST_INTERVAL = 0.05
+MAX_REQUESTS = 6000
+
+
+@dataclass
+class Images:
+    base: str
+    app: str
+
+
+@dataclass
+class Passwords:
+    """What pulumi-random would generate, once per resource, kept across updates (as in state)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, resource_name: str) -> str:
+        return self.values.setdefault(resource_name, secrets.token_hex(16))
+
+
+def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
+    """The swarm stack's settings, changed only where this machine differs from a real Swarm."""
+    small = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
+    services = {
+        name: {
+            "image": images.app,
+            "port": port,
+            "tier": tier,
+            "minReplicas": replicas,
+            "maxReplicas": 4,
+            "usesRedis": name != "frontend",
+            "resources": small,
+        }
+        for name, port, tier, replicas in (
+            ("api-gateway", 3000, "gateway", 1),
+            ("product-service", 3001, "backend", 1),
+            ("order-service", 3002, "backend", 1),
+            ("frontend", 3000, "edge", 2),
+        )
+    }
+    return {
+        "services": services,
+        # No IPVS here: no virtual IPs and no routing mesh; dnsrr and host publishing instead.
+        "swarm": {
+            "endpointMode": "dnsrr",
+            "publishMode": "host",
+            "cdnPublishedPort": cdn_port,
+            "spreadPreferences": [],
+            "encryptedNetwork": False,
+            # Every rolling update waits this long after its last task: shorter than the
+            # production 30 s to keep the suite within its budget; the same rollback rules.
+            "updateMonitorSeconds": 5,
+        },
+        "redis": {
+            "image": images.base,
+            "resources": small,
+            "cluster": {"maxmemoryMb": 64, "storageSize": "1Gi"},
+            "sentinel": {"maxmemoryMb": 64, "resources": small},
+        },
+        "cdn": {
+            "image": images.base,
+            "minReplicas": 1,
+            "maxReplicas": 3,
+            "cacheSizeMb": 64,
+            "expectedKeys": 1000,
+        },
+    }
+
+
+def label_redis_node(engine: Engine) -> None:
+    node = engine.client.nodes.list()[0]
+    spec = node.attrs["Spec"]
+    spec["Labels"] = {**spec.get("Labels", {}), REDIS_NODE_LABEL: "true"}
+    node.update(spec)
+
+
+def get(port: int, path: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
+    """GET ``path`` from the CDN's published port, as a client outside the Swarm does."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+@dataclass
+class ClientLoop:
+    """Uncached requests through the CDN, one after another, until stopped (or the bound)."""
+
+    cdn_port: int
+    versions: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        while not self.stop.is_set() and len(self.versions) + len(self.failures) < MAX_REQUESTS:
+            try:
+                status, _, body = get(self.cdn_port, "/")
+                if status == 200:
+                    self.versions.append(json.loads(body)["version"])
+                else:
+                    self.failures.append(f"{status}: {body[:200]!r}")
+            except (OSError, http.client.HTTPException) as error:
+                self.failures.append(repr(error))
+            time.sleep(REQUEST_INTERVAL)
