@@ -94,7 +94,7 @@ class Platform(pulumi.ComponentResource):
         self.services = services
         self.cdn = self._kubernetes_cdn(settings, services[settings.cdn.origin_service])
         if settings.monitoring.enabled:
-            self._monitoring(settings)
+            self._monitoring(settings, self.namespace)
 
     def _swarm(self, settings: Settings) -> None:
         self.namespace = None
@@ -138,7 +138,7 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, origin_service]),
         )
 
-    def _monitoring(self, settings: Settings) -> Monitoring:
+    def _monitoring(self, settings: Settings, namespace: AppNamespace) -> Monitoring:
         sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
         # Each store's and the CDN's pods, by the workload name their PodMonitor's job takes.
         scraped = {
@@ -152,7 +152,7 @@ class Platform(pulumi.ComponentResource):
             settings=settings,
             sources=sources,
             scraped=scraped,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
         )
 
     def stack_outputs(self) -> dict[str, Any]:
