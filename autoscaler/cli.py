@@ -44,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="run one cycle and exit")
     p.add_argument("--dry-run", action="store_true", help="decide and log, never change a service")
     p.add_argument("--stack", help="read the rules from Pulumi.<stack>.yaml instead of the service labels")
+    p.add_argument("--namespace", help="only services of this stack (label com.docker.stack.namespace)")
+    p.add_argument("--service", action="append", default=[], help="only this service (repeatable)")
     p.add_argument("--prometheus-url", help="read response times from this Prometheus (else probe)")
     p.add_argument("--response-time-query", default=DEFAULT_QUERY, help="PromQL, {service} is filled in")
     p.add_argument("--probe-timeout", type=float, default=2.0, help="seconds a health probe may take")
@@ -70,8 +72,9 @@ def _stack_rules(stack: str) -> dict[str, ServiceRules]:
         settings = load_settings(read_stack_config(stack).values, stack)
     except (SettingsError, StackConfigError) as error:
         raise CouldNotRun(str(error)) from error
-    # Swarm has no namespaces: a service is named <namespace>-<service> (components/swarm).
-    return {f"{settings.namespace}-{name}": rules for name, rules in stack_rules(settings).items()}
+    from components.swarm.conventions import swarm_name
+
+    return {swarm_name(settings, name): rules for name, rules in stack_rules(settings).items()}
 
 
 def build(args: argparse.Namespace) -> tuple[Controller, AutoscalerMetrics]:
@@ -89,6 +92,8 @@ def build(args: argparse.Namespace) -> tuple[Controller, AutoscalerMetrics]:
         cpu_initialization_period=args.cpu_initialization_period,
         initial_readiness_delay=args.initial_readiness_delay,
         rules=_stack_rules(args.stack) if args.stack else None,
+        namespace=args.namespace,
+        services=frozenset(args.service),
     )
     metrics = AutoscalerMetrics()
     return Controller(engine, sources, metrics, config), metrics

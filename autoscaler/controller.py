@@ -43,6 +43,9 @@ class ControllerConfig:
     initial_readiness_delay: float = INITIAL_READINESS_DELAY_SECONDS
     # Rules by service name from the stack settings (``--stack``); None: from the labels.
     rules: Mapping[str, ServiceRules] | None = None
+    # Only services of this stack namespace (``--namespace``), only these names (``--service``).
+    namespace: str | None = None
+    services: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -84,11 +87,13 @@ class Controller:
         report = CycleReport("ok")
         seen: set[str] = set()
         containers: set[str] = set()
-        for raw in self.engine.autoscaled_services():
+        for raw in self.engine.autoscaled_services(self.config.namespace):
             try:
                 service = service_view(raw)
             except (KeyError, TypeError, ValueError) as error:
                 log(logging.WARNING, "service skipped", reason=f"unreadable service object: {error!r}")
+                continue
+            if self.config.services and service.name not in self.config.services:
                 continue
             seen.add(service.id)
             self.names[service.id] = service.name

@@ -31,6 +31,8 @@ from autoscaler.spec import (
 )
 
 AUTOSCALE_LABEL = "technovastore.io/autoscale"
+# Docker's stack label: `--namespace` limits the autoscaler to one stack's services.
+STACK_LABEL = "com.docker.stack.namespace"
 MIN_REPLICAS_LABEL = "technovastore.io/min-replicas"
 MAX_REPLICAS_LABEL = "technovastore.io/max-replicas"
 BEHAVIOR_LABEL = f"{AUTOSCALE_LABEL}.behavior"

@@ -37,6 +37,21 @@ def service_rules(settings: Settings, service: str) -> ServiceRules:
     return ServiceRules(spec, HealthEndpoint(config.port, config.probes.liveness))
 
 
+def cdn_rules(settings: Settings) -> ServiceRules:
+    """The CDN tier: CPU only, as its Kubernetes HPA."""
+    from components.hpa_behavior import hpa_behavior
+    from components.render.nginx import HEALTH_PATH
+
+    cdn = settings.cdn
+    spec = AutoscalingSpec(
+        min_replicas=cdn.min_replicas,
+        max_replicas=cdn.max_replicas,
+        metrics=(MetricTarget("cpu", settings.scaling.scale_up.cpu_percent),),
+        behavior=behavior_from_api(hpa_behavior(settings.scaling)),
+    )
+    return ServiceRules(spec, HealthEndpoint(cdn.port, HEALTH_PATH))
+
+
 def stack_rules(settings: Settings) -> dict[str, ServiceRules]:
-    """Every application service of the stack, by its name in the settings."""
-    return {name: service_rules(settings, name) for name in settings.services}
+    """Every application service of the stack and the CDN, by workload name."""
+    return {**{name: service_rules(settings, name) for name in settings.services}, "cdn": cdn_rules(settings)}
