@@ -30,10 +30,10 @@ def test_labels_carry_exactly_the_rules_the_settings_state(stack: str) -> None:
         labels = encode(rules)
         assert is_autoscaled(labels)
         assert decode(labels) == rules
-        service = settings.services[name]
+        bounds = settings.cdn if name == "cdn" else settings.services[name]
         assert (rules.spec.min_replicas, rules.spec.max_replicas) == (
-            service.min_replicas,
-            service.max_replicas,
+            bounds.min_replicas,
+            bounds.max_replicas,
         )
 
 

@@ -51,7 +51,9 @@ def test_the_cdn_is_autoscaled_behind_the_routing_mesh() -> None:
 
 def test_a_host_published_cdn_keeps_its_rules_but_is_not_autoscaled() -> None:
     swarm_block = json.loads(stack_config("swarm")["technovastore-scaling:swarm"])
-    synthesis = synthesize_stack("swarm", swarm={**swarm_block, "endpointMode": "dnsrr", "publishMode": "host"})
+    synthesis = synthesize_stack(
+        "swarm", swarm={**swarm_block, "endpointMode": "dnsrr", "publishMode": "host"}
+    )
     cdn = labels_of(services(synthesis)["cdn"])
     assert AUTOSCALE_LABEL not in cdn and "technovastore.io/min-replicas" in cdn
 
