@@ -70,6 +70,10 @@ def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
             # Every rolling update waits this long after its last task: shorter than the
             # production 30 s to keep the suite within its budget; the same rollback rules.
             "updateMonitorSeconds": 5,
+            # The stack's autoscaler runs from the app image and only decides: the Swarm tests
+            # change replica counts themselves (tests/integration/swarm/test_autoscaler.py
+            # scales its own services with an autoscaler of its own).
+            "autoscaler": {"image": images.app, "dryRun": True, "intervalSeconds": 5},
         },
         "redis": {
             "image": images.base,
