@@ -1,0 +1,165 @@
+"""The control loop's robustness rules, with answers a real Engine cannot be made to give on cue
+(malformed objects, a service vanishing between two calls, a refused update). The real Engine
+runs in tests/integration/swarm/test_autoscaler.py."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import docker
+
+from autoscaler.controller import Controller, ControllerConfig
+from autoscaler.engine import EngineError, ServiceView, TaskView, task_view
+from autoscaler.labels import ServiceRules, encode
+from autoscaler.observability import AutoscalerMetrics
+from autoscaler.replicas import Sample
+from autoscaler.sources import Samples
+from autoscaler.spec import AutoscalingSpec, MetricTarget
+
+NOW = 1_577_837_400.0  # 2020-01-01T00:10:00Z: the tasks have run 10 min
+RULES = ServiceRules(AutoscalingSpec(2, 6, (MetricTarget("cpu", 50),)))
+
+
+def raw_service(name: str, replicas: int = 2, **extra: Any) -> dict[str, Any]:
+    return {
+        "ID": f"id-{name}",
+        "Version": {"Index": 7},
+        "Spec": {
+            "Name": name,
+            "Labels": encode(RULES),
+            "Mode": {"Replicated": {"Replicas": replicas}},
+            "TaskTemplate": {"Resources": {"Reservations": {"NanoCPUs": 100_000_000}}},
+        },
+        **extra,
+    }
+
+
+def raw_task(index: int) -> dict[str, Any]:
+    return {
+        "ID": f"task-{index}",
+        "DesiredState": "running",
+        "Status": {"State": "running", "Timestamp": "2020-01-01T00:00:00.5Z"},
+    }
+
+
+class InMemoryEngine:
+    """Answers like SwarmEngine's, from a dict; ``fail`` makes every call raise EngineError."""
+
+    def __init__(self, services: list[dict[str, Any]]) -> None:
+        self.services = services
+        self.scaled: list[tuple[str, int]] = []
+        self.fail = False
+        self.refuse_scale = False
+        self.vanish: set[str] = set()
+
+    def autoscaled_services(self, namespace: str | None = None) -> list[dict[str, Any]]:
+        if self.fail:
+            raise EngineError("list services: connection refused")
+        return copy.deepcopy(self.services)
+
+    def running_tasks(self, service_id: str) -> list[TaskView]:
+        if service_id in self.vanish:
+            raise docker.errors.NotFound("no such service")
+        return [task_view(raw_task(i)) for i in range(2)]
+
+    def container(self, container_id: str) -> None:
+        return None
+
+    def scale(self, service: ServiceView, replicas: int) -> None:
+        if self.refuse_scale:
+            raise EngineError("update out of sequence")
+        self.scaled.append((service.name, replicas))
+
+
+class BusySource:
+    """Every task at ``millicores``."""
+
+    metrics = ("cpu",)
+
+    def __init__(self, millicores: int) -> None:
+        self.millicores = millicores
+
+    def read(self, service: ServiceView, tasks: Any, health: Any) -> Samples:
+        return {"cpu": {t.id: Sample(self.millicores, NOW, 1.0) for t in tasks}}
+
+
+def controller(engine: InMemoryEngine, millicores: int = 200, **config: Any) -> Controller:
+    return Controller(
+        engine,  # type: ignore[arg-type]
+        [BusySource(millicores)],  # type: ignore[list-item]
+        AutoscalerMetrics(),
+        ControllerConfig(**config),
+        clock=lambda: NOW,
+    )
+
+
+def test_scales_once_per_service_per_cycle_within_bounds() -> None:
+    engine = InMemoryEngine([raw_service("api")])
+    report = controller(engine).cycle()
+    # 200m of 100m at a 50 % target: 4x -> 8, bounded by the policy (+4 pods) and max 6.
+    assert engine.scaled == [("api", 6)]
+    assert report.decisions["api"].desired == 6
+
+
+def test_engine_down_skips_the_cycle_and_keeps_the_history() -> None:
+    engine = InMemoryEngine([raw_service("api")])
+    loop = controller(engine)
+    loop.cycle()
+    history = loop.histories["id-api"]
+    engine.fail = True
+    assert loop.cycle().outcome == "skipped"
+    assert loop.histories["id-api"] is history
+
+
+def test_malformed_services_are_skipped_not_fatal() -> None:
+    broken: list[Any] = [
+        {"ID": "x"},  # no Spec
+        {"ID": "y", "Version": {"Index": "seven"}, "Spec": {"Name": "y"}},
+        raw_service("bad-labels")
+        | {"Spec": {**raw_service("z")["Spec"], "Labels": {"technovastore.io/autoscale": "true"}}},
+        raw_service("global") | {"Spec": {**raw_service("g")["Spec"], "Mode": {"Global": {}}}},
+        raw_service("api"),
+    ]
+    engine = InMemoryEngine(broken)
+    report = controller(engine).cycle()
+    assert report.outcome == "ok" and set(report.decisions) == {"api"}
+
+
+def test_a_service_removed_mid_run_is_forgotten() -> None:
+    engine = InMemoryEngine([raw_service("api"), raw_service("web")])
+    loop = controller(engine)
+    loop.cycle()
+    assert set(loop.histories) == {"id-api", "id-web"}
+    engine.services = [raw_service("api")]
+    loop.cycle()
+    assert set(loop.histories) == {"id-api"}
+    assert "web" not in loop.metrics.services
+
+
+def test_a_service_vanishing_between_calls_is_not_an_error() -> None:
+    engine = InMemoryEngine([raw_service("api"), raw_service("web")])
+    engine.vanish = {"id-web"}
+    report = controller(engine).cycle()
+    assert report.outcome == "ok" and "web" not in report.decisions and not report.failures
+
+
+def test_a_rolling_update_in_progress_is_left_alone() -> None:
+    engine = InMemoryEngine([raw_service("api", UpdateStatus={"State": "updating"})])
+    report = controller(engine).cycle()
+    assert engine.scaled == [] and report.decisions == {}
+
+
+def test_a_refused_update_records_no_scale_event() -> None:
+    engine = InMemoryEngine([raw_service("api")])
+    engine.refuse_scale = True
+    loop = controller(engine)
+    report = loop.cycle()
+    assert report.failures == ["api"]
+    assert loop.histories["id-api"].scale_up_events == []
+
+
+def test_dry_run_never_scales() -> None:
+    engine = InMemoryEngine([raw_service("api")])
+    report = controller(engine, dry_run=True).cycle()
+    assert engine.scaled == [] and report.decisions["api"].desired == 6
