@@ -17,7 +17,7 @@ from typing import Any
 import docker
 from docker.types import ServiceMode
 
-from autoscaler.labels import AUTOSCALE_LABEL
+from autoscaler.labels import AUTOSCALE_LABEL, STACK_LABEL
 
 # Swarm task states before a container runs (api/types/swarm/task.go), as the HPA's "Pending".
 PENDING_STATES = frozenset(
@@ -150,9 +150,12 @@ class SwarmEngine:
         info = self._call("docker info", self.api.info)
         return str((info.get("Swarm") or {}).get("NodeID", ""))
 
-    def autoscaled_services(self) -> list[dict[str, Any]]:
-        """The raw services labelled for autoscaling (parse each with ``service_view``)."""
-        result = self._call("list services", self.api.services, filters={"label": f"{AUTOSCALE_LABEL}=true"})
+    def autoscaled_services(self, namespace: str | None = None) -> list[dict[str, Any]]:
+        """The raw services labelled for autoscaling, of one stack namespace if given."""
+        selector = [f"{AUTOSCALE_LABEL}=true"]
+        if namespace:
+            selector.append(f"{STACK_LABEL}={namespace}")
+        result = self._call("list services", self.api.services, filters={"label": selector})
         return list(result or [])
 
     def running_tasks(self, service_id: str) -> list[TaskView]:

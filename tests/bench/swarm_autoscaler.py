@@ -145,7 +145,7 @@ def _decision_cost(count: int) -> float:
     """Seconds for the pure decisions of ``count`` services of 4 tasks (no I/O)."""
     spec = _production_rules().spec
     tasks = [TaskState(f"t{i}", started_at=0.0, requests={"cpu": 500, "memory": 2**29}) for i in range(4)]
-    samples = {
+    samples: dict[Any, Any] = {
         "cpu": {t.name: Sample(600, 1e9, 15) for t in tasks},
         "memory": {t.name: Sample(2**28, 1e9, 0) for t in tasks},
     }
