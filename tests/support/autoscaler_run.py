@@ -140,6 +140,10 @@ def autoscaler(docker_host: str, *args: str) -> Iterator[AutoscalerProcess]:
     reader.start()
     try:
         yield running
+    except BaseException:
+        # pytest shows captured output of a failed test: the autoscaler's last words.
+        print("autoscaler log (last 40 lines):", *running.raw[-40:], sep="\n")
+        raise
     finally:
         running.stop()
         reader.join(10)
