@@ -10,6 +10,7 @@ service runs on the manager and answers its health check.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pytest
 from autoscaler.labels import ServiceRules
 from autoscaler.spec import AutoscalingSpec, Behavior, MetricTarget, ScalingPolicy, ScalingRules
 from components.hpa_behavior import worst_case_scale_up_seconds
+from tests.integration.swarm.conftest import Deployment
 from tests.support.autoscaler_run import (
     TEST_NAMESPACE,
     SocketProxy,
@@ -35,6 +37,7 @@ from tests.support.swarm_stack import Images
 
 pytestmark = pytest.mark.integration
 
+APPS = ("api-gateway", "product-service", "order-service", "frontend")
 INTERVAL = 1.0
 MIN, MAX = 1, 3
 UP = ScalingRules(0, "Max", (ScalingPolicy("Pods", 1, 2),))
@@ -148,3 +151,26 @@ def test_dry_run_decides_but_changes_nothing(engine: Engine, burner: tuple[str, 
     assert decision["desired"] > MIN and decision["metrics"]["cpu"]["value"] > 50
     assert engine.client.api.inspect_service(service_id)["Version"]["Index"] == before
     assert replicas(engine.client, service_id) == MIN
+
+
+def test_the_stacks_autoscaler_runs_healthy_on_a_manager_and_decides_for_the_stack(
+    deployment: Deployment,
+) -> None:
+    client = deployment.client
+    service_id = deployment.service_id("autoscaler")
+    assert deployment.applier.converged(service_id)  # running, and its health check says healthy
+    (task,) = client.api.tasks(filters={"service": service_id, "desired-state": "running"})
+    assert client.api.inspect_node(task["NodeID"])["Spec"]["Role"] == "manager"
+    container = client.api.inspect_container(task["Status"]["ContainerStatus"]["ContainerID"])
+    assert container["State"]["Health"]["Status"] == "healthy"
+
+    def decided() -> list[dict]:
+        output = b"".join(client.api.service_logs(service_id, stderr=True, stdout=True, tail=200))
+        lines = [json.loads(line) for line in output.decode().splitlines() if line.startswith("{")]
+        return [line for line in lines if line.get("event") == "decision"]
+
+    wait_for(lambda: len({d["service"] for d in decided()}) >= 4, 60, "decisions for the app services")
+    decisions = decided()
+    assert {d["service"] for d in decisions} >= {f"{deployment.network}-{app}" for app in APPS}
+    # Dry-run in the tests: it decides, and never changes a service.
+    assert {d["action"] for d in decisions} <= {"none", "dry-run"}
