@@ -19,7 +19,7 @@ Pure: the caller passes the clock (``now``, seconds since the epoch).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -172,6 +172,51 @@ def _resource_requests(tasks: Sequence[TaskState], resource: str) -> dict[str, i
     return requests
 
 
+def _counted_samples(
+    tasks: Sequence[TaskState], samples: Mapping[str, Sample], resource: str | None, timing: Timing
+) -> tuple[dict[str, Sample], Groups]:
+    """The samples that count (ignored and not-ready tasks' removed) and the tasks' groups."""
+    if not tasks:
+        raise MetricUnavailable("no tasks returned while calculating replica count")
+    metrics = dict(samples)
+    groups = group_tasks(tasks, metrics, resource, timing)
+    for name in groups.ignored | groups.unready:
+        metrics.pop(name, None)
+    if not metrics:
+        raise MetricUnavailable("did not receive metrics for targeted tasks (tasks might be unready)")
+    return metrics, groups
+
+
+def _replicas(
+    current: int,
+    metrics: dict[str, Sample],
+    groups: Groups,
+    ratio_of: Callable[[Mapping[str, Sample]], float],
+    scale_down_fill: Callable[[str], int],
+    tolerances: Tolerances,
+) -> int:
+    """The shared tail of both calculations: fill in missing and not-ready tasks, then propose."""
+    ratio = ratio_of(metrics)
+    scale_up_with_unready = bool(groups.unready) and ratio > 1.0
+    if not scale_up_with_unready and not groups.missing:
+        return current if tolerances.is_within(ratio) else _ceil_replicas(ratio * groups.ready_count)
+    if groups.missing and ratio != 1.0:
+        # Scale-down: what a task without a sample is assumed to use; scale-up: nothing.
+        for name in groups.missing:
+            metrics[name] = Sample(scale_down_fill(name) if ratio < 1.0 else 0)
+    if scale_up_with_unready:
+        for name in groups.unready:
+            metrics[name] = Sample(0)
+    new_ratio = ratio_of(metrics)
+    # No change within the tolerance, nor when filling in flipped the direction.
+    if tolerances.is_within(new_ratio) or (ratio < 1.0 < new_ratio) or (ratio > 1.0 > new_ratio):
+        return current
+    replicas = _ceil_replicas(new_ratio * len(metrics))
+    if (new_ratio < 1.0 and replicas > current) or (new_ratio > 1.0 and replicas < current):
+        return current
+    return replicas
+
+
 def resource_replicas(
     current_replicas: int,
     target_utilization: int,
@@ -182,50 +227,20 @@ def resource_replicas(
     timing: Timing,
 ) -> Proposal:
     """``GetResourceReplicas``: replicas for a utilization target (percent of the reservation)."""
-    if not tasks:
-        raise MetricUnavailable("no tasks returned while calculating replica count")
-    metrics = dict(samples)
-    groups = group_tasks(tasks, metrics, resource, timing)
-    for name in groups.ignored | groups.unready:
-        metrics.pop(name, None)
-    if not metrics:
-        raise MetricUnavailable("did not receive metrics for targeted tasks (tasks might be unready)")
+    metrics, groups = _counted_samples(tasks, samples, resource, timing)
     requests = _resource_requests(tasks, resource)
-    ratio, utilization, raw = resource_utilization_ratio(metrics, requests, target_utilization)
-
-    scale_up_with_unready = bool(groups.unready) and ratio > 1.0
-    if not scale_up_with_unready and not groups.missing:
-        if tolerances.is_within(ratio):
-            return Proposal(current_replicas, utilization, raw)
-        return Proposal(_ceil_replicas(ratio * groups.ready_count), utilization, raw)
-
-    if groups.missing:
-        if ratio < 1.0:
-            # Scale-down: a task without a sample uses all of its request (or the target above 100 %).
-            fallback = max(100, target_utilization)
-            for name in groups.missing:
-                metrics[name] = Sample(requests[name] * fallback // 100)
-        elif ratio > 1.0:
-            for name in groups.missing:
-                metrics[name] = Sample(0)
-    if scale_up_with_unready:
-        for name in groups.unready:
-            metrics[name] = Sample(0)
-
-    new_ratio, _, _ = resource_utilization_ratio(metrics, requests, target_utilization)
-    return Proposal(
-        _rebalanced(current_replicas, ratio, new_ratio, len(metrics), tolerances), utilization, raw
+    _, utilization, raw = resource_utilization_ratio(metrics, requests, target_utilization)
+    # A task without a sample uses all of its request on a scale-down (or the target above 100 %).
+    fallback = max(100, target_utilization)
+    replicas = _replicas(
+        current_replicas,
+        metrics,
+        groups,
+        lambda m: resource_utilization_ratio(m, requests, target_utilization)[0],
+        lambda name: requests[name] * fallback // 100,
+        tolerances,
     )
-
-
-def _rebalanced(current: int, ratio: float, new_ratio: float, counted: int, tolerances: Tolerances) -> int:
-    """The proposal after filling in missing and unready tasks; no change if the direction flips."""
-    if tolerances.is_within(new_ratio) or (ratio < 1.0 < new_ratio) or (ratio > 1.0 > new_ratio):
-        return current
-    replicas = _ceil_replicas(new_ratio * counted)
-    if (new_ratio < 1.0 and replicas > current) or (new_ratio > 1.0 and replicas < current):
-        return current
-    return replicas
+    return Proposal(replicas, utilization, raw)
 
 
 def plain_metric_replicas(
@@ -237,32 +252,14 @@ def plain_metric_replicas(
     timing: Timing,
 ) -> Proposal:
     """``calcPlainMetricReplicas``: replicas for a per-task average value (the HPA's Pods metric)."""
-    if not tasks:
-        raise MetricUnavailable("no tasks returned while calculating replica count")
-    metrics = dict(samples)
-    groups = group_tasks(tasks, metrics, None, timing)
-    for name in groups.ignored | groups.unready:
-        metrics.pop(name, None)
-    if not metrics:
-        raise MetricUnavailable("did not receive metrics for targeted tasks (tasks might be unready)")
-    ratio, usage = metric_usage_ratio(metrics, target)
-
-    scale_up_with_unready = bool(groups.unready) and ratio > 1.0
-    if not scale_up_with_unready and not groups.missing:
-        if tolerances.is_within(ratio):
-            return Proposal(current_replicas, usage)
-        return Proposal(_ceil_replicas(ratio * groups.ready_count), usage)
-
-    if groups.missing:
-        if ratio < 1.0:
-            for name in groups.missing:  # scale-down: exactly the target
-                metrics[name] = Sample(target)
-        elif ratio > 1.0:
-            for name in groups.missing:
-                metrics[name] = Sample(0)
-    if scale_up_with_unready:
-        for name in groups.unready:
-            metrics[name] = Sample(0)
-
-    new_ratio, _ = metric_usage_ratio(metrics, target)
-    return Proposal(_rebalanced(current_replicas, ratio, new_ratio, len(metrics), tolerances), usage)
+    metrics, groups = _counted_samples(tasks, samples, None, timing)
+    _, usage = metric_usage_ratio(metrics, target)
+    replicas = _replicas(
+        current_replicas,
+        metrics,
+        groups,
+        lambda m: metric_usage_ratio(m, target)[0],
+        lambda name: target,  # on a scale-down, exactly the target
+        tolerances,
+    )
+    return Proposal(replicas, usage)
