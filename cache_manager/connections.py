@@ -128,6 +128,13 @@ def addresses_from_env(
     )
 
 
+def _password_file(path: str | None) -> str | None:
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as file:
+        return file.read().strip()
+
+
 def addresses_from_urls(
     cluster_url: str,
     sessions_url: str | None,
@@ -145,13 +152,6 @@ def addresses_from_urls(
         or (parsed.sessions_username or parsed.username if sentinel_password else None),
         sentinel_password=sentinel_password,
     )
-
-
-def _password_file(path: str | None) -> str | None:
-    if not path:
-        return None
-    with open(path, encoding="utf-8") as file:
-        return file.read().strip()
 
 
 def _fail_fast() -> Retry:

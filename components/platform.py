@@ -12,7 +12,9 @@ from typing import Any
 import pulumi
 
 from components.capacity import full_scale_footprint
-from components.edge.cloudflare import CloudflareEdge, edge_enabled
+from components.edge.cloudflare import CloudflareEdge
+from components.edge.rules import OriginFacts
+from components.edge.zone_lookup import edge_enabled
 from components.kubernetes.autoscaled_service import AutoscaledService
 from components.kubernetes.cdn import NginxCdn
 from components.kubernetes.conventions import service_host
@@ -60,8 +62,11 @@ class Platform(pulumi.ComponentResource):
             CloudflareEdge(
                 "edge",
                 settings=settings.cloudflare,
-                product_ttl=settings.cache_ttl.product,
-                session_cookies=settings.cdn.session_cookies,
+                origin=OriginFacts(
+                    product_ttl=settings.cache_ttl.product,
+                    session_cookies=settings.cdn.session_cookies,
+                    api_prefix=settings.cdn.api_prefix,
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             if edge_enabled(settings)
@@ -70,7 +75,7 @@ class Platform(pulumi.ComponentResource):
         self.register_outputs({"namespace": settings.namespace})
 
     def _kubernetes(self, settings: Settings) -> None:
-        self.namespace = AppNamespace(
+        namespace = self.namespace = AppNamespace(
             "namespace",
             namespace=settings.namespace,
             monitoring_namespace=settings.monitoring_namespace,
@@ -78,7 +83,7 @@ class Platform(pulumi.ComponentResource):
             max_container_limits=largest_container_limits(settings),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
         redis = self.redis = RedisStores("redis", settings, opts=in_namespace)
         services = {
             name: AutoscaledService(
@@ -93,9 +98,10 @@ class Platform(pulumi.ComponentResource):
             for name, workload in app_workloads(settings, redis.addresses()).items()
         }
         self.services = services
-        self.cdn = self._kubernetes_cdn(settings, services[settings.cdn.origin_service])
+        # NGINX resolves the origin's name when it starts: the Service must exist first.
+        self.cdn = self._kubernetes_cdn(settings, in_namespace, services[settings.cdn.origin_service])
         if settings.monitoring.enabled:
-            self._monitoring(settings, self.namespace)
+            self._monitoring(settings, in_namespace)
 
     def _swarm(self, settings: Settings) -> None:
         self.namespace = None
@@ -125,7 +131,9 @@ class Platform(pulumi.ComponentResource):
         if settings.swarm.autoscaler.enabled:
             SwarmAutoscaler("autoscaler", settings=settings, network=network, opts=on_network)
 
-    def _kubernetes_cdn(self, settings: Settings, origin_service: AutoscaledService) -> NginxCdn:
+    def _kubernetes_cdn(
+        self, settings: Settings, in_namespace: pulumi.ResourceOptions, origin_service: AutoscaledService
+    ) -> NginxCdn:
         origin_name = settings.cdn.origin_service
         origin = settings.services[origin_name]
         return NginxCdn(
@@ -137,11 +145,12 @@ class Platform(pulumi.ComponentResource):
             monitoring_namespace=settings.monitoring_namespace,
             strict_spread=settings.strict_spread,
             metrics_log_image=settings.monitoring.cdn_metrics_image if settings.monitoring.enabled else None,
-            # NGINX resolves the origin's name when it starts: the Service must exist first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, origin_service]),
+            opts=pulumi.ResourceOptions.merge(
+                in_namespace, pulumi.ResourceOptions(depends_on=[origin_service])
+            ),
         )
 
-    def _monitoring(self, settings: Settings, namespace: AppNamespace) -> Monitoring:
+    def _monitoring(self, settings: Settings, in_namespace: pulumi.ResourceOptions) -> Monitoring:
         sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
         # Each store's and the CDN's pods, by the workload name their PodMonitor's job takes.
         scraped = {
@@ -155,7 +164,7 @@ class Platform(pulumi.ComponentResource):
             settings=settings,
             sources=sources,
             scraped=scraped,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+            opts=in_namespace,
         )
 
     def stack_outputs(self) -> dict[str, Any]:

@@ -151,9 +151,10 @@ def cdn_layout(
 
     ``resolver``: a DNS server NGINX asks again while it runs, so an origin whose name resolves
     to its tasks (Swarm ``dnsrr``) is followed as it scales; None resolves it once at start.
-    ``metrics_syslog``: host:port of the log-to-metrics reader (mtail), or None.
+    ``metrics_syslog``: where NGINX sends its metrics log lines (a sidecar), if anywhere.
     """
     return NginxLayout(
+        metrics_syslog=metrics_syslog,
         origin=origin,
         listen=str(cdn.port),
         status_listen=f"127.0.0.1:{cdn.status_port}",
@@ -163,7 +164,6 @@ def cdn_layout(
         access_log="/dev/stdout",
         error_log="stderr",
         resolver=resolver,
-        metrics_syslog=metrics_syslog,
     )
 
 

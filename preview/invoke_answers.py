@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from components.edge.cloudflare import zone_lookup_answers
+from components.edge.zone_lookup import zone_lookup_answers
 from components.settings import SettingsError, load_settings
 
 

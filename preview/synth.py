@@ -42,6 +42,8 @@ class DeclaredResource:
     # Left in place by `pulumi destroy` (data volumes).
     retain_on_delete: bool = False
     depends_on: tuple[str, ...] = ()
+    # The `import_` resource option: the id of an existing resource to adopt.
+    import_id: str | None = None
 
     @property
     def is_kubernetes(self) -> bool:
@@ -126,6 +128,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 "protect": bool(request.protect),
                 "retain_on_delete": bool(request.retainOnDelete),
                 "depends_on": tuple(request.dependencies),
+                "import_id": request.importId or None,
                 "type": request.type,
                 "name": request.name,
             }
@@ -174,6 +177,7 @@ def synthesize(
             protect=options["protect"],
             retain_on_delete=options["retain_on_delete"],
             depends_on=options["depends_on"],
+            import_id=options["import_id"],
         )
         for urn, options in sorted(monitor.options.items())
     ]

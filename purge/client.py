@@ -1,25 +1,29 @@
 """PurgeClient: purge the edge cache of one zone through the official Cloudflare SDK.
 
-Each request carries one batch; a batch answered 429 or 5xx is retried after the
-``Retry-After`` the API asked for (else exponential backoff), a bounded number of times.
-The API token is handed to the SDK and never kept, printed or logged here.
+Each request carries one batch. A 429 or 5xx is retried after the run's shared backoff
+(Retry-After when the API sends one); a batch that still fails after the policy's attempts
+means the API is unavailable, and the run stops there. So does a refused token or the run's
+deadline. Whatever happens, the report says what was purged, what failed and what was never
+attempted. The API token is handed to the SDK and never kept, printed or logged here.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import cloudflare
 
 from components.settings.cloudflare import CloudflareSettings
+from components.settings.cloudflare_plans import LIMITS
+from purge.pacing import OutOfTime, Pacer, RetryPolicy, retry_after_seconds
+from purge.report import BatchResult, PurgeReport, Status
 from purge.targets import (
     InvalidTarget,
+    Targets,
     batches,
     check_hosts,
     check_prefixes,
@@ -30,6 +34,8 @@ from purge.targets import (
 
 TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 DEFAULT_BATCH_SIZE = CloudflareSettings().purge_batch_size
+# Tags, hosts and prefixes per request: the same on every plan.
+MAX_ITEMS_PER_REQUEST = LIMITS.purge_items.of("enterprise")
 # What purge_product purges: the product page, its API resource and image, and its tag.
 PRODUCT_PATHS = ("/products/{id}", "/api/products/{id}", "/images/product-{id}.jpg")
 PRODUCT_TAG = "product-{id}"
@@ -38,7 +44,7 @@ log = logging.getLogger("purge")
 
 
 class PurgeError(Exception):
-    """The purge could not run at all (no token, refused credentials, unknown zone)."""
+    """The purge could not start (no token)."""
 
 
 class MissingToken(PurgeError):
@@ -46,54 +52,14 @@ class MissingToken(PurgeError):
         super().__init__(f"{TOKEN_ENV} is not set: export an API token with the Cache Purge permission")
 
 
-class AuthenticationFailed(PurgeError):
-    pass
+class _Stop(Exception):
+    """The run cannot go on; ``attempts`` requests of the current batch were sent."""
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    base_delay: float = 1.0
-    max_delay: float = 30.0
-    # A Retry-After longer than this is not waited for: the batch fails instead.
-    max_retry_after: float = 120.0
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-
-    def backoff(self, attempt: int) -> float:
-        return min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    kind: str
-    items: tuple[str, ...]
-    ok: bool
-    attempts: int
-    error: str | None = None
-
-
-@dataclass
-class PurgeReport:
-    results: list[BatchResult] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(result.ok for result in self.results)
-
-    @property
-    def purged(self) -> list[str]:
-        return [item for result in self.results if result.ok for item in result.items]
-
-    @property
-    def failed(self) -> list[str]:
-        return [item for result in self.results if not result.ok for item in result.items]
-
-    def extend(self, other: PurgeReport) -> PurgeReport:
-        self.results += other.results
-        return self
+    def __init__(self, reason: str, attempts: int = 0, error: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.attempts = attempts
+        self.error = error or reason
 
 
 def token_from_env(environ: dict[str, str] | None = None) -> str:
@@ -101,21 +67,6 @@ def token_from_env(environ: dict[str, str] | None = None) -> str:
     if not token:
         raise MissingToken()
     return token
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    """``Retry-After`` as seconds: a number, or an HTTP date; None when absent or unreadable."""
-    value = headers.get("retry-after") if headers is not None else None
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    parsed = email.utils.parsedate_tz(value)
-    if parsed is None:
-        return None
-    return max(email.utils.mktime_tz(parsed) - time.time(), 0.0)
 
 
 def describe(error: cloudflare.APIStatusError) -> str:
@@ -127,10 +78,15 @@ def describe(error: cloudflare.APIStatusError) -> str:
     return f"HTTP {error.status_code}" + (f" ({'; '.join(messages)})" if messages else "")
 
 
+def _refused_token(error: cloudflare.APIStatusError, attempts: int = 0) -> _Stop:
+    return _Stop(f"the API refused the token: {describe(error)}", attempts)
+
+
 class PurgeClient:
     """Purges one zone's cache; relative paths expand against ``hostnames``.
 
     The zone is ``zone_id``, or else looked up by ``zone_name`` before the first purge.
+    ``deadline`` (seconds) bounds the whole client's work, waits included.
     """
 
     def __init__(
@@ -143,7 +99,9 @@ class PurgeClient:
         batch_size: int = DEFAULT_BATCH_SIZE,
         base_url: str | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         timeout: float = 10.0,
     ) -> None:
         if batch_size < 1:
@@ -154,9 +112,9 @@ class PurgeClient:
         self.hostnames = list(hostnames)
         self.zone_name = zone_name
         self.batch_size = batch_size
-        self.retry = retry or RetryPolicy()
-        self._sleep = sleep
-        # Retries are ours (bounded, reported per batch): the SDK's own are switched off.
+        self._pacer = Pacer(retry or RetryPolicy(), deadline=deadline, clock=clock, sleep=sleep)
+        self._timeout = timeout
+        # Retries are ours (one backoff for the run, reported per batch): the SDK's are off.
         self._api = cloudflare.Cloudflare(
             api_token=api_token, base_url=base_url, max_retries=0, timeout=timeout
         )
@@ -191,60 +149,75 @@ class PurgeClient:
     def purge_everything(self, *, confirm: bool) -> PurgeReport:
         if not confirm:
             raise InvalidTarget("purging everything needs explicit confirmation")
-        return PurgeReport([self._send("purge_everything", [])])
+        return self._purge("purge_everything", Targets(items=["everything"]))
 
     def purge_product(self, product_id: str) -> PurgeReport:
         """The product's page, API resource and image on every hostname, and its cache tag."""
         check_product_id(product_id)
         paths = [path.format(id=product_id) for path in PRODUCT_PATHS]
-        urls = expand_urls(paths, self.hostnames, self.zone_name)
-        tags = [PRODUCT_TAG.format(id=product_id)]
-        return self._purge("files", urls).extend(self._purge("tags", tags))
+        report = self.purge_urls(paths)
+        tags = check_tags([PRODUCT_TAG.format(id=product_id)])
+        if report.stopped:
+            return report.extend(self._never_attempted("tags", tags))
+        return report.extend(self._purge("tags", tags))
 
-    def _purge(self, kind: str, items: list[str]) -> PurgeReport:
-        report = PurgeReport()
-        chunks = batches(items, self.batch_size)
+    def _batch_size(self, kind: str) -> int:
+        return self.batch_size if kind == "files" else min(self.batch_size, MAX_ITEMS_PER_REQUEST)
+
+    def _never_attempted(self, kind: str, targets: Targets) -> PurgeReport:
+        chunks = batches(targets.items, self._batch_size(kind))
+        results = [BatchResult(kind, tuple(chunk), "not attempted") for chunk in chunks]
+        return PurgeReport(results, targets.refused)
+
+    def _purge(self, kind: str, targets: Targets) -> PurgeReport:
+        report = PurgeReport(refused=list(targets.refused))
+        chunks = batches(targets.items, self._batch_size(kind))
         for number, chunk in enumerate(chunks, start=1):
-            result = self._send(kind, chunk)
+            if report.stopped:
+                report.results.append(BatchResult(kind, tuple(chunk), "not attempted"))
+                continue
+            try:
+                result = self._send(kind, chunk)
+            except _Stop as stop:
+                report.stopped = stop.reason
+                status: Status = "failed" if stop.attempts else "not attempted"
+                result = BatchResult(kind, tuple(chunk), status, stop.attempts, stop.error)
             report.results.append(result)
-            outcome = "purged" if result.ok else f"FAILED ({result.error})"
-            log.info(
-                "batch %d/%d: %s %d %s after %d attempt(s)",
-                number,
-                len(chunks),
-                outcome,
-                len(chunk),
-                kind,
-                result.attempts,
-            )
+            log.info("batch %d/%d: %s (attempts: %d)", number, len(chunks), result.status, result.attempts)
         return report
 
     def _send(self, kind: str, chunk: list[str]) -> BatchResult:
         body: dict[str, Any] = {"purge_everything": True} if kind == "purge_everything" else {kind: chunk}
-        items = tuple(chunk) or ("everything",)
-        for attempt in range(1, self.retry.max_attempts + 1):
+        problem = ""
+        for attempt in range(1, self._pacer.policy.max_attempts + 1):
             try:
-                self._api.cache.purge(zone_id=self._zone_id(), **body)
-                return BatchResult(kind, items, ok=True, attempts=attempt)
+                self._pacer.before_request()
+            except OutOfTime as out:
+                error = f"{problem}; stopped: {out}" if problem else None
+                raise _Stop(str(out), attempt - 1, error) from None
+            zone_id = self._zone_id()
+            try:
+                self._api.cache.purge(zone_id=zone_id, timeout=self._request_timeout(), **body)
+                self._pacer.succeeded()
+                return BatchResult(kind, tuple(chunk), "purged", attempt)
             except (cloudflare.AuthenticationError, cloudflare.PermissionDeniedError) as error:
-                raise AuthenticationFailed(f"the API refused the token: {describe(error)}") from None
+                raise _refused_token(error, attempt) from None
             except cloudflare.APIStatusError as error:
                 problem = describe(error)
                 if not (error.status_code == 429 or error.status_code >= 500):
-                    return BatchResult(kind, items, ok=False, attempts=attempt, error=problem)
-                wait = retry_after_seconds(error.response.headers)
+                    return BatchResult(kind, tuple(chunk), "failed", attempt, problem)
+                wait = self._pacer.failed(retry_after_seconds(error.response.headers))
             except cloudflare.APIConnectionError as error:
-                problem, wait = f"no answer: {type(error).__name__}", None
-            if attempt == self.retry.max_attempts:
-                break
-            delay = self.retry.backoff(attempt) if wait is None else wait
-            if delay > self.retry.max_retry_after:
-                return BatchResult(
-                    kind, items, ok=False, attempts=attempt, error=f"{problem}; retry after {delay:.0f} s"
-                )
-            log.info("%s: retrying in %.1f s", problem, delay)
-            self._sleep(delay)
-        return BatchResult(kind, items, ok=False, attempts=attempt, error=f"{problem}; gave up")
+                problem = f"no answer: {type(error).__name__}"
+                wait = self._pacer.failed(None)
+            log.info("%s: next attempt in %.1f s", problem, wait)
+        attempts = self._pacer.policy.max_attempts
+        reason = f"the API is unavailable: {problem} {attempts} times in a row"
+        raise _Stop(reason, attempts, f"{problem}; gave up")
+
+    def _request_timeout(self) -> float:
+        remaining = self._pacer.remaining()
+        return self._timeout if remaining is None else max(min(self._timeout, remaining), 0.001)
 
     def _zone_id(self) -> str:
         if self.zone_id is None:
@@ -255,11 +228,11 @@ class PurgeClient:
     def _find_zone_id(self, zone_name: str) -> str:
         try:
             # Zone names are unique: the first page holds the match, if any.
-            zones = self._api.zones.list(name=zone_name).result
+            zones = self._api.zones.list(name=zone_name, timeout=self._request_timeout()).result
         except (cloudflare.AuthenticationError, cloudflare.PermissionDeniedError) as error:
-            raise AuthenticationFailed(f"the API refused the token: {describe(error)}") from None
+            raise _refused_token(error) from None
         except cloudflare.APIError as error:
-            raise PurgeError(f"could not look up the zone {zone_name}: {type(error).__name__}") from None
+            raise _Stop(f"could not look up the zone {zone_name}: {type(error).__name__}") from None
         if not zones:
-            raise PurgeError(f"no zone named {zone_name} is visible to this token")
+            raise _Stop(f"no zone named {zone_name} is visible to this token")
         return zones[0].id

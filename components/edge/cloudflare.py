@@ -1,83 +1,28 @@
-"""CloudflareEdge: the zone's settings, rules, proxied records and tiered cache for one stack."""
+"""CloudflareEdge: the zone's settings, rules, proxied records and protections for one stack."""
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-from typing import TYPE_CHECKING, Any, cast, get_args
+from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
+from pulumi_cloudflare.bot_management import BotManagement
 from pulumi_cloudflare.dns_record import DnsRecord
+from pulumi_cloudflare.get_rulesets import GetRulesetsResult, get_rulesets_output
 from pulumi_cloudflare.get_zone import get_zone_output
 from pulumi_cloudflare.ruleset import Ruleset
 from pulumi_cloudflare.tiered_cache import TieredCache
+from pulumi_cloudflare.url_normalization_settings import UrlNormalizationSettings
+from pulumi_cloudflare.zone_dnssec import ZoneDnssec
 from pulumi_cloudflare.zone_setting import ZoneSetting
 
-from components.edge.rules import cache_rules, rate_limit_rules, waf_rules
-from components.settings import Settings
-from components.settings.cloudflare import CloudflareSettings, Plan
+from components.edge.rules import OriginFacts, Rule, phase_rules
+from components.edge.zone_lookup import PHASES, check_entrypoints, checked_zone_id, ruleset_name
+from components.edge.zone_settings import bot_management_args, zone_settings
+from components.settings.cloudflare import CloudflareSettings, RulesetKey
 
 if TYPE_CHECKING:
-    from pulumi_cloudflare import GetZoneFilterArgsDict, GetZoneResult, RulesetRuleArgsDict
-
-GET_ZONE_TOKEN = "cloudflare:index/getZone:getZone"
-
-# The security baseline every zone gets (Prowler's Cloudflare checks): not configurable.
-ZONE_SETTINGS: dict[str, Any] = {
-    "ssl": "strict",
-    "min_tls_version": "1.2",
-    "tls_1_3": "on",
-    "always_use_https": "on",
-    "automatic_https_rewrites": "on",
-    "brotli": "on",
-    "http3": "on",
-    "early_hints": "on",
-}
-
-# Each phase's entrypoint ruleset (writing one replaces every rule of that phase in the zone).
-PHASES = {
-    "cache": "http_request_cache_settings",
-    "ratelimit": "http_ratelimit",
-    "waf": "http_request_firewall_custom",
-}
-
-
-PLAN_ORDER: tuple[str, ...] = get_args(Plan)
-
-
-class ZonePlanMismatch(Exception):
-    """The zone's real plan allows less than the plan the settings were validated against."""
-
-
-def checked_zone_id(zone: GetZoneResult, settings: CloudflareSettings) -> str:
-    """The zone's id, once its plan is known to allow what the settings were checked against."""
-    # pulumi.get: the `plan` property warns that changing the plan is done elsewhere; we only read it.
-    plan = pulumi.get(zone, "plan")
-    actual = pulumi.get(plan, "legacy_id") if plan else None
-    if actual in PLAN_ORDER and PLAN_ORDER.index(actual) < PLAN_ORDER.index(settings.plan):
-        raise ZonePlanMismatch(
-            f"zone {settings.zone_name} is on the '{actual}' plan but cloudflare.plan is "
-            f"'{settings.plan}': set cloudflare.plan to '{actual}' so the rules are checked against it"
-        )
-    return zone.id
-
-
-def edge_enabled(settings: Settings) -> bool:
-    """Review stacks share staging's config but never manage a zone: its rules are zone-wide."""
-    return settings.cloudflare.enabled and settings.environment != "review"
-
-
-def hsts_value(max_age: int) -> dict[str, Any]:
-    return {
-        "strictTransportSecurity": {
-            "enabled": True,
-            "maxAge": max_age,
-            "includeSubdomains": True,
-            # Preloading is a commitment browsers ship with; opt in outside this program.
-            "preload": False,
-            "nosniff": True,
-        }
-    }
+    from pulumi_cloudflare import GetZoneFilterArgsDict, RulesetRuleArgsDict
 
 
 def record_type(origin: str) -> str:
@@ -87,47 +32,16 @@ def record_type(origin: str) -> str:
         return "CNAME"
 
 
-def preview_zone_id(settings: CloudflareSettings) -> str:
-    """The configured zone id, or a stable stand-in derived from the zone name."""
-    return settings.zone_id or hashlib.sha256(settings.zone_name.encode()).hexdigest()[:32]
-
-
-def offline_plan(plan: str) -> dict[str, Any]:
-    """A zone plan as the API describes it (every field the SDK's result type requires)."""
-    return {
-        "id": plan,
-        "legacyId": plan,
-        "name": f"{plan.title()} Website",
-        "canSubscribe": False,
-        "currency": "USD",
-        "externallyManaged": False,
-        "frequency": "monthly",
-        "isSubscribed": True,
-        "legacyDiscount": False,
-        "price": 0,
-    }
-
-
-def zone_lookup_answers(settings: Settings) -> dict[str, dict[str, Any]]:
-    """What the zone lookup returns offline (invoke token -> result), derived from settings."""
-    if not edge_enabled(settings):
-        return {}
-    cf = settings.cloudflare
-    zone_id = preview_zone_id(cf)
-    answer: dict[str, Any] = {
-        "id": zone_id,
-        "zoneId": zone_id,
-        "name": cf.zone_name,
-        "status": "active",
-        "plan": offline_plan(cf.plan),
-    }
-    if cf.account_id:
-        answer["account"] = {"id": cf.account_id}
-    return {GET_ZONE_TOKEN: answer}
+def entrypoints(result: GetRulesetsResult) -> list[dict[str, Any]]:
+    """The zone's rulesets as plain dicts (getRulesets lists them without their rules)."""
+    return [
+        {"id": found.id, "kind": found.kind, "phase": found.phase, "name": found.name}
+        for found in (result.rulesets or [])
+    ]
 
 
 class CloudflareEdge(pulumi.ComponentResource):
-    """Zone settings, cache/rate-limit/WAF rulesets, proxied DNS records and Smart Tiered Cache."""
+    """Zone settings, DNSSEC, bot protection, rulesets, proxied DNS records and Smart Tiered Cache."""
 
     zone_id: pulumi.Output[str]
     hostnames: list[str]
@@ -138,8 +52,7 @@ class CloudflareEdge(pulumi.ComponentResource):
         name: str,
         *,
         settings: CloudflareSettings,
-        product_ttl: int,
-        session_cookies: list[str],
+        origin: OriginFacts,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:edge:CloudflareEdge", name, None, opts)
@@ -147,24 +60,8 @@ class CloudflareEdge(pulumi.ComponentResource):
         self.zone_id = self._lookup_zone(settings)
         self.hostnames = list(settings.hostnames)
         self._zone_settings(name, settings, child)
-        rules = {
-            "cache": cache_rules(settings, product_ttl, session_cookies),
-            "ratelimit": rate_limit_rules(settings),
-            "waf": waf_rules(settings),
-        }
-        self.ruleset_ids = {
-            key: Ruleset(
-                f"{name}-{key}",
-                zone_id=self.zone_id,
-                name=f"technovastore {key} rules",
-                kind="zone",
-                phase=PHASES[key],
-                rules=cast("list[RulesetRuleArgsDict]", phase_rules),
-                opts=child,
-            ).id
-            for key, phase_rules in rules.items()
-            if phase_rules
-        }
+        self._protections(name, settings, child)
+        self.ruleset_ids = self._rulesets(name, settings, phase_rules(settings, origin))
         self._records(name, settings, child)
         TieredCache(f"{name}-tiered-cache", zone_id=self.zone_id, value="on", opts=child)
         self.register_outputs(
@@ -182,9 +79,40 @@ class CloudflareEdge(pulumi.ComponentResource):
             zone = get_zone_output(filter=query, opts=invoke)
         return zone.apply(lambda found: checked_zone_id(found, settings))
 
+    def _zone_for_rulesets(self, settings: CloudflareSettings) -> pulumi.Output[str]:
+        """The zone id, once no declared phase has an entrypoint made elsewhere (not adopted)."""
+        found = get_rulesets_output(zone_id=self.zone_id, opts=pulumi.InvokeOutputOptions(parent=self))
+        stack = pulumi.get_stack()
+
+        def checked(values: list[Any]) -> str:
+            zone_id, result = values
+            check_entrypoints(entrypoints(result), settings, stack, zone_id)
+            return cast(str, zone_id)
+
+        return pulumi.Output.all(self.zone_id, found).apply(checked)
+
+    def _rulesets(
+        self, name: str, settings: CloudflareSettings, rules: dict[RulesetKey, list[Rule]]
+    ) -> dict[str, pulumi.Output[str]]:
+        zone_id = self._zone_for_rulesets(settings)
+        ids: dict[str, pulumi.Output[str]] = {}
+        for key, rules_of_phase in rules.items():
+            adopted = settings.adopt_rulesets.get(key)
+            # Import ids are zones/<zone>/<ruleset>; the settings require zoneId with an adoption.
+            imported = f"zones/{settings.zone_id}/{adopted}" if adopted else None
+            ids[key] = Ruleset(
+                f"{name}-{key}",
+                zone_id=zone_id,
+                name=ruleset_name(key),
+                kind="zone",
+                phase=PHASES[key],
+                rules=cast("list[RulesetRuleArgsDict]", rules_of_phase),
+                opts=pulumi.ResourceOptions(parent=self, import_=imported),
+            ).id
+        return ids
+
     def _zone_settings(self, name: str, settings: CloudflareSettings, child: pulumi.ResourceOptions) -> None:
-        values = {**ZONE_SETTINGS, "security_header": hsts_value(settings.hsts_max_age)}
-        for setting_id, value in values.items():
+        for setting_id, value in zone_settings(settings).items():
             ZoneSetting(
                 f"{name}-{setting_id.replace('_', '-')}",
                 zone_id=self.zone_id,
@@ -192,6 +120,19 @@ class CloudflareEdge(pulumi.ComponentResource):
                 value=value,
                 opts=child,
             )
+
+    def _protections(self, name: str, settings: CloudflareSettings, child: pulumi.ResourceOptions) -> None:
+        if settings.dnssec:
+            # Signed at once; resolvers validate once the DS record is at the registrar (README).
+            ZoneDnssec(f"{name}-dnssec", zone_id=self.zone_id, status="active", opts=child)
+        bots = bot_management_args(settings)
+        if bots is not None:
+            BotManagement(f"{name}-bots", zone_id=self.zone_id, opts=child, **bots)
+        # Rules see and the origin receives the same normalized URL (backslashes, repeated
+        # slashes, encoded letters, dot segments): one reading of a path for both.
+        UrlNormalizationSettings(
+            f"{name}-url-normalization", zone_id=self.zone_id, type="cloudflare", scope="both", opts=child
+        )
 
     def _records(self, name: str, settings: CloudflareSettings, child: pulumi.ResourceOptions) -> None:
         assert settings.origin_address is not None  # the settings require it when enabled

@@ -70,8 +70,8 @@ class NginxCdn(pulumi.ComponentResource):
         super().__init__("technovastore:cdn:NginxCdn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self._name, self._cdn, self._metrics_log_image = name, cdn, metrics_log_image
-        layout = cdn_layout(cdn, origin, metrics_syslog=SYSLOG_ADDRESS if metrics_log_image else None)
-        self.config_text = render_nginx_conf(cdn, layout)
+        syslog = SYSLOG_ADDRESS if metrics_log_image else None
+        self.config_text = render_nginx_conf(cdn, cdn_layout(cdn, origin, metrics_syslog=syslog))
         files = {CDN_CONFIG_FILE: self.config_text}
         if metrics_log_image:
             files[PROGRAM_FILE] = render_mtail_program()

@@ -65,11 +65,11 @@ class NginxLayout:
     user: str | None = None
     worker_processes: str = "auto"
     brotli_module: str | None = "modules/ngx_http_brotli_filter_module.so"
-    # host:port of the log-to-metrics reader (mtail) that gets one line per request, or None.
-    metrics_syslog: str | None = None
     # A DNS server to re-resolve the origin's name with while running (Swarm dnsrr: the name
     # lists every task), or None to resolve it once at start into a keepalive upstream.
     resolver: str | None = None
+    # host:port of the log-to-metrics reader (mtail) that gets one line per request, or None.
+    metrics_syslog: str | None = None
 
 
 def session_cookie_pattern(cookies: list[str]) -> str:

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from components.images import unpinned_reason
 from components.quantities import cpu_millicores, memory_bytes
@@ -39,6 +39,14 @@ def cross_field_error(field: str, value: Any, message: str) -> PydanticCustomErr
     ``field`` so the message names the exact key the user has to change.
     """
     return PydanticCustomError("cross_field", message, {"field": field, "value": value})
+
+
+def cross_field_errors(title: str, errors: list[PydanticCustomError]) -> ValidationError:
+    """Several cross-field errors of one model at once (a model validator can raise only one)."""
+    details = [
+        InitErrorDetails(type=error, loc=(), input=(error.context or {}).get("value")) for error in errors
+    ]
+    return ValidationError.from_exception_data(title, details)
 
 
 def _dns_label(value: str) -> str:

@@ -1,198 +1,53 @@
-"""Cloudflare zone settings and rules in front of the CDN tier, bounded by the zone's plan."""
+"""Cloudflare zone settings and rules in front of the CDN tier, bounded by the zone's plan.
+
+Every problem is reported at once: a model validator collects them and raises them together.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from functools import partial
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
-from components.settings.base import SettingsModel, cross_field_error
+from components.edge.rules_language import fields_used, tokenize, uses_regex
+from components.settings.base import SettingsModel, cross_field_error, cross_field_errors
+from components.settings.cloudflare_plans import (
+    FIELDS,
+    LIMITS,
+    PLANS,
+    Limit,
+    ManagedRuleset,
+    Plan,
+    field_min_plan,
+)
+from components.settings.cloudflare_rules import (
+    CHALLENGE_ACTIONS,
+    DEFAULT_RATE_LIMITS,
+    DEFAULT_WAF_RULES,
+    BotSettings,
+    EdgeCacheSettings,
+    RateLimitRule,
+    WafRule,
+    default_managed_rulesets,
+    matches,
+)
 
-# Cloudflare's plans, from the smallest allowance to the largest.
-Plan = Literal["free", "pro", "business", "enterprise"]
-RateLimitAction = Literal["block", "managed_challenge"]
-WafAction = Literal["block", "managed_challenge", "js_challenge", "log"]
-
-
-@dataclass(frozen=True)
-class PlanLimits:
-    """What a Cloudflare plan allows per zone (rules per phase, seconds, URLs per purge call)."""
-
-    rate_limit_rules: int
-    max_rate_limit_period: int
-    waf_custom_rules: int
-    max_purge_batch: int
-
-
-PLAN_LIMITS: dict[str, PlanLimits] = {
-    "free": PlanLimits(rate_limit_rules=1, max_rate_limit_period=10, waf_custom_rules=5, max_purge_batch=100),
-    "pro": PlanLimits(rate_limit_rules=2, max_rate_limit_period=60, waf_custom_rules=20, max_purge_batch=100),
-    "business": PlanLimits(
-        rate_limit_rules=5, max_rate_limit_period=600, waf_custom_rules=100, max_purge_batch=100
-    ),
-    "enterprise": PlanLimits(
-        rate_limit_rules=100, max_rate_limit_period=3600, waf_custom_rules=1000, max_purge_batch=500
-    ),
-}
-# The counting periods the rate-limiting API accepts at all (the plan bounds the maximum).
-RATE_LIMIT_PERIODS = (10, 60, 120, 300, 600, 3600)
-MITIGATION_TIMEOUTS = (0, 10, 60, 120, 300, 600, 3600, 86400)
+# The phase entrypoint rulesets the edge declares, by the key used in settings and outputs.
+RulesetKey = Literal["cache", "ratelimit", "waf", "managedWaf"]
+SecurityLevel = Literal["essentially_off", "low", "medium", "high", "under_attack"]
 
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
 )
-# Characters that may appear in a path without breaking out of a quoted rule-language string.
-_URL_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
 _HEX_ID = re.compile(r"^[0-9a-f]{32}$")
-_RULE_REF = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
-
-
-def _matches(pattern: re.Pattern[str], expected: str) -> AfterValidator:
-    def check(value: str) -> str:
-        if not pattern.match(value):
-            raise ValueError(expected)
-        return value
-
-    return AfterValidator(check)
-
-
-Hostname = Annotated[str, _matches(_HOSTNAME, "must be a lowercase fully qualified hostname")]
-UrlPath = Annotated[
-    str, _matches(_URL_PATH, "must be a URL path starting with '/' (no quotes, backslashes or spaces)")
-]
-HexId = Annotated[str, _matches(_HEX_ID, "must be a Cloudflare id: 32 lowercase hex digits")]
-RuleRef = Annotated[
-    str, _matches(_RULE_REF, "must be lowercase letters, digits and '_', starting with a letter")
-]
-Extension = Annotated[str, _matches(_EXTENSION, "must be a file extension without the dot, e.g. 'css'")]
-
-
-class RateLimitRule(SettingsModel):
-    """Requests to these path prefixes are counted per client IP and Cloudflare colo.
-
-    Paths only: the Free plan allows nothing but the path in a rate-limiting expression.
-    """
-
-    ref: RuleRef
-    description: str = Field(min_length=1)
-    paths: list[UrlPath] = Field(min_length=1)
-    requests_per_period: int = Field(gt=0)
-    period: int
-    # How long a client stays blocked; challenges have none (0): a passed challenge resets.
-    mitigation_timeout: int = 10
-    action: RateLimitAction = "block"
-
-    @model_validator(mode="after")
-    def _api_values(self) -> RateLimitRule:
-        if self.period not in RATE_LIMIT_PERIODS:
-            raise cross_field_error("period", self.period, f"must be one of {_seconds(RATE_LIMIT_PERIODS)}")
-        if self.mitigation_timeout not in MITIGATION_TIMEOUTS:
-            raise cross_field_error(
-                "mitigationTimeout",
-                self.mitigation_timeout,
-                f"must be one of {_seconds(MITIGATION_TIMEOUTS)}",
-            )
-        if self.action != "block" and self.mitigation_timeout != 0:
-            raise cross_field_error(
-                "mitigationTimeout", self.mitigation_timeout, f"must be 0 with the {self.action} action"
-            )
-        return self
-
-
-def _seconds(values: tuple[int, ...]) -> str:
-    return ", ".join(str(value) for value in values) + " seconds"
-
-
-class WafRule(SettingsModel):
-    """A WAF custom rule: either path prefixes (probes to block) or a rules-language expression."""
-
-    ref: RuleRef
-    description: str = Field(min_length=1)
-    action: WafAction
-    paths: list[UrlPath] = Field(default_factory=list)
-    expression: str | None = Field(default=None, min_length=1)
-
-    @model_validator(mode="after")
-    def _paths_or_expression(self) -> WafRule:
-        if bool(self.paths) == (self.expression is not None):
-            raise cross_field_error("expression", self.expression, "set exactly one of paths and expression")
-        return self
-
-
-class EdgeCacheSettings(SettingsModel):
-    """Cache rules; the product pages' edge TTL is ``cacheTtl.product``."""
-
-    static_extensions: list[Extension] = Field(
-        default_factory=lambda: [
-            *("css", "js", "mjs", "map", "png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico"),
-            *("woff", "woff2", "ttf"),
-        ],
-        min_length=1,
-    )
-    static_paths: list[UrlPath] = Field(default_factory=lambda: ["/static/", "/assets/", "/images/"])
-    static_edge_ttl: int = Field(default=30 * 86400, gt=0)
-    static_browser_ttl: int = Field(default=7 * 86400, gt=0)
-    product_paths: list[UrlPath] = Field(
-        default_factory=lambda: ["/products/", "/api/products/"], min_length=1
-    )
-    # Short: a purge reaches the edge but never a browser's cache.
-    product_browser_ttl: int = Field(default=60, ge=0)
-    bypass_paths: list[UrlPath] = Field(
-        default_factory=lambda: [
-            *("/cart", "/checkout", "/account", "/login", "/logout"),
-            *("/api/cart", "/api/orders", "/api/auth", "/api/users"),
-        ],
-        min_length=1,
-    )
-
-
-DEFAULT_RATE_LIMITS = [
-    RateLimitRule(
-        ref="login",
-        description="Slow down credential stuffing on the login endpoints",
-        paths=["/api/auth/login", "/login"],
-        requests_per_period=10,
-        period=60,
-        mitigation_timeout=60,
-    ),
-    RateLimitRule(
-        ref="api",
-        description="Cap API calls per client",
-        paths=["/api/"],
-        requests_per_period=600,
-        period=60,
-        mitigation_timeout=0,
-        action="managed_challenge",
-    ),
-]
-
-DEFAULT_WAF_RULES = [
-    WafRule(
-        ref="block_probes",
-        description="Block probes for well-known attack paths",
-        action="block",
-        paths=[
-            *("/.env", "/.git", "/.svn", "/.hg", "/.aws", "/.ssh", "/.DS_Store"),
-            *("/wp-admin", "/wp-login.php", "/xmlrpc.php", "/phpmyadmin", "/server-status", "/cgi-bin"),
-        ],
-    ),
-    WafRule(
-        ref="block_unknown_methods",
-        description="Block methods the store never serves",
-        action="block",
-        expression='not http.request.method in {"GET" "HEAD" "POST" "PUT" "PATCH" "DELETE" "OPTIONS"}',
-    ),
-    WafRule(
-        ref="challenge_anonymous_clients",
-        description="Challenge requests without a User-Agent",
-        action="managed_challenge",
-        expression='http.user_agent eq ""',
-    ),
-]
+Hostname = Annotated[str, matches(_HOSTNAME, "must be a lowercase fully qualified hostname")]
+HexId = Annotated[str, matches(_HEX_ID, "must be a Cloudflare id: 32 lowercase hex digits")]
 
 
 class CloudflareSettings(SettingsModel):
@@ -209,89 +64,213 @@ class CloudflareSettings(SettingsModel):
     # The CDN tier's public address: an IP (A/AAAA record) or a hostname (CNAME).
     origin_address: str | None = None
     hsts_max_age: int = Field(default=31536000, ge=0, le=63072000)
+    security_level: SecurityLevel = "medium"
+    browser_integrity_check: bool = True
+    dnssec: bool = True
+    bots: BotSettings = BotSettings()
+    # Unset: the plan's default (Free: the Free Managed Ruleset; paid: Cloudflare Managed).
+    managed_rulesets: list[ManagedRuleset] | None = None
     cache: EdgeCacheSettings = EdgeCacheSettings()
     rate_limits: list[RateLimitRule] = Field(default_factory=lambda: list(DEFAULT_RATE_LIMITS))
     waf_rules: list[WafRule] = Field(default_factory=lambda: list(DEFAULT_WAF_RULES))
     # URLs (or tags, hosts, prefixes) per purge request.
     purge_batch_size: int = Field(default=30, ge=1)
+    # Entrypoint rulesets that exist in the zone already (ruleset ids): imported, then replaced.
+    adopt_rulesets: dict[RulesetKey, HexId] = Field(default_factory=dict)
 
     @property
-    def limits(self) -> PlanLimits:
-        return PLAN_LIMITS[self.plan]
+    def active_managed_rulesets(self) -> list[ManagedRuleset]:
+        if self.managed_rulesets is not None:
+            return list(self.managed_rulesets)
+        return default_managed_rulesets(self.plan == "free")
+
+    def product_edge_ttl(self, cache_ttl_product: int) -> int:
+        """How long the edge keeps product pages: productEdgeTtl, else cacheTtl.product."""
+        return self.cache.product_edge_ttl or cache_ttl_product
+
+    def declared_rulesets(self) -> set[RulesetKey]:
+        """The phases this stack writes an entrypoint ruleset for."""
+        declared: set[RulesetKey] = {"cache"}
+        if self.rate_limits:
+            declared.add("ratelimit")
+        if self.waf_rules:
+            declared.add("waf")
+        if self.active_managed_rulesets:
+            declared.add("managedWaf")
+        return declared
 
     @model_validator(mode="after")
-    def _hostnames_in_zone(self) -> CloudflareSettings:
-        for index, host in enumerate(self.hostnames):
-            if host != self.zone_name and not host.endswith(f".{self.zone_name}"):
-                raise cross_field_error(
-                    f"hostnames.{index}", host, f"must be inside the zone {self.zone_name}"
-                )
-            if self.hostnames.index(host) != index:
-                raise cross_field_error(f"hostnames.{index}", host, "is listed more than once")
-        for index, host in enumerate(self.static_hostnames):
-            if host not in self.hostnames:
-                raise cross_field_error(
-                    f"staticHostnames.{index}", host, "must be one of cloudflare.hostnames"
-                )
+    def _consistent(self) -> CloudflareSettings:
+        problems = [
+            *_host_problems(self),
+            *_unique_ref_problems(self),
+            *_adoption_problems(self),
+            *(_plan_problems(self) if self.enabled else ()),
+        ]
+        if problems:
+            raise cross_field_errors(type(self).__name__, problems)
         return self
 
-    @model_validator(mode="after")
-    def _enabled_needs_hosts_and_origin(self) -> CloudflareSettings:
-        if not self.enabled:
-            return self
-        if not self.hostnames:
-            raise cross_field_error(
-                "hostnames", self.hostnames, "must list at least one hostname when enabled"
-            )
-        if self.origin_address is None:
-            raise cross_field_error(
-                "originAddress", None, "is required when enabled (the CDN tier's address)"
-            )
-        return self
 
-    @model_validator(mode="after")
-    def _public_origin(self) -> CloudflareSettings:
-        if self.origin_address is None:
-            return self
-        problem = origin_problem(self.origin_address, self.hostnames)
-        if problem:
-            raise cross_field_error("originAddress", self.origin_address, problem)
-        return self
+Problems = Iterator[PydanticCustomError]
 
-    @model_validator(mode="after")
-    def _unique_refs(self) -> CloudflareSettings:
-        for field, rules in (("rateLimits", self.rate_limits), ("wafRules", self.waf_rules)):
-            refs = [rule.ref for rule in rules]
-            for index, ref in enumerate(refs):
-                if refs.index(ref) != index:
-                    raise cross_field_error(f"{field}.{index}.ref", ref, "is used by an earlier rule")
-        return self
 
-    @model_validator(mode="after")
-    def _within_plan(self) -> CloudflareSettings:
-        limits, plan = self.limits, self.plan
-        for field, rules, allowed, kind in (
-            ("rateLimits", self.rate_limits, limits.rate_limit_rules, "rate-limiting rules"),
-            ("wafRules", self.waf_rules, limits.waf_custom_rules, "WAF custom rules"),
-        ):
-            if len(rules) > allowed:
-                message = f"has {len(rules)} rules; the '{plan}' plan allows at most {allowed} {kind}"
-                raise cross_field_error(field, len(rules), message)
-        for index, rule in enumerate(self.rate_limits):
-            if rule.period > limits.max_rate_limit_period:
-                raise cross_field_error(
-                    f"rateLimits.{index}.period",
-                    rule.period,
-                    f"exceeds the '{plan}' plan's maximum rate-limiting period of "
-                    f"{limits.max_rate_limit_period} s",
-                )
-        if self.purge_batch_size > limits.max_purge_batch:
-            raise cross_field_error(
-                "purgeBatchSize",
-                self.purge_batch_size,
-                f"exceeds the '{plan}' plan's {limits.max_purge_batch} items per purge request",
-            )
-        return self
+def _host_problems(cf: CloudflareSettings) -> Problems:
+    for index, host in enumerate(cf.hostnames):
+        if host != cf.zone_name and not host.endswith(f".{cf.zone_name}"):
+            yield cross_field_error(f"hostnames.{index}", host, f"must be inside the zone {cf.zone_name}")
+        if cf.hostnames.index(host) != index:
+            yield cross_field_error(f"hostnames.{index}", host, "is listed more than once")
+    for index, host in enumerate(cf.static_hostnames):
+        if host not in cf.hostnames:
+            yield cross_field_error(f"staticHostnames.{index}", host, "must be one of cloudflare.hostnames")
+    if cf.enabled and not cf.hostnames:
+        yield cross_field_error("hostnames", cf.hostnames, "must list at least one hostname when enabled")
+    if cf.enabled and cf.origin_address is None:
+        yield cross_field_error("originAddress", None, "is required when enabled (the CDN tier's address)")
+    problem = origin_problem(cf.origin_address, cf.hostnames) if cf.origin_address is not None else None
+    if problem:
+        yield cross_field_error("originAddress", cf.origin_address, problem)
+
+
+def _unique_ref_problems(cf: CloudflareSettings) -> Problems:
+    for field, rules in (("rateLimits", cf.rate_limits), ("wafRules", cf.waf_rules)):
+        refs = [rule.ref for rule in rules]
+        for index, ref in enumerate(refs):
+            if refs.index(ref) != index:
+                yield cross_field_error(f"{field}.{index}.ref", ref, "is used by an earlier rule")
+
+
+def _adoption_problems(cf: CloudflareSettings) -> Problems:
+    if cf.adopt_rulesets and cf.zone_id is None:
+        yield cross_field_error(
+            "adoptRulesets",
+            cf.adopt_rulesets,
+            "needs cloudflare.zoneId: the import id is zones/<zoneId>/<rulesetId>",
+        )
+    for key in sorted(set(cf.adopt_rulesets) - cf.declared_rulesets()):
+        yield cross_field_error(
+            f"adoptRulesets.{key}", cf.adopt_rulesets[key], "names a phase this stack declares no rules for"
+        )
+
+
+def _plan_problems(cf: CloudflareSettings) -> Problems:
+    yield from _rate_limit_plan_problems(cf)
+    yield from _waf_plan_problems(cf)
+    yield from _feature_plan_problems(cf)
+
+
+def _exceeds(limit: Limit[int], plan: Plan, value: int, what: str, unit: str) -> str:
+    allowed = limit.of(plan)
+    larger = limit.smallest_plan(lambda allows: allows >= value)
+    upgrade = f"; the '{larger}' plan allows {value}" if larger else ""
+    return f"{what}: the '{plan}' plan allows at most {allowed}{unit}{upgrade} ({limit.source})"
+
+
+def _needs(limit: Limit[bool], plan: Plan, what: str) -> str:
+    smallest = limit.smallest_plan(lambda allows: allows)
+    return f"{what} needs the '{smallest}' plan or larger, not '{plan}' ({limit.source})"
+
+
+def _count_problems(key: str, count: int, limit: Limit[int], plan: Plan, unit: str) -> Problems:
+    if count > limit.of(plan):
+        yield cross_field_error(key, count, _exceeds(limit, plan, count, f"has {count} rules", unit))
+
+
+def _log_action_problems(key: str, action: str, plan: Plan) -> Problems:
+    if action == "log" and not LIMITS.log_action.of(plan):
+        yield cross_field_error(f"{key}.action", action, _needs(LIMITS.log_action, plan, "the log action"))
+
+
+def _rate_limit_plan_problems(cf: CloudflareSettings) -> Problems:
+    plan, rules = cf.plan, cf.rate_limits
+    yield from _count_problems(
+        "rateLimits", len(rules), LIMITS.rate_limit_rules, plan, " rate-limiting rules"
+    )
+    for index, rule in enumerate(rules):
+        key = f"rateLimits.{index}"
+        if rule.period > LIMITS.rate_limit_period.of(plan):
+            message = _exceeds(LIMITS.rate_limit_period, plan, rule.period, "too long a period", " s")
+            yield cross_field_error(f"{key}.period", rule.period, message)
+        if rule.mitigation_timeout > LIMITS.mitigation_timeout.of(plan):
+            what = "too long a mitigation timeout"
+            message = _exceeds(LIMITS.mitigation_timeout, plan, rule.mitigation_timeout, what, " s")
+            yield cross_field_error(f"{key}.mitigationTimeout", rule.mitigation_timeout, message)
+        yield from _rate_limit_action_problems(rule, key, plan)
+
+
+def _rate_limit_action_problems(rule: RateLimitRule, key: str, plan: Plan) -> Problems:
+    timeout = rule.mitigation_timeout
+    yield from _log_action_problems(key, rule.action, plan)
+    if rule.action in CHALLENGE_ACTIONS and timeout != 0 and not LIMITS.challenge_timeout.of(plan):
+        what = f"a mitigation timeout with the {rule.action} action (below it, challenges throttle: set 0)"
+        message = _needs(LIMITS.challenge_timeout, plan, what)
+        yield cross_field_error(f"{key}.mitigationTimeout", timeout, message)
+    if rule.action == "block" and timeout == 0 and not LIMITS.block_throttling.of(plan):
+        what = "throttling with the block action (mitigationTimeout 0)"
+        message = _needs(LIMITS.block_throttling, plan, what)
+        yield cross_field_error(f"{key}.mitigationTimeout", timeout, message)
+
+
+def _waf_plan_problems(cf: CloudflareSettings) -> Problems:
+    plan, rules = cf.plan, cf.waf_rules
+    yield from _count_problems("wafRules", len(rules), LIMITS.waf_custom_rules, plan, " WAF custom rules")
+    for index, rule in enumerate(rules):
+        key = f"wafRules.{index}"
+        yield from _log_action_problems(key, rule.action, plan)
+        if rule.expression is None:
+            continue
+        tokens = tokenize(rule.expression)
+        if uses_regex(tokens) and not LIMITS.regex_operator.of(plan):
+            message = _needs(LIMITS.regex_operator, plan, "the regex operator (matches, ~)")
+            yield cross_field_error(f"{key}.expression", rule.expression, message)
+        for field in sorted(fields_used(tokens)):
+            needed = field_min_plan(field)
+            if needed is not None and PLANS.index(plan) < PLANS.index(needed):
+                message = f"the field {field} needs the '{needed}' plan or larger, not '{plan}' ({FIELDS})"
+                yield cross_field_error(f"{key}.expression", rule.expression, message)
+
+
+def _feature_plan_problems(cf: CloudflareSettings) -> Problems:
+    plan = cf.plan
+    minimum = LIMITS.min_edge_ttl.of(plan)
+    if cf.cache.static_edge_ttl < minimum:
+        message = min_edge_ttl_problem(plan)
+        yield cross_field_error("cache.staticEdgeTtl", cf.cache.static_edge_ttl, message)
+    limit = LIMITS.managed_rulesets
+    for index, ruleset in enumerate(cf.managed_rulesets or []):
+        if ruleset not in limit.of(plan):
+            smallest = limit.smallest_plan(partial(_contains, item=ruleset))
+            message = f"the {ruleset} managed ruleset needs the '{smallest}' plan or larger, not '{plan}'"
+            yield cross_field_error(f"managedRulesets.{index}", ruleset, f"{message} ({limit.source})")
+    yield from _bot_plan_problems(cf.bots, plan)
+    if cf.purge_batch_size > LIMITS.purge_urls.of(plan):
+        message = _exceeds(LIMITS.purge_urls, plan, cf.purge_batch_size, "too many", " URLs per request")
+        yield cross_field_error("purgeBatchSize", cf.purge_batch_size, message)
+
+
+def _contains(values: tuple[str, ...], item: str) -> bool:
+    return item in values
+
+
+def min_edge_ttl_problem(plan: Plan) -> str:
+    limit = LIMITS.min_edge_ttl
+    return f"is below the '{plan}' plan's shortest edge cache TTL of {limit.of(plan)} s ({limit.source})"
+
+
+def _bot_plan_problems(bots: BotSettings, plan: Plan) -> Problems:
+    super_bot_fight = ("definitely_automated", "verified_bots", "static_resource_protection")
+    for name in super_bot_fight:
+        value = getattr(bots, name)
+        if value is not None and not LIMITS.super_bot_fight_mode.of(plan):
+            what = "Super Bot Fight Mode (the free plan has Bot Fight Mode, on or off)"
+            key = f"bots.{to_camel(name)}"
+            yield cross_field_error(key, value, _needs(LIMITS.super_bot_fight_mode, plan, what))
+    if bots.likely_automated is not None and not LIMITS.likely_automated.of(plan):
+        what = "an action for likely automated traffic"
+        yield cross_field_error(
+            "bots.likelyAutomated", bots.likely_automated, _needs(LIMITS.likely_automated, plan, what)
+        )
 
 
 def origin_problem(origin: str, hostnames: list[str]) -> str | None:

@@ -8,11 +8,13 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 
 from components.settings.acknowledgements import Acknowledgement
-from components.settings.base import DnsLabel, SettingsModel, cross_field_error
+from components.settings.base import DnsLabel, SettingsModel, cross_field_error, cross_field_errors
 from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.cdn import CdnSettings
 from components.settings.checks import ChecksSettings
-from components.settings.cloudflare import CloudflareSettings
+from components.settings.cloudflare import CloudflareSettings, min_edge_ttl_problem
+from components.settings.cloudflare_plans import LIMITS
+from components.settings.cloudflare_rules import MAX_EXPRESSION_LENGTH
 from components.settings.monitoring import MonitoringSettings
 from components.settings.redis import RedisSettings
 from components.settings.scaling import ScalingSettings
@@ -138,12 +140,61 @@ class Settings(SettingsModel):
 
     @model_validator(mode="after")
     def _edge_product_ttl_fits(self) -> Settings:
-        # The edge keeps product pages for cacheTtl.product; browsers must not keep them longer.
-        browser_ttl = self.cloudflare.cache.product_browser_ttl
-        if browser_ttl > self.cache_ttl.product:
-            raise cross_field_error(
-                "cloudflare.cache.productBrowserTtl",
-                browser_ttl,
-                f"must not exceed cacheTtl.product ({self.cache_ttl.product} s)",
+        # The edge keeps product pages for its product TTL; browsers must not keep them longer,
+        # and the zone's plan has a shortest edge TTL.
+        cloudflare = self.cloudflare
+        edge_ttl = cloudflare.product_edge_ttl(self.cache_ttl.product)
+        own = cloudflare.cache.product_edge_ttl is not None
+        source = "cloudflare.cache.productEdgeTtl" if own else "cacheTtl.product"
+        problems = []
+        if cloudflare.cache.product_browser_ttl > edge_ttl:
+            problems.append(
+                cross_field_error(
+                    "cloudflare.cache.productBrowserTtl",
+                    cloudflare.cache.product_browser_ttl,
+                    f"must not exceed the product pages' edge TTL ({source}: {edge_ttl} s)",
+                )
             )
+        if cloudflare.enabled and edge_ttl < LIMITS.min_edge_ttl.of(cloudflare.plan):
+            message = f"(the product pages' edge TTL) {min_edge_ttl_problem(cloudflare.plan)}; "
+            message += "set cloudflare.cache.productEdgeTtl"
+            problems.append(cross_field_error(source, edge_ttl, message))
+        if problems:
+            raise cross_field_errors(type(self).__name__, problems)
         return self
+
+    @model_validator(mode="after")
+    def _edge_expressions_fit(self) -> Settings:
+        """The rule expressions built from these settings stay within Cloudflare's length."""
+        # Imported here: the rule builders import the settings modules.
+        from components.edge.rules import OriginFacts, phase_rules
+
+        if not self.cloudflare.enabled:
+            return self
+        origin = OriginFacts(self.cache_ttl.product, self.cdn.session_cookies, self.cdn.api_prefix)
+        problems = [
+            cross_field_error(
+                _expression_source(key, index, rule["ref"]),
+                len(rule["expression"]),
+                f"makes the {rule['ref']} rule's expression {len(rule['expression'])} characters long; "
+                f"Cloudflare allows {MAX_EXPRESSION_LENGTH}: list fewer paths, extensions or cookies",
+            )
+            for key, rules in phase_rules(self.cloudflare, origin).items()
+            for index, rule in enumerate(rules)
+            if len(rule["expression"]) > MAX_EXPRESSION_LENGTH
+        ]
+        if problems:
+            raise cross_field_errors(type(self).__name__, problems)
+        return self
+
+
+def _expression_source(phase: str, index: int, ref: str) -> str:
+    """The setting that makes a generated rule's expression long."""
+    cache_rules = {
+        "product_pages": "cloudflare.cache.productPaths",
+        "static_assets": "cloudflare.cache.staticExtensions",
+        "bypass_private": "cloudflare.cache.bypassPaths",
+    }
+    if phase == "cache":
+        return cache_rules[ref]
+    return f"cloudflare.{'rateLimits' if phase == 'ratelimit' else 'wafRules'}.{index}"

@@ -77,8 +77,8 @@ class SwarmAutoscaler(pulumi.ComponentResource):
         super().__init__("technovastore:swarm:SwarmAutoscaler", name, None, opts)
         config, swarm = settings.swarm.autoscaler, settings.swarm
         self.host = swarm_name(settings, name)
-        docker.Service(
-            name,
+        # Plain dicts in the provider's input shape (mypy cannot match them to its TypedDicts).
+        spec: dict[str, Any] = dict(
             name=self.host,
             labels=labels(settings, "autoscaler"),
             task_spec={
@@ -113,6 +113,6 @@ class SwarmAutoscaler(pulumi.ComponentResource):
             rollback_config=rollback(start_first=False, monitor_seconds=swarm.update_monitor_seconds),
             endpoint_spec={"mode": swarm.endpoint_mode},
             converge_config=converge(),
-            opts=pulumi.ResourceOptions(parent=self),
         )
+        docker.Service(name, **spec, opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"host": self.host})

@@ -75,8 +75,8 @@ class SwarmCdn(pulumi.ComponentResource):
         # A host-mode port is held by the running task on its node: a new task started first
         # could not bind it there. The routing mesh (ingress) has no such conflict.
         start_first = swarm.publish_mode == "ingress"
-        docker.Service(
-            name,
+        # Plain dicts in the provider's input shape (mypy cannot match them to its TypedDicts).
+        spec: dict[str, Any] = dict(
             name=self.host,
             # Host-mode publishing holds the port on a node: one task per node, so the
             # autoscaler cannot add tasks there; the labels still state the rules.
@@ -120,6 +120,10 @@ class SwarmCdn(pulumi.ComponentResource):
                 ],
             },
             converge_config=converge(),
+        )
+        docker.Service(
+            name,
+            **spec,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config], ignore_changes=[REPLICAS_PATH]),
         )
         self.register_outputs({"host": self.host, "port": self.port})

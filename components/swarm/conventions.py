@@ -31,7 +31,7 @@ def swarm_name(settings: Settings, workload: str) -> str:
     return f"{settings.namespace}-{workload}"
 
 
-def labels(settings: Settings, component: str) -> list[dict[str, str]]:
+def labels(settings: Settings, component: str) -> list[Any]:
     values = {STACK_LABEL: settings.namespace, PART_OF_LABEL: "technovastore", COMPONENT_LABEL: component}
     return [{"label": key, "value": value} for key, value in values.items()]
 

@@ -43,10 +43,14 @@ def swarm_secret(
 ) -> docker.Secret:
     """A Swarm secret holding ``value``; its name carries a short digest so rotation rolls services."""
     prefix = swarm_name(settings, resource_name)
+    name: pulumi.Output[str] = value.apply(lambda text: content_name(prefix, text))
+    encoded: pulumi.Output[str] = pulumi.Output.secret(
+        value.apply(lambda text: base64.b64encode(text.encode()).decode())
+    )
     return docker.Secret(
         resource_name,
-        name=pulumi.Output.unsecret(value.apply(lambda text: content_name(prefix, text))),
-        data=pulumi.Output.secret(value.apply(lambda text: base64.b64encode(text.encode()).decode())),
+        name=pulumi.Output.unsecret(name),
+        data=encoded,
         labels=labels(settings, "secret"),
         opts=opts,
     )

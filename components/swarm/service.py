@@ -80,8 +80,8 @@ class SwarmService(pulumi.ComponentResource):
         self.port = workload.port
         self.min_replicas, self.max_replicas = workload.min_replicas, workload.max_replicas
         env, secret_mounts = container_env(workload, secrets)
-        docker.Service(
-            name,
+        # Plain dicts in the provider's input shape (mypy cannot match them to its TypedDicts).
+        spec: dict[str, Any] = dict(
             name=self.host,
             labels=autoscaling_labels(settings, workload.tier, service_rules(settings, name)),
             task_spec={
@@ -108,6 +108,6 @@ class SwarmService(pulumi.ComponentResource):
             rollback_config=rollback(start_first=True, monitor_seconds=swarm.update_monitor_seconds),
             endpoint_spec={"mode": swarm.endpoint_mode},
             converge_config=converge(),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[REPLICAS_PATH]),
         )
+        docker.Service(name, **spec, opts=pulumi.ResourceOptions(parent=self, ignore_changes=[REPLICAS_PATH]))
         self.register_outputs({"host": self.host, "port": self.port})

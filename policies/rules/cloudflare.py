@@ -1,7 +1,8 @@
 """Cloudflare in front of everything: strict TLS, HSTS, rules that protect, honest DNS.
 
-Rule bodies are matched by snake_case or camelCase keys: values typed ``Any`` (a zone
-setting's value) reach the engine exactly as the program wrote them.
+Typed inputs (rule bodies) are matched by snake_case or camelCase keys, as the SDK may send
+either. A zone setting's ``value`` is typed ``Any``: it reaches the API exactly as the program
+wrote it, so its keys must be the API's own snake_case ones.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ RULESET = "cloudflare:index/ruleset:Ruleset"
 DNS_RECORD_TYPES = ("cloudflare:index/dnsRecord:DnsRecord", "cloudflare:index/record:Record")
 BASELINE_SETTINGS = ("ssl", "min_tls_version", "tls_1_3", "always_use_https")
 BLOCKING_ACTIONS = ("block", "managed_challenge", "js_challenge", "challenge")
+ZONE_DNSSEC = "cloudflare:index/zoneDnssec:ZoneDnssec"
+BOT_MANAGEMENT = "cloudflare:index/botManagement:BotManagement"
+SECURITY_LEVELS = ("low", "medium", "high")
 
 
 def field(value: Any, snake: str) -> Any:
@@ -88,11 +92,30 @@ _HSTS_CONFIG = {
 }
 
 
+def camel_case_keys(value: Any) -> list[str]:
+    """Keys with capital letters anywhere in ``value``: the API never reads them."""
+    if isinstance(value, Mapping):
+        own = [str(key) for key in value if str(key) != str(key).lower()]
+        return own + [key for item in value.values() for key in camel_case_keys(item)]
+    if isinstance(value, list):
+        return [key for item in value for key in camel_case_keys(item)]
+    return []
+
+
 def hsts_problem(value: Any, min_max_age: int) -> str | None:
-    hsts = field(value, "strict_transport_security")
-    if field(hsts, "enabled") is not True:
+    # The API's schema (the cloudflare SDK's zones/setting_edit_params.py) is snake_case;
+    # camelCase keys are ignored and the setting shows a diff on every preview
+    # (pulumi/pulumi-cloudflare#1579).
+    wrong = camel_case_keys(value)
+    if wrong:
+        return (
+            f"the value uses camelCase keys {wrong}; Cloudflare reads snake_case "
+            "(strict_transport_security, max_age, include_subdomains) and ignores these"
+        )
+    hsts = mapping(mapping(value).get("strict_transport_security"))
+    if hsts.get("enabled") is not True:
         return "HSTS is off; enable strict_transport_security in the security_header setting"
-    max_age = field(hsts, "max_age")
+    max_age = hsts.get("max_age")
     if not isinstance(max_age, int | float) or max_age < min_max_age:
         return f"HSTS max-age {max_age} is below {min_max_age} s; raise it"
     return None
@@ -213,10 +236,7 @@ def _rate_limit_and_waf(args: StackValidationArgs, report: ReportViolation) -> N
     resources = _cloudflare_resources(args)
     if not resources:
         return
-    rules_by_phase: dict[str, list[Mapping[str, Any]]] = {}
-    for r in resources:
-        if r.resource_type == RULESET:
-            rules_by_phase.setdefault(str(r.props.get("phase")), []).extend(_rules(r.props))
+    rules_by_phase = _rules_by_phase(resources)
     if not any(_enabled(rule) for rule in rules_by_phase.get("http_ratelimit", [])):
         report(
             "no enabled rate-limiting rule (phase http_ratelimit); add one for the API and login paths", None
@@ -228,6 +248,49 @@ def _rate_limit_and_waf(args: StackValidationArgs, report: ReportViolation) -> N
             "(phase http_request_firewall_custom); add one",
             None,
         )
+
+
+def _rules_by_phase(resources: list[Any]) -> dict[str, list[Mapping[str, Any]]]:
+    rules: dict[str, list[Mapping[str, Any]]] = {}
+    for r in resources:
+        if r.resource_type == RULESET:
+            rules.setdefault(str(r.props.get("phase")), []).extend(_rules(r.props))
+    return rules
+
+
+def _zone_protections(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Prowler's zone_dnssec_enabled, zone_browser_integrity_check_enabled,
+    zone_security_under_attack_disabled, zone_bot_fight_mode_enabled and zone_waf_enabled."""
+    resources = _cloudflare_resources(args)
+    if not resources:
+        return
+
+    def of_type(type_: str) -> list[Mapping[str, Any]]:
+        return [r.props for r in resources if r.resource_type == type_]
+
+    if not any(props.get("status") == "active" for props in of_type(ZONE_DNSSEC)):
+        report("DNSSEC is not declared active; add a ZoneDnssec with status 'active'", None)
+    settings = dict(_setting(props) for props in of_type(ZONE_SETTING))
+    if settings.get("browser_check") != "on":
+        report(
+            f"Browser Integrity Check is {settings.get('browser_check')!r}; declare browser_check 'on'", None
+        )
+    if settings.get("security_level") not in SECURITY_LEVELS:
+        report(
+            f"security_level is {settings.get('security_level')!r}; declare one of {list(SECURITY_LEVELS)} "
+            "(under_attack challenges every visitor: an emergency, not a setting)",
+            None,
+        )
+    if not any(_fights_bots(props) for props in of_type(BOT_MANAGEMENT)):
+        report("no bot protection: declare BotManagement with Bot Fight Mode or Super Bot Fight Mode", None)
+    managed = _rules_by_phase(resources).get("http_request_firewall_managed", [])
+    if not any(_enabled(rule) and rule.get("action") == "execute" for rule in managed):
+        report("no managed WAF ruleset runs (phase http_request_firewall_managed); execute one", None)
+
+
+def _fights_bots(props: Mapping[str, Any]) -> bool:
+    challenged = field(props, "sbfm_definitely_automated") in ("block", "managed_challenge")
+    return field(props, "fight_mode") is True or challenged
 
 
 POLICIES = [
@@ -293,5 +356,14 @@ POLICIES = [
         ),
         severity=Severity.HIGH,
         validate=_rate_limit_and_waf,
+    ),
+    stack_policy(
+        name="cloudflare-zone-protections",
+        description=(
+            "A stack that manages the zone turns on DNSSEC, Browser Integrity Check, a security level, "
+            "bot protection and a managed WAF ruleset."
+        ),
+        severity=Severity.MEDIUM,
+        validate=_zone_protections,
     ),
 ]

@@ -60,7 +60,8 @@ def _recommended_labels(args: ResourceValidationArgs, pod: PodTemplate, report: 
         missing = [label for label in required if label not in labels]
         if missing:
             report(
-                f"{where} lacks the recommended labels {missing}; add them (components/kubernetes/conventions.py: labels() does)"
+                f"{where} lacks the recommended labels {missing}; "
+                "add them (components/kubernetes/conventions.py: labels() does)"
             )
     name, instance = object_name(args.props), workload_labels.get(INSTANCE_LABEL)
     if instance is not None and name is not None and instance != name:

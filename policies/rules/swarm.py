@@ -86,22 +86,35 @@ def _update_and_rollback(props: Mapping[str, Any], container: Mapping[str, Any],
 def _redis_not_published(props: Mapping[str, Any], container: Mapping[str, Any], report: Any) -> None:
     for port in sequence(mapping(props.get("endpointSpec")).get("ports")):
         port = mapping(port)
-        target, published = port.get("targetPort"), port.get("publishedPort")
-        if any(int(p) in REDIS_PORTS for p in (target, published) if isinstance(p, int | float)):
-            report(f"publishes Redis port {int(target or published)}: Redis stays inside the overlay network")
+        numbers = [_number(port.get(key)) for key in ("targetPort", "publishedPort")]
+        for number in numbers:
+            if number in REDIS_PORTS:
+                report(f"publishes Redis port {number}: Redis stays inside the overlay network")
+                break
 
 
 def _replicas_within_bounds(props: Mapping[str, Any], container: Mapping[str, Any], report: Any) -> None:
     labels = {
         mapping(item).get("label"): mapping(item).get("value") for item in sequence(props.get("labels"))
     }
-    replicas = mapping(mapping(props.get("mode")).get("replicated")).get("replicas")
-    if MIN_REPLICAS_LABEL not in labels or not isinstance(replicas, int | float):
+    replicas = _number(mapping(mapping(props.get("mode")).get("replicated")).get("replicas"))
+    low = _number(labels.get(MIN_REPLICAS_LABEL))
+    high = _number(labels.get(MAX_REPLICAS_LABEL, low))
+    if replicas is None or low is None:
         return
-    low = int(labels[MIN_REPLICAS_LABEL])
-    high = int(labels.get(MAX_REPLICAS_LABEL, low))
-    if not low <= int(replicas) <= high or low > high:
-        report(f"runs {int(replicas)} replicas outside its bounds {low}..{high}")
+    if high is None or not low <= replicas <= high:
+        report(f"runs {replicas} replicas outside its bounds {low}..{labels.get(MAX_REPLICAS_LABEL)}")
+
+
+def _number(value: Any) -> int | None:
+    """An integer input or label value (labels are text); None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 POLICIES = [

@@ -17,12 +17,13 @@ from tests.bench import goal
 from tests.support.docker_engine import swarm_engine
 from tests.support.docker_images import base_rootfs_path, build_app_image, import_base
 from tests.support.ports import free_port
-from tests.support.stacks import synthesize_stack
+from tests.support.stacks import synthesize_deployment
 from tests.support.swarm_apply import SwarmApplier
 from tests.support.swarm_stack import ClientLoop, Images, Passwords, label_redis_node, machine_overrides
 
 NAME = "swarm_rollout"
 SERVICE = "docker:index/service:Service"
+PRODUCTION_MONITOR_SECONDS = 30
 
 
 def _timed(action: Any) -> tuple[Any, float]:
@@ -38,7 +39,9 @@ def run() -> dict[str, Any]:
         label_redis_node(engine)
         cdn_port, passwords = free_port(), Passwords()
         overrides = machine_overrides(images, cdn_port)
-        synthesis = synthesize_stack("swarm", passwords=passwords, **overrides)
+        # The production monitor window: the update's duration as `pulumi up` would wait it.
+        overrides["swarm"] = {**overrides["swarm"], "updateMonitorSeconds": PRODUCTION_MONITOR_SECONDS}
+        synthesis = synthesize_deployment("swarm", overrides, passwords=passwords)
         applier = SwarmApplier(engine.client)
         _, apply_seconds = _timed(lambda: applier.apply(synthesis))
         services = len([r for r in synthesis.resources if r.type == SERVICE])
@@ -50,7 +53,7 @@ def run() -> dict[str, Any]:
             frontend = {**overrides["services"]["frontend"], "env": {"APP_VERSION": "2"}}
             changed = {**overrides, "services": {**overrides["services"], "frontend": frontend}}
             _, update_seconds = _timed(
-                lambda: applier.apply(synthesize_stack("swarm", passwords=passwords, **changed))
+                lambda: applier.apply(synthesize_deployment("swarm", changed, passwords=passwords))
             )
             time.sleep(2)
         finally:

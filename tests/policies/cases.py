@@ -547,25 +547,35 @@ ok("cloudflare-tls-1-3", "on", EDGE)
 bad("cloudflare-tls-1-3", "off", [pb.zone_setting("tls_1_3", "off")])
 ok("cloudflare-always-https", "on", EDGE)
 bad("cloudflare-always-https", "off", [pb.zone_setting("always_use_https", "off")])
-ok("cloudflare-hsts", "camel-case", EDGE)
-ok(
+ok("cloudflare-hsts", "snake-case", EDGE)
+bad(
     "cloudflare-hsts",
-    "snake-case",
+    "camel-case",
     [
         pb.zone_setting(
-            "security_header", {"strict_transport_security": {"enabled": True, "max_age": 31536000}}
+            "security_header",
+            {"strictTransportSecurity": {"enabled": True, "maxAge": 31536000, "includeSubdomains": True}},
+        )
+    ],
+)
+bad(
+    "cloudflare-hsts",
+    "camel-case-inside",
+    [
+        pb.zone_setting(
+            "security_header", {"strict_transport_security": {"enabled": True, "maxAge": 31536000}}
         )
     ],
 )
 bad(
     "cloudflare-hsts",
     "disabled",
-    [pb.zone_setting("security_header", {"strictTransportSecurity": {"enabled": False}})],
+    [pb.zone_setting("security_header", {"strict_transport_security": {"enabled": False}})],
 )
 bad(
     "cloudflare-hsts",
     "short",
-    [pb.zone_setting("security_header", {"strictTransportSecurity": {"enabled": True, "maxAge": 3600}})],
+    [pb.zone_setting("security_header", {"strict_transport_security": {"enabled": True, "max_age": 3600}})],
 )
 ok("cloudflare-dns-proxied", "proxied", EDGE)
 bad("cloudflare-dns-proxied", "dns-only", [pb.dns_record(proxied=False)])
@@ -617,6 +627,43 @@ bad(
     "cloudflare-zone-baseline",
     "no-hsts",
     pb.cloudflare_edge({k: v for k, v in pb.ZONE_SETTINGS.items() if k != "security_header"}),
+)
+ok("cloudflare-zone-protections", "complete", EDGE)
+ok("cloudflare-zone-protections", "no-cloudflare", app_stack())
+ok(
+    "cloudflare-zone-protections",
+    "bot-fight-mode",
+    [*(r for r in EDGE if "botManagement" not in r.type), pb.bot_management(fightMode=True)],
+)
+bad(
+    "cloudflare-zone-protections",
+    "no-dnssec",
+    [r for r in EDGE if "zoneDnssec" not in r.type],
+)
+bad(
+    "cloudflare-zone-protections",
+    "dnssec-disabled",
+    [*(r for r in EDGE if "zoneDnssec" not in r.type), pb.zone_dnssec("disabled")],
+)
+bad(
+    "cloudflare-zone-protections",
+    "browser-check-off",
+    pb.cloudflare_edge({**pb.ZONE_SETTINGS, "browser_check": "off"}),
+)
+bad(
+    "cloudflare-zone-protections",
+    "under-attack-for-good",
+    pb.cloudflare_edge({**pb.ZONE_SETTINGS, "security_level": "under_attack"}),
+)
+bad(
+    "cloudflare-zone-protections",
+    "bots-allowed",
+    [*(r for r in EDGE if "botManagement" not in r.type), pb.bot_management(sbfmDefinitelyAutomated="allow")],
+)
+bad(
+    "cloudflare-zone-protections",
+    "no-managed-waf",
+    [r for r in EDGE if r.inputs.get("phase") != "http_request_firewall_managed"],
 )
 ok("cloudflare-rate-limit-and-waf", "both", EDGE)
 bad(

@@ -172,10 +172,10 @@ def cdn_config(nginx_conf: str = NGINX_CONF, headers: str = SECURITY_HEADERS) ->
 
 ZONE = "0123456789abcdef0123456789abcdef"
 HSTS = {
-    "strictTransportSecurity": {
+    "strict_transport_security": {
         "enabled": True,
-        "maxAge": 31536000,
-        "includeSubdomains": True,
+        "max_age": 31536000,
+        "include_subdomains": True,
         "nosniff": True,
     }
 }
@@ -185,6 +185,15 @@ ZONE_SETTINGS: dict[str, Any] = {
     "tls_1_3": "on",
     "always_use_https": "on",
     "security_header": HSTS,
+    "security_level": "medium",
+    "browser_check": "on",
+}
+MANAGED_WAF_RULE = {
+    "ref": "execute_cloudflare_managed",
+    "expression": "true",
+    "action": "execute",
+    "actionParameters": {"id": "efb7b8c949ac4650a09736fc376e9aee"},
+    "enabled": True,
 }
 
 
@@ -239,12 +248,26 @@ def dns_record(
     )
 
 
+def zone_dnssec(status: str = "active") -> DeclaredResource:
+    return resource(
+        "cloudflare:index/zoneDnssec:ZoneDnssec", "edge-dnssec", {"zoneId": ZONE, "status": status}
+    )
+
+
+def bot_management(**inputs: Any) -> DeclaredResource:
+    chosen = inputs or {"sbfmDefinitelyAutomated": "managed_challenge", "enableJs": True}
+    return resource("cloudflare:index/botManagement:BotManagement", "edge-bots", {"zoneId": ZONE, **chosen})
+
+
 def cloudflare_edge(settings: dict[str, Any] | None = None) -> list[DeclaredResource]:
     chosen = ZONE_SETTINGS if settings is None else settings
     return [
         *(zone_setting(k, v) for k, v in chosen.items()),
         ruleset("http_ratelimit", [rate_limit_rule()]),
         ruleset("http_request_firewall_custom", [WAF_RULE]),
+        ruleset("http_request_firewall_managed", [MANAGED_WAF_RULE]),
+        zone_dnssec(),
+        bot_management(),
         dns_record(),
     ]
 

@@ -62,12 +62,12 @@ def test_an_image_tag_updates_the_deployment_in_place(staging_diff: Callable[...
     assert {c.name for c in diff.changes} == {f"{NS}/product-service"}
 
 
-def test_a_cache_ttl_updates_the_cloudflare_cache_rule_in_place(stack_diff: Callable[..., Diff]) -> None:
-    ttl = config_value("production", "cacheTtl") | {"product": 900}
-    diff = stack_diff("production", cacheTtl=ttl)
+def test_an_edge_ttl_updates_the_cloudflare_cache_rule_in_place(stack_diff: Callable[..., Diff]) -> None:
+    cloudflare = config_value("production", "cloudflare")
+    diff = stack_diff("production", cloudflare=cloudflare | {"cache": {"productEdgeTtl": 7200}})
     assert summary_of(diff) == {
         ("update", "cloudflare:index/ruleset:Ruleset", "edge-cache"): [
-            ("rules[0].actionParameters.edgeTtl.default", 1800, 900)
+            ("rules[0].actionParameters.edgeTtl.default", 3600, 7200)
         ]
     }
 

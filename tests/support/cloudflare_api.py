@@ -2,8 +2,10 @@
 
 It behaves like the documented endpoint where the purge client depends on it: the bearer
 token is checked, the body must carry exactly one of ``files``, ``tags``, ``hosts``,
-``prefixes`` or ``purge_everything``, batches over the limit get 400, and scheduled requests
-get 429 (with ``Retry-After``) or 5xx before being served.
+``prefixes`` or ``purge_everything``, batches over the limit get 400 (URLs: ``batch_limit``;
+tags, hosts, prefixes: 100 on every plan), a malformed URL fails its whole request with 400,
+and scheduled requests get 429 (with ``Retry-After``), 403 (token refused) or 5xx before
+being served. https://developers.cloudflare.com/api/resources/cache/methods/purge/
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ class Scheduled:
     status: int
     retry_after: str | None = None
 
+    def body(self) -> dict[str, Any]:
+        if self.status in (401, 403):
+            return _failure(10000, "Authentication error")
+        return _failure(971 if self.status == 429 else 500, "scheduled failure")
+
 
 @dataclass
 class Purge:
@@ -42,8 +49,12 @@ class FakeCloudflareApi:
     token: str
     zones: dict[str, str]  # id -> name
     batch_limit: int = 30
+    # Tags, hosts or prefixes per request: 100 on every plan.
+    item_limit: int = 100
     # Purge request number (1-based, counting every purge request) -> scripted answer.
     schedule: dict[int, Scheduled] = field(default_factory=dict)
+    # The answer every purge request gets (an outage), unless scheduled otherwise.
+    always: Scheduled | None = None
     accepted: list[Purge] = field(default_factory=list)
     # (purge request number, status) for every purge request, in arrival order.
     answers: list[tuple[int, int]] = field(default_factory=list)
@@ -96,14 +107,10 @@ class FakeCloudflareApi:
             return 403, _failure(10000, "Authentication error"), {}
         if zone_id not in self.zones:
             return 404, _failure(7003, "Could not route to the zone: invalid object identifier"), {}
-        scheduled = self.schedule.get(number)
+        scheduled = self.schedule.get(number, self.always)
         if scheduled is not None:
             headers = {"Retry-After": scheduled.retry_after} if scheduled.retry_after is not None else {}
-            return (
-                scheduled.status,
-                _failure(971 if scheduled.status == 429 else 500, "scheduled failure"),
-                headers,
-            )
+            return scheduled.status, scheduled.body(), headers
         try:
             body = json.loads(raw)
         except ValueError:
@@ -129,10 +136,13 @@ class FakeCloudflareApi:
             return None if value is True else "purge_everything must be true"
         if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
             return f"{kinds[0]} must be a non-empty list of strings"
-        if len(value) > self.batch_limit:
-            return f"Only {self.batch_limit} {kinds[0]} may be purged per request (got {len(value)})"
-        if kinds[0] == "files" and not all(v.startswith(("http://", "https://")) for v in value):
-            return "files must be absolute http(s) URLs"
+        limit = self.batch_limit if kinds[0] == "files" else self.item_limit
+        if len(value) > limit:
+            return f"Only {limit} {kinds[0]} may be purged per request (got {len(value)})"
+        if kinds[0] == "files":
+            bad = [url for url in value if not _well_formed_url(url)]
+            if bad:
+                return f"Invalid URL: {bad[0][:80]}"
         return None
 
     def handle_zone_list(
@@ -147,6 +157,26 @@ class FakeCloudflareApi:
             zones = []  # everything fits on the first page
         info = {"page": 1, "per_page": 20, "count": len(zones), "total_count": len(zones), "total_pages": 1}
         return 200, {"success": True, "errors": [], "messages": [], "result": zones, "result_info": info}, {}
+
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _well_formed_url(url: str) -> bool:
+    """An absolute http(s) URL with a host, a valid port, no user info and valid escapes."""
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and port_ok
+        and "@" not in parts.netloc
+        and not _BAD_ESCAPE.search(url)
+        and len(url) <= 32 * 1024
+    )
 
 
 def _failure(code: int, message: str) -> dict[str, Any]:

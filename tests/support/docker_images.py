@@ -85,9 +85,6 @@ def build_base_rootfs() -> Path:
         shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
         raise RuntimeError(f"mmdebstrap failed ({done.returncode}): {done.stderr[-2000:]}")
     partial.rename(target)
-    for stale in target.parent.glob("base-*.tar"):  # earlier package lists: 170 MB each
-        if stale != target:
-            stale.unlink(missing_ok=True)
     return target
 
 

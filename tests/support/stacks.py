@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from components.settings import PROJECT, Settings, load_settings
@@ -20,14 +20,19 @@ def stack_config(stack: str) -> dict[str, str]:
     return dict(read_stack_config(stack).values)
 
 
-def synthesize_stack(
-    stack: str, *, passwords: Callable[[str], str] | None = None, **overrides: Any
-) -> Synthesis:
+def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
     """Synthesize ``stack`` from its config file, with top-level keys replaced by ``overrides``.
 
-    ``overrides`` maps a key without the project prefix to a Python value (JSON-encoded here);
-    ``passwords`` gives the generated passwords real values (see preview.synth.synthesize).
+    ``overrides`` maps a key without the project prefix to a Python value (JSON-encoded here).
     """
+    return synthesize_deployment(stack, overrides)
+
+
+def synthesize_deployment(
+    stack: str, overrides: Mapping[str, Any], *, passwords: Callable[[str], str] | None = None
+) -> Synthesis:
+    """``synthesize_stack`` with ``passwords`` giving the generated passwords real values
+    (a deployment's; see preview.synth.synthesize)."""
     config = read_stack_config(stack)
     values = dict(config.values)
     for key, value in overrides.items():

@@ -151,16 +151,7 @@ class SwarmApplier:
             create = api.create_secret if type_ == SECRET else api.create_config
             # The SDK base64-encodes the data itself.
             return str(create(body["Name"], base64.b64decode(body["Data"]), body.get("Labels"))["ID"])
-        created = api.create_service(
-            body["TaskTemplate"],
-            name=body["Name"],
-            labels=body.get("Labels"),
-            mode=body.get("Mode"),
-            update_config=body.get("UpdateConfig"),
-            rollback_config=body.get("RollbackConfig"),
-            endpoint_spec=body.get("EndpointSpec"),
-        )
-        return str(created["ID"])
+        return str(api.create_service(body["TaskTemplate"], **_service_kwargs(body))["ID"])
 
     def _update_service(self, service_id: str, body: dict[str, Any], ignore_changes: Iterable[str]) -> None:
         for path in ignore_changes:
@@ -187,12 +178,7 @@ class SwarmApplier:
                     service_id,
                     live["Version"]["Index"],
                     task_template=spec["TaskTemplate"],
-                    name=spec["Name"],
-                    labels=spec.get("Labels"),
-                    mode=spec.get("Mode"),
-                    update_config=spec.get("UpdateConfig"),
-                    rollback_config=spec.get("RollbackConfig"),
-                    endpoint_spec=spec.get("EndpointSpec"),
+                    **_service_kwargs(spec),
                 )
                 return
             except docker.errors.APIError as error:
@@ -306,3 +292,15 @@ def _network_kwargs(body: dict[str, Any]) -> dict[str, Any]:
         "CheckDuplicate": "check_duplicate",
     }
     return {keys[key]: value for key, value in body.items() if key in keys}
+
+
+def _service_kwargs(spec: dict[str, Any]) -> dict[str, Any]:
+    """The Docker SDK's keyword arguments for a ServiceSpec's parts besides its task template."""
+    return {
+        "name": spec["Name"],
+        "labels": spec.get("Labels"),
+        "mode": spec.get("Mode"),
+        "update_config": spec.get("UpdateConfig"),
+        "rollback_config": spec.get("RollbackConfig"),
+        "endpoint_spec": spec.get("EndpointSpec"),
+    }

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import pytest
+from cloudflare.types.zones.setting_edit_params import (
+    Variant1ValueZonesSecurityHeaderValue as SecurityHeaderValue,
+)
+from cloudflare.types.zones.setting_edit_params import (
+    Variant1ValueZonesSecurityHeaderValueStrictTransportSecurity as StrictTransportSecurity,
+)
 
 from preview.synth import DeclaredResource, Synthesis
-from tests.support.stacks import synthesize_stack
+from tests.support.stacks import stack_config, synthesize_stack
 
 CF = "cloudflare:index/"
 EDGE_TYPE = "technovastore:edge:CloudflareEdge"
@@ -25,6 +32,10 @@ def zone_id(stack: str) -> str:
 def starts(*paths: str, field: str = PATH) -> str:
     parts = [f'starts_with({field}, "{path}")' for path in paths]
     return parts[0] if len(parts) == 1 else " or ".join(f"({part})" for part in parts)
+
+
+def _cloudflare(stack: str) -> dict[str, Any]:
+    return dict(json.loads(stack_config(stack)["technovastore-scaling:cloudflare"]))
 
 
 def edge_of(synthesis: Synthesis) -> DeclaredResource:
@@ -44,7 +55,8 @@ def ruleset(synthesis: Synthesis, phase: str) -> dict[str, Any]:
 def test_every_cloudflare_resource_is_a_child_of_the_edge(synthesis: Synthesis) -> None:
     edge = edge_of(synthesis)
     resources = cloudflare_resources(synthesis)
-    assert len(resources) == 9 + 3 + 3 + 1  # zone settings, rulesets, records, tiered cache
+    # zone settings, rulesets, records, tiered cache, DNSSEC, bots, URL normalization
+    assert len(resources) == 11 + 4 + 3 + 1 + 1 + 1 + 1
     assert {r.parent for r in resources} == {edge.urn}
     assert len({r.urn for r in synthesis.resources}) == len(synthesis.resources)
     assert {r.inputs["zoneId"] for r in resources} == {zone_id(synthesis.stack)}
@@ -64,48 +76,44 @@ def test_zone_settings_are_the_security_and_performance_baseline(synthesis: Synt
         "brotli=on",
         "http3=on",
         "early_hints=on",
+        "security_level=medium",
+        "browser_check=on",
     }
+    # The keys are the API's own, as the installed cloudflare SDK types them.
+    assert set(hsts) == set(SecurityHeaderValue.__annotations__)
+    assert set(hsts["strict_transport_security"]) == set(StrictTransportSecurity.__annotations__)
     assert hsts == {
-        "strictTransportSecurity": {
+        "strict_transport_security": {
             "enabled": True,
-            "maxAge": 31536000,
-            "includeSubdomains": True,
+            "max_age": 31536000,
+            "include_subdomains": True,
             "preload": False,
             "nosniff": True,
         }
     }
 
 
-def test_cache_rules_products_then_bypass_then_static(synthesis: Synthesis) -> None:
+def test_cache_rules_products_then_static_then_the_bypass_last(synthesis: Synthesis) -> None:
     zone = ZONES[synthesis.stack]
     cache = ruleset(synthesis, "http_request_cache_settings")
     assert cache["kind"] == "zone"
-    product, bypass, static = cache["rules"]
+    product, static, bypass = cache["rules"]
     assert product == {
         "ref": "product_pages",
-        "description": "Product pages and product API reads: cached for cacheTtl.product",
+        "description": "Product pages and product API reads: cached for the product edge TTL",
         "expression": starts("/products/", "/api/products/"),
         "action": "set_cache_settings",
         "actionParameters": {
             "cache": True,
-            "edgeTtl": {"mode": "override_origin", "default": 1800},  # cacheTtl.product
+            # cloudflare.cache.productEdgeTtl: the plan's shortest edge TTL
+            "edgeTtl": {
+                "mode": "override_origin",
+                "default": {"production": 3600, "staging": 7200}[synthesis.stack],
+            },
             "browserTtl": {"mode": "override_origin", "default": 60},
-            "cacheKey": {"ignoreQueryStringsOrder": True},
+            "cacheKey": {"ignoreQueryStringsOrder": True, "cacheDeceptionArmor": True},
             "serveStale": {"disableStaleWhileUpdating": False},
         },
-        "enabled": True,
-    }
-    private_paths = starts(
-        *("/cart", "/checkout", "/account", "/login", "/logout"),
-        *("/api/cart", "/api/orders", "/api/auth", "/api/users"),
-    )
-    api_writes = f'starts_with({PATH}, "/api/") and not http.request.method in {{"GET" "HEAD"}}'
-    assert bypass == {
-        "ref": "bypass_private",
-        "description": "Never cache cart, checkout, account, API writes or signed-in requests",
-        "expression": f'({private_paths}) or ({api_writes}) or (http.cookie contains "tns_session=")',
-        "action": "set_cache_settings",
-        "actionParameters": {"cache": False},
         "enabled": True,
     }
     extensions = (
@@ -124,8 +132,31 @@ def test_cache_rules_products_then_bypass_then_static(synthesis: Synthesis) -> N
             "cache": True,
             "edgeTtl": {"mode": "override_origin", "default": 30 * 86400},
             "browserTtl": {"mode": "override_origin", "default": 7 * 86400},
+            "cacheKey": {"cacheDeceptionArmor": True},
             "respectStrongEtags": True,
         },
+        "enabled": True,
+    }
+    private_paths = starts(
+        *("/cart", "/checkout", "/account", "/login", "/logout"),
+        *("/api/cart", "/api/orders", "/api/auth", "/api/users"),
+        field=LOWER_PATH,
+    )
+    api_but_product_reads = (
+        f'starts_with({LOWER_PATH}, "/api/") and not '
+        f'(({starts("/api/products/")}) and http.request.method in {{"GET" "HEAD"}})'
+    )
+    assert bypass == {
+        "ref": "bypass_private",
+        "description": "Never cache private paths, the API (but product reads), "
+        "or requests with Authorization or a session cookie",
+        "expression": (
+            f"({private_paths}) or ({api_but_product_reads})"
+            ' or (any(lower(http.request.headers.names[*])[*] eq "authorization"))'
+            ' or (lower(http.cookie) contains "tns_session")'
+        ),
+        "action": "set_cache_settings",
+        "actionParameters": {"cache": False},
         "enabled": True,
     }
 
@@ -220,6 +251,61 @@ def test_records_are_proxied_to_the_cdn_origin(synthesis: Synthesis) -> None:
         }
 
 
+def test_dnssec_is_on(synthesis: Synthesis) -> None:
+    [dnssec] = synthesis.of_type(f"{CF}zoneDnssec:ZoneDnssec")
+    assert dnssec.inputs == {"zoneId": zone_id(synthesis.stack), "status": "active"}
+
+
+# https://developers.cloudflare.com/bots/plans/: Bot Fight Mode on Free, Super Bot Fight Mode on
+# Pro (without the Business-only "likely automated" class).
+BOTS: dict[str, dict[str, Any]] = {
+    "production": {
+        "sbfmDefinitelyAutomated": "managed_challenge",
+        "sbfmVerifiedBots": "allow",
+        "sbfmStaticResourceProtection": False,
+        "enableJs": True,
+    },
+    "staging": {"fightMode": True, "enableJs": True},
+}
+# https://developers.cloudflare.com/waf/managed-rules/: Free Managed, Cloudflare Managed, OWASP.
+FREE_MANAGED, CLOUDFLARE_MANAGED, OWASP = (
+    "77454fe2d30c4220b5701f6fdfb893ba",
+    "efb7b8c949ac4650a09736fc376e9aee",
+    "4814384a9e5d4991b9815dcfc25d2f1f",
+)
+
+
+def managed_rulesets_run(synthesis: Synthesis) -> list[str]:
+    rules = ruleset(synthesis, "http_request_firewall_managed")["rules"]
+    assert all(rule["action"] == "execute" and rule["expression"] == "true" for rule in rules)
+    return [rule["actionParameters"]["id"] for rule in rules]
+
+
+def test_bot_protection_and_managed_waf_are_what_each_plan_has(synthesis: Synthesis) -> None:
+    [bots] = synthesis.of_type(f"{CF}botManagement:BotManagement")
+    assert bots.inputs == {"zoneId": zone_id(synthesis.stack), **BOTS[synthesis.stack]}
+    expected = {"production": [CLOUDFLARE_MANAGED], "staging": [FREE_MANAGED]}
+    assert managed_rulesets_run(synthesis) == expected[synthesis.stack]
+
+
+def test_business_plan_options_are_declared() -> None:
+    config = {
+        **_cloudflare("production"),
+        "plan": "business",
+        "bots": {"likelyAutomated": "block"},
+        "managedRulesets": ["cloudflare_managed", "owasp_core"],
+    }
+    synthesis = synthesize_stack("production", cloudflare=config)
+    [bots] = synthesis.of_type(f"{CF}botManagement:BotManagement")
+    assert bots.inputs["sbfmLikelyAutomated"] == "block"
+    assert managed_rulesets_run(synthesis) == [CLOUDFLARE_MANAGED, OWASP]
+
+
+def test_rules_and_origin_read_one_normalized_url(synthesis: Synthesis) -> None:
+    [normalization] = synthesis.of_type(f"{CF}urlNormalizationSettings:UrlNormalizationSettings")
+    assert normalization.inputs == {"zoneId": zone_id(synthesis.stack), "type": "cloudflare", "scope": "both"}
+
+
 def test_smart_tiered_cache_is_on(synthesis: Synthesis) -> None:
     [tiered] = synthesis.of_type(f"{CF}tieredCache:TieredCache")
     assert tiered.inputs == {"zoneId": zone_id(synthesis.stack), "value": "on"}
@@ -230,7 +316,12 @@ def test_outputs_name_the_zone_hostnames_and_rulesets(synthesis: Synthesis) -> N
     assert synthesis.outputs["edge"] == {
         "zoneId": zone_id(synthesis.stack),
         "hostnames": [zone, f"www.{zone}", f"static.{zone}"],
-        "rulesetIds": {"cache": "edge-cache-id", "ratelimit": "edge-ratelimit-id", "waf": "edge-waf-id"},
+        "rulesetIds": {
+            "cache": "edge-cache-id",
+            "ratelimit": "edge-ratelimit-id",
+            "waf": "edge-waf-id",
+            "managedWaf": "edge-managedWaf-id",
+        },
     }
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from components.settings import SettingsError, load_settings
 from preview.synth import DeclaredResource, Synthesis, redact
-from tests.support.stacks import stack_config, synthesize_stack
+from tests.support.stacks import stack_config, synthesize_deployment, synthesize_stack
 from tests.support.swarm_apply import unwrap
 
 SERVICE = "docker:index/service:Service"
@@ -91,7 +91,7 @@ def test_generated_passwords_appear_only_inside_secrets() -> None:
         "redis-credentials-app": "B" * 32,
         "redis-credentials-metrics": "C" * 32,
     }
-    synthesis = synthesize_stack("swarm", passwords=values.__getitem__)
+    synthesis = synthesize_deployment("swarm", {}, passwords=values.__getitem__)
     for resource in synthesis.resources:
         text = json.dumps(redact(resource.inputs))
         assert not any(value in text for value in values.values()), resource.name

@@ -18,9 +18,10 @@ LOOKUPS_RECORD = f"technovastore:redis_keyspace_lookups:increase{HIT_RATIO_WINDO
 
 
 def redis_rules(settings: Settings, sources: MetricSources) -> list[RuleGroup]:
+    # Records first, in the group of the alert that reads them: rules of one group run in order,
+    # groups run independently (an alert in another group could read a record's older value).
     return [
-        RuleGroup("technovastore-redis-records", _records(sources)),
-        RuleGroup("technovastore-redis-cluster", _cluster_alerts(settings, sources)),
+        RuleGroup("technovastore-redis-cluster", [*_records(sources), *_cluster_alerts(settings, sources)]),
         RuleGroup("technovastore-redis-sessions", _sessions_alerts(settings, sources)),
     ]
 

@@ -37,10 +37,9 @@ def error_ratio_record(window: str) -> str:
 
 
 def slo_rules(settings: Settings, sources: MetricSources) -> list[RuleGroup]:
-    return [
-        RuleGroup("technovastore-slo-records", [_error_ratio(sources, window) for window in WINDOWS]),
-        RuleGroup("technovastore-slo", _alerts(settings, sources)),
-    ]
+    # One group: its records are evaluated before the alerts that read them.
+    records: list[Record | Alert] = [_error_ratio(sources, window) for window in WINDOWS]
+    return [RuleGroup("technovastore-slo", [*records, *_alerts(settings, sources)])]
 
 
 def _error_ratio(sources: MetricSources, window: str) -> Record:

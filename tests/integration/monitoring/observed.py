@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from components.render.rules import MetricSources, render_rule_groups
 from components.settings import Settings
+from components.settings.cdn import CdnRateLimit
 from tests.support.exporters import mtail, nginx_exporter, redis_exporter
 from tests.support.kubernetes_metrics import is_kubernetes_metric, kubernetes_metrics_standin
 from tests.support.nginx_server import NginxCdn, OriginServer, nginx_cdn, origin_server
@@ -24,7 +26,9 @@ from tests.support.prometheus_server import PrometheusHandle, ScrapeJob, prometh
 from tests.support.promql import vector_selectors
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle, redis_cluster, sentinel_group
 
-STATIC_PATHS = [f"/assets/app-{index}.css" for index in range(40)]
+STATIC_PATHS = [f"/assets/app-{index}.css" for index in range(20)]
+# Requests per second one client may send to the observed CDN.
+TEST_RATE_LIMIT = 20
 
 
 @dataclass
@@ -89,8 +93,12 @@ def observed_platform(
             origin = stack.enter_context(origin_server())
             syslog_port = free_port()
             mtail_port = stack.enter_context(mtail(syslog_port))
+            # A small rate limit, so one sequential client sees 429s.
+            limited = settings.cdn.model_copy(
+                update={"rate_limit": CdnRateLimit(requests_per_second=TEST_RATE_LIMIT, burst=10)}
+            )
             cdn_handle = stack.enter_context(
-                nginx_cdn(settings.cdn, origin.port, metrics_syslog=f"127.0.0.1:{syslog_port}")
+                nginx_cdn(limited, origin.port, metrics_syslog=f"127.0.0.1:{syslog_port}")
             )
             nginx_port = stack.enter_context(nginx_exporter(cdn_handle.status_url))
             jobs.append(
@@ -143,10 +151,14 @@ def cache_reads(
 
 
 def cdn_traffic(cdn: NginxCdn, *, rounds: int = 3) -> None:
-    """Misses then hits on static paths, origin errors, and rate-limited requests."""
+    """Misses then hits on static paths and origin errors, paced under the rate limit, then a
+    burst past it (429s)."""
     for _ in range(rounds):
         for path in [*STATIC_PATHS, "/status/500", "/status/503"]:
             _get(f"{cdn.base_url}{path}")
+            time.sleep(1.2 / TEST_RATE_LIMIT)
+    for _ in range(3 * TEST_RATE_LIMIT):
+        _get(f"{cdn.base_url}{STATIC_PATHS[0]}")
 
 
 def _get(url: str) -> int:

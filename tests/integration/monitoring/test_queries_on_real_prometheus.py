@@ -55,17 +55,11 @@ def observed(production: Settings) -> Iterator[Observed]:
         with platform.sessions.sentinel_client().master_for(platform.sessions.master_name) as primary:
             primary.set("session:1", "v")
             primary.get("session:1")
+        # One client, sequential requests: past the test CDN's small rate limit (429s) without
+        # bursts that outrun the metrics reader.
         cdn_traffic(platform.cdn)
-        # Burst past the rate limit so the 429 series exist.
-        threads = [
-            threading.Thread(target=cdn_traffic, args=(platform.cdn,), kwargs={"rounds": 2}) for _ in range(4)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
         # Two scrapes after the traffic, so every rate has two samples to work with.
-        platform.prometheus.wait_for('count(cdn_requests_total{status="429"}) > 0')
+        platform.prometheus.wait_for('count(rate(cdn_requests_total{status="429"}[5m])) > 0')
         platform.prometheus.wait_for(
             "technovastore:redis_keyspace_lookups:increase15m{job='redis-cluster'} > 0", timeout=30
         )
@@ -124,10 +118,11 @@ def test_the_cdn_counters_match_what_nginx_logged(observed: Observed) -> None:
     assert observed.cdn
     logged = [entry for entry in observed.cdn.access_entries() if entry["uri"] in STATIC_PATHS]
     hits = sum(entry["cache_status"] == "HIT" for entry in logged)
-    counted = observed.prometheus.value('sum(cdn_requests_total{cache_status="HIT"})')
+    # Only static paths are cached in this traffic, so the HIT count is theirs alone; the
+    # last lines may still be on their way through mtail and the next scrape.
+    observed.prometheus.wait_for(f'sum(cdn_requests_total{{cache_status="HIT"}}) == {hits}', timeout=20)
 
-    # Only static paths are cached in this traffic, so the HIT count is theirs alone.
-    assert counted == hits
+    assert hits > 0
 
 
 def test_no_redis_scaling_or_availability_alert_fires_on_a_healthy_platform(observed: Observed) -> None:

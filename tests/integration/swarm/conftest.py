@@ -1,6 +1,6 @@
 """A real Docker Engine in Swarm mode, the test images, and the swarm stack applied to it.
 
-One engine and one deployment serve the whole session (applying the stack takes a while).
+One engine and one deployment serve this package's tests (applying the stack takes a while).
 A test that changes the stack changes it relative to what is deployed now (a new version, a
 new rate) and leaves its change in place: undoing it would cost another rolling update, and
 no other test depends on those values. ``deployment`` deploys the stack again after the
@@ -14,6 +14,7 @@ import os
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -23,7 +24,7 @@ from preview.synth import Synthesis
 from tests.support.docker_engine import SKIP_ENV, Engine, EngineUnavailable, swarm_engine
 from tests.support.docker_images import build_app_image, import_base
 from tests.support.ports import free_port
-from tests.support.stacks import synthesize_stack
+from tests.support.stacks import synthesize_deployment
 from tests.support.swarm_apply import SwarmApplier, unwrap
 from tests.support.swarm_network import Finished, run_on_network
 from tests.support.swarm_stack import Images, Passwords, label_redis_node, machine_overrides
@@ -61,7 +62,7 @@ class Deployment:
     def change(self, **settings: Any) -> list[str]:
         """`pulumi up` with top-level ``settings`` replaced; returns the resources it changed."""
         overrides = {**self.overrides, **settings}
-        synthesis = synthesize_stack(STACK, passwords=self.passwords, **overrides)
+        synthesis = synthesize_deployment(STACK, overrides, passwords=self.passwords)
         changed = self.applier.apply(synthesis)
         self.overrides, self.synthesis = overrides, synthesis
         return changed
@@ -82,7 +83,7 @@ def _interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def engine() -> Iterator[Engine]:
     if os.environ.get(SKIP_ENV) == "1":
         pytest.skip(f"{SKIP_ENV}=1: the Docker tests were skipped on purpose")
@@ -94,20 +95,20 @@ def engine() -> Iterator[Engine]:
         pytest.fail(f"the Docker Engine could not start: {error}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def images(engine: Engine) -> Images:
     base = import_base(engine.client)
     return Images(base=base, app=build_app_image(engine.client, base))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(engine: Engine, images: Images) -> Deployment:
     """The swarm stack applied to the engine, every service converged (running and healthy)."""
     label_redis_node(engine)
     cdn_port = free_port()
     passwords = Passwords()
     overrides = machine_overrides(images, cdn_port)
-    synthesis = synthesize_stack(STACK, passwords=passwords, **overrides)
+    synthesis = synthesize_deployment(STACK, overrides, passwords=passwords)
     applier = SwarmApplier(engine.client)
     applier.apply(synthesis)
     return Deployment(engine, images, applier, passwords, overrides, cdn_port, synthesis)
@@ -127,5 +128,12 @@ def outputs_file(deployment: Deployment) -> bytes:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that destroy the shared deployment run after the others (alone they deploy first)."""
-    items.sort(key=lambda item: item.get_closest_marker("destroys_stack") is not None)
+    """Tests that destroy the shared deployment run after this package's others (alone they
+    deploy first); the package's engine then stops before the rest of the session goes on."""
+    here = Path(__file__).parent
+    ours = [index for index, item in enumerate(items) if here in item.path.parents]
+    if not ours:
+        return
+    block = items[ours[0] : ours[-1] + 1]
+    block.sort(key=lambda item: item.get_closest_marker("destroys_stack") is not None)
+    items[ours[0] : ours[-1] + 1] = block
