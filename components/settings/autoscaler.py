@@ -19,6 +19,8 @@ class SwarmAutoscalerSettings(SettingsModel):
     prometheus_url: AnyHttpUrl | None = None
     # Decide and log only, never change a service.
     dry_run: bool = False
+    # The Engine API socket on the manager nodes (bind-mounted into the autoscaler only).
+    docker_socket: str = Field(default="/var/run/docker.sock", pattern=r"^/")
     # /metrics and /healthz inside the stack's network.
     metrics_port: int = Field(default=9464, ge=1, le=65535)
     resources: ComputeResources = ComputeResources(

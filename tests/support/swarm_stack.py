@@ -38,8 +38,12 @@ class Passwords:
         return self.values.setdefault(resource_name, secrets.token_hex(16))
 
 
-def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
-    """The swarm stack's settings, changed only where this machine differs from a real Swarm."""
+def machine_overrides(images: Images, cdn_port: int, engine_socket: str | None = None) -> dict[str, Any]:
+    """The swarm stack's settings, changed only where this machine differs from a real Swarm.
+
+    ``engine_socket``: the private engine's socket path, for the stack's autoscaler (without
+    it the stack declares none).
+    """
     small = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
     services = {
         name: {
@@ -73,7 +77,11 @@ def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
             # The stack's autoscaler runs from the app image and only decides: the Swarm tests
             # change replica counts themselves (tests/integration/swarm/test_autoscaler.py
             # scales its own services with an autoscaler of its own).
-            "autoscaler": {"image": images.app, "dryRun": True, "intervalSeconds": 5},
+            "autoscaler": (
+                {"image": images.app, "dryRun": True, "intervalSeconds": 5, "dockerSocket": engine_socket}
+                if engine_socket
+                else {"enabled": False}
+            ),
         },
         "redis": {
             "image": images.base,
