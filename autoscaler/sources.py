@@ -218,10 +218,16 @@ class PrometheusSource:
         try:
             with urllib.request.urlopen(address, timeout=self.timeout) as response:
                 body = json.load(response)
+        except urllib.error.HTTPError as error:  # 400/422/503 carry Prometheus's reason as JSON
+            try:
+                body = json.load(error)
+            except ValueError:
+                raise MetricSourceError(f"Prometheus at {self.url}: {error}") from error
         except (OSError, ValueError) as error:
             raise MetricSourceError(f"Prometheus at {self.url}: {error}") from error
         if not isinstance(body, dict) or body.get("status") != "success":
-            raise MetricSourceError(f"Prometheus refused {expression!r}: {body!r:.200}")
+            reason = f"{body.get('errorType')}: {body.get('error')}" if isinstance(body, dict) else repr(body)
+            raise MetricSourceError(f"Prometheus refused {expression!r}: {reason[:300]}")
         result = (body.get("data") or {}).get("result")
         if not isinstance(result, list):
             raise MetricSourceError(f"Prometheus answered {expression!r} with no vector")
