@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,12 +64,14 @@ class Controller:
         metrics: AutoscalerMetrics,
         config: ControllerConfig,
         clock: Callable[[], float] = time.time,
+        workers: int = 8,
     ) -> None:
         self.engine = engine
         self.sources = list(sources)
         self.metrics = metrics
         self.config = config
         self.clock = clock
+        self.workers = workers
         self.histories: dict[str, ScalingHistory] = {}
         self.names: dict[str, str] = {}  # service id -> name, for forgetting
         self._label_warnings: dict[str, str] = {}
@@ -86,7 +89,7 @@ class Controller:
     def _cycle(self) -> CycleReport:
         report = CycleReport("ok")
         seen: set[str] = set()
-        containers: set[str] = set()
+        candidates: list[tuple[ServiceView, ServiceRules]] = []
         for raw in self.engine.autoscaled_services(self.config.namespace):
             try:
                 service = service_view(raw)
@@ -100,12 +103,25 @@ class Controller:
             rules = self._rules(service)
             if rules is None:
                 report.failures.append(service.name)
-                continue
-            outcome = self._service(service, rules, containers)
-            if isinstance(outcome, Decision):
-                report.decisions[service.name] = outcome
-            elif outcome is not None:
+            else:
+                candidates.append((service, rules))
+        # Observing is Engine calls and waits: every service at once. An Engine failure in any
+        # of them skips the whole cycle (raised from result()); deciding and acting stay serial.
+        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(candidates)))) as pool:
+            futures = [pool.submit(self._observe_service, service, rules) for service, rules in candidates]
+            observed = [future.result() for future in futures]
+        containers: set[str] = set()
+        for (service, rules), observation in zip(candidates, observed, strict=True):
+            if isinstance(observation, str):
                 report.failures.append(service.name)
+            elif observation is not None:
+                tasks, seen_observation = observation
+                containers.update(t.container_id for t in tasks if t.container_id)
+                outcome = self._decide_and_act(service, rules, seen_observation)
+                if isinstance(outcome, Decision):
+                    report.decisions[service.name] = outcome
+                else:
+                    report.failures.append(service.name)
         self._forget_services_except(seen)
         for source in self.sources:
             if isinstance(source, EngineStatsSource):
@@ -129,9 +145,10 @@ class Controller:
             self._label_warnings[service.id] = reason
             log(logging.WARNING, "service skipped", service=service.name, reason=reason)
 
-    def _service(
-        self, service: ServiceView, rules: ServiceRules, containers: set[str]
-    ) -> Decision | str | None:
+    def _observe_service(
+        self, service: ServiceView, rules: ServiceRules
+    ) -> tuple[list[TaskView], Observation] | str | None:
+        """The service's tasks and metrics; a reason it cannot be scaled; None to leave it alone."""
         if service.replicas is None:
             self._warn_once(service, "not a replicated service")
             return "not replicated"
@@ -147,8 +164,11 @@ class Controller:
             tasks = self.engine.running_tasks(service.id)
         except docker.errors.NotFound:
             return None  # removed since it was listed: forgotten next cycle
-        containers.update(t.container_id for t in tasks if t.container_id)
-        observation = self._observe(service, rules, tasks)
+        return tasks, self._observe(service, rules, tasks)
+
+    def _decide_and_act(
+        self, service: ServiceView, rules: ServiceRules, observation: Observation
+    ) -> Decision | str:
         now = self.clock()
         history = self.histories.setdefault(service.id, ScalingHistory())
         timing = Timing(now, self.config.cpu_initialization_period, self.config.initial_readiness_delay)
