@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 STACK ?= staging
 DEBIAN_PACKAGES := redis-server redis-sentinel redis-tools nginx wrk prometheus prometheus-redis-exporter \
-	prometheus-nginx-exporter mtail docker.io mmdebstrap iproute2
+	prometheus-nginx-exporter mtail jq shellcheck docker.io mmdebstrap iproute2
 
 .PHONY: setup system-packages actionlint test lint lint-workflows preview bench clean
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from checks.concurrency import Deadline, run_concurrently
+from checks.dialer import active
 from checks.model import CheckResult, Status
 from checks.verdicts import verdict
 from components.render.nginx import COMPRESSIBLE_TYPES, GZIP_MIN_LENGTH
@@ -42,6 +43,12 @@ def fetch(base_url: str, path: str, timeout: float) -> Response:
     connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(url.hostname or "", url.port, timeout=timeout)
     try:
+        dialer = active()
+        if dialer is not None:
+            if url.scheme == "https":
+                raise CdnUnreachable(f"{base_url}: port-forwarding reaches plain-HTTP endpoints only")
+            # Port-forwarding: the connection is the dialer's (http.client uses a socket it is given).
+            connection.sock = dialer.connect(url.hostname or "", url.port or 80, timeout)
         connection.request("GET", url.path.rstrip("/") + path, headers={"Accept-Encoding": "gzip"})
         answer = connection.getresponse()
         body = answer.read()

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import websocket
 from rich.console import Console
 
-from checks.inputs import PASSWORD_ENV, USERNAME_ENV, resolve
+from checks import kubernetes
+from checks.dialer import dialing_through
+from checks.inputs import PASSWORD_ENV, USERNAME_ENV, Targets, resolve
 from checks.model import EXIT_COULD_NOT_RUN, CouldNotRun, exit_code
+from checks.port_forward import PortForwarder
 from checks.report import redact, render_json, render_junit, render_table
 from checks.suite import run_checks
 
@@ -43,7 +49,16 @@ def parser() -> argparse.ArgumentParser:
         help="metrics endpoints of the services (the cache manager's counters): the application hit ratio",
     )
     source.add_argument("--namespace", help="the Kubernetes namespace (default: the 'namespace' output)")
-    source.add_argument("--kube-context", help="the kubeconfig context (default: the current one)")
+    source.add_argument(
+        "--kube-context",
+        help="the kubeconfig context (default: the stack's kubernetes:context, else the current one)",
+    )
+    source.add_argument(
+        "--port-forward",
+        action="store_true",
+        help="reach every pod through the Kubernetes API (like kubectl port-forward): for runs outside the "
+        "cluster, such as CI; needs a kubeconfig and the namespace",
+    )
     source.add_argument("--redis-user", help=f"the Redis ACL user (default: ${USERNAME_ENV} or admin)")
     expect = parser.add_argument_group("what to expect (default: outputs, then stack settings)")
     expect.add_argument("--masters", type=int, help="Redis Cluster masters")
@@ -73,6 +88,33 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def connections(targets: Targets, *, port_forward: bool, timeout: float) -> Iterator[None]:
+    """Direct connections, or (``--port-forward``) every one through the Kubernetes API."""
+    if not port_forward:
+        yield
+        return
+    if not targets.namespace:
+        raise CouldNotRun("--port-forward needs the namespace (stack output 'namespace' or --namespace)")
+    missing = kubernetes.kubeconfig_missing()
+    try:
+        if missing:
+            raise kubernetes.NoKubeconfig(missing)
+        api = kubernetes.load_client(targets.kube_context)
+    except kubernetes.NoKubeconfig as error:
+        raise CouldNotRun(f"--port-forward needs a kubeconfig: {error}") from None
+    # The client opens each port-forward WebSocket with the library's default timeout (none):
+    # bound it like every other network call.
+    previous_timeout = websocket.getdefaulttimeout()
+    websocket.setdefaulttimeout(timeout)
+    try:
+        with dialing_through(PortForwarder(api, targets.namespace, timeout)):
+            yield
+    finally:
+        websocket.setdefaulttimeout(previous_timeout)
+        api.close()
+
+
 def could_not_run(message: str) -> int:
     # Plain text on one line: CI logs and grep see the whole message.
     sys.stderr.write(f"checks: could not run: {message}\n")
@@ -87,9 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         targets = resolve(options)
+        with connections(targets, port_forward=options.port_forward, timeout=options.call_timeout):
+            results = run_checks(targets, timeout=options.timeout, call_timeout=options.call_timeout)
     except CouldNotRun as error:
         return could_not_run(str(error))
-    results = run_checks(targets, timeout=options.timeout, call_timeout=options.call_timeout)
     results = redact(results, [targets.credentials.password or ""])
     code = exit_code(results)
     if options.format == "table":

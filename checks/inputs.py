@@ -21,7 +21,8 @@ from pydantic import ValidationError
 
 from checks.model import CouldNotRun
 from checks.redis_client import Credentials, split_address
-from components.render.nginx import HEALTH_PATH, security_header_values
+from components.render.nginx import HEALTH_PATH
+from components.render.nginx_site import security_header_values
 from components.render.redis_layout import ADMIN_USER
 from components.settings import Settings, SettingsError, load_settings
 from components.settings.cdn import CdnSettings
@@ -109,7 +110,8 @@ def stack_settings(stack: str | None) -> Settings | None:
     if stack is None or environment_of(stack) is None or not config_path(stack).exists():
         return None
     try:
-        return load_settings(read_stack_config(stack).values, stack)
+        config = read_stack_config(stack)
+        return load_settings(config.values, stack, secret_keys=config.secret_keys)
     except (StackConfigError, SettingsError) as error:
         raise CouldNotRun(f"cannot read the settings of stack {stack!r}: {error}") from None
 
@@ -202,7 +204,8 @@ def resolve(options: Any) -> Targets:
         credentials=credentials(outputs, options.redis_user),
         thresholds=_thresholds(settings.checks if settings else ChecksSettings(), options),
         window=options.window,
-        kube_context=options.kube_context,
+        # The stack's own cluster (kubernetes:context), as its deployment used.
+        kube_context=options.kube_context or (settings.cluster.context if settings else None),
         **_cluster_fields(options, endpoint(outputs, "redisCluster"), settings),
         **_sentinel_fields(options, endpoint(outputs, "sentinel"), settings),
         **_cdn_fields(options, endpoint(outputs, "cdn"), settings),

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.model import CheckResult, Status
+from checks.port_forward import object_name as _name
+from checks.port_forward import pods_at
 from checks.redis_text import ClusterNode
 from checks.verdicts import verdict
 
@@ -60,7 +62,9 @@ def load_client(context: str | None) -> client.ApiClient:
 
     try:
         configuration = client.Configuration()
-        config.load_kube_config(context=context, client_configuration=configuration)
+        # The client reads KUBECONFIG once, when first imported: name the file as it is now.
+        kubeconfig = os.environ.get("KUBECONFIG") or None
+        config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
         return client.ApiClient(configuration)
     except (ConfigException, FileNotFoundError, TypeError) as kube_error:
         try:
@@ -131,10 +135,6 @@ def _not_true(obj: Any, condition_type: str) -> str | None:
     if condition is None:
         return f"no {condition_type} condition yet"
     return None if condition.status == "True" else f"{condition.reason}: {condition.message}"
-
-
-def _name(obj: Any) -> str:
-    return str(obj.metadata.name) if obj.metadata else "(unnamed)"
 
 
 def _node_name(pod: client.V1Pod) -> str | None:
@@ -226,10 +226,12 @@ def check_redis_spread(
 
 
 def _pod_of(node: ClusterNode, pods: Sequence[client.V1Pod]) -> client.V1Pod | None:
-    """The pod behind a cluster node: by its IP, or by the announced hostname (``<pod>.<service>...``)."""
-    ip = node.address.rpartition(":")[0]
+    """The pod behind a cluster node: by the announced hostname (``<pod>.<service>...``), else its IP.
+
+    Pods sharing one IP (hostNetwork) are told apart by the port they declare.
+    """
+    ip, _, port = node.address.rpartition(":")
     short_name = node.hostname.split(".")[0] if node.hostname else None
-    for pod in pods:
-        if (pod.status and pod.status.pod_ip == ip) or _name(pod) == short_name:
-            return pod
-    return None
+    named = [pod for pod in pods if _name(pod) == short_name]
+    found = named or pods_at(pods, ip, int(port) if port.isdigit() else None)
+    return found[0] if len(found) == 1 else None

@@ -11,6 +11,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from checks.concurrency import Deadline, run_concurrently
+from checks.dialer import DialedConnection, active
 
 T = TypeVar("T")
 
@@ -58,18 +59,24 @@ def connect(address: str, credentials: Credentials, timeout: float) -> redis.Red
 
 def _client(address: str, credentials: Credentials, timeout: float) -> redis.Redis:
     host, port = split_address(address)
-    client = redis.Redis(
-        host=host,
-        port=port,
-        username=credentials.username if credentials.password else None,
-        password=credentials.password,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-        decode_responses=True,
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "username": credentials.username if credentials.password else None,
+        "password": credentials.password,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+        "decode_responses": True,
         # RESP2: the server's own NOAUTH and error texts, no HELLO handshake.
-        protocol=2,
-    )
+        "protocol": 2,
+    }
+    if active() is not None:
+        # Port-forwarding: the same address, reached through the dialer (checks/dialer.py).
+        pool = redis.ConnectionPool(connection_class=DialedConnection, **options)
+        client = redis.Redis(connection_pool=pool, protocol=2, decode_responses=True)
+    else:
+        client = redis.Redis(**options)
     # Raw replies only: the parsers in checks.redis_text read the server's own text.
     client.response_callbacks.clear()
     return client

@@ -12,11 +12,14 @@ from typing import Any
 import pulumi
 
 from components.capacity import full_scale_footprint
+from components.data_footprint import data_footprint
 from components.edge.cloudflare import CloudflareEdge
 from components.edge.rules import OriginFacts
 from components.edge.zone_lookup import edge_enabled
 from components.kubernetes.autoscaled_service import AutoscaledService
 from components.kubernetes.cdn import NginxCdn
+from components.kubernetes.cdn_exposure import CdnExposure
+from components.kubernetes.checksums import secret_checksum
 from components.kubernetes.conventions import service_host
 from components.kubernetes.monitoring import Monitoring
 from components.kubernetes.namespace import AppNamespace
@@ -43,35 +46,28 @@ def largest_container_limits(settings: Settings) -> dict[str, str]:
 
 
 class Platform(pulumi.ComponentResource):
-    """Everything one stack declares. Its outputs are what the post-deploy checks read."""
+    """Everything one stack declares. Its outputs are what the post-deploy checks read.
+
+    On Kubernetes, give it the stack's Kubernetes provider through ``opts.providers``: every
+    Kubernetes resource below inherits it.
+    """
 
     namespace: AppNamespace | None
     services: dict[str, AutoscaledService] | dict[str, SwarmService]
     redis: RedisStores | SwarmRedisStores
     edge: CloudflareEdge | None
     cdn: NginxCdn | SwarmCdn
+    exposure: CdnExposure | None
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:platform:Platform", name, None, opts)
         self.settings = settings
+        self.exposure = None
         if settings.platform == "swarm":
             self._swarm(settings)
         else:
             self._kubernetes(settings)
-        self.edge = (
-            CloudflareEdge(
-                "edge",
-                settings=settings.cloudflare,
-                origin=OriginFacts(
-                    product_ttl=settings.cache_ttl.product,
-                    session_cookies=settings.cdn.session_cookies,
-                    api_prefix=settings.cdn.api_prefix,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            if edge_enabled(settings)
-            else None
-        )
+        self.edge = self._edge(settings) if edge_enabled(settings) else None
         self.register_outputs({"namespace": settings.namespace})
 
     def _kubernetes(self, settings: Settings) -> None:
@@ -81,10 +77,12 @@ class Platform(pulumi.ComponentResource):
             monitoring_namespace=settings.monitoring_namespace,
             footprint=full_scale_footprint(settings),
             max_container_limits=largest_container_limits(settings),
+            protection=settings.protection,
             opts=pulumi.ResourceOptions(parent=self),
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
         redis = self.redis = RedisStores("redis", settings, opts=in_namespace)
+        redis_secret = secret_checksum({"redis-credentials/app": redis.credentials.app_password})
         services = {
             name: AutoscaledService(
                 name,
@@ -93,6 +91,7 @@ class Platform(pulumi.ComponentResource):
                 scaling=settings.scaling,
                 strict_spread=settings.strict_spread,
                 secret_name=redis.credentials.secret_name,
+                secret_checksum=redis_secret if workload.uses_redis else None,
                 opts=in_namespace,
             )
             for name, workload in app_workloads(settings, redis.addresses()).items()
@@ -100,6 +99,8 @@ class Platform(pulumi.ComponentResource):
         self.services = services
         # NGINX resolves the origin's name when it starts: the Service must exist first.
         self.cdn = self._kubernetes_cdn(settings, in_namespace, services[settings.cdn.origin_service])
+        if settings.cdn_exposed:
+            self.exposure = self._exposure(settings, self.cdn)
         if settings.monitoring.enabled:
             self._monitoring(settings, in_namespace)
 
@@ -139,7 +140,8 @@ class Platform(pulumi.ComponentResource):
         return NginxCdn(
             "cdn",
             namespace=settings.namespace,
-            cdn=settings.cdn,
+            # With what the rest of the stack implies (Cloudflare's ranges and hostnames).
+            cdn=settings.cdn_tier,
             origin=f"{service_host(origin_name, settings.namespace)}:{origin.port}",
             scaling=settings.scaling,
             monitoring_namespace=settings.monitoring_namespace,
@@ -148,6 +150,34 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(
                 in_namespace, pulumi.ResourceOptions(depends_on=[origin_service])
             ),
+        )
+
+    def _exposure(self, settings: Settings, cdn: NginxCdn) -> CdnExposure:
+        return CdnExposure(
+            "cdn-public",
+            namespace=settings.namespace,
+            exposure=settings.cdn.exposure,
+            hostnames=list(settings.cloudflare.hostnames),
+            cdn_service=cdn.service,
+            cdn_port=settings.cdn.port,
+            tls_private_key=settings.cdn_tls_private_key,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cdn]),
+        )
+
+    def _edge(self, settings: Settings) -> CloudflareEdge:
+        # The origin: the CDN's public address when this stack exposes it, else the configured one.
+        address = self.exposure.address if self.exposure else settings.cloudflare.origin_address
+        assert address is not None  # the settings require one of the two
+        return CloudflareEdge(
+            "edge",
+            settings=settings.cloudflare,
+            origin=OriginFacts(
+                product_ttl=settings.cache_ttl.product,
+                session_cookies=settings.cdn.session_cookies,
+                api_prefix=settings.cdn.api_prefix,
+            ),
+            origin_address=address,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _monitoring(self, settings: Settings, in_namespace: pulumi.ResourceOptions) -> Monitoring:
@@ -178,12 +208,18 @@ class Platform(pulumi.ComponentResource):
             }
             for name, service in self.services.items()
         }
-        # A Swarm has no namespace: without it the checks skip their Kubernetes family.
-        namespace = {"namespace": self.namespace.name} if self.namespace else {}
+        # A Swarm has no namespace: without it the checks skip their Kubernetes family. Its
+        # data footprint (namespace, StatefulSets) is what the next Kubernetes deployment
+        # compares against (components/deployment.py); a Swarm has neither.
+        kubernetes = (
+            {"namespace": self.namespace.name, "dataFootprint": data_footprint(self.settings)}
+            if self.namespace
+            else {}
+        )
         return {
             "stack": self.settings.stack,
             "environment": self.settings.environment,
-            **namespace,
+            **kubernetes,
             "services": services,
             "endpoints": {
                 "services": {name: {"host": s["host"], "port": s["port"]} for name, s in services.items()},
@@ -191,6 +227,7 @@ class Platform(pulumi.ComponentResource):
                 "cdn": self.cdn.endpoint(),
             },
             "redisPassword": self.redis.admin_password,
+            **({"cdnAddress": self.exposure.address} if self.exposure else {}),
             **self._edge_outputs(),
         }
 

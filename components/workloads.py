@@ -145,15 +145,24 @@ CDN_HEALTH_PATH = HEALTH_PATH
 
 
 def cdn_layout(
-    cdn: CdnSettings, origin: str, *, resolver: str | None = None, metrics_syslog: str | None = None
+    cdn: CdnSettings,
+    origin: str,
+    local_names: tuple[str, ...],
+    *,
+    resolver: str | None = None,
+    metrics_syslog: str | None = None,
 ) -> NginxLayout:
     """Where NGINX keeps its files in a CDN container; ``origin`` is the origin's host:port.
+
+    ``local_names``: the names the platform's own clients reach the CDN by (besides the public
+    hostnames); any other ``Host`` gets no answer.
 
     ``resolver``: a DNS server NGINX asks again while it runs, so an origin whose name resolves
     to its tasks (Swarm ``dnsrr``) is followed as it scales; None resolves it once at start.
     ``metrics_syslog``: where NGINX sends its metrics log lines (a sidecar), if anywhere.
     """
     return NginxLayout(
+        local_names=local_names,
         metrics_syslog=metrics_syslog,
         origin=origin,
         listen=str(cdn.port),

@@ -1,11 +1,14 @@
 """Render another revision of this repository (the pull request's base) for the diff.
 
 The revision is checked out in a temporary ``git worktree`` and previewed by its own code, so
-the diff shows what merging the change would change, program and config alike.
+the diff shows what merging the change would change, program and config alike. The child
+preview gets this process's secret digest key (preview/secret_digests.py), so secret values
+of both sides can be compared without either leaving its process.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from components.settings.stack_file import PROJECT_ROOT
+from preview.secret_digests import KEY_ENVIRONMENT, process_key
 
 # A preview takes seconds; a stuck one must not hang a CI job.
 PREVIEW_TIMEOUT_SECONDS = 300
@@ -60,6 +64,7 @@ def _run_preview(checkout: Path, stack: str, out: Path, ref: str) -> None:
             text=True,
             timeout=PREVIEW_TIMEOUT_SECONDS,
             check=False,
+            env={**os.environ, KEY_ENVIRONMENT: process_key().hex()},
         )
     except subprocess.TimeoutExpired:
         raise RevisionError(f"the preview of {ref} took longer than {PREVIEW_TIMEOUT_SECONDS} s") from None

@@ -1,32 +1,34 @@
 """``python -m preview --stack <stack>``: evaluate the program offline, validate it, diff it.
 
-Exit codes: 0 all good; 1 an object the Kubernetes schemas reject or a mandatory policy
-violation; 2 the preview could not run (invalid settings or config, unknown revision, ...).
+Exit codes: 0 all good; 1 an object the Kubernetes schemas reject, a mandatory policy
+violation, or (with ``--strict``) a dangerous change the stack has not acknowledged; 2 the
+preview could not run (invalid settings or config, unknown revision, ...).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.tree import Tree
-
-from components.settings import SettingsError
-from components.settings.stack_file import StackConfigError, read_stack_config
+from components.settings import SettingsError, load_settings
+from components.settings.stack_file import StackConfig, StackConfigError, read_stack_config
 from preview.against import RevisionError, render_revision
-from preview.diff import Diff, Rendering, RenderingError, diff_renderings, load_rendering
+from preview.danger import Danger, find_dangers
+from preview.diff import Diff, diff_renderings
 from preview.invoke_answers import invoke_answers
-from preview.manifests import rendered_documents, rendering_index, write_manifests
 from preview.policy_run import PolicyFinding, PolicyPackUnavailable, run_pack
+from preview.rendering import Rendering, RenderingError, load_rendering, rendering_of, write_rendering
 from preview.report import FORMATS, render_diff
+from preview.secret_digests import KEY_ENVIRONMENT
 from preview.synth import Synthesis, synthesize
+from preview.tree import resource_tree
 from preview.validate import (
     DEFAULT_KUBERNETES_VERSION,
     UnsupportedVersionError,
@@ -62,6 +64,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (markdown/json need a diff)"
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 on a dangerous change (or a rename without alias) the stack's acknowledge list lacks",
+    )
     args = parser.parse_args(argv)
     if args.format != "text" and not (args.against or args.against_ref):
         parser.error(f"--format {args.format} needs --against or --against-ref")
@@ -77,34 +84,28 @@ class Verdict:
     validation: ValidationResult
     findings: list[PolicyFinding] | None
     diff: Diff | None
+    dangers: list[Danger] = field(default_factory=list)
 
     @property
-    def failed(self) -> bool:
+    def unacknowledged(self) -> list[Danger]:
+        return [danger for danger in self.dangers if not danger.acknowledged]
+
+    def failed(self, strict: bool = False) -> bool:
         mandatory = any(f.mandatory for f in self.findings or [])
-        return bool(self.validation.problems) or mandatory or bool(self.synthesis.duplicate_urns)
-
-
-def resource_tree(synthesis: Synthesis) -> Tree:
-    """Components with their children, like ``pulumi preview`` shows them."""
-    tree = Tree(f"[bold]stack {synthesis.stack}[/bold]")
-    nodes: dict[str | None, Tree] = {}
-    for resource in sorted(synthesis.resources, key=lambda r: r.urn.count("$")):
-        parent = nodes.get(resource.parent, tree)
-        nodes[resource.urn] = parent.add(f"{resource.type}  [cyan]{resource.name}[/cyan]")
-    return tree
+        dangerous = strict and bool(self.unacknowledged)
+        return bool(self.validation.problems) or mandatory or bool(self.synthesis.duplicate_urns) or dangerous
 
 
 def type_counts(synthesis: Synthesis) -> Counter[str]:
     return Counter(r.type for r in synthesis.resources if r.custom)
 
 
-def _synthesize(args: argparse.Namespace) -> Synthesis:
-    config = read_stack_config(args.stack, config_file=args.config_file)
+def _synthesize(args: argparse.Namespace, config: StackConfig) -> Synthesis:
     return synthesize(
         args.stack,
         config.values,
         secret_keys=config.secret_keys,
-        invoke_answers=invoke_answers(args.stack, config.values),
+        invoke_answers=invoke_answers(args.stack, config.values, config.secret_keys),
     )
 
 
@@ -129,17 +130,30 @@ def evaluate(args: argparse.Namespace) -> Verdict:
     try:
         schema_version(args.kubernetes_version)
         base = _base_rendering(args)
-        synthesis = _synthesize(args)
+        config = read_stack_config(args.stack, config_file=args.config_file)
+        synthesis = _synthesize(args, config)
     except (SettingsError, StackConfigError, UnsupportedVersionError, RenderingError, RevisionError) as error:
         raise CouldNotRun(str(error)) from None
-    documents = rendered_documents(synthesis.resources)
+    current = rendering_of(synthesis.resources)
     if args.out:
-        write_manifests(synthesis.resources, args.out)
+        # Digests go into a rendering only for the preview that asked for it (--against-ref).
+        write_rendering(current, args.out, digests=bool(os.environ.get(KEY_ENVIRONMENT)))
+    documents = dict(current.documents)
     manifests = [doc for path, doc in sorted(documents.items()) if path.startswith("kubernetes/")]
     validation = validate_manifests(manifests, args.kubernetes_version)
-    current = Rendering(documents, rendering_index(synthesis.resources))
-    diff = diff_renderings(base, current) if base is not None else None
-    return Verdict(synthesis, documents, validation, _policy_findings(synthesis), diff)
+    verdict = Verdict(synthesis, documents, validation, _policy_findings(synthesis), None)
+    if base is not None:
+        verdict.diff = diff_renderings(base, current, config=config.values)
+        verdict.dangers = find_dangers(verdict.diff, base, current, _acknowledged(config))
+    return verdict
+
+
+def _acknowledged(config: StackConfig) -> list[str]:
+    """The stack's ``acknowledge`` list (a program that needs no settings has none)."""
+    try:
+        return list(load_settings(config.values, config.stack).acknowledge)
+    except SettingsError:
+        return []
 
 
 def check_lines(verdict: Verdict, version: str) -> list[str]:
@@ -166,8 +180,7 @@ def check_lines(verdict: Verdict, version: str) -> list[str]:
 
 
 def print_text(verdict: Verdict, args: argparse.Namespace) -> None:
-    console = Console(highlight=False, soft_wrap=True)
-    console.print(resource_tree(verdict.synthesis))
+    sys.stdout.write(resource_tree(verdict.synthesis.stack, verdict.synthesis.resources))
     counts = type_counts(verdict.synthesis)
     for type_, count in sorted(counts.items()):
         print(f"  {count:4d}  {type_}")
@@ -176,7 +189,10 @@ def print_text(verdict: Verdict, args: argparse.Namespace) -> None:
         print(f"wrote {len(verdict.documents)} files to {args.out}")
     print("\n".join(check_lines(verdict, args.kubernetes_version)))
     if verdict.diff is not None:
-        print(render_diff(verdict.diff, "text", _diff_title(args)), end="")
+        print(render_diff(verdict.diff, "text", _diff_title(args), dangers=verdict.dangers), end="")
+    if args.strict and verdict.unacknowledged:
+        keys = ", ".join(danger.key for danger in verdict.unacknowledged)
+        print(f"strict: {len(verdict.unacknowledged)} dangerous change(s) not acknowledged: {keys}")
 
 
 def _diff_title(args: argparse.Namespace) -> str:
@@ -190,7 +206,7 @@ def report(verdict: Verdict, args: argparse.Namespace) -> None:
         return
     assert verdict.diff is not None  # parse_args requires a diff for markdown and JSON
     checks: Sequence[str] = check_lines(verdict, args.kubernetes_version)
-    sys.stdout.write(render_diff(verdict.diff, args.format, _diff_title(args), checks))
+    sys.stdout.write(render_diff(verdict.diff, args.format, _diff_title(args), checks, verdict.dangers))
     if args.format == "json":
         sys.stderr.write("\n".join(checks) + "\n")
 
@@ -203,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_COULD_NOT_RUN
     report(verdict, args)
-    return EXIT_FAILED if verdict.failed else EXIT_OK
+    return EXIT_FAILED if verdict.failed(args.strict) else EXIT_OK
 
 
 if __name__ == "__main__":

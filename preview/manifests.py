@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from preview import docker_rendering
+from preview.providers import docker
 from preview.synth import REDACTED, DeclaredResource, is_secret, redact
 
 # Pulumi bookkeeping that is not part of a Kubernetes object.
@@ -50,16 +49,10 @@ def kubernetes_manifest(resource: DeclaredResource) -> dict[str, Any]:
 
 
 def resource_document(resource: DeclaredResource) -> dict[str, Any]:
-    """A non-Kubernetes resource (Cloudflare, random, ...) as its type, name and inputs."""
-    if docker_rendering.is_docker(resource):
-        return docker_rendering.docker_document(resource, plain(resource.inputs))
+    """A non-Kubernetes resource (Cloudflare, random, Docker, ...) as its type, name and inputs."""
+    if docker.is_docker(resource.type):
+        return docker.docker_document(resource.type, resource.name, plain(resource.inputs))
     return {"type": resource.type, "name": resource.name, "inputs": plain(resource.inputs)}
-
-
-def folder_of(resource: DeclaredResource) -> str:
-    if resource.is_kubernetes:
-        return "kubernetes"
-    return docker_rendering.FOLDER if docker_rendering.is_docker(resource) else "other"
 
 
 def manifest_filename(resource: DeclaredResource) -> str:
@@ -86,51 +79,27 @@ def dump_yaml(document: Any) -> str:
     )
 
 
+def manifest_path(resource: DeclaredResource) -> str:
+    """Where a custom resource's document goes under the output folder."""
+    return f"{folder_of(resource)}/{manifest_filename(resource)}"
+
+
+def folder_of(resource: DeclaredResource) -> str:
+    if resource.is_kubernetes:
+        return "kubernetes"
+    return docker.FOLDER if docker.is_docker(resource.type) else "other"
+
+
 def rendered_documents(resources: list[DeclaredResource]) -> dict[str, Any]:
     """Every custom resource as its document, keyed by its path under the output folder."""
     documents: dict[str, Any] = {}
     for resource in resources:
         if not resource.custom:
             continue
-        path = f"{folder_of(resource)}/{manifest_filename(resource)}"
+        path = manifest_path(resource)
         if path in documents:
             raise ValueError(f"two resources would be written to {path}")
         documents[path] = (
             kubernetes_manifest(resource) if resource.is_kubernetes else resource_document(resource)
         )
     return documents
-
-
-# Written beside the manifests: which Pulumi resource each file is, so a diff pairs resources
-# as the engine does (a namespace change is a replacement, not a delete and an unrelated create).
-INDEX_FILE = "index.yaml"
-
-
-def logical_id(resource: DeclaredResource) -> str:
-    """The URN without its stack: the same resource has the same id in every stack."""
-    return resource.urn.split("::", 2)[-1]
-
-
-def rendering_index(resources: list[DeclaredResource]) -> dict[str, str]:
-    """File path (as in :func:`rendered_documents`) -> logical id of the resource."""
-    index: dict[str, str] = {}
-    for resource in resources:
-        if resource.custom:
-            index[f"{folder_of(resource)}/{manifest_filename(resource)}"] = logical_id(resource)
-    return index
-
-
-def write_manifests(resources: list[DeclaredResource], out: Path) -> list[Path]:
-    """Write one YAML file per custom resource (kubernetes/ and other/); returns the paths."""
-    written: list[Path] = []
-    out.mkdir(parents=True, exist_ok=True)
-    # A rerun into the same folder must not leave files of resources that are gone.
-    for stale in [*out.glob("kubernetes/*.yaml"), *out.glob("other/*.yaml"), *out.glob("docker/*.yaml")]:
-        stale.unlink()
-    for relative, document in sorted(rendered_documents(resources).items()):
-        path = out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump_yaml(document))
-        written.append(path)
-    (out / INDEX_FILE).write_text(dump_yaml(dict(sorted(rendering_index(resources).items()))))
-    return written

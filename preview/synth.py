@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import runpy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,14 +19,18 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import PROJECT
 from components.settings.stack_file import PROJECT_ROOT
+from preview.urns import AliasSpec, resource_urn
 
 # How the SDK marks a secret value on the wire.
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 REDACTED = "[secret]"
 STACK_TYPE = "pulumi:pulumi:Stack"
-# Every generated password in a preview (no real value exists before `pulumi up`).
-PREVIEW_PASSWORD = "offline-preview-generated-password"
+# What a load balancer reports offline for an Ingress or a LoadBalancer Service: clearly a
+# stand-in (.invalid never resolves), and the value the Cloudflare records then point at.
+OFFLINE_LOAD_BALANCER = "load-balancer.offline-preview.invalid"
+INGRESS_TYPE = "kubernetes:networking.k8s.io/v1:Ingress"
+SERVICE_TYPE = "kubernetes:core/v1:Service"
 
 
 @dataclass(frozen=True)
@@ -39,15 +45,26 @@ class DeclaredResource:
     inputs: dict[str, Any]
     ignore_changes: tuple[str, ...] = ()
     protect: bool = False
-    # Left in place by `pulumi destroy` (data volumes).
-    retain_on_delete: bool = False
     depends_on: tuple[str, ...] = ()
+    aliases: tuple[AliasSpec, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    # None: the provider decides (``deleteBeforeReplaceDefined`` false in the request).
+    delete_before_replace: bool | None = None
     # The `import_` resource option: the id of an existing resource to adopt.
     import_id: str | None = None
+    # The provider reference (``<provider urn>::<id>``); empty for the default provider.
+    provider: str = ""
+    # Left in place when Pulumi deletes it (`pulumi destroy`, no longer declared).
+    retain_on_delete: bool = False
 
     @property
     def is_kubernetes(self) -> bool:
         return self.type.startswith("kubernetes:")
+
+    @property
+    def depth(self) -> int:
+        """How many components enclose it: parents always come first in this order."""
+        return self.urn.split("::")[2].count("$")
 
 
 @dataclass
@@ -85,6 +102,20 @@ def redact(value: Any) -> Any:
     return value
 
 
+RANDOM_PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
+
+
+def offline_password(name: str, inputs: dict[str, Any]) -> str:
+    """A stand-in for a generated password: the same until the resource would generate a new one.
+
+    Every input of a RandomPassword forces a new value (see preview/replace_rules.py), so the
+    stand-in is derived from the name and the inputs: the preview sees a Secret built from it
+    change exactly when the real value would.
+    """
+    identity = json.dumps([name, inputs], sort_keys=True, default=str)
+    return "offline-preview-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+
+
 class _Mocks(mocks.Mocks):
     """Resources echo their inputs (plus what a provider would compute); invokes answer from settings."""
 
@@ -94,13 +125,19 @@ class _Mocks(mocks.Mocks):
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
-        if args.typ == "random:index/randomPassword:RandomPassword":
+        if args.typ == RANDOM_PASSWORD_TYPE:
             # Wire-form secret: the SDK unwraps it, and the recorded state stays plain data.
             state["result"] = {
                 SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE,
-                "value": self._passwords(args.name) if self._passwords else PREVIEW_PASSWORD,
+                "value": self._password(args.name, args.inputs),
             }
+        if _gets_load_balancer(args.typ, args.inputs):
+            # The provider waits for this address before it reports the resource created.
+            state["status"] = {"loadBalancer": {"ingress": [{"hostname": OFFLINE_LOAD_BALANCER}]}}
         return f"{args.name}-id", state
+
+    def _password(self, name: str, inputs: dict[str, Any]) -> str:
+        return self._passwords(name) if self._passwords else offline_password(name, inputs)
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token in self._invoke_answers:
@@ -108,8 +145,28 @@ class _Mocks(mocks.Mocks):
         return {}, []
 
 
+def _gets_load_balancer(type_: str, inputs: Mapping[str, Any]) -> bool:
+    if type_ == INGRESS_TYPE:
+        return True
+    return type_ == SERVICE_TYPE and (inputs.get("spec") or {}).get("type") == "LoadBalancer"
+
+
+def _alias_spec(alias: Any) -> AliasSpec:
+    if alias.WhichOneof("alias") == "urn":
+        return AliasSpec(urn=alias.urn)
+    spec = alias.spec
+    return AliasSpec(
+        name=spec.name,
+        type=spec.type,
+        stack=spec.stack,
+        project=spec.project,
+        parent=spec.parentUrn,
+        no_parent=spec.noParent,
+    )
+
+
 class _RecordingMonitor(mocks.MockMonitor):
-    """Records what ``MockResourceArgs`` leaves out: parent, ignore_changes, protect, dependencies."""
+    """Records what ``MockResourceArgs`` leaves out (parent, options), under the engine's URNs."""
 
     def __init__(self, mock: mocks.Mocks):
         super().__init__(mock)
@@ -117,20 +174,31 @@ class _RecordingMonitor(mocks.MockMonitor):
         # Every URN in registration order: the real engine refuses a duplicate, the mock does not.
         self.urns: list[str] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The mock's own make_urn keeps only the direct parent's type; the engine keeps them all.
+        return resource_urn(pulumi.get_stack(), pulumi.get_project(), parent or None, type_, name)
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != STACK_TYPE:
             self.urns.append(response.urn)
+            aliases = [_alias_spec(alias) for alias in request.aliases]
             self.options[response.urn] = {
                 "parent": request.parent or None,
                 "custom": bool(request.custom),
                 "ignore_changes": tuple(request.ignoreChanges),
                 "protect": bool(request.protect),
                 "retain_on_delete": bool(request.retainOnDelete),
+                "provider": request.provider,
                 "depends_on": tuple(request.dependencies),
                 "import_id": request.importId or None,
                 "type": request.type,
                 "name": request.name,
+                "aliases": (*aliases, *(AliasSpec(urn=urn) for urn in request.aliasURNs)),
+                "replace_on_changes": tuple(request.replaceOnChanges),
+                "delete_before_replace": (
+                    bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None
+                ),
             }
         return response
 
@@ -147,7 +215,8 @@ def synthesize(
     """Run ``program`` for ``stack`` with ``config`` under mocks; return what it declared.
 
     ``passwords`` gives each RandomPassword's result by resource name (a deployment's real
-    values); without it every one is the same fixed text, so previews stay reproducible.
+    values); without it each is derived from its name and inputs (offline_password), so previews
+    stay reproducible.
 
     Exceptions the program raises (a SettingsError above all) propagate unchanged.
     """
@@ -176,7 +245,11 @@ def synthesize(
             ignore_changes=options["ignore_changes"],
             protect=options["protect"],
             retain_on_delete=options["retain_on_delete"],
+            provider=options["provider"],
             depends_on=options["depends_on"],
+            aliases=options["aliases"],
+            replace_on_changes=options["replace_on_changes"],
+            delete_before_replace=options["delete_before_replace"],
             import_id=options["import_id"],
         )
         for urn, options in sorted(monitor.options.items())

@@ -101,7 +101,8 @@ def field_path(parts: Iterable[str | int]) -> str:
 @dataclass
 class ValidationResult:
     problems: list[SchemaProblem] = field(default_factory=list)
-    # Objects of kinds the schemas do not cover (custom resources): listed, never silently passed.
+    # Objects of kinds no schema covers (custom resources without a vendored CRD in
+    # preview/crds/): listed, never silently passed.
     unchecked: list[str] = field(default_factory=list)
     checked: int = 0
 

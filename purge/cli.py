@@ -78,7 +78,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def resolve_zone(args: argparse.Namespace) -> Zone:
     zone = Zone()
     if args.stack:
-        cloudflare = load_settings(read_stack_config(args.stack).values, args.stack).cloudflare
+        config = read_stack_config(args.stack)
+        cloudflare = load_settings(config.values, args.stack, secret_keys=config.secret_keys).cloudflare
         zone = Zone(
             cloudflare.zone_id,
             cloudflare.zone_name,

@@ -1,17 +1,44 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+import preview.synth
 from preview.synth import Synthesis
-from tests.support.stacks import STACKS, synthesize_stack
+from tests.support.stacks import REVIEW_STACK, STACKS, synthesize_stack
 
 _SYNTHESES: dict[str, Synthesis] = {}
+
+
+def synthesized(stack: str) -> Synthesis:
+    """``stack``'s declared resources, synthesized once per test session (read-only)."""
+    if stack not in _SYNTHESES:
+        _SYNTHESES[stack] = synthesize_stack(stack)
+    return _SYNTHESES[stack]
 
 
 @pytest.fixture(params=STACKS)
 def synthesis(request: pytest.FixtureRequest) -> Synthesis:
     """Each stack's declared resources, synthesized once per test session (read-only)."""
-    stack = request.param
-    if stack not in _SYNTHESES:
-        _SYNTHESES[stack] = synthesize_stack(stack)
-    return _SYNTHESES[stack]
+    return synthesized(request.param)
+
+
+@pytest.fixture(params=[*STACKS, REVIEW_STACK])
+def any_synthesis(request: pytest.FixtureRequest) -> Synthesis:
+    """Production, staging and a review stack (its config copied from staging's)."""
+    return synthesized(request.param)
+
+
+@pytest.fixture
+def monitors(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every mock monitor synthesize() creates from now on, to see what reached it."""
+    created: list[Any] = []
+
+    class Recording(preview.synth._RecordingMonitor):
+        def __init__(self, mock: Any) -> None:
+            super().__init__(mock)
+            created.append(self)
+
+    monkeypatch.setattr(preview.synth, "_RecordingMonitor", Recording)
+    return created

@@ -53,8 +53,10 @@ class CloudflareEdge(pulumi.ComponentResource):
         *,
         settings: CloudflareSettings,
         origin: OriginFacts,
+        origin_address: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``origin_address``: the CDN tier's public IP or hostname, which the records point at."""
         super().__init__("technovastore:edge:CloudflareEdge", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.zone_id = self._lookup_zone(settings)
@@ -62,7 +64,7 @@ class CloudflareEdge(pulumi.ComponentResource):
         self._zone_settings(name, settings, child)
         self._protections(name, settings, child)
         self.ruleset_ids = self._rulesets(name, settings, phase_rules(settings, origin))
-        self._records(name, settings, child)
+        self._records(name, settings, pulumi.Output.from_input(origin_address), child)
         TieredCache(f"{name}-tiered-cache", zone_id=self.zone_id, value="on", opts=child)
         self.register_outputs(
             {"zoneId": self.zone_id, "hostnames": self.hostnames, "rulesetIds": self.ruleset_ids}
@@ -134,15 +136,20 @@ class CloudflareEdge(pulumi.ComponentResource):
             f"{name}-url-normalization", zone_id=self.zone_id, type="cloudflare", scope="both", opts=child
         )
 
-    def _records(self, name: str, settings: CloudflareSettings, child: pulumi.ResourceOptions) -> None:
-        assert settings.origin_address is not None  # the settings require it when enabled
+    def _records(
+        self,
+        name: str,
+        settings: CloudflareSettings,
+        origin_address: pulumi.Output[str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
         for host in settings.hostnames:
             DnsRecord(
                 f"{name}-{host.replace('.', '-')}",
                 zone_id=self.zone_id,
                 name=host,
-                type=record_type(settings.origin_address),
-                content=settings.origin_address,
+                type=origin_address.apply(record_type),
+                content=origin_address,
                 ttl=1,  # automatic: proxied records' TTL is Cloudflare's
                 proxied=True,
                 comment="technovastore: proxied to the CDN tier",

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.hpa_behavior import hpa_behavior
+from components.kubernetes.checksums import SECRET_CHECKSUM_ANNOTATION
 from components.kubernetes.conventions import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
@@ -75,8 +76,10 @@ class AutoscaledService(pulumi.ComponentResource):
         scaling: ScalingSettings,
         strict_spread: bool,
         secret_name: pulumi.Input[str],
+        secret_checksum: pulumi.Output[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``secret_checksum``: a digest of the Secret values the env reads (rolls the pods)."""
         super().__init__("technovastore:service:AutoscaledService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         service, version = workload, workload.version
@@ -97,7 +100,7 @@ class AutoscaledService(pulumi.ComponentResource):
             metadata=metadata,
             spec=hpa_owned_deployment_spec(
                 name,
-                pod_metadata={"labels": pod_labels},
+                pod_metadata=self._pod_metadata(pod_labels, secret_checksum),
                 pod_spec=self._pod_spec(name, workload, strict_spread, secret_name),
             ),
             opts=child,
@@ -147,6 +150,16 @@ class AutoscaledService(pulumi.ComponentResource):
         self.min_replicas = service.min_replicas
         self.max_replicas = service.max_replicas
         self.register_outputs({"service_name": self.service_name, "host": self.host})
+
+    @staticmethod
+    def _pod_metadata(
+        pod_labels: dict[str, str], secret_checksum: pulumi.Output[str] | None
+    ) -> dict[str, Any]:
+        # Environment variables from a Secret are read when a container starts: a changed
+        # value must roll the pods, or old and new ones would hold different passwords.
+        if secret_checksum is None:
+            return {"labels": pod_labels}
+        return {"labels": pod_labels, "annotations": {SECRET_CHECKSUM_ANNOTATION: secret_checksum}}
 
     @staticmethod
     def _pod_spec(

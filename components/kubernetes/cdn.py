@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pulumi
@@ -12,6 +11,7 @@ from components.hpa_behavior import hpa_behavior
 from components.images import parse_image_reference
 from components.kubernetes.autoscaled_service import utilization_metric
 from components.kubernetes.cdn_metrics import SYSLOG_ADDRESS, metrics_log_container, program_volume
+from components.kubernetes.checksums import content_named
 from components.kubernetes.conventions import (
     TIER_LABEL,
     container_security_context,
@@ -38,17 +38,20 @@ TEMP_VOLUME_MB = 256
 CACHE_VOLUME_HEADROOM = 1.2
 
 
+def service_names(name: str, namespace: str) -> tuple[str, ...]:
+    """Every DNS name a client in the cluster can reach the CDN's Service by."""
+    full = service_host(name, namespace)
+    return (name, f"{name}.{namespace}", f"{name}.{namespace}.svc", full)
+
+
 def tcp_probe(port: str, *, period: int) -> dict[str, Any]:
     return {"tcpSocket": {"port": port}, "periodSeconds": period, "timeoutSeconds": 2, "failureThreshold": 3}
-
-
-def config_checksum(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class NginxCdn(pulumi.ComponentResource):
     """NGINX caching the origin service's static content, scaled by CPU."""
 
+    service: str
     host: str
     port: int
     sample_paths: list[str]
@@ -71,15 +74,21 @@ class NginxCdn(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self._name, self._cdn, self._metrics_log_image = name, cdn, metrics_log_image
         syslog = SYSLOG_ADDRESS if metrics_log_image else None
-        self.config_text = render_nginx_conf(cdn, cdn_layout(cdn, origin, metrics_syslog=syslog))
+        self.config_text = render_nginx_conf(
+            cdn, cdn_layout(cdn, origin, service_names(name, namespace), metrics_syslog=syslog)
+        )
         files = {CDN_CONFIG_FILE: self.config_text}
         if metrics_log_image:
             files[PROGRAM_FILE] = render_mtail_program()
         metadata = {"name": name, "namespace": namespace, "labels": self._labels()}
+        # Named after its content (components/kubernetes/checksums.py): a new config is a new
+        # ConfigMap the Deployment rolls onto; the old one goes once the rollout is done.
+        config_map_name = content_named(f"{name}-nginx", files)
         config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
-            metadata={**metadata, "name": f"{name}-nginx"},
+            metadata={**metadata, "name": config_map_name},
             data=files,
+            immutable=True,
             opts=child,
         )
         deployment = k8s.apps.v1.Deployment(
@@ -87,14 +96,8 @@ class NginxCdn(pulumi.ComponentResource):
             metadata=metadata,
             spec=hpa_owned_deployment_spec(
                 name,
-                pod_metadata={
-                    "labels": self._labels(**{TIER_LABEL: TIER}),
-                    # A config change rolls the pods (a ConfigMap update alone does not).
-                    "annotations": {
-                        "technovastore.io/config-sha256": config_checksum("".join(files.values()))
-                    },
-                },
-                pod_spec=self._pod_spec(f"{name}-nginx", strict_spread),
+                pod_metadata={"labels": self._labels(**{TIER_LABEL: TIER})},
+                pod_spec=self._pod_spec(config_map_name, strict_spread),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config_map]),
         )
@@ -134,6 +137,7 @@ class NginxCdn(pulumi.ComponentResource):
             spec=self._ingress_policy(monitoring_namespace),
             opts=child,
         )
+        self.service = name
         self.host = service_host(name, namespace)
         self.port = cdn.port
         self.sample_paths = list(cdn.sample_static_urls)

@@ -9,7 +9,9 @@ import pulumi_kubernetes as k8s
 
 from components.capacity import Footprint
 from components.kubernetes.conventions import REDIS_CLIENT_LABEL, TIER_LABEL, labels, namespace_peer
+from components.protection import guarded
 from components.render.redis_layout import REDIS_PORT, SENTINEL_PORT
+from components.settings.protection import ProtectionSettings
 
 # Which tiers may open connections to which (everything else is denied).
 TIER_CALLERS: dict[str, tuple[str, ...]] = {
@@ -42,6 +44,7 @@ class AppNamespace(pulumi.ComponentResource):
         monitoring_namespace: str,
         footprint: Footprint,
         max_container_limits: dict[str, str],
+        protection: ProtectionSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:namespace:AppNamespace", name, None, opts)
@@ -60,7 +63,8 @@ class AppNamespace(pulumi.ComponentResource):
                     "pod-security.kubernetes.io/warn": "restricted",
                 },
             },
-            opts=child,
+            # Deleting the namespace deletes everything in it, the data volumes included.
+            opts=guarded(protection, child),
         )
         self.name = ns.metadata.apply(lambda metadata: metadata.name or namespace)
         scoped = pulumi.ResourceOptions(parent=self, depends_on=[ns])

@@ -37,6 +37,7 @@ from components.kubernetes.redis_pods import (
     store_pod_spec,
     store_statefulset_spec,
 )
+from components.protection import guarded
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CLUSTER_BUS_PORT,
@@ -44,6 +45,7 @@ from components.render.redis_layout import (
     EXPORTER_PORT,
     REDIS_PORT,
 )
+from components.settings.protection import ProtectionSettings
 from components.settings.redis import RedisSettings
 from components.workloads import BOOTSTRAP_WAIT_SECONDS, cluster_files, member_names
 
@@ -66,6 +68,7 @@ class RedisCluster(pulumi.ComponentResource):
         secret_name: pulumi.Output[str],
         monitoring_namespace: str,
         strict_spread: bool,
+        protection: ProtectionSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:redis:RedisCluster", name, None, opts)
@@ -99,8 +102,9 @@ class RedisCluster(pulumi.ComponentResource):
                 checksum=files_checksum(files),
                 pod_spec=self._pod_spec(settings, config.metadata.name, strict_spread),
                 storage_size=cluster.storage_size if settings.persistence else None,
+                claim_retention=protection.volume_claim_retention,
             ),
-            opts=child,
+            opts=guarded(protection, child),
         )
         k8s.batch.v1.Job(
             f"{name}-bootstrap",

@@ -7,8 +7,10 @@ import pulumi_kubernetes as k8s
 from pydantic import SecretStr
 
 from components.kubernetes.conventions import labels
+from components.protection import guarded
 from components.redis_passwords import redis_secret_values
-from components.render.redis_layout import ADMIN_PASSWORD_KEY
+from components.render.redis_layout import ADMIN_PASSWORD_KEY, APP_PASSWORD_KEY
+from components.settings.protection import ProtectionSettings
 
 
 class RedisCredentials(pulumi.ComponentResource):
@@ -19,6 +21,7 @@ class RedisCredentials(pulumi.ComponentResource):
 
     secret_name: pulumi.Output[str]
     admin_password: pulumi.Output[str]
+    app_password: pulumi.Output[str]
 
     def __init__(
         self,
@@ -27,12 +30,15 @@ class RedisCredentials(pulumi.ComponentResource):
         namespace: str,
         admin_password: SecretStr | None,
         sentinel_master_name: str,
+        protection: ProtectionSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:redis:RedisCredentials", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # A lost password or Secret locks every client out: protected like the data itself.
+        child = guarded(protection, pulumi.ResourceOptions(parent=self))
         values = redis_secret_values(name, admin_password, sentinel_master_name, child)
         self.admin_password = values[ADMIN_PASSWORD_KEY]
+        self.app_password = values[APP_PASSWORD_KEY]
         secret = k8s.core.v1.Secret(
             name,
             metadata={"name": name, "namespace": namespace, "labels": labels(name, "credentials")},

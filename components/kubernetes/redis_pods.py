@@ -206,8 +206,13 @@ def store_statefulset_spec(
     checksum: str,
     pod_spec: dict[str, Any],
     storage_size: str | None,
+    claim_retention: str,
 ) -> dict[str, Any]:
-    """A Redis store's StatefulSet spec; ``storage_size`` None keeps no volume per pod."""
+    """A Redis store's StatefulSet spec; ``storage_size`` None keeps no volume per pod.
+
+    ``claim_retention`` (Retain or Delete) is what happens to the data volumes when the
+    StatefulSet is deleted or scaled down.
+    """
     spec: dict[str, Any] = {
         "serviceName": headless_service,
         "replicas": replicas,
@@ -223,6 +228,10 @@ def store_statefulset_spec(
     }
     if storage_size is not None:
         spec["volumeClaimTemplates"] = [data_claim(storage_size)]
+        spec["persistentVolumeClaimRetentionPolicy"] = {
+            "whenDeleted": claim_retention,
+            "whenScaled": claim_retention,
+        }
     return spec
 
 

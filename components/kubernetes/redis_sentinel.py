@@ -35,6 +35,7 @@ from components.kubernetes.redis_pods import (
     store_pod_spec,
     store_statefulset_spec,
 )
+from components.protection import guarded
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CONFIG_DIR,
@@ -44,6 +45,7 @@ from components.render.redis_layout import (
     SENTINEL_PORT,
     SENTINEL_RUNTIME_DIR,
 )
+from components.settings.protection import ProtectionSettings
 from components.settings.redis import RedisSettings
 from components.workloads import PRESTOP_WAIT_SECONDS, member_names, sentinel_files
 
@@ -70,12 +72,14 @@ class RedisSentinel(pulumi.ComponentResource):
         secret_name: pulumi.Output[str],
         monitoring_namespace: str,
         strict_spread: bool,
+        protection: ProtectionSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:redis:RedisSentinel", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         group = settings.sentinel
         self._name, self._namespace, self.secret_name = name, namespace, secret_name
+        self._protection = protection
         self._sentinel_name = f"{name}-sentinel"
         self._headless = {self._name: f"{name}-headless", self._sentinel_name: f"{name}-sentinel-headless"}
         data_hosts = self._hosts(self._name, group.data_nodes)
@@ -165,8 +169,14 @@ class RedisSentinel(pulumi.ComponentResource):
             checksum=checksum,
             pod_spec=pod_spec,
             storage_size=storage_size,
+            claim_retention=self._protection.volume_claim_retention,
         )
-        k8s.apps.v1.StatefulSet(workload, metadata=self._metadata(workload, workload), spec=spec, opts=opts)
+        k8s.apps.v1.StatefulSet(
+            workload,
+            metadata=self._metadata(workload, workload),
+            spec=spec,
+            opts=guarded(self._protection, opts),
+        )
 
     def _announce_env(self, workload: str) -> list[dict[str, Any]]:
         host = f"$(POD_NAME).{service_host(self._headless[workload], self._namespace)}"

@@ -30,12 +30,14 @@ class RedisStores(pulumi.ComponentResource):
             "settings": settings.redis,
             "monitoring_namespace": settings.monitoring_namespace,
             "strict_spread": settings.strict_spread,
+            "protection": settings.protection,
         }
         self.credentials = RedisCredentials(
             f"{name}-credentials",
             namespace=settings.namespace,
             admin_password=settings.redis_password,
             sentinel_master_name=settings.redis.sentinel.master_name,
+            protection=settings.protection,
             opts=child,
         )
         secret = self.credentials.secret_name

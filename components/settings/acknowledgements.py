@@ -1,7 +1,8 @@
 """Acknowledgements: the destructive changes a stack's config explicitly allows.
 
 A change that deletes data or takes capacity away (replacing a StatefulSet that holds data,
-deleting a PVC, moving the namespace, rotating the Redis password) is refused unless the
+deleting a PVC, moving the namespace, rotating the Redis password, renaming a resource without
+an alias, an update that blocks node drains or stops every replica) is refused unless the
 stack config names it under ``acknowledge``. Both the program's own validation and the
 offline preview's ``--strict`` mode read this one list, so a reviewer sees the same words
 that let the change through.
@@ -18,7 +19,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-ACTIONS: tuple[str, ...] = ("replace", "delete", "rename", "rotate")
+ACTIONS: tuple[str, ...] = ("replace", "delete", "rename", "rotate", "update")
 _ACKNOWLEDGEMENT = re.compile(
     r"^(?P<action>[a-z]+):(?P<kind>[A-Z][A-Za-z]*)/(?P<name>\*|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)$"
 )

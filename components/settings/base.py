@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -65,6 +66,25 @@ def _pinned_image(value: str) -> str:
     return value
 
 
+def _quantity_text(value: Any) -> Any:
+    """YAML's ``cpu: 2`` or ``memory: 1073741824`` as the quantity text Kubernetes accepts.
+
+    Kubernetes quantities may be written as bare numbers; the stack file's YAML then hands
+    over an int or a float. ``True`` is refused (YAML's ``yes`` is no quantity).
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        # repr keeps what was written (0.5 stays "0.5"); never the exponent form Kubernetes refuses.
+        text = repr(value)
+        return text if "e" not in text else format(Decimal(text), "f")
+    return value
+
+
 def _cpu(value: str) -> str:
     cpu_millicores(value)
     return value
@@ -87,8 +107,8 @@ def _cookie_name(value: str) -> str:
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 CookieName = Annotated[str, AfterValidator(_cookie_name)]
 PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
-CpuQuantity = Annotated[str, AfterValidator(_cpu)]
-MemoryQuantity = Annotated[str, AfterValidator(_memory)]
+CpuQuantity = Annotated[str, BeforeValidator(_quantity_text), AfterValidator(_cpu)]
+MemoryQuantity = Annotated[str, BeforeValidator(_quantity_text), AfterValidator(_memory)]
 
 
 @dataclass(frozen=True)
@@ -98,11 +118,17 @@ class Problem:
     key_path: str
     value: Any
     expected: str
+    # The config namespace: the project's, or a provider's (``kubernetes:context``).
+    namespace: str = PROJECT
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}:{self.key_path}"
 
     def __str__(self) -> str:
         if self.value is _MISSING:
-            return f"{PROJECT}:{self.key_path}: {self.expected}"
-        return f"{PROJECT}:{self.key_path} = {self.value!r}: {self.expected}"
+            return f"{self.key}: {self.expected}"
+        return f"{self.key} = {self.value!r}: {self.expected}"
 
 
 _MISSING = object()

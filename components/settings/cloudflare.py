@@ -61,7 +61,8 @@ class CloudflareSettings(SettingsModel):
     hostnames: list[Hostname] = Field(default_factory=list)
     # Hosts that serve only static assets: everything on them is cache-eligible.
     static_hostnames: list[Hostname] = Field(default_factory=list)
-    # The CDN tier's public address: an IP (A/AAAA record) or a hostname (CNAME).
+    # The CDN tier's public address: an IP (A/AAAA record) or a hostname (CNAME). Only when
+    # the stack does not expose the CDN itself (cdn.exposure), whose address is then the origin.
     origin_address: str | None = None
     hsts_max_age: int = Field(default=31536000, ge=0, le=63072000)
     security_level: SecurityLevel = "medium"
@@ -126,8 +127,7 @@ def _host_problems(cf: CloudflareSettings) -> Problems:
             yield cross_field_error(f"staticHostnames.{index}", host, "must be one of cloudflare.hostnames")
     if cf.enabled and not cf.hostnames:
         yield cross_field_error("hostnames", cf.hostnames, "must list at least one hostname when enabled")
-    if cf.enabled and cf.origin_address is None:
-        yield cross_field_error("originAddress", None, "is required when enabled (the CDN tier's address)")
+    # Whether an origin is needed depends on the CDN's exposure: Settings._edge_has_one_origin.
     problem = origin_problem(cf.origin_address, cf.hostnames) if cf.origin_address is not None else None
     if problem:
         yield cross_field_error("originAddress", cf.origin_address, problem)

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from components.settings.base import MISSING, PROJECT, Problem, SettingsError
+from components.settings.cluster import PROVIDER_KEYS, PROVIDER_NAMESPACE, kubeconfig_is_contents
 from components.settings.stack import Settings, environment_of
 
-_PREFIX = f"{PROJECT}:"
-# Keys the program derives from the stack name; setting them in config is a mistake.
-_DERIVED_KEYS = {"stack", "environment"}
+# Config namespaces besides the project's: the providers the program uses and Pulumi's own
+# (``pulumi:disable-default-providers``). Any other namespace is a misspelt project prefix.
+KNOWN_NAMESPACES = ("cloudflare", PROVIDER_NAMESPACE, "pulumi", "random")
+# Keys the program derives; setting them in config is a mistake (the value says what to do).
+_DERIVED_KEYS = {
+    "stack": "is derived from the stack name and cannot be set",
+    "environment": "is derived from the stack name and cannot be set",
+    "cluster": "is read from kubernetes:context and kubernetes:kubeconfig: set those",
+}
+# Settings that must be `secure:` values in the stack file (never plaintext in git).
+SECRET_KEYS = ("redisPassword", "cdnTlsPrivateKey")
 
 
 class _DuplicateKeys(Exception):
@@ -21,11 +30,18 @@ class _DuplicateKeys(Exception):
         self.paths = paths
 
 
-def load_settings(raw_config: Mapping[str, Any], stack: str) -> Settings:
-    """Validate ``raw_config`` (``"<project>:<key>" -> str or JSON text``) for ``stack``.
+def load_settings(
+    raw_config: Mapping[str, Any],
+    stack: str,
+    *,
+    secret_keys: Collection[str] = (),
+    require_cluster: bool = False,
+) -> Settings:
+    """Validate ``raw_config`` (``"<namespace>:<key>" -> str or JSON text``) for ``stack``.
 
-    Keys of other namespaces (``kubernetes:context``, ``cloudflare:apiToken``) are not ours
-    and are ignored. Raises SettingsError listing every problem.
+    ``secret_keys`` are the full keys Pulumi holds encrypted; ``require_cluster`` demands a
+    ``kubernetes:context`` or ``kubernetes:kubeconfig`` (every real deployment does). Raises
+    SettingsError listing every problem.
     """
     problems: list[Problem] = []
     environment = environment_of(stack)
@@ -38,22 +54,44 @@ def load_settings(raw_config: Mapping[str, Any], stack: str) -> Settings:
             )
         )
     data: dict[str, Any] = {}
+    cluster: dict[str, Any] = {}
     for key, text in sorted(raw_config.items()):
-        if not key.startswith(_PREFIX):
+        namespace, separator, name = key.partition(":")
+        if not separator:
+            problems.append(_foreign_key("", key))
+        elif namespace == PROVIDER_NAMESPACE:
+            problems += _provider_key(name, text, key in secret_keys, cluster)
+        elif namespace in KNOWN_NAMESPACES:
             continue
-        name = key[len(_PREFIX) :]
-        try:
-            value = _decode(text)
-        except _DuplicateKeys as duplicates:
-            problems += [
-                Problem(f"{name}.{path}", MISSING, "is defined more than once") for path in duplicates.paths
-            ]
-            continue
-        if name in _DERIVED_KEYS:
-            problems.append(Problem(name, value, "is derived from the stack name and cannot be set"))
-            continue
-        data[name] = value
-    data.update(stack=stack, environment=environment or "review")
+        elif namespace != PROJECT:
+            problems.append(_foreign_key(namespace, name))
+        else:
+            try:
+                value = _decode(text)
+            except _DuplicateKeys as duplicates:
+                problems += [
+                    Problem(f"{name}.{path}", MISSING, "is defined more than once")
+                    for path in duplicates.paths
+                ]
+                continue
+            if name in _DERIVED_KEYS:
+                problems.append(Problem(name, value, _DERIVED_KEYS[name]))
+            else:
+                data[name] = value
+    problems += _plaintext_secrets(data, secret_keys, stack)
+    # A Swarm stack deploys to the Docker engine DOCKER_HOST names, never to a cluster.
+    if require_cluster and not cluster and data.get("platform") != "swarm":
+        problems.append(
+            Problem(
+                "context",
+                MISSING,
+                "is required: name the cluster this stack deploys to "
+                f"(pulumi config set kubernetes:context <context> --stack {stack}), or set "
+                "kubernetes:kubeconfig; otherwise the deployment goes to whatever context is current",
+                namespace=PROVIDER_NAMESPACE,
+            )
+        )
+    data.update(stack=stack, environment=environment or "review", cluster=cluster)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as error:
@@ -62,6 +100,56 @@ def load_settings(raw_config: Mapping[str, Any], stack: str) -> Settings:
     if problems or settings is None:
         raise SettingsError(stack, problems)
     return settings
+
+
+def _foreign_key(namespace: str, name: str) -> Problem:
+    """A key under a namespace nobody reads: a misspelt project prefix, never silently ignored."""
+    known = ", ".join((PROJECT, *KNOWN_NAMESPACES))
+    return Problem(
+        name,
+        MISSING,  # never echo the value: it may be a secret under a misspelt prefix
+        f"is not a key of this project or of a provider it uses ({known}); did you mean {PROJECT}:{name}?",
+        namespace=namespace,
+    )
+
+
+def _provider_key(name: str, value: Any, secret: bool, cluster: dict[str, Any]) -> list[Problem]:
+    """``kubernetes:context`` and ``kubernetes:kubeconfig`` go to the explicit provider."""
+    if name not in PROVIDER_KEYS:
+        return [
+            Problem(
+                name,
+                MISSING,
+                "is not read: the program's Kubernetes provider takes only "
+                f"{' and '.join(f'{PROVIDER_NAMESPACE}:{key}' for key in PROVIDER_KEYS)}",
+                namespace=PROVIDER_NAMESPACE,
+            )
+        ]
+    cluster[name] = value
+    if name == "kubeconfig" and isinstance(value, str) and kubeconfig_is_contents(value) and not secret:
+        return [
+            Problem(
+                name,
+                MISSING,
+                "holds credentials: must be a secret (pulumi config set --secret kubernetes:kubeconfig "
+                "< kubeconfig), or a path to the file",
+                namespace=PROVIDER_NAMESPACE,
+            )
+        ]
+    return []
+
+
+def _plaintext_secrets(data: Mapping[str, Any], secret_keys: Collection[str], stack: str) -> list[Problem]:
+    return [
+        Problem(
+            name,
+            MISSING,  # the value is a secret already written in plain text: do not repeat it
+            f"must be a secret, not plain text in the stack file: "
+            f"pulumi config set --secret {name} <value> --stack {stack}",
+        )
+        for name in SECRET_KEYS
+        if name in data and f"{PROJECT}:{name}" not in secret_keys
+    ]
 
 
 def _decode(text: Any) -> Any:
@@ -99,6 +187,16 @@ def _without_duplicates(value: Any, path: str) -> Any:
 
 
 def _problem(detail: Mapping[str, Any], data: Mapping[str, Any]) -> Problem:
+    problem = _project_problem(detail, data)
+    if problem.key_path.startswith("cluster."):
+        # The provider's own keys: report them as the user set them (kubernetes:context).
+        return Problem(
+            problem.key_path.removeprefix("cluster."), problem.value, problem.expected, PROVIDER_NAMESPACE
+        )
+    return problem
+
+
+def _project_problem(detail: Mapping[str, Any], data: Mapping[str, Any]) -> Problem:
     location = [str(part) for part in detail["loc"]]
     context = detail.get("ctx") or {}
     if detail["type"] == "cross_field":

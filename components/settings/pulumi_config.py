@@ -16,6 +16,15 @@ def raw_stack_config() -> dict[str, Any]:
     return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
 
-def stack_settings() -> Settings:
+def secret_config_keys(raw_config: dict[str, Any]) -> set[str]:
+    """The keys Pulumi holds encrypted (``secure:`` in the stack file)."""
+    listed = {key for key in raw_config if runtime_config.is_config_secret(key)}
+    return listed | set(runtime_config.get_config_secret_keys_env())
+
+
+def stack_settings(*, require_cluster: bool = True) -> Settings:
     """Validate the current stack's config; raises SettingsError before any resource exists."""
-    return load_settings(raw_stack_config(), pulumi.get_stack())
+    raw = raw_stack_config()
+    return load_settings(
+        raw, pulumi.get_stack(), secret_keys=secret_config_keys(raw), require_cluster=require_cluster
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
@@ -15,7 +15,10 @@ from components.settings.checks import ChecksSettings
 from components.settings.cloudflare import CloudflareSettings, min_edge_ttl_problem
 from components.settings.cloudflare_plans import LIMITS
 from components.settings.cloudflare_rules import MAX_EXPRESSION_LENGTH
+from components.settings.cluster import ClusterSettings
 from components.settings.monitoring import MonitoringSettings
+from components.settings.protection import DEFAULTS as PROTECTION_DEFAULTS
+from components.settings.protection import ProtectionSettings, with_environment_defaults
 from components.settings.redis import RedisSettings
 from components.settings.scaling import ScalingSettings
 from components.settings.services import ComputeQuantities, ComputeResources, ServiceSettings
@@ -31,6 +34,14 @@ NAMED_STACKS: dict[str, Environment] = {
     "swarm": "production",
     "dev": "development",
 }
+NAMESPACE_PREFIX = "technovastore"
+# The namespaces other stacks derive: production may not pick one of them.
+_DERIVED_NAMESPACE = re.compile(rf"^{NAMESPACE_PREFIX}-(staging|pr-[1-9][0-9]*)$")
+
+
+def derived_namespace(stack: str) -> str:
+    """Every stack's own namespace unless production sets another: two stacks never share one."""
+    return f"{NAMESPACE_PREFIX}-{stack}"
 
 
 def environment_of(stack: str) -> Environment | None:
@@ -80,7 +91,12 @@ class Settings(SettingsModel):
     # Where the stack runs; the same services, stores and CDN on either.
     platform: Platform = "kubernetes"
     swarm: SwarmSettings = SwarmSettings()
-    namespace: DnsLabel = "technovastore"
+    # technovastore-<stack> unless set (production only: see _namespace_belongs_to_the_stack).
+    namespace: DnsLabel
+    # The cluster: from the provider's keys kubernetes:context / kubernetes:kubeconfig.
+    cluster: ClusterSettings = ClusterSettings()
+    # protect / retainOnDelete / PVC retention; defaults per environment (settings/protection.py).
+    protection: ProtectionSettings
     # Where Prometheus runs: the only namespace allowed to scrape metrics ports.
     monitoring_namespace: DnsLabel = "monitoring"
     scaling: ScalingSettings = ScalingSettings()
@@ -98,11 +114,67 @@ class Settings(SettingsModel):
     acknowledge: list[Acknowledgement] = Field(default_factory=list)
     # Secret: `pulumi config set --secret redisPassword ...`; generated when unset.
     redis_password: SecretStr | None = None
+    # Secret: the private key of cdn.exposure.tls.certificate (source originCa).
+    cdn_tls_private_key: SecretStr | None = None
 
     @property
     def strict_spread(self) -> bool:
         """Production never puts two replicas of a workload on one node; the others prefer not to."""
         return self.environment == "production"
+
+    @property
+    def cdn_exposed(self) -> bool:
+        """Whether the CDN gets a public address; review stacks share staging's hostnames, so never."""
+        return self.cdn.exposure.type != "none" and self.environment != "review"
+
+    @property
+    def edge_enabled(self) -> bool:
+        """Review stacks share staging's config but never manage a zone: its rules are zone-wide."""
+        return self.cloudflare.enabled and self.environment != "review"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stack_defaults(cls, data: Any) -> Any:
+        """The namespace and the protection settings default per stack and environment."""
+        if not isinstance(data, dict) or data.get("environment") not in PROTECTION_DEFAULTS:
+            return data
+        data = dict(data)
+        data.setdefault("namespace", derived_namespace(str(data.get("stack"))))
+        data["protection"] = with_environment_defaults(data.get("protection"), data["environment"])
+        return data
+
+    @model_validator(mode="after")
+    def _namespace_belongs_to_the_stack(self) -> Settings:
+        own = derived_namespace(self.stack)
+        if self.namespace == own:
+            return self
+        if self.environment != "production":
+            raise cross_field_error(
+                "namespace",
+                self.namespace,
+                f"must be {own} (remove the key): only production may choose its namespace, "
+                "so two stacks can never share one",
+            )
+        if _DERIVED_NAMESPACE.match(self.namespace):
+            raise cross_field_error("namespace", self.namespace, "is another stack's namespace")
+        return self
+
+    @property
+    def cdn_tier(self) -> CdnSettings:
+        """The CDN settings as deployed: behind Cloudflare, its ranges, header and hostnames."""
+        if self.edge_enabled:
+            return self.cdn.fronted_by_cloudflare(self.cloudflare.hostnames)
+        return self.cdn
+
+    @model_validator(mode="after")
+    def _cdn_lockdown_has_proxies(self) -> Settings:
+        if self.cdn.origin_lockdown and not self.cdn_tier.real_ip_sources:
+            raise cross_field_error(
+                "cdn.originLockdown",
+                True,
+                "needs cdn.trustedProxies or Cloudflare in front (cloudflare.enabled): nobody could connect",
+            )
+        return self
 
     @model_validator(mode="after")
     def _services_reach_max_in_time(self) -> Settings:
@@ -129,12 +201,89 @@ class Settings(SettingsModel):
         return self
 
     @model_validator(mode="after")
+    def _kubernetes_settings_need_kubernetes(self) -> Settings:
+        # On a Swarm they would silently do nothing: the stack names no cluster, and the CDN
+        # is published by the Swarm itself (swarm.cdnPublishedPort, swarm.publishMode).
+        if self.platform == "kubernetes":
+            return self
+        problems = []
+        if self.cluster.named:
+            problems.append(
+                cross_field_error(
+                    "cluster",
+                    "(set)",
+                    "kubernetes:context and kubernetes:kubeconfig apply only with platform: kubernetes",
+                )
+            )
+        if self.cdn.exposure.type != "none":
+            problems.append(
+                cross_field_error(
+                    "cdn.exposure.type",
+                    self.cdn.exposure.type,
+                    "must be none with platform: swarm (swarm.cdnPublishedPort publishes the CDN)",
+                )
+            )
+        if problems:
+            raise cross_field_errors(type(self).__name__, problems)
+        return self
+
+    @model_validator(mode="after")
     def _cdn_origin_is_a_service(self) -> Settings:
         if self.cdn.origin_service not in self.services:
             raise cross_field_error(
                 "cdn.originService",
                 self.cdn.origin_service,
                 f"must name one of the services ({', '.join(sorted(self.services))})",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _edge_has_one_origin(self) -> Settings:
+        """Cloudflare's origin: the CDN's exposure address, or a configured one; never both."""
+        if not self.edge_enabled:
+            return self
+        origin, exposure = self.cloudflare.origin_address, self.cdn.exposure.type
+        if origin is None and exposure == "none":
+            raise cross_field_error(
+                "cloudflare.originAddress",
+                None,
+                "is required when enabled and cdn.exposure.type is none (the CDN tier's public "
+                "address); or expose the CDN (cdn.exposure.type ingress) and its address is the origin",
+            )
+        if origin is not None and exposure != "none":
+            raise cross_field_error(
+                "cloudflare.originAddress",
+                origin,
+                f"must not be set with cdn.exposure.type {exposure}: the exposure's address is the origin",
+            )
+        if exposure == "loadBalancer":
+            raise cross_field_error(
+                "cdn.exposure.type",
+                exposure,
+                "serves plain HTTP, which Cloudflare's strict SSL refuses: use ingress (TLS)",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _exposure_is_complete(self) -> Settings:
+        exposure = self.cdn.exposure
+        if exposure.type == "ingress" and not self.cloudflare.hostnames:
+            raise cross_field_error(
+                "cloudflare.hostnames", [], "must list the Ingress's hostnames (cdn.exposure.type ingress)"
+            )
+        origin_ca = (
+            exposure.type == "ingress" and exposure.tls is not None and exposure.tls.source == "originCa"
+        )
+        if origin_ca and self.cdn_tls_private_key is None:
+            raise cross_field_error(
+                "cdnTlsPrivateKey",
+                None,
+                "is required with cdn.exposure.tls.source originCa: "
+                f"pulumi config set --secret cdnTlsPrivateKey < origin-ca.key --stack {self.stack}",
+            )
+        if not origin_ca and self.cdn_tls_private_key is not None:
+            raise cross_field_error(
+                "cdnTlsPrivateKey", "[secret]", "is only used with cdn.exposure.tls.source originCa"
             )
         return self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -29,9 +30,14 @@ class StackConfig:
     secret_keys: list[str] = field(default_factory=list)
 
 
-def secret_placeholder(key: str) -> str:
-    """What a ``secure:`` value becomes offline: clearly not a real secret."""
-    return f"offline-preview-placeholder-for-{key.replace(':', '-')}"
+def secret_placeholder(key: str, ciphertext: str = "") -> str:
+    """What a ``secure:`` value becomes offline: clearly not a real secret.
+
+    It changes with the ciphertext, so the preview sees a rotated secret change (the ciphertext
+    is in the repository already; a short digest of it reveals nothing more).
+    """
+    version = hashlib.sha256(ciphertext.encode()).hexdigest()[:12]
+    return f"offline-preview-placeholder-for-{key.replace(':', '-')}-{version}"
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -72,20 +78,57 @@ def read_stack_config(
         raise StackConfigError(f"{path.name} {error}") from None
     except yaml.YAMLError as error:
         raise StackConfigError(f"{path.name} is not valid YAML: {error}") from None
+    if not isinstance(document, dict):
+        raise StackConfigError(
+            f"{path.name}: the file must be a mapping with a 'config' key, not a {_yaml_kind(document)}"
+        )
     config = document.get("config") or {}
-    if not isinstance(document, dict) or not isinstance(config, dict):
-        raise StackConfigError(f"{path.name}: 'config' must be a mapping")
+    if not isinstance(config, dict):
+        raise StackConfigError(f"{path.name}: 'config' must be a mapping, not a {_yaml_kind(config)}")
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in config.items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[key] = secret_placeholder(key)
-            secret_keys.append(key)
+        if _has_secure(value):
+            secret_keys.append(str(key))
+        if _is_secure(value):
+            values[str(key)] = secret_placeholder(str(key), str(value["secure"]))
         elif isinstance(value, (dict, list)):
-            values[key] = json.dumps(value)
+            values[str(key)] = json.dumps(_placeholders(value, str(key)))
         else:
-            values[key] = _scalar(value)
+            values[str(key)] = _scalar(value)
     return StackConfig(stack=stack, path=path, values=values, secret_keys=secret_keys)
+
+
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
+def _has_secure(value: Any) -> bool:
+    """Pulumi marks a whole key secret when any value inside it is ``secure:``."""
+    if _is_secure(value):
+        return True
+    if isinstance(value, dict):
+        return any(_has_secure(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_secure(item) for item in value)
+    return False
+
+
+def _placeholders(value: Any, path: str) -> Any:
+    """A structured value with every nested ``secure:`` value replaced by its placeholder."""
+    if _is_secure(value):
+        return secret_placeholder(path, str(value["secure"]))
+    if isinstance(value, dict):
+        return {key: _placeholders(item, f"{path}.{key}") for key, item in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(item, f"{path}[{index}]") for index, item in enumerate(value)]
+    return value
+
+
+def _yaml_kind(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _scalar(value: Any) -> str:

@@ -61,14 +61,19 @@ class SwarmCdn(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("technovastore:swarm:SwarmCdn", name, None, opts)
-        cdn, swarm = settings.cdn, settings.swarm
+        # With what the rest of the stack implies (Cloudflare's ranges and hostnames, if in front).
+        cdn, swarm = settings.cdn_tier, settings.swarm
         self.host = swarm_name(settings, name)
         self.port, self.published_port = cdn.port, swarm.cdn_published_port
         self.sample_paths = list(cdn.sample_static_urls)
         # With dnsrr the origin's name lists its tasks: NGINX asks Docker's DNS again while it
         # runs, so tasks added by scaling get traffic. A virtual IP never changes.
         resolver = EMBEDDED_DNS if swarm.endpoint_mode == "dnsrr" else None
-        self.config_text = render_nginx_conf(cdn, cdn_layout(cdn, origin, resolver=resolver))
+        # The stack's own clients (the post-deploy checks) reach it by its service name; visitors
+        # by cdn.hostnames. Any other Host gets no answer; the health check asks by address,
+        # which NGINX answers for any Host.
+        layout = cdn_layout(cdn, origin, (self.host,), resolver=resolver)
+        self.config_text = render_nginx_conf(cdn, layout)
         config = service_config(
             settings, f"{name}-nginx", self.config_text, pulumi.ResourceOptions(parent=self)
         )

@@ -15,8 +15,8 @@ from pulumi_policy import ResourceValidationPolicy
 
 from policies.rules import ALL_POLICIES
 from policies.scan import CouldNotRun, main, scan_paths
-from preview.manifests import write_manifests
 from preview.policy_run import run_pack
+from preview.rendering import rendering_of, write_rendering
 from preview.synth import Synthesis
 from tests.policies.corpus import compliant_stack
 
@@ -131,7 +131,7 @@ def test_sarif_is_valid_sarif_2_1_0_as_github_code_scanning_reads_it(
 
 def test_the_preview_and_the_linter_agree_on_the_rendered_stack(synthesis: Synthesis, tmp_path: Path) -> None:
     """Both rendered stacks pass with 0 mandatory violations, and the linter finds what the preview does."""
-    write_manifests(synthesis.resources, tmp_path)
+    write_rendering(rendering_of(synthesis.resources), tmp_path)
     report = scan_paths([tmp_path], synthesis.stack)
     assert report.exit_code == 0
     assert report.counts()["mandatory"] == 0

@@ -3,20 +3,22 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.settings import PROJECT
-from preview.diff import Diff, Rendering, diff_renderings
-from preview.manifests import rendered_documents, rendering_index
+from preview.diff import Diff, diff_renderings
+from preview.rendering import Rendering
+from preview.rendering import rendering_of as rendering_of_resources
 from preview.synth import Synthesis
 from tests.support.stacks import stack_config, synthesize_stack
 
 
 def rendering_of(synthesis: Synthesis) -> Rendering:
-    return Rendering(rendered_documents(synthesis.resources), rendering_index(synthesis.resources))
+    return rendering_of_resources(synthesis.resources)
 
 
 _BASELINES: dict[str, Rendering] = {}
@@ -47,3 +49,59 @@ def staging_diff() -> Callable[..., Diff]:
 @pytest.fixture
 def stack_diff() -> Callable[..., Diff]:
     return diff_of
+
+
+Edit = Callable[[str, str, "pulumi.ResourceOptions | None"], tuple[str, str, "pulumi.ResourceOptions | None"]]
+
+
+def edit_program(monkeypatch: pytest.MonkeyPatch, edit: Edit) -> None:
+    """Change every resource's (type, name, options) as an edit of the program's source would."""
+    original = pulumi.Resource.__init__
+
+    def edited(
+        self: pulumi.Resource,
+        t: str,
+        name: str,
+        custom: bool,
+        props: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *rest: Any,
+    ) -> None:
+        new_type, new_name, new_opts = edit(t, name, opts)
+        original(self, new_type, new_name, custom, props, new_opts, *rest)
+
+    monkeypatch.setattr(pulumi.Resource, "__init__", edited)
+
+
+def rename_in_program(
+    monkeypatch: pytest.MonkeyPatch,
+    types: Mapping[str, str] | None = None,
+    names: Mapping[tuple[str, str], str] | None = None,
+    *,
+    with_aliases: bool = False,
+) -> None:
+    """Rename resources: ``types`` old -> new type token, ``names`` (type, old name) -> new name;
+    ``with_aliases`` also gives each renamed resource the alias to its old type and name."""
+
+    def rename(t: str, name: str, opts: pulumi.ResourceOptions | None) -> tuple[str, str, Any]:
+        new_type, new_name = (types or {}).get(t, t), (names or {}).get((t, name), name)
+        if with_aliases and (new_type, new_name) != (t, name):
+            old = {"type_": t} if new_type != t else {}
+            old |= {"name": name} if new_name != name else {}
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(**old)]))
+        return new_type, new_name, opts
+
+    edit_program(monkeypatch, rename)
+
+
+def options_in_program(
+    monkeypatch: pytest.MonkeyPatch, type_: str, name: str, options: pulumi.ResourceOptions
+) -> None:
+    """Give the resource ``type_`` ``name`` more resource options."""
+
+    def add(t: str, resource_name: str, opts: pulumi.ResourceOptions | None) -> tuple[str, str, Any]:
+        if (t, resource_name) == (type_, name):
+            opts = pulumi.ResourceOptions.merge(opts, options)
+        return t, resource_name, opts
+
+    edit_program(monkeypatch, add)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from preview.manifests import INDEX_FILE, rendered_documents, write_manifests
+from preview.manifests import rendered_documents
 from preview.policy_run import run_pack
+from preview.rendering import INDEX_FILE, rendering_of, write_rendering
 from preview.synth import Synthesis
 from preview.validate import DEFAULT_KUBERNETES_VERSION, supported_versions, validate_manifests
 from tests.support.stacks import synthesize_stack
@@ -37,8 +38,8 @@ def test_every_stack_passes_the_policy_pack(synthesis: Synthesis) -> None:
 
 def test_the_same_config_gives_the_same_bytes(tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
-    write_manifests(synthesize_stack("production").resources, first)
-    write_manifests(synthesize_stack("production").resources, second)
+    write_rendering(rendering_of(synthesize_stack("production").resources), first)
+    write_rendering(rendering_of(synthesize_stack("production").resources), second)
     files = sorted(path.relative_to(first) for path in first.rglob("*.yaml"))
     assert len(files) > 10
     assert files == sorted(path.relative_to(second) for path in second.rglob("*.yaml"))
@@ -46,15 +47,21 @@ def test_the_same_config_gives_the_same_bytes(tmp_path: Path) -> None:
 
 
 def test_numbers_are_integers_and_the_index_names_every_file(tmp_path: Path) -> None:
-    write_manifests(synthesize_stack("staging").resources, tmp_path)
+    synthesis = synthesize_stack("staging")
+    write_rendering(rendering_of(synthesis.resources), tmp_path)
     hpa = yaml.safe_load(
         (tmp_path / "kubernetes/horizontalpodautoscaler_technovastore-staging_api-gateway.yaml").read_text()
     )
     assert hpa["spec"]["maxReplicas"] == 4 and isinstance(hpa["spec"]["maxReplicas"], int)
     index = yaml.safe_load((tmp_path / INDEX_FILE).read_text())
-    assert set(index) == {str(p.relative_to(tmp_path)) for p in tmp_path.glob("*/*.yaml")}
-    assert index["kubernetes/horizontalpodautoscaler_technovastore-staging_api-gateway.yaml"].endswith(
-        "::api-gateway-hpa"
+    files = {entry["file"]: entry["urn"] for entry in index["resources"] if "file" in entry}
+    assert set(files) == {str(p.relative_to(tmp_path)) for p in tmp_path.glob("*/*.yaml")}
+    # Every resource, components included, under the URN the engine gives it.
+    assert [entry["urn"] for entry in index["resources"]] == [r.urn for r in sorted(
+        synthesis.resources, key=lambda r: (r.depth, r.urn))]  # fmt: skip
+    assert files["kubernetes/horizontalpodautoscaler_technovastore-staging_api-gateway.yaml"] == (
+        "urn:pulumi:staging::technovastore-scaling::technovastore:platform:Platform"
+        "$technovastore:service:AutoscaledService$kubernetes:autoscaling/v2:HorizontalPodAutoscaler::api-gateway-hpa"
     )
 
 
@@ -62,5 +69,5 @@ def test_a_rerun_into_the_same_folder_removes_files_of_resources_that_are_gone(t
     stale = tmp_path / "kubernetes" / "deployment_old_gone.yaml"
     stale.parent.mkdir(parents=True)
     stale.write_text("kind: Deployment\n")
-    write_manifests(synthesize_stack("staging").resources, tmp_path)
+    write_rendering(rendering_of(synthesize_stack("staging").resources), tmp_path)
     assert not stale.exists()

@@ -7,7 +7,10 @@ import json
 import pytest
 
 from preview import report
-from preview.diff import Diff, FieldChange, ResourceChange
+from preview.danger import Danger
+from preview.diff import Diff
+from preview.diff_fields import FieldChange
+from preview.verdicts import ResourceChange
 
 CONF_OLD = "maxmemory 256mb\nmaxmemory-policy allkeys-lru\nappendonly yes\n"
 CONF_NEW = "maxmemory 512mb\nmaxmemory-policy allkeys-lru\nappendonly yes\n"
@@ -31,16 +34,39 @@ def test_a_changed_config_file_shows_only_its_changed_lines() -> None:
 def test_json_keeps_whole_values_and_the_documented_shape() -> None:
     document = json.loads(report.render_diff(Diff([CONFIGMAP], unchanged=3), "json", "t"))
     assert document == {
+        "danger": [],
+        "renames": [],
         "changes": [
             {
                 "op": "update",
                 "type": "kubernetes:core/v1:ConfigMap",
                 "name": "shop/redis",
+                "urn": "",
                 "fields": [{"path": "data.redis.conf", "old": CONF_OLD, "new": CONF_NEW}],
             }
         ],
-        "summary": {"create": 0, "update": 1, "replace": 0, "delete": 0, "unchanged": 3},
+        "summary": {"create": 0, "import": 0, "update": 1, "replace": 0, "delete": 0, "unchanged": 3},
+        "secretsCompared": False,
     }
+
+
+DANGER = Danger(
+    "replace", "StatefulSet", "redis", "kubernetes:apps/v1:StatefulSet shop/redis", "why text", "instead text"
+)
+
+
+@pytest.mark.parametrize("fmt", report.FORMATS)
+def test_the_danger_section_comes_first_in_every_format(fmt: str) -> None:
+    diff = Diff([CONFIGMAP], unchanged=3)
+    with_danger = report.render_diff(diff, fmt, "t", dangers=[DANGER])
+    assert (
+        "replace:StatefulSet/redis" in with_danger
+        and "why text" in with_danger
+        and "instead text" in with_danger
+    )
+    assert with_danger.index("replace:StatefulSet/redis") < with_danger.index("data.redis.conf")
+    without = report.render_diff(diff, fmt, "t")
+    assert "Danger: none" in without if fmt != "json" else json.loads(without)["danger"] == []
 
 
 def test_a_comment_too_long_for_github_leaves_field_details_out(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -57,7 +57,7 @@ def test_a_secure_value_and_what_it_stands_for_are_in_no_output_of_a_program_tha
     # The value the program sees offline does reach a Secret and a stack output...
     values = read_stack_config("staging", config_file=config)
     raw = synthesize("staging", values.values, secret_keys=values.secret_keys, program=program)
-    placeholder = secret_placeholder(KEY)
+    placeholder = secret_placeholder(KEY, CIPHERTEXT)
     assert placeholder in json.dumps([r.inputs for r in raw.resources])
     # ...and still appears nowhere a person or a CI log sees.
     monkeypatch.setattr(cli, "synthesize", partial(synthesize, program=program))
@@ -88,7 +88,7 @@ def test_the_stacks_show_no_planted_secret(
     everything = every_output(capsys, tmp_path, stack)
     assert "resources in stack" in everything
     assert CIPHERTEXT not in everything
-    assert secret_placeholder(KEY) not in everything
+    assert secret_placeholder(KEY, CIPHERTEXT) not in everything
 
 
 def test_a_policy_message_that_quotes_a_secret_is_masked() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from components.settings.stack_file import PROJECT_ROOT
@@ -15,7 +15,10 @@ ENVIRONMENT = {"PATH": "/usr/bin:/bin", "COLUMNS": "200"}
 
 
 def run_preview(
-    *args: str, cwd: Path = PROJECT_ROOT, python_options: Sequence[str] = ()
+    *args: str,
+    cwd: Path = PROJECT_ROOT,
+    python_options: Sequence[str] = (),
+    environment: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the preview of the project in ``cwd`` (its own code: ``-m`` imports from there)."""
     return subprocess.run(
@@ -25,5 +28,5 @@ def run_preview(
         text=True,
         timeout=300,
         check=False,
-        env=ENVIRONMENT,
+        env={**ENVIRONMENT, **(environment or {})},
     )

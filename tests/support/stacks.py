@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from components.settings import PROJECT, Settings, load_settings
+from components.settings.loader import SECRET_KEYS
 from components.settings.stack_file import read_stack_config
 from preview.invoke_answers import invoke_answers
 from preview.synth import Synthesis, synthesize
@@ -14,6 +15,8 @@ from preview.synth import Synthesis, synthesize
 # The Kubernetes stacks, and every stack the repository ships (Docker Swarm's too).
 STACKS = ("production", "staging")
 ALL_STACKS = (*STACKS, "swarm")
+# A review stack: its config is staging's (`pulumi stack init pr-123 --copy-config-from staging`).
+REVIEW_STACK = "pr-123"
 
 
 def stack_config(stack: str) -> dict[str, str]:
@@ -23,7 +26,8 @@ def stack_config(stack: str) -> dict[str, str]:
 def synthesize_stack(stack: str, **overrides: Any) -> Synthesis:
     """Synthesize ``stack`` from its config file, with top-level keys replaced by ``overrides``.
 
-    ``overrides`` maps a key without the project prefix to a Python value (JSON-encoded here).
+    ``overrides`` maps a key without the project prefix to a Python value (JSON-encoded here);
+    secret settings (``redisPassword``) are set as secrets, like ``pulumi config set --secret``.
     """
     return synthesize_deployment(stack, overrides)
 
@@ -35,15 +39,13 @@ def synthesize_deployment(
     (a deployment's; see preview.synth.synthesize)."""
     config = read_stack_config(stack)
     values = dict(config.values)
+    secret_keys = list(config.secret_keys)
     for key, value in overrides.items():
         values[f"{PROJECT}:{key}"] = value if isinstance(value, str) else json.dumps(value)
-    return synthesize(
-        stack,
-        values,
-        secret_keys=config.secret_keys,
-        invoke_answers=invoke_answers(stack, values),
-        passwords=passwords,
-    )
+        if key in SECRET_KEYS:
+            secret_keys.append(f"{PROJECT}:{key}")
+    answers = invoke_answers(stack, values, secret_keys)
+    return synthesize(stack, values, secret_keys=secret_keys, invoke_answers=answers, passwords=passwords)
 
 
 def stack_settings(stack: str) -> Settings:

@@ -8,8 +8,9 @@ import kubernetes_validate
 import pytest
 
 from components.images import parse_image_reference
-from components.kubernetes.cdn import config_checksum
+from components.kubernetes.cdn import service_names
 from components.kubernetes.cdn_metrics import SYSLOG_ADDRESS
+from components.kubernetes.checksums import content_named
 from components.kubernetes.conventions import TIER_LABEL
 from components.render.cdn_metrics import PROGRAM_FILE, render_mtail_program
 from components.render.nginx import render_nginx_conf
@@ -62,18 +63,24 @@ def test_configmap_holds_the_rendered_config(synthesis: Synthesis) -> None:
     settings = settings_of(synthesis)
     origin = settings.services[settings.cdn.origin_service]
     expected = render_nginx_conf(
-        settings.cdn,
+        settings.cdn_tier,
         cdn_layout(
-            settings.cdn,
+            settings.cdn_tier,
             f"{settings.cdn.origin_service}.{settings.namespace}.svc.cluster.local:{origin.port}",
+            service_names("cdn", settings.namespace),
             metrics_syslog=SYSLOG_ADDRESS if settings.monitoring.enabled else None,
         ),
     )
     manifests = cdn_children(synthesis)
 
-    assert manifests["ConfigMap"]["data"] == {"nginx.conf": expected, PROGRAM_FILE: render_mtail_program()}
-    annotations = manifests["Deployment"]["spec"]["template"]["metadata"]["annotations"]
-    assert annotations["technovastore.io/config-sha256"] == config_checksum(expected + render_mtail_program())
+    config_map = manifests["ConfigMap"]
+    files = {"nginx.conf": expected, PROGRAM_FILE: render_mtail_program()}
+    assert config_map["data"] == files
+    # Named after its content and immutable: a new config is a new ConfigMap the pods roll onto.
+    assert config_map["metadata"]["name"] == content_named("cdn-nginx", files)
+    assert config_map["immutable"] is True
+    volumes = manifests["Deployment"]["spec"]["template"]["spec"]["volumes"]
+    assert {v["configMap"]["name"] for v in volumes if "configMap" in v} == {config_map["metadata"]["name"]}
 
 
 def test_pods_are_hardened_with_writable_emptydirs_only(synthesis: Synthesis) -> None:

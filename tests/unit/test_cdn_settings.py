@@ -13,7 +13,10 @@ from tests.support.stacks import stack_config
 
 def load_with_cdn(cdn: dict[str, Any], **other: Any) -> Any:
     config = stack_config("staging")
-    config["technovastore-scaling:cdn"] = json.dumps(cdn)
+    # On top of staging's own cdn settings (its exposure is Cloudflare's origin).
+    config["technovastore-scaling:cdn"] = json.dumps(
+        {**json.loads(config["technovastore-scaling:cdn"]), **cdn}
+    )
     config.update({f"technovastore-scaling:{k}": json.dumps(v) for k, v in other.items()})
     return load_settings(config, "staging")
 

