@@ -14,10 +14,18 @@ from dataclasses import dataclass
 from components.images import parse_image_reference
 from components.render.nginx import HEALTH_PATH, NginxLayout
 from components.render.redis import render_cluster_node_conf, render_sentinel_data_conf
+from components.render.redis_cluster_drain import render_cluster_drain_script
+from components.render.redis_cluster_scripts import (
+    render_cluster_bootstrap_script,
+    render_cluster_node_start_script,
+    render_cluster_prestop_script,
+    render_cluster_readiness_script,
+)
 from components.render.redis_layout import (
     APP_PASSWORD_KEY,
     APP_USER,
     CONFIG_DIR,
+    DATA_DIR,
     REDIS_PORT,
     SECRETS_DIR,
     SENTINEL_PORT,
@@ -25,8 +33,6 @@ from components.render.redis_layout import (
     NodeLayout,
 )
 from components.render.redis_scripts import (
-    render_cluster_bootstrap_script,
-    render_cluster_readiness_script,
     render_data_node_prestop_script,
     render_data_node_readiness_script,
     render_data_node_start_script,
@@ -42,12 +48,19 @@ from components.settings.services import ComputeQuantities, ComputeResources
 
 # The bootstrap waits this long for every cluster node to answer (image pulls, volumes).
 BOOTSTRAP_WAIT_SECONDS = 600
+# A starting cluster node waits this long in all for its peers' names to resolve.
+RESOLVE_SECONDS = 30
+CLUSTER_START_FILE = "start.sh"
+BOOTSTRAP_FILE = "bootstrap.sh"
+DRAIN_FILE = "drain.sh"
+# A Sentinel's id, epochs and known peers (no password), kept across restarts in its data dir.
+SENTINEL_STATE_FILE = "sentinel-state.conf"
 # One-shot helpers (the cluster bootstrap): redis-cli and a shell.
 HELPER_RESOURCES = ComputeResources(
     requests=ComputeQuantities(cpu="50m", memory="32Mi"),
     limits=ComputeQuantities(cpu="200m", memory="64Mi"),
 )
-# How long a stopping Sentinel-group primary waits for the Sentinels to promote a replica.
+# How long a stopping master (or Sentinel-group primary) waits for its successor to take over.
 PRESTOP_WAIT_SECONDS = 30
 # Where NGINX keeps its files in a CDN container: everything writable is scratch space.
 CDN_CONFIG_DIR = "/etc/nginx/cdn"
@@ -186,21 +199,48 @@ def member_names(store: str, count: int) -> list[str]:
     return [f"{store}-{index}" for index in range(count)]
 
 
-def cluster_files(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
-    """The cluster's config files: the node config, the bootstrap script and the probe scripts."""
-    cluster = settings.cluster
+def node_files(settings: RedisSettings) -> dict[str, str]:
+    """What a cluster node runs; its checksum rolls the nodes. No node list: adding masters
+    changes none of it, so existing nodes keep running."""
     return {
         "redis.conf": render_cluster_node_conf(
-            cluster, persistence=settings.persistence, layout=NodeLayout()
+            settings.cluster,
+            memory=settings.memory(settings.cluster),
+            persistence=settings.persistence,
+            layout=NodeLayout(),
         ),
-        "bootstrap.sh": render_cluster_bootstrap_script(
-            [(host, REDIS_PORT) for host in node_hosts],
-            replicas_per_master=cluster.replicas_per_master,
-            wait_seconds=BOOTSTRAP_WAIT_SECONDS,
+        CLUSTER_START_FILE: render_cluster_node_start_script(
+            config_file=f"{CONFIG_DIR}/redis.conf", data_dir=DATA_DIR, resolve_seconds=RESOLVE_SECONDS
         ),
+        "prestop.sh": render_cluster_prestop_script(port=REDIS_PORT, wait_seconds=PRESTOP_WAIT_SECONDS),
         "liveness.sh": render_liveness_script(port=REDIS_PORT),
         "readiness.sh": render_cluster_readiness_script(port=REDIS_PORT),
     }
+
+
+def bootstrap_script(settings: RedisSettings, node_hosts: list[str]) -> str:
+    """The bootstrap's script: forms the cluster or completes it to the settings."""
+    cluster = settings.cluster
+    return render_cluster_bootstrap_script(
+        [(host, REDIS_PORT) for host in node_hosts],
+        masters=cluster.masters,
+        replicas_per_master=cluster.replicas_per_master,
+        wait_seconds=BOOTSTRAP_WAIT_SECONDS,
+    )
+
+
+def job_scripts(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
+    """The one-shot scripts: the drain (slots off leaving masters) and the bootstrap."""
+    nodes = [(host, REDIS_PORT) for host in node_hosts]
+    return {
+        DRAIN_FILE: render_cluster_drain_script(nodes, wait_seconds=BOOTSTRAP_WAIT_SECONDS),
+        BOOTSTRAP_FILE: bootstrap_script(settings, node_hosts),
+    }
+
+
+def cluster_files(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
+    """The cluster's files: what the nodes run, and the one-shot scripts."""
+    return {**node_files(settings), **job_scripts(settings, node_hosts)}
 
 
 def sentinel_files(
@@ -210,9 +250,12 @@ def sentinel_files(
     group = settings.sentinel
     name = group.master_name
     sentinels = [(host, SENTINEL_PORT) for host in sentinel_hosts]
+    data_nodes = [(host, REDIS_PORT) for host in data_hosts]
     layout = NodeLayout()
     return {
-        "redis.conf": render_sentinel_data_conf(group, persistence=settings.persistence, layout=layout),
+        "redis.conf": render_sentinel_data_conf(
+            group, memory=settings.memory(group), persistence=settings.persistence, layout=layout
+        ),
         "sentinel.conf": render_sentinel_conf(
             group,
             primary_host=data_hosts[0],
@@ -223,7 +266,7 @@ def sentinel_files(
         "start-data-node.sh": render_data_node_start_script(
             master_name=name,
             sentinels=sentinels,
-            first_node=(data_hosts[0], REDIS_PORT),
+            data_nodes=data_nodes,
             port=REDIS_PORT,
             config_file=f"{CONFIG_DIR}/redis.conf",
         ),
@@ -231,8 +274,10 @@ def sentinel_files(
             master_name=name,
             quorum=group.quorum,
             sentinels=sentinels,
+            data_nodes=data_nodes,
             template_file=f"{CONFIG_DIR}/sentinel.conf",
             runtime_file=f"{SENTINEL_RUNTIME_DIR}/sentinel.conf",
+            state_file=f"{DATA_DIR}/{SENTINEL_STATE_FILE}",
         ),
         "prestop.sh": render_data_node_prestop_script(
             master_name=name, sentinels=sentinels, port=REDIS_PORT, wait_seconds=PRESTOP_WAIT_SECONDS

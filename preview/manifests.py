@@ -49,10 +49,15 @@ def kubernetes_manifest(resource: DeclaredResource) -> dict[str, Any]:
 
 
 def resource_document(resource: DeclaredResource) -> dict[str, Any]:
-    """A non-Kubernetes resource (Cloudflare, random, Docker, ...) as its type, name and inputs."""
+    """A non-Kubernetes resource (Cloudflare, random, Docker, ...) as its type, name and inputs.
+
+    Each input is made plain on its own, so a secret map input (a RandomId's ``keepers``) keeps
+    its keys, where the secret digests can tell a changed value (preview/secret_digests.py).
+    """
+    inputs = {key: plain(resource.inputs[key]) for key in sorted(resource.inputs)}
     if docker.is_docker(resource.type):
-        return docker.docker_document(resource.type, resource.name, plain(resource.inputs))
-    return {"type": resource.type, "name": resource.name, "inputs": plain(resource.inputs)}
+        return docker.docker_document(resource.type, resource.name, inputs)
+    return {"type": resource.type, "name": resource.name, "inputs": inputs}
 
 
 def manifest_filename(resource: DeclaredResource) -> str:

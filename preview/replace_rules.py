@@ -195,6 +195,9 @@ FORCE_NEW: tuple[ForceNew, ...] = (
     ForceNew("docker:index/volume:Volume", ("name", "labels", "driver", "driverOpts", "cluster")),
     ForceNew("docker:index/secret:Secret", ("name", "labels", "data")),
     ForceNew("docker:index/serviceConfig:ServiceConfig", ("name", "labels", "data", "dataRaw")),
+    # terraform-provider-random internal/provider/resource_id.go: every input (RequiresReplace;
+    # keepers only when their values are set)
+    ForceNew("random:index/randomId:RandomId", ("keepers", "byteLength", "prefix")),
     # terraform-provider-random internal/provider/resource_password.go, passwordSchemaV3: every
     # input (RequiresReplace; keepers only when their values are set)
     ForceNew(

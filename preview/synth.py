@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import runpy
@@ -103,6 +104,7 @@ def redact(value: Any) -> Any:
 
 
 RANDOM_PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
+RANDOM_ID_TYPE = "random:index/randomId:RandomId"
 
 
 def offline_password(name: str, inputs: dict[str, Any]) -> str:
@@ -114,6 +116,21 @@ def offline_password(name: str, inputs: dict[str, Any]) -> str:
     """
     identity = json.dumps([name, inputs], sort_keys=True, default=str)
     return "offline-preview-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+
+
+def offline_random_id(name: str, inputs: dict[str, Any]) -> dict[str, str]:
+    """A RandomId's outputs offline: bytes that stay the same until the resource would draw new
+    ones (every input forces a new one, preview/replace_rules.py), in each of its encodings."""
+    length = int(inputs.get("byteLength") or 8)
+    identity = json.dumps(["random-id", name, inputs], sort_keys=True, default=str)
+    data = hashlib.sha256(identity.encode()).digest()[:length]
+    prefix = str(inputs.get("prefix") or "")
+    return {
+        "hex": prefix + data.hex(),
+        "b64Url": prefix + base64.urlsafe_b64encode(data).decode().rstrip("="),
+        "b64Std": prefix + base64.b64encode(data).decode(),
+        "dec": prefix + str(int.from_bytes(data, "big")),
+    }
 
 
 class _Mocks(mocks.Mocks):
@@ -131,6 +148,8 @@ class _Mocks(mocks.Mocks):
                 SECRET_SIGNATURE_KEY: SECRET_SIGNATURE_VALUE,
                 "value": self._password(args.name, args.inputs),
             }
+        if args.typ == RANDOM_ID_TYPE:
+            state |= offline_random_id(args.name, args.inputs)
         if _gets_load_balancer(args.typ, args.inputs):
             # The provider waits for this address before it reports the resource created.
             state["status"] = {"loadBalancer": {"ingress": [{"hostname": OFFLINE_LOAD_BALANCER}]}}

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.images import parse_image_reference
+from components.kubernetes.checksums import content_hash
 from components.kubernetes.conventions import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
@@ -22,10 +23,9 @@ from components.kubernetes.redis_pods import (
     config_mounts,
     config_volumes,
     container_port,
-    data_node_volumes,
-    exporter_container,
-    files_checksum,
+    data_pod_spec,
     headless_service_spec,
+    pod_checksum,
     pod_host,
     pod_name_env,
     pods,
@@ -34,7 +34,7 @@ from components.kubernetes.redis_pods import (
     rule,
     secret_env,
     service_port,
-    store_pod_spec,
+    store_disruption_budget_spec,
     store_statefulset_spec,
 )
 from components.protection import guarded
@@ -47,7 +47,18 @@ from components.render.redis_layout import (
 )
 from components.settings.protection import ProtectionSettings
 from components.settings.redis import RedisSettings
-from components.workloads import BOOTSTRAP_WAIT_SECONDS, cluster_files, member_names
+from components.workloads import (
+    BOOTSTRAP_FILE,
+    BOOTSTRAP_WAIT_SECONDS,
+    CLUSTER_START_FILE,
+    DRAIN_FILE,
+    PRESTOP_WAIT_SECONDS,
+    cluster_files,
+    member_names,
+    node_files,
+)
+
+JOB_CHECKSUM_ANNOTATION = "technovastore.io/script-checksum"
 
 
 class RedisCluster(pulumi.ComponentResource):
@@ -66,6 +77,7 @@ class RedisCluster(pulumi.ComponentResource):
         namespace: str,
         settings: RedisSettings,
         secret_name: pulumi.Output[str],
+        secret_checksum: pulumi.Output[str],
         monitoring_namespace: str,
         strict_spread: bool,
         protection: ProtectionSettings,
@@ -91,6 +103,10 @@ class RedisCluster(pulumi.ComponentResource):
             f"{name}-config", metadata=self._metadata(f"{name}-config"), data=files, opts=child
         )
         self._services(child)
+        after_config = pulumi.ResourceOptions(parent=self, depends_on=[config])
+        # Removing masters: their slots move off the leaving pods before the StatefulSet
+        # removes them. Nothing to do otherwise (first deployment, more masters).
+        drain = self._job("drain", DRAIN_FILE, files, settings, config.metadata.name, after_config)
         k8s.apps.v1.StatefulSet(
             name,
             metadata=self._metadata(name),
@@ -99,23 +115,20 @@ class RedisCluster(pulumi.ComponentResource):
                 headless_service=self.headless,
                 replicas=cluster.node_count,
                 pod_labels=self._labels,
-                checksum=files_checksum(files),
+                checksum=pod_checksum(node_files(settings), secret_checksum),
                 pod_spec=self._pod_spec(settings, config.metadata.name, strict_spread),
                 storage_size=cluster.storage_size if settings.persistence else None,
                 claim_retention=protection.volume_claim_retention,
             ),
-            opts=guarded(protection, child),
+            opts=guarded(protection, pulumi.ResourceOptions(parent=self, depends_on=[drain])),
         )
-        k8s.batch.v1.Job(
-            f"{name}-bootstrap",
-            metadata=self._metadata(f"{name}-bootstrap"),
-            spec=self._bootstrap_spec(settings, config.metadata.name),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[config]),
-        )
+        # Not after the StatefulSet: its pods become ready only once this Job formed the cluster.
+        after_drain = pulumi.ResourceOptions(parent=self, depends_on=[config, drain])
+        self._job("bootstrap", BOOTSTRAP_FILE, files, settings, config.metadata.name, after_drain)
         k8s.policy.v1.PodDisruptionBudget(
             name,
             metadata=self._metadata(name),
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(name)}},
+            spec=store_disruption_budget_spec(name),
             opts=child,
         )
         k8s.networking.v1.NetworkPolicy(
@@ -152,35 +165,56 @@ class RedisCluster(pulumi.ComponentResource):
         redis = redis_container(
             "redis",
             settings.image,
-            command=["redis-server", f"{CONFIG_DIR}/redis.conf", "--cluster-announce-hostname", announce],
+            command=["sh", f"{CONFIG_DIR}/{CLUSTER_START_FILE}"],
             resources=settings.resources,
             ports=[container_port("redis", REDIS_PORT), container_port("cluster-bus", CLUSTER_BUS_PORT)],
-            env=[pod_name_env(), secret_env("REDISCLI_AUTH", self.secret_name, ADMIN_PASSWORD_KEY)],
+            env=[
+                pod_name_env(),
+                {"name": "ANNOUNCE_HOST", "value": announce},
+                secret_env("REDISCLI_AUTH", self.secret_name, ADMIN_PASSWORD_KEY),
+            ],
             probes=redis_probes("liveness.sh", "readiness.sh"),
             mounts=config_mounts(),
         )
-        volumes = data_node_volumes(config_map, self.secret_name, persistence=settings.persistence)
-        containers = [redis, exporter_container(settings, self.secret_name)]
-        return store_pod_spec(selector_labels(self._name), containers, volumes, strict_spread=strict)
+        # A master being stopped on purpose hands its slots to its replica first.
+        return data_pod_spec(
+            self._name,
+            redis,
+            settings,
+            config_map=config_map,
+            secret_name=self.secret_name,
+            strict_spread=strict,
+            prestop_wait_seconds=PRESTOP_WAIT_SECONDS,
+        )
 
-    def _bootstrap_spec(self, settings: RedisSettings, config_map: pulumi.Output[str]) -> dict[str, Any]:
-        job = f"{self._name}-bootstrap"
-        pod_labels = labels(job, "bootstrap", **{REDIS_CLIENT_LABEL: "true"})
+    def _job(
+        self,
+        role: str,
+        script: str,
+        files: dict[str, str],
+        settings: RedisSettings,
+        config_map: pulumi.Output[str],
+        opts: pulumi.ResourceOptions,
+    ) -> k8s.batch.v1.Job:
+        """A Job that runs ``script`` from the ConfigMap as a Redis client, with the admin password."""
+        job = f"{self._name}-{role}"
+        pod_labels = labels(job, role, **{REDIS_CLIENT_LABEL: "true"})
         container = redis_container(
-            "bootstrap",
+            role,
             settings.image,
-            command=["sh", f"{CONFIG_DIR}/bootstrap.sh"],
+            command=["sh", f"{CONFIG_DIR}/{script}"],
             resources=JOB_RESOURCES,
             ports=[],
             env=[secret_env("REDISCLI_AUTH", self.secret_name, ADMIN_PASSWORD_KEY)],
             probes={},
             mounts=config_mounts(secrets=False, data=False),
         )
-        return {
+        checksum = content_hash({script: files[script]})
+        spec = {
             "backoffLimit": 4,
             "activeDeadlineSeconds": 2 * BOOTSTRAP_WAIT_SECONDS,
             "template": {
-                "metadata": {"labels": pod_labels},
+                "metadata": {"labels": pod_labels, "annotations": {JOB_CHECKSUM_ANNOTATION: checksum}},
                 "spec": {
                     "automountServiceAccountToken": False,
                     "securityContext": pod_security_context(),
@@ -190,6 +224,9 @@ class RedisCluster(pulumi.ComponentResource):
                 },
             },
         }
+        # The Job is its own app.kubernetes.io instance, not the cluster's: its selectors must not match it.
+        metadata = {"name": job, "namespace": self._namespace, "labels": labels(job, role)}
+        return k8s.batch.v1.Job(job, metadata=metadata, spec=spec, opts=opts)
 
     def _network_policy(self, monitoring_namespace: str) -> dict[str, Any]:
         selector = selector_labels(self._name)

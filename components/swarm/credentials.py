@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
+from components.protection import guarded
 from components.redis_passwords import redis_secret_values
 from components.render.redis_layout import ADMIN_PASSWORD_KEY
 from components.settings import Settings
@@ -25,8 +26,15 @@ class SwarmRedisCredentials(pulumi.ComponentResource):
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:swarm:RedisCredentials", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # A lost password locks every client out: guarded like the data. The Swarm secrets are
+        # not: a rotation replaces them (they cannot change in place).
         values = redis_secret_values(
-            name, settings.redis_password, settings.redis.sentinel.master_name, child
+            name,
+            settings.redis_password,
+            settings.redis.sentinel.master_name,
+            guarded(settings.protection, child),
+            previous_admin_password=settings.redis_previous_password,
+            rotation=settings.redis.password_rotation,
         )
         self.admin_password = values[ADMIN_PASSWORD_KEY]
         self.secrets = {

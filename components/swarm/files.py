@@ -1,8 +1,9 @@
-"""Swarm configs and secrets: files a service's tasks mount, named by their content.
+"""Swarm configs and secrets: files a service's tasks mount, renamed whenever their content changes.
 
 Swarm configs and secrets cannot change: a new text is a new object with a new name, and the
 services that mount it roll to it (the config change rolls the service, as the checksum
-annotation does on Kubernetes).
+annotation does on Kubernetes). A config is named by a digest of its text; a secret by a
+random suffix drawn again whenever its value changes, so its name tells nothing about it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from typing import Any
 
 import pulumi
 import pulumi_docker as docker
+import pulumi_random as random
 
 from components.settings import Settings
 from components.swarm.conventions import FILE_MODE, labels, swarm_name
 
 DIGEST_CHARS = 12
+# A secret name's random suffix: 12 hex characters, as long as a config's digest.
+SECRET_SUFFIX_BYTES = DIGEST_CHARS // 2
 
 
 def content_name(prefix: str, text: str) -> str:
@@ -41,9 +45,21 @@ def service_config(
 def swarm_secret(
     settings: Settings, resource_name: str, value: pulumi.Output[str], opts: pulumi.ResourceOptions
 ) -> docker.Secret:
-    """A Swarm secret holding ``value``; its name carries a short digest so rotation rolls services."""
-    prefix = swarm_name(settings, resource_name)
-    name: pulumi.Output[str] = value.apply(lambda text: content_name(prefix, text))
+    """A Swarm secret holding ``value``, named ``<prefix>-<random suffix>``.
+
+    Anyone who may list secrets sees their names: a digest of the value there would let them
+    test guesses of a chosen password offline. The suffix is a RandomId whose keepers hold the
+    value (a secret in the state), so a new value draws a new suffix and the services roll.
+    """
+    suffix = random.RandomId(
+        f"{resource_name}-name",
+        byte_length=SECRET_SUFFIX_BYTES,
+        keepers={"value": value},
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=["keepers"])
+        ),
+    )
+    name = pulumi.Output.concat(swarm_name(settings, resource_name), "-", suffix.hex)
     encoded: pulumi.Output[str] = pulumi.Output.secret(
         value.apply(lambda text: base64.b64encode(text.encode()).decode())
     )

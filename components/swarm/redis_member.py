@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
+from components.protection import guarded
 from components.render.redis_layout import ADMIN_PASSWORD_KEY, CONFIG_DIR, DATA_DIR, SECRETS_DIR
 from components.settings import Settings
 from components.settings.services import ComputeResources
@@ -125,11 +126,12 @@ def member_service(
 
 
 def data_volume(settings: Settings, member: str, opts: pulumi.ResourceOptions) -> docker.Volume:
-    """A member's data volume, kept when the stack is destroyed (data is precious)."""
+    """A member's data volume, guarded by the stack's ``protection`` (protected and kept on
+    destroy in production) like the Kubernetes StatefulSets."""
     return docker.Volume(
         f"{member}-data",
         name=swarm_name(settings, f"{member}-data"),
         driver="local",
         labels=labels(settings, "data"),
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True)),
+        opts=guarded(settings.protection, opts),
     )

@@ -15,6 +15,7 @@ import pulumi_docker as docker
 from components.render.redis_layout import (
     ADMIN_USER,
     CONFIG_DIR,
+    DATA_DIR,
     REDIS_AUTH_FILE,
     REDIS_PORT,
     SENTINEL_AUTH_FILE,
@@ -37,6 +38,8 @@ from components.swarm.redis_member import (
     wrapped,
 )
 from components.workloads import (
+    BOOTSTRAP_FILE,
+    CLUSTER_START_FILE,
     CLUSTER_STORE,
     HELPER_RESOURCES,
     SESSION_STORE,
@@ -121,11 +124,12 @@ class SwarmRedisStores(pulumi.ComponentResource):
             spec = MemberSpec(
                 name=host,
                 component="cache",
-                command=wrapped(
-                    "redis-server", f"{CONFIG_DIR}/redis.conf", "--cluster-announce-hostname", host
-                ),
+                # Points its saved peers at their current addresses (a restarted task has a new
+                # one), then runs redis-server announcing ANNOUNCE_HOST, as on Kubernetes.
+                command=wrapped("sh", f"{CONFIG_DIR}/{CLUSTER_START_FILE}"),
                 resources=redis.resources,
                 healthcheck=script_healthcheck("liveness.sh"),
+                env={"ANNOUNCE_HOST": host},
                 secret_files=(REDIS_AUTH_FILE,),
                 volume=self._volume(member, redis),
                 scratch={} if redis.persistence else {"/data": 1024},
@@ -136,7 +140,7 @@ class SwarmRedisStores(pulumi.ComponentResource):
         bootstrap = MemberSpec(
             name=swarm_name(self._settings, f"{CLUSTER_STORE}-bootstrap"),
             component="bootstrap",
-            command=wrapped("sh", f"{CONFIG_DIR}/bootstrap.sh"),
+            command=wrapped("sh", f"{CONFIG_DIR}/{BOOTSTRAP_FILE}"),
             resources=HELPER_RESOURCES,
             healthcheck=None,
             one_shot=True,
@@ -160,7 +164,8 @@ class SwarmRedisStores(pulumi.ComponentResource):
                 scratch={} if redis.persistence else {"/data": 1024},
             )
             self._member(spec, configs)
-        for host in self.sentinel_hosts:
+        sentinels = member_names(f"{SESSION_STORE}-sentinel", len(self.sentinel_hosts))
+        for member, host in zip(sentinels, self.sentinel_hosts, strict=True):
             spec = MemberSpec(
                 name=host,
                 component="sentinel",
@@ -169,8 +174,11 @@ class SwarmRedisStores(pulumi.ComponentResource):
                 healthcheck=script_healthcheck("sentinel-liveness.sh"),
                 env={"ANNOUNCE_HOST": host},
                 secret_files=(SENTINEL_AUTH_FILE,),
+                # Its state (id, epochs, known peers; no password) on its own volume, as on
+                # Kubernetes, so a restarted Sentinel keeps its identity.
+                volume=self._volume(member, redis),
                 # Sentinel rewrites its config (with the included passwords): memory only.
-                scratch={SENTINEL_RUNTIME_DIR: 16},
+                scratch={SENTINEL_RUNTIME_DIR: 16, **({} if redis.persistence else {DATA_DIR: 16})},
             )
             self._member(spec, configs)
 

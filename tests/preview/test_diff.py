@@ -130,8 +130,8 @@ def test_a_rendering_from_a_stack_with_a_new_namespace_pairs_resources_by_their_
 def test_a_changed_nginx_conf_replaces_the_swarm_config_and_updates_the_cdn_in_place(
     stack_diff: Callable[..., Diff],
 ) -> None:
-    # Pulumi.swarm.yaml leaves the cdn block at its defaults.
-    diff = stack_diff("swarm", cdn={"rateLimit": {"requestsPerSecond": 77}})
+    cdn = {**config_value("swarm", "cdn"), "rateLimit": {"requestsPerSecond": 77}}
+    diff = stack_diff("swarm", cdn=cdn)
     ops = {(c.op, c.type, c.name) for c in diff.changes}
     # Swarm configs cannot change: a new content-named config, and the service rolls to it.
     assert ops == {

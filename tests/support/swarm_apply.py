@@ -38,6 +38,10 @@ ORDER = (NETWORK, VOLUME, SECRET, CONFIG, SERVICE)
 UPDATE_ATTEMPTS = 5
 
 
+class ProtectedResourceError(Exception):
+    """A destroy that would delete a resource declared ``protect`` (the engine refuses it)."""
+
+
 class ConvergeError(Exception):
     """A service whose tasks did not all run within its convergeConfig timeout."""
 
@@ -123,7 +127,13 @@ class SwarmApplier:
         return changed
 
     def destroy(self) -> None:
-        """``pulumi destroy``: everything in reverse order, except what is declared retained."""
+        """``pulumi destroy``: everything in reverse order, except what is declared retained.
+
+        Like the engine, it refuses to start while anything it would delete is protected.
+        """
+        protected = sorted(a.resource.urn for a in self.state.values() if a.resource.protect)
+        if protected:
+            raise ProtectedResourceError(f"cannot delete protected resources: {', '.join(protected)}")
         # The engine deletes what does not depend on each other in parallel: all services go
         # at once (then their containers are waited for), then what they used.
         for type_ in reversed(ORDER):

@@ -17,6 +17,9 @@ from tests.support.docker_engine import Engine
 
 # The label Pulumi.swarm.yaml's redisNodeLabel names: Redis runs only on nodes carrying it.
 REDIS_NODE_LABEL = "technovastore.redis"
+# The name visitors reach this machine's CDN by (cdn.hostnames; RFC 6761 keeps .localhost on
+# loopback): NGINX answers no other Host.
+PUBLIC_HOSTNAME = "shop.localhost"
 # A client no faster than the CDN's per-client rate limit allows (50 requests per second).
 REQUEST_INTERVAL = 0.05
 MAX_REQUESTS = 6000
@@ -64,6 +67,9 @@ def machine_overrides(images: Images, cdn_port: int, engine_socket: str | None =
     }
     return {
         "services": services,
+        # Production's protection but for `protect`: the tests destroy the stack, as an
+        # operator may after unprotecting it; the data volumes are still kept (retainOnDelete).
+        "protection": {"protect": False},
         # No IPVS here: no virtual IPs and no routing mesh; dnsrr and host publishing instead.
         "swarm": {
             "endpointMode": "dnsrr",
@@ -95,6 +101,7 @@ def machine_overrides(images: Images, cdn_port: int, engine_socket: str | None =
             "maxReplicas": 3,
             "cacheSizeMb": 64,
             "expectedKeys": 1000,
+            "hostnames": [PUBLIC_HOSTNAME],
         },
     }
 
@@ -106,11 +113,13 @@ def label_redis_node(engine: Engine) -> None:
     node.update(spec)
 
 
-def get(port: int, path: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
-    """GET ``path`` from the CDN's published port, as a client outside the Swarm does."""
+def get(
+    port: int, path: str, timeout: float = 5, host: str = PUBLIC_HOSTNAME
+) -> tuple[int, dict[str, str], bytes]:
+    """GET ``path`` from the CDN's published port, as a visitor outside the Swarm does (by name)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Host": host})
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:

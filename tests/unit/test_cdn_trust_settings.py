@@ -40,7 +40,7 @@ def _problems(cdn: dict[str, Any], stack: str = "staging", **other: Any) -> list
         ("::/0", "trusts every address"),
         ("0.0.0.0/1", "broader than /8"),
         ("2000::/3", "broader than /16"),
-        ("10.0.0.0/8", "outside cdn.clusterNetworks"),
+        ("172.16.0.0/12", "outside cdn.clusterNetworks"),
         ("192.168.1.0/24", "outside cdn.clusterNetworks"),
         ("fd00::/16", "outside cdn.clusterNetworks"),
         ("169.254.0.0/16", "outside cdn.clusterNetworks"),
@@ -64,10 +64,21 @@ def test_behind_cloudflare_the_cdn_trusts_its_published_ranges(stack: str) -> No
     settings = _load(stack)
     cdn = settings.cdn_tier
 
-    assert cdn.real_ip_sources == cloudflare_ranges()
+    # Cloudflare's edges, and the Ingress controller's hop where the stack names its network.
+    assert cdn.real_ip_sources == [*cloudflare_ranges(), *settings.cdn.cluster_networks]
     assert "173.245.48.0/20" in cdn.real_ip_sources and "2606:4700::/32" in cdn.real_ip_sources
     assert cdn.client_address_header == "CF-Connecting-IP"
     assert set(settings.cloudflare.hostnames) <= set(cdn.hostnames)
+
+
+def test_an_ingress_behind_cloudflare_needs_the_pod_network_it_sends_from() -> None:
+    # Otherwise the controller's pod is NGINX's peer, untrusted: every visitor one address.
+    found = _problems({"clusterNetworks": []}, stack="production")
+
+    assert any(p.startswith("technovastore-scaling:cdn.clusterNetworks = []: must name") for p in found), (
+        found
+    )
+    assert _load("production", {"clusterNetworks": [], "trustedProxies": ["173.245.48.0/20"]})
 
 
 def test_review_stacks_are_not_behind_cloudflare() -> None:

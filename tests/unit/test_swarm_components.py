@@ -43,7 +43,8 @@ def swarm_settings(**changes: Any) -> dict[str, Any]:
 
 def test_the_stack_declares_docker_resources_only() -> None:
     types = {r.type for r in swarm().resources if r.custom}
-    assert types == {SERVICE, CONFIG, SECRET, VOLUME, NETWORK, "random:index/randomPassword:RandomPassword"}
+    randoms = {"random:index/randomPassword:RandomPassword", "random:index/randomId:RandomId"}
+    assert types == {SERVICE, CONFIG, SECRET, VOLUME, NETWORK, *randoms}
     # 4 app services, 6 cluster nodes and their bootstrap, 3 data nodes, 3 Sentinels, the CDN,
     # the autoscaler.
     assert len(of_type(swarm(), SERVICE)) == 19
@@ -127,7 +128,7 @@ def test_redis_members_are_single_tasks_with_kept_volumes_on_labelled_nodes() ->
         assert inputs["taskSpec"]["placement"]["constraints"] == ["node.labels.technovastore.redis == true"]
         assert not inputs["endpointSpec"].get("ports")
     volumes = of_type(swarm(), VOLUME)
-    assert len(volumes) == 9 and all(v.retain_on_delete for v in volumes)
+    assert len(volumes) == 12 and all(v.retain_on_delete for v in volumes)
 
 
 def test_the_bootstrap_runs_once_after_every_cluster_node() -> None:
@@ -161,7 +162,9 @@ def test_the_cdn_publishes_its_port_and_follows_a_dnsrr_origin(
 def test_outputs_have_the_kubernetes_shape_without_a_namespace() -> None:
     kubernetes = synthesize_stack("staging").outputs
     outputs = swarm().outputs
-    assert set(outputs) == set(kubernetes) - {"namespace", "edge"}
+    # A Swarm has no namespace, no StatefulSets (dataFootprint), no Ingress or load balancer
+    # address (cdnAddress: its CDN is published by the Swarm) and here no Cloudflare (edge).
+    assert set(outputs) == set(kubernetes) - {"namespace", "dataFootprint", "cdnAddress", "edge"}
     assert set(outputs["endpoints"]) == set(kubernetes["endpoints"])
     # The Kubernetes Secret's name has no Swarm counterpart (the password is an output there too).
     for store in ("redisCluster", "sentinel"):
@@ -193,3 +196,25 @@ def test_a_service_cannot_set_the_platform_variables() -> None:
         SettingsError, match=r"services\.frontend\.env\.REDIS_PASSWORD = 'x': is set by the platform"
     ):
         load_settings({**config, "technovastore-scaling:services": json.dumps(services)}, "swarm")
+
+
+def test_kubernetes_only_settings_are_refused_on_a_swarm_with_every_problem() -> None:
+    config = {
+        **stack_config("swarm"),
+        "kubernetes:context": "prod-cluster",
+        "technovastore-scaling:cdn": json.dumps({"exposure": {"type": "loadBalancer"}}),
+    }
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config, "swarm")
+    message = str(caught.value)
+    assert "kubernetes:context and kubernetes:kubeconfig apply only with platform: kubernetes" in message
+    assert "cdn.exposure.type = 'loadBalancer': must be none with platform: swarm" in message
+
+
+def test_a_swarm_deployment_names_no_cluster_where_a_kubernetes_one_must() -> None:
+    # What `pulumi up` demands (components/deployment.py): a named cluster, on Kubernetes only.
+    settings = load_settings(stack_config("swarm"), "swarm", require_cluster=True)
+    assert settings.platform == "swarm" and not settings.cluster.named
+    kubernetes = {k: v for k, v in stack_config("staging").items() if not k.startswith("kubernetes:")}
+    with pytest.raises(SettingsError, match="context"):
+        load_settings(kubernetes, "staging", require_cluster=True)

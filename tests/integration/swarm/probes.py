@@ -10,6 +10,7 @@ from typing import Any
 
 from components.render.redis_layout import ADMIN_USER
 from tests.integration.swarm.conftest import Deployment, outputs_file
+from tests.support.swarm_stack import PUBLIC_HOSTNAME
 from tests.support.swarm_stack import get as cdn_get
 
 OUTPUTS_PATH = "/tmp/outputs.json"
@@ -53,9 +54,11 @@ def run_checks(deployment: Deployment) -> tuple[int, dict[str, Any]]:
     return finished.exit_code, json.loads(finished.stdout)
 
 
-def get(deployment: Deployment, path: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
-    """GET ``path`` from the CDN's published port, as a client outside the Swarm does."""
-    return cdn_get(deployment.cdn_port, path, timeout)
+def get(
+    deployment: Deployment, path: str, timeout: float = 5, host: str = PUBLIC_HOSTNAME
+) -> tuple[int, dict[str, str], bytes]:
+    """GET ``path`` from the CDN's published port, as a visitor outside the Swarm does."""
+    return cdn_get(deployment.cdn_port, path, timeout, host)
 
 
 def eventually(condition: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import secrets
 
@@ -16,6 +17,14 @@ pytestmark = pytest.mark.integration
 
 def test_the_cdn_answers_health_on_its_published_port(deployment: Deployment) -> None:
     status, _, body = get(deployment, deployment.outputs["endpoints"]["cdn"]["healthPath"])
+    assert status == 200, body
+
+
+def test_a_host_the_stack_does_not_serve_gets_no_answer_but_health_does(deployment: Deployment) -> None:
+    # The address itself is no name the stack serves (cdn.hostnames, the service's name).
+    with pytest.raises(http.client.RemoteDisconnected):
+        get(deployment, "/static/app.css", host="127.0.0.1")
+    status, _, body = get(deployment, "/health", host="127.0.0.1")
     assert status == 200, body
 
 
