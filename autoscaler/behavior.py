@@ -2,6 +2,7 @@
 
 Source: kubernetes/kubernetes pkg/controller/podautoscaler/horizontal.go
 (``stabilizeRecommendationWithBehaviors``, ``convertDesiredReplicasWithBehaviorRate``,
+``stabilizeRecommendation``, ``convertDesiredReplicasWithRules``,
 ``calculateScaleUpLimitWithScalingRules``, ``calculateScaleDownLimitWithBehaviors``,
 ``getReplicasChangePerPeriod``, ``storeScaleEvent``, ``markScaleEventsOutdated``).
 
@@ -12,6 +13,9 @@ Source: kubernetes/kubernetes pkg/controller/podautoscaler/horizontal.go
   was added, plus what was removed, within the period), ``value`` pods or ``value`` percent
   more (up) or fewer (down); ``selectPolicy`` Max takes the policy allowing the largest
   change, Min the smallest, Disabled none. Bounds (min/max replicas) apply last.
+- Without a behavior (an HPA without ``spec.behavior``): ``stabilizeRecommendation`` holds
+  the highest recommendation of the controller's downscale window, ``convertDesiredReplicasWithRules``
+  limits a scale-up to max(2 x current, 4) (``calculateScaleUpLimit``), and no events are kept.
 
 The history a service needs (recommendations and scale events, with times) lives in
 ``ScalingHistory``; functions take ``now`` and never read a clock.
@@ -45,15 +49,33 @@ class ScaleEvent:
 
 @dataclass
 class ScalingHistory:
-    """Per service: what the controller keeps in memory between reconciliations."""
+    """Per service: what the controller keeps in memory between reconciliations.
 
-    recommendations: list[Recommendation] = field(default_factory=list)
+    ``recommendations`` None: the service was never seen, so its first pass records the current
+    count as a recommendation (``recordInitialRecommendation``: a restarted controller does
+    not scale down at once); an empty list: a history known to be empty.
+    """
+
+    recommendations: list[Recommendation] | None = None
     scale_up_events: list[ScaleEvent] = field(default_factory=list)
     scale_down_events: list[ScaleEvent] = field(default_factory=list)
 
     def record_initial_recommendation(self, current_replicas: int, now: float) -> None:
-        if not self.recommendations:
-            self.recommendations.append(Recommendation(current_replicas, now))
+        if self.recommendations is None:
+            self.recommendations = [Recommendation(current_replicas, now)]
+
+    def recommendation_log(self) -> list[Recommendation]:
+        if self.recommendations is None:
+            self.recommendations = []
+        return self.recommendations
+
+
+def _record(log: list[Recommendation], old_index: int | None, desired: int, now: float) -> None:
+    """Store a recommendation in place of an obsolete one, or add it."""
+    if old_index is not None:
+        log[old_index] = Recommendation(desired, now)
+    else:
+        log.append(Recommendation(desired, now))
 
 
 @dataclass(frozen=True)
@@ -72,7 +94,8 @@ def stabilize_recommendation(
     down_cutoff = now - behavior.scale_down.stabilization_window_seconds
     up_recommendation = down_recommendation = desired
     old_index: int | None = None
-    for index, rec in enumerate(history.recommendations):
+    log = history.recommendation_log()
+    for index, rec in enumerate(log):
         if rec.timestamp > up_cutoff:
             up_recommendation = min(rec.replicas, up_recommendation)
         if rec.timestamp > down_cutoff:
@@ -81,11 +104,40 @@ def stabilize_recommendation(
             old_index = index
     recommendation = max(current, up_recommendation)
     recommendation = min(recommendation, down_recommendation)
-    if old_index is not None:
-        history.recommendations[old_index] = Recommendation(desired, now)
-    else:
-        history.recommendations.append(Recommendation(desired, now))
+    _record(log, old_index, desired, now)
     return recommendation
+
+
+def stabilize_without_behavior(
+    history: ScalingHistory, window_seconds: float, desired: int, now: float
+) -> int:
+    """``stabilizeRecommendation`` (no behavior): the highest recommendation of the downscale window."""
+    log = history.recommendation_log()
+    cutoff = now - window_seconds
+    highest, old_index = desired, None
+    for index, rec in enumerate(log):
+        if rec.timestamp < cutoff:
+            old_index = index
+        elif rec.replicas > highest:
+            highest = rec.replicas
+    _record(log, old_index, desired, now)
+    return highest
+
+
+def limit_without_behavior(
+    current: int, desired: int, min_replicas: int, max_replicas: int, factor: float, minimum: float
+) -> Limited:
+    """``convertDesiredReplicasWithRules``: the bounds, and a scale-up of max(factor x current, minimum)."""
+    scale_up_limit = int(max(factor * current, minimum))  # truncated, as Go's int32(float64)
+    if max_replicas > scale_up_limit:
+        maximum, reason = scale_up_limit, "ScaleUpLimit"
+    else:
+        maximum, reason = max_replicas, "TooManyReplicas"
+    if desired < min_replicas:
+        return Limited(min_replicas, "TooFewReplicas")
+    if desired > maximum:
+        return Limited(maximum, reason)
+    return Limited(desired, "DesiredWithinRange")
 
 
 def replicas_change_per_period(period_seconds: int, events: list[ScaleEvent], now: float) -> int:
@@ -158,9 +210,14 @@ def limit_by_rate(
 
 
 def store_scale_event(
-    history: ScalingHistory, behavior: Behavior, previous: int, new: int, now: float
+    history: ScalingHistory, behavior: Behavior | None, previous: int, new: int, now: float
 ) -> None:
-    """Remember a change made, replacing an event older than every policy period of that direction."""
+    """Remember a change made, replacing an event older than every policy period of that direction.
+
+    Without a behavior nothing is stored: no policy would ever read it.
+    """
+    if behavior is None:
+        return
     if new > previous:
         events, rules, change = history.scale_up_events, behavior.scale_up, new - previous
     else:

@@ -10,7 +10,8 @@ metrics, stabilization window, scaling policies):
 2. Each metric proposes a count (``autoscaler.replicas``); the largest proposal wins.
 3. A metric that cannot be read is skipped; if none can be read, or if one cannot be read
    and the others would scale down, nothing changes: missing metrics never scale down.
-4. The proposal is stabilized and rate-limited (``autoscaler.behavior``), then bounded.
+4. The proposal is stabilized and rate-limited (``autoscaler.behavior``), then bounded; a
+   spec without a behavior gets the controller's older rules (``normalizeDesiredReplicas``).
 
 ``decide`` updates the recommendation history (as the controller does on every pass);
 ``record_scale`` stores the scale event once the change was really made.
@@ -22,9 +23,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from autoscaler.behavior import (
+    Limited,
     ScalingHistory,
     limit_by_rate,
+    limit_without_behavior,
     stabilize_recommendation,
+    stabilize_without_behavior,
     store_scale_event,
 )
 from autoscaler.replicas import (
@@ -127,7 +131,7 @@ def metric_proposals(
     spec: AutoscalingSpec, observation: Observation, timing: Timing
 ) -> tuple[int | None, str, tuple[MetricStatus, ...]]:
     """``computeReplicasForMetrics``: (largest proposal or None, its metric, every status)."""
-    tolerances = Tolerances(spec.tolerance, spec.tolerance)
+    tolerances = Tolerances(*spec.tolerances())
     statuses = tuple(_metric_status(target, observation, tolerances, timing) for target in spec.metrics)
     valid = [s for s in statuses if s.proposal is not None]
     invalid = len(statuses) - len(valid)
@@ -138,21 +142,47 @@ def metric_proposals(
     return replicas, best.metric if best else "", statuses
 
 
-def _cooldowns(history: ScalingHistory, spec: AutoscalingSpec, desired: int, now: float) -> dict[str, float]:
+def _windows(spec: AutoscalingSpec, timing: Timing) -> tuple[float, float]:
+    """(scale-up, scale-down) stabilization windows: the behavior's, else the controller's."""
+    if spec.behavior is None:
+        return 0.0, timing.downscale_stabilization_window
+    up, down = spec.behavior.scale_up, spec.behavior.scale_down
+    return up.stabilization_window_seconds, down.stabilization_window_seconds
+
+
+def _cooldowns(
+    history: ScalingHistory, spec: AutoscalingSpec, desired: int, timing: Timing
+) -> dict[str, float]:
     """Seconds until the stabilization windows stop holding the count away from ``desired``."""
-    down_window = spec.behavior.scale_down.stabilization_window_seconds
-    up_window = spec.behavior.scale_up.stabilization_window_seconds
+    now, (up_window, down_window) = timing.now, _windows(spec, timing)
+    recommendations = history.recommendations or []
     down = [
         r.timestamp + down_window - now
-        for r in history.recommendations
+        for r in recommendations
         if r.replicas > desired and r.timestamp > now - down_window
     ]
     up = [
         r.timestamp + up_window - now
-        for r in history.recommendations
+        for r in recommendations
         if r.replicas < desired and r.timestamp > now - up_window
     ]
     return {"up": max([0.0, *up]), "down": max([0.0, *down])}
+
+
+def _normalize(
+    spec: AutoscalingSpec, history: ScalingHistory, current: int, proposal: int, timing: Timing
+) -> tuple[Limited, int]:
+    """Stabilize, then limit (``normalizeDesiredReplicas[WithBehaviors]``): (outcome, stabilized)."""
+    now = timing.now
+    if spec.behavior is None:
+        window = timing.downscale_stabilization_window
+        stabilized = stabilize_without_behavior(history, window, proposal, now)
+        factor, minimum = timing.scale_up_limit_factor, timing.scale_up_limit_minimum
+        limits = (spec.min_replicas, spec.max_replicas, factor, minimum)
+        return limit_without_behavior(current, stabilized, *limits), stabilized
+    stabilized = stabilize_recommendation(history, spec.behavior, current, proposal, now)
+    bounds = (spec.min_replicas, spec.max_replicas)
+    return limit_by_rate(history, spec.behavior, current, stabilized, *bounds, now), stabilized
 
 
 def decide(
@@ -180,14 +210,12 @@ def decide(
         reason = f"{metric} above target"
     elif proposal < current:
         reason = "All metrics below target"
-    cooldowns = _cooldowns(history, spec, proposal, now)
-    stabilized = stabilize_recommendation(history, spec.behavior, current, proposal, now)
-    limited = limit_by_rate(
-        history, spec.behavior, current, stabilized, spec.min_replicas, spec.max_replicas, now
-    )
+    cooldowns = _cooldowns(history, spec, proposal, timing)
+    limited, stabilized = _normalize(spec, history, current, proposal, timing)
     limited_by = limited.reason
     if limited.reason == "DesiredWithinRange" and stabilized != proposal:
-        limited_by = "ScaleUpStabilized" if proposal >= current else "ScaleDownStabilized"
+        up = spec.behavior is not None and proposal >= current
+        limited_by = "ScaleUpStabilized" if up else "ScaleDownStabilized"
     return Decision(current, limited.replicas, reason, limited_by, statuses, proposal, cooldowns)
 
 

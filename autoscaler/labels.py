@@ -11,7 +11,7 @@ carries its own rules (``docker service inspect`` shows them).
 | ``technovastore.io/autoscale.cpu-percent`` | CPU target, % of the task's reservation |
 | ``technovastore.io/autoscale.memory-percent`` | memory target, % of the reservation |
 | ``technovastore.io/autoscale.response-time-ms`` | response-time target per task (optional) |
-| ``technovastore.io/autoscale.behavior`` | the HPA ``spec.behavior`` as JSON |
+| ``technovastore.io/autoscale.behavior`` | the HPA ``spec.behavior`` as JSON (none: the HPA without one) |
 | ``technovastore.io/autoscale.health-port`` / ``health-path`` | where the response-time probe asks |
 """
 
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from autoscaler.spec import (
     AutoscalingSpec,
+    Behavior,
     MetricName,
     MetricTarget,
     SpecError,
@@ -69,8 +70,10 @@ def encode(rules: ServiceRules) -> dict[str, str]:
         AUTOSCALE_LABEL: "true",
         MIN_REPLICAS_LABEL: str(spec.min_replicas),
         MAX_REPLICAS_LABEL: str(spec.max_replicas),
-        BEHAVIOR_LABEL: json.dumps(behavior_to_api(spec.behavior), separators=(",", ":"), sort_keys=True),
     }
+    if spec.behavior is not None:
+        api = behavior_to_api(spec.behavior)
+        labels[BEHAVIOR_LABEL] = json.dumps(api, separators=(",", ":"), sort_keys=True)
     labels.update({TARGET_LABELS[m.metric]: str(m.target) for m in spec.metrics})
     if rules.health is not None:
         labels[HEALTH_PORT_LABEL] = str(rules.health.port)
@@ -105,19 +108,27 @@ def decode(labels: Mapping[str, str]) -> ServiceRules:
         target = _integer(labels, key, problems, required=False)
         if target is not None:
             metrics.append(MetricTarget(metric, target))
-    behavior = None
-    try:
-        behavior = behavior_from_api(json.loads(labels.get(BEHAVIOR_LABEL, "{}")))
-    except (ValueError, SpecError) as error:
-        problems.append(f"{BEHAVIOR_LABEL}: {error}")
+    behavior = _behavior(labels, problems)
     health = _health(labels, problems)
-    if problems or lo is None or hi is None or behavior is None:
+    if problems or lo is None or hi is None:
         raise LabelError("; ".join(problems))
     try:
         spec = AutoscalingSpec(lo, hi, tuple(metrics), behavior)
     except SpecError as error:
         raise LabelError(str(error)) from error
     return ServiceRules(spec, health)
+
+
+def _behavior(labels: Mapping[str, str], problems: list[str]) -> Behavior | None:
+    """The behavior label's HPA ``spec.behavior``; no label: none (the controller's older rules)."""
+    raw = labels.get(BEHAVIOR_LABEL)
+    if raw is None:
+        return None
+    try:
+        return behavior_from_api(json.loads(raw))
+    except (ValueError, SpecError) as error:
+        problems.append(f"{BEHAVIOR_LABEL}: {error}")
+        return None
 
 
 def _health(labels: Mapping[str, str], problems: list[str]) -> HealthEndpoint | None:

@@ -28,6 +28,10 @@ MAX_REPLICAS = 2**31 - 1  # the API's int32
 # --horizontal-pod-autoscaler-initial-readiness-delay).
 CPU_INITIALIZATION_PERIOD_SECONDS = 300.0
 INITIAL_READINESS_DELAY_SECONDS = 30.0
+DOWNSCALE_STABILIZATION_WINDOW_SECONDS = 300.0
+# horizontal.go's scaleUpLimitFactor and scaleUpLimitMinimum.
+SCALE_UP_LIMIT_FACTOR = 2.0
+SCALE_UP_LIMIT_MINIMUM = 4.0
 
 Phase = Literal["pending", "running", "succeeded", "failed"]
 
@@ -74,9 +78,19 @@ class Tolerances:
 
 @dataclass(frozen=True)
 class Timing:
+    """The clock and the controller's flags (kube-controller-manager's defaults).
+
+    The last three apply to a spec without a behavior only: the downscale stabilization
+    window (``--horizontal-pod-autoscaler-downscale-stabilization``) and the scale-up limit
+    max(factor x current, minimum) of ``calculateScaleUpLimit``.
+    """
+
     now: float
     cpu_initialization_period: float = CPU_INITIALIZATION_PERIOD_SECONDS
     initial_readiness_delay: float = INITIAL_READINESS_DELAY_SECONDS
+    downscale_stabilization_window: float = DOWNSCALE_STABILIZATION_WINDOW_SECONDS
+    scale_up_limit_factor: float = SCALE_UP_LIMIT_FACTOR
+    scale_up_limit_minimum: float = SCALE_UP_LIMIT_MINIMUM
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,21 @@
 
 The shapes are the Kubernetes ``autoscaling/v2`` HorizontalPodAutoscaler's, field for field,
 so one stack setting means the same on both platforms: ``HPAScalingRules`` (stabilization
-window, ``selectPolicy`` Max/Min/Disabled, ``Pods``/``Percent`` policies with periods) and the
-defaults the API server fills in (``SetDefaults_HorizontalPodAutoscalerBehavior``, pkg/apis/
-autoscaling/v2/defaults.go): scale-up window 0 s, Max of 4 pods or 100 % per 15 s; scale-down
-window 300 s (the controller's ``--horizontal-pod-autoscaler-downscale-stabilization``), Max of
-100 % per 15 s.
+window, ``selectPolicy`` Max/Min/Disabled, ``Pods``/``Percent`` policies with periods, the
+per-direction ``tolerance`` of HPAConfigurableTolerance) and the defaults the API server fills
+in (``SetDefaults_HorizontalPodAutoscalerBehavior``, pkg/apis/autoscaling/v2/defaults.go):
+scale-up window 0 s, Max of 4 pods or 100 % per 15 s; scale-down window 300 s (the
+controller's ``--horizontal-pod-autoscaler-downscale-stabilization``), Max of 100 % per 15 s.
+A spec without a behavior (``behavior=None``) is an HPA without ``spec.behavior``: the
+controller then applies its older rules (``normalizeDesiredReplicas``: a scale-up limit of
+max(2 x current, 4), the downscale stabilization window, no rate policies).
 
 Pure data with validation: no Docker, no clock, no I/O.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -45,11 +49,12 @@ class ScalingPolicy:
 
 @dataclass(frozen=True)
 class ScalingRules:
-    """One direction of a behavior (``HPAScalingRules``)."""
+    """One direction of a behavior (``HPAScalingRules``); ``tolerance`` None: the controller's."""
 
     stabilization_window_seconds: int
     select_policy: SelectPolicy
     policies: tuple[ScalingPolicy, ...]
+    tolerance: float | None = None
 
     @property
     def longest_period_seconds(self) -> int:
@@ -88,10 +93,12 @@ class MetricTarget:
 
 @dataclass(frozen=True)
 class AutoscalingSpec:
+    """``minReplicas`` may be 0 (HPAScaleToZero); ``tolerance`` is the controller's flag."""
+
     min_replicas: int
     max_replicas: int
     metrics: tuple[MetricTarget, ...]
-    behavior: Behavior = field(default_factory=Behavior)
+    behavior: Behavior | None = None
     tolerance: float = DEFAULT_TOLERANCE
 
     def __post_init__(self) -> None:
@@ -102,12 +109,18 @@ class AutoscalingSpec:
     def target(self, metric: MetricName) -> int | None:
         return next((m.target for m in self.metrics if m.metric == metric), None)
 
+    def tolerances(self) -> tuple[float, float]:
+        """(scale-down, scale-up) tolerance: a direction's own, else the controller's."""
+        rules = (self.behavior.scale_down, self.behavior.scale_up) if self.behavior else (None, None)
+        down, up = (r.tolerance if r and r.tolerance is not None else self.tolerance for r in rules)
+        return down, up
+
 
 def spec_problems(spec: AutoscalingSpec) -> list[str]:
     """Every reason the HPA's validation (pkg/apis/autoscaling/validation) would refuse this."""
     problems = []
-    if spec.min_replicas < 1:
-        problems.append(f"minReplicas {spec.min_replicas}: must be at least 1")
+    if spec.min_replicas < 0:
+        problems.append(f"minReplicas {spec.min_replicas}: must be at least 0")
     if spec.max_replicas < spec.min_replicas:
         problems.append(f"maxReplicas {spec.max_replicas}: must be >= minReplicas ({spec.min_replicas})")
     if not spec.metrics:
@@ -120,8 +133,12 @@ def spec_problems(spec: AutoscalingSpec) -> list[str]:
     ]
     if not 0 <= spec.tolerance < 1:
         problems.append(f"tolerance {spec.tolerance}: must be in [0, 1)")
-    for direction, rules in (("scaleUp", spec.behavior.scale_up), ("scaleDown", spec.behavior.scale_down)):
-        problems += _rules_problems(direction, rules)
+    if spec.behavior is not None:
+        for direction, rules in (
+            ("scaleUp", spec.behavior.scale_up),
+            ("scaleDown", spec.behavior.scale_down),
+        ):
+            problems += _rules_problems(direction, rules)
     return problems
 
 
@@ -136,6 +153,8 @@ def _rules_problems(direction: str, rules: ScalingRules) -> list[str]:
         problems.append(f"{direction}.selectPolicy {rules.select_policy!r}: must be Max, Min or Disabled")
     if not rules.policies:
         problems.append(f"{direction}.policies: at least one policy is needed")
+    if rules.tolerance is not None and not 0 <= rules.tolerance < 1:
+        problems.append(f"{direction}.tolerance {rules.tolerance}: must be in [0, 1)")
     for index, policy in enumerate(rules.policies):
         where = f"{direction}.policies[{index}]"
         if policy.type not in ("Pods", "Percent"):
@@ -161,7 +180,24 @@ def rules_from_api(raw: Mapping[str, Any] | None, defaults: ScalingRules) -> Sca
     select = raw.get("selectPolicy", defaults.select_policy)
     if not isinstance(window, int) or isinstance(window, bool):
         raise SpecError(f"stabilizationWindowSeconds must be an integer, got {window!r}")
-    return ScalingRules(stabilization_window_seconds=window, select_policy=select, policies=policies)
+    tolerance = _tolerance_from_api(raw.get("tolerance"))
+    return ScalingRules(window, select, policies, tolerance)
+
+
+def _tolerance_from_api(raw: Any) -> float | None:
+    """A tolerance is a resource.Quantity in the API: a number or its string ("0.05", "50m")."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise SpecError(f"tolerance must be a number, got {raw!r}")
+    text = str(raw).strip()
+    try:
+        value = float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    except ValueError as error:
+        raise SpecError(f"tolerance must be a number, got {raw!r}") from error
+    if not math.isfinite(value):
+        raise SpecError(f"tolerance must be a finite number, got {raw!r}")
+    return value
 
 
 def _policies_from_api(raw: Any) -> tuple[ScalingPolicy, ...]:
@@ -180,7 +216,7 @@ def _policies_from_api(raw: Any) -> tuple[ScalingPolicy, ...]:
 
 def behavior_from_api(raw: Mapping[str, Any] | None) -> Behavior:
     """An HPA ``spec.behavior`` (``{"scaleUp": ..., "scaleDown": ...}``) with the API's defaults."""
-    raw = raw or {}
+    raw = {} if raw is None else raw
     if not isinstance(raw, Mapping):
         raise SpecError(f"behavior must be an object, got {type(raw).__name__}")
     return Behavior(
@@ -190,13 +226,16 @@ def behavior_from_api(raw: Mapping[str, Any] | None) -> Behavior:
 
 
 def rules_to_api(rules: ScalingRules) -> dict[str, Any]:
-    return {
+    api: dict[str, Any] = {
         "stabilizationWindowSeconds": rules.stabilization_window_seconds,
         "selectPolicy": rules.select_policy,
         "policies": [
             {"type": p.type, "value": p.value, "periodSeconds": p.period_seconds} for p in rules.policies
         ],
     }
+    if rules.tolerance is not None:
+        api["tolerance"] = str(rules.tolerance)
+    return api
 
 
 def behavior_to_api(behavior: Behavior) -> dict[str, Any]:

@@ -67,6 +67,7 @@ def _scale_up(client: Any, socket: str, image: str, control: Path) -> dict[str, 
     service_id = create_burner(client, image, name, control, cpu_only)
     try:
         wait_for(lambda: running_tasks(client, service_id) == spec.min_replicas, 180, "burner at min")
+        assert spec.behavior is not None, "the stack settings always state a behavior"
         up = spec.behavior.scale_up
         worst = worst_case_scale_up_seconds(
             spec.min_replicas,

@@ -3,8 +3,9 @@
 Cases from kubernetes/kubernetes pkg/controller/podautoscaler/horizontal_test.go, named after
 their Go tests: TestScalingWithRules (``convertDesiredReplicasWithBehaviorRate``),
 TestCalculateScaleUpLimitWithScalingRules, TestCalculateScaleDownLimitWithBehaviors,
-TestStoreScaleEvents and TestNormalizeDesiredReplicasWithBehavior. Nil rules in a Go case
-get the API's defaults (``GenerateHPAScaleUpRules``/``GenerateHPAScaleDownRules``), as here.
+TestStoreScaleEvents, TestNormalizeDesiredReplicasWithBehavior, and for an HPA without a
+behavior TestNormalizeDesiredReplicas and TestConvertDesiredReplicasWithRules. Nil rules in a Go
+case get the API's defaults (``GenerateHPAScaleUpRules``/``GenerateHPAScaleDownRules``), as here.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from __future__ import annotations
 import pytest
 
 from autoscaler.behavior import (
+    Limited,
     Recommendation,
     ScaleEvent,
     ScalingHistory,
     limit_by_rate,
+    limit_without_behavior,
     replicas_change_per_period,
     scale_down_limit,
     scale_up_limit,
     stabilize_recommendation,
+    stabilize_without_behavior,
     store_scale_event,
 )
 from autoscaler.spec import (
@@ -542,8 +546,10 @@ def test_disabled_select_policy_never_changes_that_direction() -> None:
 
 
 STORE_CASES = [
-    # (name, previous events (change, age s), rules, replicas in the last 60 s before,
-    #  events after (change, outdated))
+    # (name, previous events (change, age s), rules (None: no behavior), replicas in the last
+    #  60 s before, events after (change, outdated))
+    ("empty entries with default behavior", [], None, 0, []),
+    ("one outdated entry to be kept untouched without behavior", [(7, 61)], None, 0, [(7, False)]),
     ("empty entries with two-policy-behavior", [], rules(10, 60, 100, 60, 0), 0, [(5, False)]),
     (
         "one outdated entry to be replaced with behavior",
@@ -598,7 +604,9 @@ def test_store_scale_events_from_the_controller(previous, scaling_rules, change_
         )
         stored = history.scale_up_events if direction == "up" else history.scale_down_events
         assert replicas_change_per_period(60, stored, NOW) == change_before
-        b = behavior(up=scaling_rules) if direction == "up" else behavior(down=scaling_rules)
+        b = None
+        if scaling_rules is not None:
+            b = behavior(up=scaling_rules) if direction == "up" else behavior(down=scaling_rules)
         store_scale_event(history, b, 10, 15 if direction == "up" else 5, NOW)
         assert [(e.replica_change, e.outdated) for e in stored] == after
 
@@ -641,6 +649,37 @@ NORMALIZE_CASES = [
         0,
         180,
     ),
+    (
+        # Only the first element is obsolete for both windows (up 300 s, down 0 s).
+        "scale up stabilization, reuse one of obsolete recommendation element",
+        [(10, 6000), (6, 60), (5, 120), (9, 180)],
+        1,
+        100,
+        5,
+        [100, 6, 5, 9],
+        300,
+        0,
+    ),
+    (
+        "scale up and down stabilization, do not scale up when prenormalized rec goes down",
+        [(2, 6000), (3, 180)],
+        2,
+        1,
+        2,
+        None,
+        300,
+        300,
+    ),
+    (
+        "scale up and down stabilization, do not scale down when prenormalized rec goes up",
+        [(2, 6000), (1, 180)],
+        2,
+        3,
+        2,
+        None,
+        300,
+        300,
+    ),
 ]
 
 
@@ -658,4 +697,55 @@ def test_stabilization_from_the_controller(
         ScalingRules(down_window, "Max", default_scale_down_rules().policies),
     )
     assert stabilize_recommendation(history, b, current, desired, NOW) == expected
-    assert [r.replicas for r in history.recommendations] == after
+    if after is not None:
+        assert [r.replicas for r in history.recommendations or []] == after
+
+
+# TestNormalizeDesiredReplicas: without a behavior, the highest recommendation of the
+# controller's 5-minute downscale window. (name, recommendations (replicas, age s), desired,
+# expected, recommendations kept after)
+NO_BEHAVIOR_STABILIZATION_CASES = [
+    ("empty log", [], 5, 5, 1),
+    ("stabilize", [(4, 120), (5, 60)], 3, 5, 3),
+    ("no stabilize", [(1, 120), (2, 60)], 3, 3, 3),
+    ("no stabilize - old recommendations", [(10, 600), (9, 540)], 3, 3, 2),
+    ("stabilize - old recommendations", [(10, 600), (4, 60), (5, 120), (9, 540)], 3, 5, 4),
+]
+
+
+@pytest.mark.parametrize(
+    ("recommendations", "desired", "expected", "kept"),
+    [case[1:] for case in NO_BEHAVIOR_STABILIZATION_CASES],
+    ids=[case[0] for case in NO_BEHAVIOR_STABILIZATION_CASES],
+)
+def test_stabilization_without_behavior_from_the_controller(recommendations, desired, expected, kept) -> None:
+    history = ScalingHistory(recommendations=[Recommendation(r, NOW - age) for r, age in recommendations])
+    assert stabilize_without_behavior(history, 300, desired, NOW) == expected
+    assert len(history.recommendations or []) == kept
+
+
+# TestConvertDesiredReplicasWithRules, with the tests' scaleUpLimitFactor of 8 (horizontal_test.go
+# sets it in init()): (name, current, desired, min, max, expected, reason)
+CONVERT_CASES = [
+    ("prenormalized desired replicas within range", 5, 7, 3, 8, 7, "DesiredWithinRange"),
+    ("prenormalized desired replicas < minReplicas", 3, 1, 2, 8, 2, "TooFewReplicas"),
+    ("prenormalized desired zeroed replicas within range", 1, 0, 0, 10, 0, "DesiredWithinRange"),
+    ("maxReplicas is the limit because maxReplicas < scaleUpLimit", 20, 1000, 1, 10, 10, "TooManyReplicas"),
+    ("scaleUpLimit is the limit because scaleUpLimit < maxReplicas", 3, 1000, 1, 2000, 24, "ScaleUpLimit"),
+]
+
+
+@pytest.mark.parametrize(
+    ("current", "desired", "lo", "hi", "expected", "reason"),
+    [case[1:] for case in CONVERT_CASES],
+    ids=[case[0] for case in CONVERT_CASES],
+)
+def test_limits_without_behavior_from_the_controller(current, desired, lo, hi, expected, reason) -> None:
+    assert limit_without_behavior(current, desired, lo, hi, 8.0, 4.0) == Limited(expected, reason)
+
+
+def test_scale_up_limit_without_behavior_is_twice_current_or_four() -> None:
+    # kube-controller-manager's own factor and minimum (calculateScaleUpLimit).
+    assert limit_without_behavior(1, 100, 1, 1000, 2.0, 4.0) == Limited(4, "ScaleUpLimit")
+    assert limit_without_behavior(10, 100, 1, 1000, 2.0, 4.0) == Limited(20, "ScaleUpLimit")
+    assert limit_without_behavior(10, 100, 1, 15, 2.0, 4.0) == Limited(15, "TooManyReplicas")

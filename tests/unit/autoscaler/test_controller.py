@@ -15,10 +15,10 @@ from autoscaler.labels import ServiceRules, encode
 from autoscaler.observability import AutoscalerMetrics
 from autoscaler.replicas import Sample
 from autoscaler.sources import Samples
-from autoscaler.spec import AutoscalingSpec, MetricTarget
+from autoscaler.spec import AutoscalingSpec, Behavior, MetricTarget
 
 NOW = 1_577_837_400.0  # 2020-01-01T00:10:00Z: the tasks have run 10 min
-RULES = ServiceRules(AutoscalingSpec(2, 6, (MetricTarget("cpu", 50),)))
+RULES = ServiceRules(AutoscalingSpec(2, 6, (MetricTarget("cpu", 50),), Behavior()))
 
 
 def raw_service(name: str, replicas: int = 2, **extra: Any) -> dict[str, Any]:

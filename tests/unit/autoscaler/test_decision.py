@@ -160,3 +160,32 @@ def test_unready_tasks_count_as_zero_only_on_a_scale_up() -> None:
     )
     decision = decide(spec(lo=1, hi=20, cpu=50), observation, ScalingHistory(), Timing(NOW))
     assert decision.desired == 6
+
+
+def test_each_direction_can_have_its_own_tolerance() -> None:
+    # HPAConfigurableTolerance: behavior.scaleUp/scaleDown.tolerance replace the controller's 10 %.
+    default_up, default_down = Behavior().scale_up, Behavior().scale_down
+    tuned = Behavior(
+        ScalingRules(0, "Max", default_up.policies, tolerance=0.05),
+        ScalingRules(0, "Max", default_down.policies, tolerance=0.25),
+    )
+    # 54 % of a 50 % target (ratio 1.08): inside 10 %, outside the 5 % scale-up tolerance.
+    assert decide(spec(cpu=50), observe(4, cpu=[540] * 4), ScalingHistory(), Timing(NOW)).desired == 4
+    assert (
+        decide(spec(cpu=50, behavior=tuned), observe(4, cpu=[540] * 4), ScalingHistory(), Timing(NOW)).desired
+        == 5
+    )
+    # 40 % (ratio 0.8) on 6 tasks: outside 10 % (down to 5), inside the 25 % scale-down tolerance.
+    no_window = Behavior(default_up, ScalingRules(0, "Max", default_down.policies))
+    calm = observe(6, cpu=[400] * 6)
+    assert decide(spec(cpu=50, behavior=no_window), calm, ScalingHistory([]), Timing(NOW)).desired == 5
+    assert decide(spec(cpu=50, behavior=tuned), calm, ScalingHistory([]), Timing(NOW)).desired == 6
+
+
+def test_without_behavior_a_scale_up_is_limited_to_twice_current_or_four() -> None:
+    # An HPA without spec.behavior: calculateScaleUpLimit, max(2 x current, 4).
+    no_behavior = AutoscalingSpec(1, 100, (MetricTarget("cpu", 10),))
+    decision = decide(no_behavior, observe(3, cpu=[1000] * 3), ScalingHistory(), Timing(NOW))
+    assert (decision.desired, decision.limited_by) == (6, "ScaleUpLimit")
+    decision = decide(no_behavior, observe(1, cpu=[1000]), ScalingHistory(), Timing(NOW))
+    assert (decision.desired, decision.limited_by) == (4, "ScaleUpLimit")

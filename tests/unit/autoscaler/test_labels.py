@@ -41,6 +41,7 @@ def test_behavior_is_the_kubernetes_hpa_behavior_of_the_same_settings() -> None:
     settings = load_settings(stack_config("production"), "production")
     rules = service_rules(settings, "api-gateway")
     # The HPA manifest on Kubernetes and the Swarm label hold the same object.
+    assert rules.spec.behavior is not None
     assert behavior_to_api(rules.spec.behavior) == hpa_behavior(settings.scaling)
     assert json.loads(encode(rules)[BEHAVIOR_LABEL]) == hpa_behavior(settings.scaling)
     targets = {m.metric: m.target for m in rules.spec.metrics}
@@ -49,10 +50,29 @@ def test_behavior_is_the_kubernetes_hpa_behavior_of_the_same_settings() -> None:
     assert ("response_time" in targets) == settings.scaling.custom_metrics
 
 
-def test_missing_behavior_label_means_the_api_defaults() -> None:
-    rules = decode({MIN_REPLICAS_LABEL: "2", MAX_REPLICAS_LABEL: "4", TARGET_LABELS["cpu"]: "70"})
-    assert rules.spec.behavior.scale_down.stabilization_window_seconds == 300
-    assert rules.spec.behavior.scale_up.select_policy == "Max"
+def test_missing_behavior_label_means_an_hpa_without_behavior() -> None:
+    labels = {MIN_REPLICAS_LABEL: "2", MAX_REPLICAS_LABEL: "4", TARGET_LABELS["cpu"]: "70"}
+    rules = decode(labels)
+    assert rules.spec.behavior is None
+    assert BEHAVIOR_LABEL not in encode(rules)
+    # An empty object is a behavior with every field defaulted by the API.
+    defaulted = decode({**labels, BEHAVIOR_LABEL: "{}"}).spec.behavior
+    assert defaulted is not None and defaulted.scale_down.stabilization_window_seconds == 300
+    assert defaulted.scale_up.select_policy == "Max"
+
+
+def test_a_per_direction_tolerance_round_trips() -> None:
+    behavior = {"scaleDown": {"tolerance": "50m"}, "scaleUp": {"tolerance": 0.02}}
+    rules = decode(
+        {
+            MIN_REPLICAS_LABEL: "1",
+            MAX_REPLICAS_LABEL: "4",
+            TARGET_LABELS["cpu"]: "70",
+            BEHAVIOR_LABEL: json.dumps(behavior),
+        }
+    )
+    assert rules.spec.tolerances() == (0.05, 0.02)
+    assert decode(encode(rules)).spec == rules.spec
 
 
 def test_every_bad_label_is_named_at_once() -> None:

@@ -202,6 +202,14 @@ RESOURCE_CASES = {
     "TestReplicaCalcMissingMetricsUnreadyScaleDown": Case(
         4, 3, [100, 100, 100], 50, [1] * 4, 10, CONTAINERS * 100, readiness=[False, True, True, True]
     ),
+    # A task without a sample uses the target (above 100 %) of its request on a scale-down.
+    "TestReplicaCalcMissingMetricsScaleDownTargetOver100": Case(
+        4, 2, [200, 100, 100], 300, [1, 1, 2, 2], 6, CONTAINERS * 100, readiness=[False, True, True, True]
+    ),
+    # A surge task without a sample would turn the scale-down into a scale-up: nothing changes.
+    "TestReplicaCalcDuringRollingUpdateWithMaxSurge": Case(
+        2, 2, [100, 100], 50, [1, 1, 1], 10, CONTAINERS * 100, phases=["running"] * 3
+    ),
 }
 
 
@@ -291,6 +299,11 @@ PLAIN_CASES = {
     "TestReplicaCalcScaleUpCMExternalNoLabels": (Case(1, 2, [8600], 4400), 8600),
     "TestReplicaCalcScaleDownCM": (Case(5, 3, [12000] * 5, 20000), 12000),
     "TestReplicaCalcToleranceCM": (Case(3, 3, [20000, 21000, 21000], 20000), 20666),
+    "TestPlainMetricReplicaCalcMissingMetricsNoChangeEq": (Case(5, 5, [20000, 19000, 21000], 20000), 20000),
+    "TestReplicaCalcDuringRollingUpdateWithMaxSurgeCM": (
+        Case(2, 2, [10000, 10000], 17000, phases=["running"] * 3),
+        10000,
+    ),
 }
 
 
