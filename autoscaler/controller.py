@@ -4,8 +4,11 @@ Robustness rules:
 - the Engine API down or too slow: the cycle is skipped with a warning, nothing changes
   (the histories stay: a window that started before the outage still counts);
 - a service removed mid-run: its history and series are forgotten;
-- a metric source failing: its metrics are unavailable this cycle, the others are used
-  (and the decision never scales down on partial metrics);
+- a metric source failing (or raising anything, or answering samples that are not counts):
+  its metrics are unavailable this cycle, the others are used (and the decision never scales
+  down on partial metrics);
+- an answer nothing foresaw while observing or deciding one service: that service is skipped
+  this cycle; anywhere else: the cycle is skipped; the process never stops on bad data;
 - labels that cannot be read: that service is skipped with a warning naming the labels;
 - a rolling update in progress (``UpdateStatus``): the service is left alone until it ends;
 - at most one update per service per cycle, never outside its bounds (the decision's).
@@ -14,6 +17,7 @@ Robustness rules:
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +35,7 @@ from autoscaler.observe import task_states
 from autoscaler.replicas import (
     CPU_INITIALIZATION_PERIOD_SECONDS,
     INITIAL_READINESS_DELAY_SECONDS,
+    Sample,
     Timing,
 )
 from autoscaler.sources import EngineStatsSource, MetricSource, MetricSourceError
@@ -83,6 +88,9 @@ class Controller:
         except EngineError as error:
             log(logging.WARNING, "cycle skipped", reason=f"Docker Engine API: {error}")
             report = CycleReport("skipped", failures=[str(error)])
+        except Exception as error:  # an answer nothing foresaw: this cycle is lost, not the process
+            log(logging.ERROR, "cycle skipped", reason=f"unexpected {type(error).__name__}: {error}")
+            report = CycleReport("skipped", failures=[repr(error)])
         self.metrics.cycle_done(report.outcome, time.monotonic() - started)
         return report
 
@@ -93,8 +101,8 @@ class Controller:
         for raw in self.engine.autoscaled_services(self.config.namespace):
             try:
                 service = service_view(raw)
-            except (KeyError, TypeError, ValueError) as error:
-                log(logging.WARNING, "service skipped", reason=f"unreadable service object: {error!r}")
+            except ValueError as error:
+                log(logging.WARNING, "service skipped", reason=f"unreadable service object: {error}")
                 continue
             if self.config.services and service.name not in self.config.services:
                 continue
@@ -148,7 +156,22 @@ class Controller:
     def _observe_service(
         self, service: ServiceView, rules: ServiceRules
     ) -> tuple[list[TaskView], Observation] | str | None:
-        """The service's tasks and metrics; a reason it cannot be scaled; None to leave it alone."""
+        """The service's tasks and metrics; a reason it cannot be scaled; None to leave it alone.
+
+        An Engine failure skips the whole cycle (raised); anything else fails this service only.
+        """
+        try:
+            return self._observe_tasks(service, rules)
+        except EngineError:
+            raise
+        except Exception as error:
+            reason = f"unexpected {type(error).__name__} while observing: {error}"
+            log(logging.WARNING, "service skipped", service=service.name, reason=reason)
+            return reason
+
+    def _observe_tasks(
+        self, service: ServiceView, rules: ServiceRules
+    ) -> tuple[list[TaskView], Observation] | str | None:
         if service.replicas is None:
             self._warn_once(service, "not a replicated service")
             return "not replicated"
@@ -172,7 +195,12 @@ class Controller:
         now = self.clock()
         history = self.histories.setdefault(service.id, ScalingHistory())
         timing = Timing(now, self.config.cpu_initialization_period, self.config.initial_readiness_delay)
-        decision = decide(rules.spec, observation, history, timing)
+        try:
+            decision = decide(rules.spec, observation, history, timing)
+        except Exception as error:  # pure arithmetic; a bug here must not stop the other services
+            reason = f"unexpected {type(error).__name__} while deciding: {error}"
+            log(logging.ERROR, "service skipped", service=service.name, reason=reason)
+            return reason
         return self._act(service, rules, decision, history, now)
 
     def _observe(self, service: ServiceView, rules: ServiceRules, tasks: list[TaskView]) -> Observation:
@@ -193,7 +221,12 @@ class Controller:
             except (MetricSourceError, EngineError) as error:
                 errors.update({m: str(error) for m in needed})
                 continue
-            samples.update({m: read.get(m, {}) for m in needed})
+            except Exception as error:  # a source's bug or an answer it did not foresee
+                reason = f"unexpected {type(error).__name__}: {error}"
+                log(logging.WARNING, "metric source failed", service=service.name, reason=reason)
+                errors.update({m: reason for m in needed})
+                continue
+            samples.update({m: valid_samples(read.get(m)) for m in needed})
             for m in needed:
                 errors.pop(m, None)
         return Observation(service.replicas or 0, task_states(service, tasks, local), samples, errors)
@@ -231,3 +264,18 @@ class Controller:
             if name not in {self.names[s] for s in self.names}:
                 self.metrics.forget(name)
                 log(logging.INFO, "service forgotten", service=name, reason="no longer autoscaled or removed")
+
+
+def valid_samples(raw: Any) -> dict[str, Sample]:
+    """The samples a source gave that the decision can use: integers >= 0, finite times."""
+    if not isinstance(raw, Mapping):
+        return {}
+    return {
+        str(task): sample
+        for task, sample in raw.items()
+        if isinstance(sample, Sample)
+        and isinstance(sample.value, int)
+        and not isinstance(sample.value, bool)
+        and sample.value >= 0
+        and all(isinstance(t, int | float) and math.isfinite(t) for t in (sample.timestamp, sample.window))
+    }

@@ -71,6 +71,15 @@ class ServiceView:
         return self.update_state in UPDATE_IN_PROGRESS
 
 
+def as_object(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is an object, else an empty one: a malformed answer reads as missing fields."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def parse_time(value: Any) -> float | None:
     """An Engine API timestamp (RFC 3339 with nanoseconds) as seconds since the epoch."""
     if not isinstance(value, str) or not value or value.startswith("0001-01-01"):
@@ -86,7 +95,8 @@ def parse_time(value: Any) -> float | None:
 
 
 def _reservations(spec: Mapping[str, Any]) -> dict[str, int]:
-    reservations = (spec.get("TaskTemplate") or {}).get("Resources", {}).get("Reservations") or {}
+    resources = as_object(as_object(spec.get("TaskTemplate")).get("Resources"))
+    reservations = as_object(resources.get("Reservations"))
     found = {}
     if isinstance(reservations.get("NanoCPUs"), int) and reservations["NanoCPUs"] > 0:
         found["cpu"] = reservations["NanoCPUs"] // 1_000_000
@@ -95,36 +105,51 @@ def _reservations(spec: Mapping[str, Any]) -> dict[str, int]:
     return found
 
 
-def service_view(raw: Mapping[str, Any]) -> ServiceView:
-    spec = raw["Spec"]
-    replicated = (spec.get("Mode") or {}).get("Replicated")
-    replicas = replicated.get("Replicas", 1) if isinstance(replicated, dict) else None
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def service_view(raw: Any) -> ServiceView:
+    """A service from the Engine's answer; ``ValueError`` naming what is missing or malformed."""
+    body = as_object(raw)
+    spec = as_object(body.get("Spec"))
+    service_id, name, version = body.get("ID"), spec.get("Name"), as_object(body.get("Version")).get("Index")
+    if not service_id or not isinstance(name, str) or not _is_count(version):
+        raise ValueError(f"service without an ID, Spec.Name or Version.Index: {str(raw)[:200]}")
+    replicated = as_object(spec.get("Mode")).get("Replicated")
+    replicas = as_object(replicated).get("Replicas", 1) if isinstance(replicated, Mapping) else None
+    if replicas is not None and not _is_count(replicas):
+        raise ValueError(f"service {name}: Mode.Replicated.Replicas {replicas!r} is not a count")
+    update_state = as_object(body.get("UpdateStatus")).get("State")
     return ServiceView(
-        id=str(raw["ID"]),
-        name=str(spec["Name"]),
-        version=int(raw["Version"]["Index"]),
-        labels={str(k): str(v) for k, v in (spec.get("Labels") or {}).items()},
-        replicas=int(replicas) if replicas is not None else None,
-        update_state=(raw.get("UpdateStatus") or {}).get("State"),
+        id=str(service_id),
+        name=name,
+        version=int(version),  # checked by _is_count
+        labels={str(k): str(v) for k, v in as_object(spec.get("Labels")).items()},
+        replicas=replicas,
+        update_state=str(update_state) if update_state is not None else None,
         reservations=_reservations(spec),
     )
 
 
 def task_view(raw: Mapping[str, Any]) -> TaskView:
-    status = raw.get("Status") or {}
-    container = (status.get("ContainerStatus") or {}).get("ContainerID")
+    """A task from the Engine's answer; ``KeyError`` when it has no ID (other fields default)."""
+    status = as_object(raw.get("Status"))
+    container = as_object(status.get("ContainerStatus")).get("ContainerID")
     addresses = tuple(
         address.split("/")[0]
-        for attachment in raw.get("NetworksAttachments") or []
-        for address in attachment.get("Addresses") or []
+        for attachment in as_list(raw.get("NetworksAttachments"))
+        for address in as_list(as_object(attachment).get("Addresses"))
+        if isinstance(address, str)
     )
+    slot = raw.get("Slot")
     return TaskView(
         id=str(raw["ID"]),
-        slot=raw.get("Slot"),
+        slot=slot if isinstance(slot, int) else None,
         node_id=str(raw.get("NodeID", "")),
         state=str(status.get("State", "")),
         desired_state=str(raw.get("DesiredState", "")),
-        container_id=container or None,
+        container_id=str(container) if container else None,
         state_since=parse_time(status.get("Timestamp")),
         addresses=addresses,
     )
@@ -161,7 +186,7 @@ class SwarmEngine:
     def running_tasks(self, service_id: str) -> list[TaskView]:
         """The service's tasks meant to run, and those still running while being removed."""
         raw = self._call("list tasks", self.api.tasks, filters={"service": service_id}) or []
-        tasks = [task_view(item) for item in raw if isinstance(item, dict)]
+        tasks = [task_view(item) for item in as_list(raw) if isinstance(item, Mapping) and item.get("ID")]
         return [t for t in tasks if t.desired_state == "running" or t.state in ("running", *PENDING_STATES)]
 
     def container(self, container_id: str) -> dict[str, Any] | None:

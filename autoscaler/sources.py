@@ -15,6 +15,7 @@ metrics as unavailable (never as zero) and decides on the others.
 from __future__ import annotations
 
 import json
+import math
 import time
 import urllib.error
 import urllib.parse
@@ -24,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from autoscaler.engine import EngineError, ServiceView, SwarmEngine, TaskView, parse_time
+from autoscaler.engine import EngineError, ServiceView, SwarmEngine, TaskView, as_object, parse_time
 from autoscaler.labels import HealthEndpoint
 from autoscaler.replicas import Sample
 from autoscaler.spec import MetricName
@@ -52,17 +53,17 @@ class _CpuReading:
 
 
 def cpu_usage_ns(stats: Mapping[str, Any]) -> int | None:
-    usage = (stats.get("cpu_stats") or {}).get("cpu_usage", {}).get("total_usage")
+    usage = as_object(as_object(stats.get("cpu_stats")).get("cpu_usage")).get("total_usage")
     return usage if isinstance(usage, int) and usage >= 0 else None
 
 
 def memory_working_set(stats: Mapping[str, Any]) -> int | None:
     """Usage minus inactive page cache: the working set the kubelet reports to the HPA."""
-    memory = stats.get("memory_stats") or {}
+    memory = as_object(stats.get("memory_stats"))
     usage = memory.get("usage")
-    if not isinstance(usage, int):
+    if not isinstance(usage, int) or isinstance(usage, bool):
         return None
-    details = memory.get("stats") or {}
+    details = as_object(memory.get("stats"))
     inactive = details.get("inactive_file", details.get("total_inactive_file", 0))
     inactive = inactive if isinstance(inactive, int) else 0
     return max(usage - inactive, 0)
@@ -94,9 +95,10 @@ class EngineStatsSource:
 
     def _stats_or_none(self, container_id: str) -> Mapping[str, Any] | None:
         try:
-            return self.engine.stats(container_id)
+            stats = self.engine.stats(container_id)
         except EngineError:
             return None  # this task's sample is missing; the HPA's rules for missing pods apply
+        return stats if isinstance(stats, Mapping) else None
 
     def read(self, service: ServiceView, tasks: Sequence[TaskView], health: HealthEndpoint | None) -> Samples:
         containers = {t.container_id: t.id for t in tasks if t.container_id and t.state == "running"}
@@ -238,7 +240,7 @@ class PrometheusSource:
         known = {t.id for t in tasks}
         samples: dict[str, Sample] = {}
         for series in self._query(self.query.format(service=service.name)):
-            labels = series.get("metric") or {}
+            labels = as_object(as_object(series).get("metric"))
             task_id = labels.get("task_id")
             if task_id not in known:
                 host = str(labels.get("instance", "")).rsplit(":", 1)[0]
@@ -247,6 +249,7 @@ class PrometheusSource:
                 at, value = float(series["value"][0]), float(series["value"][1])
             except (KeyError, IndexError, TypeError, ValueError):
                 continue
-            if task_id is not None and value == value and value >= 0:  # NaN never compares equal
+            # histogram_quantile answers +Inf (top bucket) or NaN (no requests): no sample.
+            if task_id is not None and math.isfinite(value) and value >= 0 and math.isfinite(at):
                 samples[task_id] = Sample(round(value * 1000), at, 0.0)
         return {"response_time": samples}

@@ -76,6 +76,23 @@ def test_prometheus_gives_each_task_its_own_response_time() -> None:
             PrometheusSource(f"http://127.0.0.1:{prometheus.port}", "rate(").read(SERVICE, tasks, None)
 
 
+def test_prometheus_infinite_or_nan_values_are_no_sample_not_a_crash() -> None:
+    # histogram_quantile answers +Inf when the quantile lies in the +Inf bucket and NaN when
+    # there were no requests: neither is a response time.
+    ports = [free_port(), free_port(), free_port()]
+    with (
+        http_server("127.0.0.1", ports[0], exposition("task-a", float("inf"))),
+        http_server("127.0.0.1", ports[1], exposition("task-b", float("nan"))),
+        http_server("127.0.0.1", ports[2], exposition("task-c", 1800)),
+        prometheus_server([ScrapeJob("apps", [f"127.0.0.1:{p}" for p in ports], {})]) as prometheus,
+    ):
+        prometheus.wait_for("count(http_request_duration_p95_milliseconds) == 3")
+        source = PrometheusSource(f"http://127.0.0.1:{prometheus.port}", QUERY)
+        tasks = [task("task-a", "10.0.0.2"), task("task-b", "10.0.0.3"), task("task-c", "10.0.0.4")]
+        samples = source.read(SERVICE, tasks, None)["response_time"]
+    assert {name: s.value for name, s in samples.items()} == {"task-c": 1_800_000}
+
+
 def test_prometheus_down_is_a_source_failure() -> None:
     source = PrometheusSource(f"http://127.0.0.1:{free_port()}", QUERY, timeout=2)
     with pytest.raises(MetricSourceError, match="Prometheus at"):

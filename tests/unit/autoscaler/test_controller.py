@@ -10,7 +10,7 @@ from typing import Any
 import docker
 
 from autoscaler.controller import Controller, ControllerConfig
-from autoscaler.engine import EngineError, ServiceView, TaskView, task_view
+from autoscaler.engine import EngineError, ServiceView, SwarmEngine, TaskView
 from autoscaler.labels import ServiceRules, encode
 from autoscaler.observability import AutoscalerMetrics
 from autoscaler.replicas import Sample
@@ -52,6 +52,7 @@ class InMemoryEngine:
         self.fail = False
         self.refuse_scale = False
         self.vanish: set[str] = set()
+        self.raw_tasks: list[Any] = [raw_task(i) for i in range(2)]
 
     def autoscaled_services(self, namespace: str | None = None) -> list[dict[str, Any]]:
         if self.fail:
@@ -61,7 +62,20 @@ class InMemoryEngine:
     def running_tasks(self, service_id: str) -> list[TaskView]:
         if service_id in self.vanish:
             raise docker.errors.NotFound("no such service")
-        return [task_view(raw_task(i)) for i in range(2)]
+        return SwarmEngine.running_tasks(self, service_id)  # type: ignore[arg-type]
+
+    def _call(self, what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    @property
+    def api(self) -> Any:
+        engine = self
+
+        class Api:
+            def tasks(self, filters: dict[str, Any]) -> list[Any]:
+                return copy.deepcopy(engine.raw_tasks)
+
+        return Api()
 
     def container(self, container_id: str) -> None:
         return None
@@ -114,7 +128,11 @@ def test_engine_down_skips_the_cycle_and_keeps_the_history() -> None:
 
 def test_malformed_services_are_skipped_not_fatal() -> None:
     broken: list[Any] = [
+        "not a service",
         {"ID": "x"},  # no Spec
+        raw_service("mode") | {"Spec": {**raw_service("m")["Spec"], "Mode": "replicated"}},
+        raw_service("count")
+        | {"Spec": {**raw_service("c")["Spec"], "Mode": {"Replicated": {"Replicas": "2"}}}},
         {"ID": "y", "Version": {"Index": "seven"}, "Spec": {"Name": "y"}},
         raw_service("bad-labels")
         | {"Spec": {**raw_service("z")["Spec"], "Labels": {"technovastore.io/autoscale": "true"}}},
@@ -163,3 +181,83 @@ def test_dry_run_never_scales() -> None:
     engine = InMemoryEngine([raw_service("api")])
     report = controller(engine, dry_run=True).cycle()
     assert engine.scaled == [] and report.decisions["api"].desired == 6
+
+
+class RaisingSource:
+    metrics = ("memory",)
+
+    def read(self, service: ServiceView, tasks: Any, health: Any) -> Samples:
+        raise RuntimeError("a bug in a source")
+
+
+class GarbageSource:
+    """Samples no decision can use: a string, a negative count, a float, an infinite time."""
+
+    metrics = ("memory",)
+
+    def read(self, service: ServiceView, tasks: Any, health: Any) -> Any:
+        return {
+            "memory": {
+                "task-0": "lots",
+                "task-1": Sample(-5, NOW, 1.0),
+                "task-2": Sample(1.5, NOW, 1.0),  # type: ignore[arg-type]
+                "task-3": Sample(5, float("inf"), 1.0),
+            }
+        }
+
+
+MEMORY_AND_CPU = ServiceRules(
+    AutoscalingSpec(2, 6, (MetricTarget("cpu", 50), MetricTarget("memory", 80)), Behavior())
+)
+
+
+def two_metric_controller(engine: InMemoryEngine, extra: Any) -> Controller:
+    return Controller(
+        engine,  # type: ignore[arg-type]
+        [BusySource(200), extra],  # type: ignore[list-item]
+        AutoscalerMetrics(),
+        ControllerConfig(rules={"api": MEMORY_AND_CPU}),
+        clock=lambda: NOW,
+    )
+
+
+def test_a_source_raising_anything_is_a_failed_metric_and_the_others_are_used() -> None:
+    engine = InMemoryEngine([raw_service("api")])
+    report = two_metric_controller(engine, RaisingSource()).cycle()
+    decision = report.decisions["api"]
+    assert engine.scaled == [("api", 6)]  # cpu alone scales up
+    (memory,) = [m for m in decision.metrics if m.metric == "memory"]
+    assert memory.error is not None and "RuntimeError: a bug in a source" in memory.error
+
+
+def test_samples_that_are_not_counts_are_dropped() -> None:
+    service = raw_service("api")
+    service["Spec"]["TaskTemplate"]["Resources"]["Reservations"]["MemoryBytes"] = 64 * 2**20
+    engine = InMemoryEngine([service])
+    report = two_metric_controller(engine, GarbageSource()).cycle()
+    (memory,) = [m for m in report.decisions["api"].metrics if m.metric == "memory"]
+    assert memory.proposal is None and memory.error is not None  # no usable sample: unavailable
+    assert engine.scaled == [("api", 6)]
+
+
+def test_malformed_tasks_are_left_out_and_the_service_still_decided() -> None:
+    engine = InMemoryEngine([raw_service("api")])
+    engine.raw_tasks = [
+        "not a task",
+        {"Status": {"State": "running"}},  # no ID
+        {"ID": "odd", "Status": "running", "NetworksAttachments": "none", "Slot": "one"},
+        raw_task(0),
+        raw_task(1),
+    ]
+    report = controller(engine).cycle()
+    assert report.outcome == "ok" and report.decisions["api"].desired == 6
+
+
+def test_an_unforeseen_failure_skips_the_cycle_not_the_process() -> None:
+    engine = InMemoryEngine([raw_service("api")])
+    engine.services = 42  # type: ignore[assignment]  # copy.deepcopy(42) is not a list of services
+    loop = controller(engine)
+    report = loop.cycle()
+    assert report.outcome == "skipped" and "TypeError" in report.failures[0]
+    engine.services = [raw_service("api")]
+    assert loop.cycle().outcome == "ok"
