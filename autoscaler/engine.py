@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import docker
 from docker.types import ServiceMode
@@ -105,7 +105,7 @@ def _reservations(spec: Mapping[str, Any]) -> dict[str, int]:
     return found
 
 
-def _is_count(value: Any) -> bool:
+def _is_count(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
@@ -124,7 +124,7 @@ def service_view(raw: Any) -> ServiceView:
     return ServiceView(
         id=str(service_id),
         name=name,
-        version=int(version),  # checked by _is_count
+        version=version,
         labels={str(k): str(v) for k, v in as_object(spec.get("Labels")).items()},
         replicas=replicas,
         update_state=str(update_state) if update_state is not None else None,
