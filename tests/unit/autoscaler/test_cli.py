@@ -1,11 +1,19 @@
-"""``python -m autoscaler`` exit codes for what can go wrong before any service is touched."""
+"""``python -m autoscaler`` as a process: exit codes for what can go wrong before any service is
+touched, and SIGTERM stopping it between cycles."""
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
+from autoscaler.labels import encode
+from tests.support.engine_double import RULES
 from tests.support.ports import free_port
 
 
@@ -36,3 +44,73 @@ def test_no_engine_for_the_only_cycle_exits_2_with_a_warning_line() -> None:
 
 def test_help_exits_0() -> None:
     assert run("--help").returncode == 0
+
+
+class SlowEngine:
+    """An Engine API stand-in on loopback: one autoscaled service, whose task list takes
+    ``delay`` seconds to answer (so a signal can arrive in the middle of a cycle)."""
+
+    def __init__(self, delay: float) -> None:
+        self.port = free_port()
+        self.task_calls = 0
+        self.tasks_asked = threading.Event()
+        service = {
+            "ID": "svc-1",
+            "Version": {"Index": 1},
+            "Spec": {"Name": "api", "Labels": encode(RULES), "Mode": {"Replicated": {"Replicas": 2}}},
+        }
+        engine = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                body: Any = []
+                if self.path.startswith("/v1.41/services"):
+                    body = [service]
+                elif self.path.startswith("/v1.41/tasks"):
+                    engine.task_calls += 1
+                    engine.tasks_asked.set()
+                    time.sleep(delay)
+                payload = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_sigterm_in_the_middle_of_a_cycle_finishes_it_then_exits_0() -> None:
+    engine = SlowEngine(delay=2.0)
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "autoscaler",
+                "--docker-host",
+                f"tcp://127.0.0.1:{engine.port}",
+                "--interval",
+                "1",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert engine.tasks_asked.wait(60), "the autoscaler never asked for the service's tasks"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        engine.close()
+    events = [json.loads(line)["event"] for line in stderr.splitlines() if line.startswith("{")]
+    assert process.returncode == 0 and "Traceback" not in stderr
+    # The signal is noted at once, the cycle under way still decides, and no other cycle starts.
+    assert events.index("stopping") < events.index("decision") < events.index("stopped")
+    assert engine.task_calls == 1
