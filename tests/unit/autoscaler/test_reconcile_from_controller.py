@@ -31,7 +31,8 @@ import pytest
 from autoscaler.behavior import Recommendation, ScalingHistory
 from autoscaler.decision import Observation, decide
 from autoscaler.replicas import Sample, TaskState, Timing
-from autoscaler.spec import AutoscalingSpec, Behavior, MetricTarget, ScalingPolicy, ScalingRules
+from autoscaler.spec import AutoscalingSpec, Behavior, MetricTarget, ScalingRules
+from tests.support.hpa_rules import generate_scaling_rules
 
 NOW = 1_000_000.0
 HOT, COOL = NOW, NOW - 180  # hotCPUCreationTime / coolCPUCreationTime
@@ -105,16 +106,6 @@ def history_of(case: Case) -> ScalingHistory:
     if case.recommendations is None:
         return ScalingHistory()
     return ScalingHistory([Recommendation(r, NOW - age) for r, age in case.recommendations])
-
-
-def generate_scaling_rules(pods: int, pods_period: int, percent: int, percent_period: int, window: int):
-    """generateScalingRules: Max of a Pods and a Percent policy (either left out when 0)."""
-    policies = []
-    if pods:
-        policies.append(ScalingPolicy("Pods", pods, pods_period))
-    if percent:
-        policies.append(ScalingPolicy("Percent", percent, percent_period))
-    return ScalingRules(window, "Max", tuple(policies))
 
 
 EMPTY: tuple[tuple[int, float], ...] = ()
@@ -236,7 +227,8 @@ CASES: dict[str, Case] = {
         recommendations=EMPTY,
         cpu_current=28,
     ),
-    "TestScaleUpOneMetricInvalid": Case(
+    # An invalid metric type or a failing External metric: here, a source that failed.
+    "TestScaleUpOneMetricInvalid / TestScaleUpOneMetricEmpty": Case(
         2, 6, 3, 4, cpu=30, levels=(300, 400, 500), requests=R3, failing_metric=True, cpu_current=40
     ),
     "TestScaleUpFromZeroOneMetricInvalid": Case(
@@ -435,22 +427,7 @@ CASES: dict[str, Case] = {
         cpu_current=40,
         limited_by="TooFewReplicas",
     ),
-    "TestScaleUpOneMetricEmpty": Case(
-        2, 6, 3, 4, cpu=30, levels=(300, 400, 500), requests=R3, failing_metric=True, cpu_current=40
-    ),
-    "TestNoScaleDownOneMetricInvalid": Case(
-        2,
-        6,
-        5,
-        5,
-        cpu=50,
-        levels=(100, 300, 500, 250, 250),
-        requests=R5,
-        failing_metric=True,
-        recommendations=EMPTY,
-        limited_by="FailedComputeMetricsReplicas",
-    ),
-    "TestNoScaleDownOneMetricEmpty": Case(
+    "TestNoScaleDownOneMetricInvalid / TestNoScaleDownOneMetricEmpty": Case(
         2,
         6,
         5,
