@@ -93,8 +93,8 @@ class SwarmAutoscaler(pulumi.ComponentResource):
                     "mounts": [
                         {
                             "type": "bind",
-                            "source": DOCKER_SOCKET,
-                            "target": DOCKER_SOCKET,
+                            "source": config.docker_socket,  # on the manager
+                            "target": DOCKER_SOCKET,  # where --docker-host finds it
                             "read_only": False,
                         },
                         tmpfs("/tmp", 16),

@@ -78,6 +78,15 @@ def test_one_autoscaler_on_managers_with_the_only_socket_mount_and_a_health_chec
     assert autoscaler.inputs["updateConfig"]["order"] == "stop-first"
 
 
+def test_the_engine_socket_comes_from_where_the_managers_have_it() -> None:
+    swarm_block = json.loads(stack_config("swarm")["technovastore-scaling:swarm"])
+    moved = synthesize_stack(
+        "swarm", swarm={**swarm_block, "autoscaler": {"dockerSocket": "/run/docker.sock"}}
+    )
+    (socket,) = [m for m in mounts(services(moved)["autoscaler"]) if m["type"] == "bind"]
+    assert (socket["source"], socket["target"]) == ("/run/docker.sock", "/var/run/docker.sock")
+
+
 def test_the_autoscaler_can_be_left_out_or_run_dry() -> None:
     swarm_block = json.loads(stack_config("swarm")["technovastore-scaling:swarm"])
     off = synthesize_stack("swarm", swarm={**swarm_block, "autoscaler": {"enabled": False}})
