@@ -18,7 +18,9 @@ Source: kubernetes/kubernetes pkg/controller/podautoscaler/horizontal.go
   limits a scale-up to max(2 x current, 4) (``calculateScaleUpLimit``), and no events are kept.
 
 The history a service needs (recommendations and scale events, with times) lives in
-``ScalingHistory``; functions take ``now`` and never read a clock.
+``ScalingHistory``; functions take ``now`` and never read a clock. A recommendation made at the
+cutoff instant is outside its window: the controller reads the clock again for each step, so
+with a 0 s window the count it recorded a moment before never holds the next one.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def stabilize_recommendation(
             up_recommendation = min(rec.replicas, up_recommendation)
         if rec.timestamp > down_cutoff:
             down_recommendation = max(rec.replicas, down_recommendation)
-        if rec.timestamp < up_cutoff and rec.timestamp < down_cutoff:
+        if rec.timestamp <= up_cutoff and rec.timestamp <= down_cutoff:
             old_index = index
     recommendation = max(current, up_recommendation)
     recommendation = min(recommendation, down_recommendation)
@@ -116,7 +118,7 @@ def stabilize_without_behavior(
     cutoff = now - window_seconds
     highest, old_index = desired, None
     for index, rec in enumerate(log):
-        if rec.timestamp < cutoff:
+        if rec.timestamp <= cutoff:
             old_index = index
         elif rec.replicas > highest:
             highest = rec.replicas

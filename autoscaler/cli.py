@@ -23,7 +23,11 @@ from autoscaler.controller import Controller, ControllerConfig
 from autoscaler.engine import SwarmEngine
 from autoscaler.labels import ServiceRules
 from autoscaler.observability import AutoscalerMetrics, configure_logging, log
-from autoscaler.replicas import CPU_INITIALIZATION_PERIOD_SECONDS, INITIAL_READINESS_DELAY_SECONDS
+from autoscaler.replicas import (
+    CPU_INITIALIZATION_PERIOD_SECONDS,
+    DOWNSCALE_STABILIZATION_WINDOW_SECONDS,
+    INITIAL_READINESS_DELAY_SECONDS,
+)
 from autoscaler.sources import EngineStatsSource, MetricSource, ProbeSource, PrometheusSource
 from autoscaler.status_server import Health, serve
 
@@ -53,6 +57,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cpu-sample-seconds", type=float, default=1.0, help="CPU window for new containers")
     p.add_argument("--cpu-initialization-period", type=float, default=CPU_INITIALIZATION_PERIOD_SECONDS)
     p.add_argument("--initial-readiness-delay", type=float, default=INITIAL_READINESS_DELAY_SECONDS)
+    p.add_argument(
+        "--downscale-stabilization",
+        type=float,
+        default=DOWNSCALE_STABILIZATION_WINDOW_SECONDS,
+        help="seconds of scale-down window for a service labelled without a behavior",
+    )
     p.add_argument("--metrics-port", type=int, default=0, help="serve /metrics and /healthz here (0: off)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
@@ -80,6 +90,8 @@ def _stack_rules(stack: str) -> dict[str, ServiceRules]:
 def build(args: argparse.Namespace) -> tuple[Controller, AutoscalerMetrics]:
     if args.interval <= 0 or args.probe_timeout <= 0 or args.api_timeout <= 0:
         raise CouldNotRun("--interval, --probe-timeout and --api-timeout must be positive")
+    if args.downscale_stabilization < 0:
+        raise CouldNotRun("--downscale-stabilization must be 0 or more")
     client = docker.DockerClient(base_url=args.docker_host, timeout=args.api_timeout, version="1.41")
     engine = SwarmEngine(client)
     sources: list[MetricSource] = [EngineStatsSource(engine, sample_seconds=args.cpu_sample_seconds)]
@@ -91,6 +103,7 @@ def build(args: argparse.Namespace) -> tuple[Controller, AutoscalerMetrics]:
         dry_run=args.dry_run,
         cpu_initialization_period=args.cpu_initialization_period,
         initial_readiness_delay=args.initial_readiness_delay,
+        downscale_stabilization_window=args.downscale_stabilization,
         rules=_stack_rules(args.stack) if args.stack else None,
         namespace=args.namespace,
         services=frozenset(args.service),

@@ -34,6 +34,7 @@ from autoscaler.observability import AutoscalerMetrics, decision_fields, log
 from autoscaler.observe import task_states
 from autoscaler.replicas import (
     CPU_INITIALIZATION_PERIOD_SECONDS,
+    DOWNSCALE_STABILIZATION_WINDOW_SECONDS,
     INITIAL_READINESS_DELAY_SECONDS,
     Sample,
     Timing,
@@ -47,6 +48,7 @@ class ControllerConfig:
     dry_run: bool = False
     cpu_initialization_period: float = CPU_INITIALIZATION_PERIOD_SECONDS
     initial_readiness_delay: float = INITIAL_READINESS_DELAY_SECONDS
+    downscale_stabilization_window: float = DOWNSCALE_STABILIZATION_WINDOW_SECONDS
     # Rules by service name from the stack settings (``--stack``); None: from the labels.
     rules: Mapping[str, ServiceRules] | None = None
     # Only services of this stack namespace (``--namespace``), only these names (``--service``).
@@ -194,7 +196,13 @@ class Controller:
     ) -> Decision | str:
         now = self.clock()
         history = self.histories.setdefault(service.id, ScalingHistory())
-        timing = Timing(now, self.config.cpu_initialization_period, self.config.initial_readiness_delay)
+        config = self.config
+        timing = Timing(
+            now,
+            config.cpu_initialization_period,
+            config.initial_readiness_delay,
+            config.downscale_stabilization_window,
+        )
         try:
             decision = decide(rules.spec, observation, history, timing)
         except Exception as error:  # pure arithmetic; a bug here must not stop the other services

@@ -28,6 +28,8 @@ def test_bad_arguments_exit_2_without_a_traceback() -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     done = run("--interval", "0", "--once")
     assert done.returncode == 2 and "must be positive" in done.stderr
+    done = run("--downscale-stabilization", "-1", "--once")
+    assert done.returncode == 2 and "--downscale-stabilization" in done.stderr
 
 
 def test_an_unknown_stack_exits_2_naming_it() -> None:

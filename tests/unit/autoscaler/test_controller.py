@@ -169,3 +169,13 @@ def test_an_unforeseen_failure_skips_the_cycle_not_the_process() -> None:
     assert report.outcome == "skipped" and "TypeError" in report.failures[0]
     engine.services = [raw_service("api")]
     assert loop.cycle().outcome == "ok"
+
+
+def test_a_service_without_behavior_gets_the_configured_downscale_window() -> None:
+    bare = ServiceRules(AutoscalingSpec(1, 6, (MetricTarget("cpu", 50),)))  # no behavior label
+    held = InMemoryEngine([raw_service("api", replicas=4)])
+    controller(held, millicores=10, rules={"api": bare}).cycle()
+    assert held.scaled == []  # a fresh history holds 4 for the 300 s window
+    at_once = InMemoryEngine([raw_service("api", replicas=4)])
+    controller(at_once, millicores=10, rules={"api": bare}, downscale_stabilization_window=0).cycle()
+    assert at_once.scaled == [("api", 1)]
