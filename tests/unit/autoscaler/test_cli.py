@@ -116,3 +116,16 @@ def test_sigterm_in_the_middle_of_a_cycle_finishes_it_then_exits_0() -> None:
     # The signal is noted at once, the cycle under way still decides, and no other cycle starts.
     assert events.index("stopping") < events.index("decision") < events.index("stopped")
     assert engine.task_calls == 1
+
+
+def test_an_engine_api_slower_than_the_timeout_skips_the_cycle_with_a_warning() -> None:
+    engine = SlowEngine(delay=3.0)
+    try:
+        done = run("--once", "--docker-host", f"tcp://127.0.0.1:{engine.port}", "--api-timeout", "1")
+    finally:
+        engine.close()
+    lines = [json.loads(text) for text in done.stderr.splitlines() if text.startswith("{")]
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    (skipped,) = [line for line in lines if line["event"] == "cycle skipped"]
+    assert skipped["level"] == "warning" and "timed out" in skipped["reason"]
+    assert not [line for line in lines if line["event"] == "decision"]
