@@ -1,9 +1,18 @@
-"""Worst-case timing of an HPA scale-up, computed from its behavior (pure, no Pulumi)."""
+"""The HPA behavior the stack settings mean, and its worst-case scale-up timing (pure, no Pulumi).
+
+``hpa_behavior`` is the one translation of ``scaling.scaleUpBehavior``/``scaleDownBehavior``
+into an HPA ``spec.behavior``: the Kubernetes HPAs declare it and the Swarm autoscaler reads
+the same object from its service labels.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the settings import this module for the timing check
+    from components.settings.scaling import ScalingRate, ScalingSettings
 
 # The HPA controller re-evaluates every 15 s (kube-controller-manager
 # --horizontal-pod-autoscaler-sync-period); a policy period shorter than that cannot act
@@ -119,3 +128,22 @@ def seconds_to_reach_max(
         select_policy="Max",
         sync_period_seconds=sync_period_seconds,
     )
+
+
+def hpa_rules(rate: ScalingRate, select_policy: str) -> dict[str, Any]:
+    return {
+        "stabilizationWindowSeconds": rate.stabilization_window_seconds,
+        "selectPolicy": select_policy,
+        "policies": [
+            {"type": "Percent", "value": rate.percent, "periodSeconds": rate.period_seconds},
+            {"type": "Pods", "value": rate.pods, "periodSeconds": rate.period_seconds},
+        ],
+    }
+
+
+def hpa_behavior(scaling: ScalingSettings) -> dict[str, Any]:
+    """Fast up, calm down: the stack's scale-up (larger policy wins) and scale-down (smaller wins) rates."""
+    return {
+        "scaleUp": hpa_rules(scaling.scale_up_behavior, "Max"),
+        "scaleDown": hpa_rules(scaling.scale_down_behavior, "Min"),
+    }

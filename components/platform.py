@@ -33,6 +33,7 @@ from components.quantities import cpu_millicores, memory_bytes
 from components.render.cdn_metrics import METRICS_PORT_NAME as CDN_METRICS_PORT_NAME
 from components.render.rules import MetricSources
 from components.settings import Settings
+from components.swarm.autoscaler import SwarmAutoscaler
 from components.swarm.cdn import SwarmCdn
 from components.swarm.network import SwarmNetwork
 from components.swarm.redis_stores import SwarmRedisStores
@@ -135,6 +136,8 @@ class Platform(pulumi.ComponentResource):
             origin=f"{origin.host}:{origin.port}",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[network, origin]),
         )
+        if settings.swarm.autoscaler.enabled:
+            SwarmAutoscaler("autoscaler", settings=settings, network=network, opts=on_network)
 
     def _docker(self, settings: Settings) -> None:
         self.namespace = None

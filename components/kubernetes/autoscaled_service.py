@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.hpa_behavior import hpa_behavior
 from components.kubernetes.checksums import SECRET_CHECKSUM_ANNOTATION
 from components.kubernetes.conventions import (
     REDIS_CLIENT_LABEL,
@@ -22,27 +23,8 @@ from components.kubernetes.conventions import (
     topology_spread,
 )
 from components.kubernetes.redis_pods import secret_env
-from components.settings.scaling import ScalingRate, ScalingSettings
+from components.settings.scaling import ScalingSettings
 from components.workloads import AppWorkload, EnvVar, PlainEnv
-
-
-def hpa_rules(rate: ScalingRate, select_policy: str) -> dict[str, Any]:
-    return {
-        "stabilizationWindowSeconds": rate.stabilization_window_seconds,
-        "selectPolicy": select_policy,
-        "policies": [
-            {"type": "Percent", "value": rate.percent, "periodSeconds": rate.period_seconds},
-            {"type": "Pods", "value": rate.pods, "periodSeconds": rate.period_seconds},
-        ],
-    }
-
-
-def hpa_behavior(scaling: ScalingSettings) -> dict[str, Any]:
-    """Fast up, calm down: the stack's scale-up and scale-down rates."""
-    return {
-        "scaleUp": hpa_rules(scaling.scale_up_behavior, "Max"),
-        "scaleDown": hpa_rules(scaling.scale_down_behavior, "Min"),
-    }
 
 
 def utilization_metric(resource: str, percent: int) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.hpa_behavior import hpa_behavior
 from components.images import parse_image_reference
-from components.kubernetes.autoscaled_service import hpa_behavior, utilization_metric
+from components.kubernetes.autoscaled_service import utilization_metric
 from components.kubernetes.cdn_metrics import SYSLOG_ADDRESS, metrics_log_container, program_volume
 from components.kubernetes.checksums import content_named
 from components.kubernetes.conventions import (

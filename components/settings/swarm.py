@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from components.settings.autoscaler import SwarmAutoscalerSettings
 from components.settings.base import SettingsModel, cross_field_error
 
 # `node.role == manager`, `node.labels.zone != eu-1`, `engine.labels.os==linux`: the forms
@@ -73,6 +74,8 @@ class SwarmSettings(SettingsModel):
     # After each task of a rolling update: how long a failure still rolls the service back
     # (`docker service update --update-monitor`). `pulumi up` waits this long after the last task.
     update_monitor_seconds: int = Field(default=30, ge=0, le=3600)
+    # The autoscaler service (HPA semantics from the same scaling settings as Kubernetes).
+    autoscaler: SwarmAutoscalerSettings = SwarmAutoscalerSettings()
 
     @model_validator(mode="after")
     def _dnsrr_publishes_on_hosts(self) -> SwarmSettings:

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
+from autoscaler.settings_source import cdn_rules
 from components.render.nginx import render_nginx_conf
 from components.settings import Settings
 from components.swarm.conventions import (
@@ -24,7 +25,7 @@ from components.swarm.conventions import (
 )
 from components.swarm.files import file_reference, service_config
 from components.swarm.network import SwarmNetwork
-from components.swarm.service import REPLICAS_PATH, bounds_labels
+from components.swarm.service import REPLICAS_PATH, autoscaling_labels
 from components.workloads import (
     CDN_CACHE_DIR,
     CDN_CONFIG_DIR,
@@ -82,7 +83,9 @@ class SwarmCdn(pulumi.ComponentResource):
         # Plain dicts in the provider's input shape (mypy cannot match them to its TypedDicts).
         spec: dict[str, Any] = dict(
             name=self.host,
-            labels=bounds_labels(settings, "cdn", cdn.min_replicas, cdn.max_replicas),
+            # Host-mode publishing holds the port on a node: one task per node, so the
+            # autoscaler cannot add tasks there; the labels still state the rules.
+            labels=autoscaling_labels(settings, "cdn", cdn_rules(settings), autoscaled=start_first),
             task_spec={
                 "container_spec": {
                     "image": cdn.image,

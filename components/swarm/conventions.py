@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from autoscaler.labels import STACK_LABEL
 from components.quantities import cpu_millicores, memory_bytes
 from components.settings import Settings
 from components.settings.services import ComputeResources
 
 # `docker stack ps <namespace>` and `docker stack services <namespace>` list the stack's parts.
-STACK_LABEL = "com.docker.stack.namespace"
 PART_OF_LABEL = "technovastore.io/part-of"
 COMPONENT_LABEL = "technovastore.io/component"
 # The app services and the CDN run as this non-root user (as on Kubernetes); Redis runs as

@@ -7,6 +7,8 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
+from autoscaler.labels import AUTOSCALE_LABEL, ServiceRules, encode
+from autoscaler.settings_source import service_rules
 from components.settings import Settings
 from components.swarm.conventions import (
     RUNTIME_USER,
@@ -26,9 +28,8 @@ from components.swarm.credentials import SECRETS_ROOT, SwarmRedisCredentials
 from components.swarm.network import SwarmNetwork
 from components.workloads import AppWorkload, PlainEnv
 
-# The autoscaler owns the replica count once the service exists; these labels carry its bounds.
-MIN_REPLICAS_LABEL = "technovastore.io/min-replicas"
-MAX_REPLICAS_LABEL = "technovastore.io/max-replicas"
+# The autoscaler owns the replica count once the service exists (`pulumi up` leaves it alone);
+# the service's labels carry its rules (autoscaler/labels.py).
 REPLICAS_PATH = "mode.replicated.replicas"
 
 
@@ -45,12 +46,14 @@ def container_env(workload: AppWorkload, credentials: SwarmRedisCredentials) -> 
     return env, secrets
 
 
-def bounds_labels(settings: Settings, component: str, lo: int, hi: int) -> list[Any]:
-    return [
-        *labels(settings, component),
-        {"label": MIN_REPLICAS_LABEL, "value": str(lo)},
-        {"label": MAX_REPLICAS_LABEL, "value": str(hi)},
-    ]
+def autoscaling_labels(
+    settings: Settings, component: str, rules: ServiceRules, *, autoscaled: bool = True
+) -> list[dict[str, str]]:
+    """The stack's labels and the autoscaling rules; ``autoscaled`` False keeps only the rules."""
+    encoded = encode(rules)
+    if not autoscaled:
+        del encoded[AUTOSCALE_LABEL]
+    return [*labels(settings, component), *({"label": k, "value": v} for k, v in sorted(encoded.items()))]
 
 
 class SwarmService(pulumi.ComponentResource):
@@ -80,7 +83,7 @@ class SwarmService(pulumi.ComponentResource):
         # Plain dicts in the provider's input shape (mypy cannot match them to its TypedDicts).
         spec: dict[str, Any] = dict(
             name=self.host,
-            labels=bounds_labels(settings, workload.tier, workload.min_replicas, workload.max_replicas),
+            labels=autoscaling_labels(settings, workload.tier, service_rules(settings, name)),
             task_spec={
                 "container_spec": {
                     "image": workload.image,

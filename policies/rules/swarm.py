@@ -12,6 +12,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
+from autoscaler.labels import MAX_REPLICAS_LABEL, MIN_REPLICAS_LABEL
 from policies.kube import mapping, sequence
 from policies.rules.secrets import is_secret_name, secret_in_command_line
 from policies.spec import resource_policy
@@ -19,8 +20,6 @@ from policies.textconf import is_placeholder
 
 SERVICE = "docker:index/service:Service"
 REDIS_PORTS = {6379, 16379, 26379}
-MIN_REPLICAS_LABEL = "technovastore.io/min-replicas"
-MAX_REPLICAS_LABEL = "technovastore.io/max-replicas"
 Check = Any
 
 

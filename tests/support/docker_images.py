@@ -35,10 +35,11 @@ PACKAGES = (
 SUITE = "bookworm"
 REPOSITORY = "technovastore-test"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# The app image runs the stand-in app and `python -m checks` from inside the stack's network:
-# the project's packages, its stack files, and the installed modules those packages import.
-APP_PACKAGES = ("cache_manager", "components", "checks")
-APP_ENTRY_MODULES = ("cache_manager", "checks.cli", "checks.suite")
+# The app image runs the stand-in app, `python -m checks` from inside the stack's network and
+# `python -m autoscaler` (the stack's autoscaler service): the project's packages, its stack
+# files, and the installed modules those packages import.
+APP_PACKAGES = ("cache_manager", "components", "checks", "autoscaler")
+APP_ENTRY_MODULES = ("cache_manager", "checks.cli", "checks.suite", "autoscaler.cli")
 APP_ROOT = "/opt/technovastore"
 BUILD_SECONDS = 600
 

@@ -36,8 +36,12 @@ class Passwords:
         return self.values.setdefault(resource_name, secrets.token_hex(16))
 
 
-def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
-    """The swarm stack's settings, changed only where this machine differs from a real Swarm."""
+def machine_overrides(images: Images, cdn_port: int, engine_socket: str | None = None) -> dict[str, Any]:
+    """The swarm stack's settings, changed only where this machine differs from a real Swarm.
+
+    ``engine_socket``: the private engine's socket path, for the stack's autoscaler (without
+    it the stack declares none).
+    """
     small = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
     services = {
         name: {
@@ -71,6 +75,14 @@ def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
             # Every rolling update waits this long after its last task: shorter than the
             # production 30 s to keep the suite within its budget; the same rollback rules.
             "updateMonitorSeconds": 5,
+            # The stack's autoscaler runs from the app image and only decides: the Swarm tests
+            # change replica counts themselves (tests/integration/swarm/test_autoscaler.py
+            # scales its own services with an autoscaler of its own).
+            "autoscaler": (
+                {"image": images.app, "dryRun": True, "intervalSeconds": 5, "dockerSocket": engine_socket}
+                if engine_socket
+                else {"enabled": False}
+            ),
         },
         "redis": {
             "image": images.base,

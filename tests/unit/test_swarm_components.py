@@ -41,8 +41,9 @@ def test_the_stack_declares_docker_resources_only() -> None:
     types = {r.type for r in swarm().resources if r.custom}
     randoms = {"random:index/randomPassword:RandomPassword", "random:index/randomId:RandomId"}
     assert types == {SERVICE, CONFIG, SECRET, VOLUME, NETWORK, *randoms}
-    # 4 app services, 6 cluster nodes and their bootstrap, 3 data nodes, 3 Sentinels, the CDN.
-    assert len(of_type(swarm(), SERVICE)) == 18
+    # 4 app services, 6 cluster nodes and their bootstrap, 3 data nodes, 3 Sentinels, the CDN,
+    # the autoscaler.
+    assert len(of_type(swarm(), SERVICE)) == 19
     (network,) = of_type(swarm(), NETWORK)
     assert network.inputs["driver"] == "overlay" and network.inputs["attachable"] is True
     assert network.inputs["options"] == {"encrypted": "true"}

@@ -37,7 +37,7 @@ def stack(engine: Engine, images: Images) -> Deployment:
     label_redis_node(engine)
     cdn_port = free_port()
     passwords = Passwords()
-    overrides = machine_overrides(images, cdn_port)
+    overrides = machine_overrides(images, cdn_port, engine.socket.removeprefix("unix://"))
     synthesis = synthesize_deployment(STACK, overrides, passwords=passwords)
     applier = SwarmApplier(engine.client)
     applier.apply(synthesis)

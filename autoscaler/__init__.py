@@ -1,0 +1,1 @@
+"""The Swarm autoscaler: the Kubernetes HorizontalPodAutoscaler's algorithm for Docker Swarm services."""
