@@ -4,8 +4,9 @@ The test service has a 10m CPU reservation and burns ~30m while the load is on; 
 is the HPA's with short periods (test settings), so the whole story fits in about a minute:
 scale-up within the policy's worst case, scale-down only after the stabilization window and
 one pod per period, never below min; the Engine API cut off for a while in the middle loses
-none of the autoscaler's state; ``--dry-run`` changes nothing; the stack's own autoscaler
-service runs on the manager and answers its health check.
+none of the autoscaler's state; ``--dry-run`` changes nothing; a rolling update in progress is
+left alone until it completes; the stack's own autoscaler service runs on the manager and
+answers its health check.
 """
 
 from __future__ import annotations
@@ -151,6 +152,44 @@ def test_dry_run_decides_but_changes_nothing(engine: Engine, burner: tuple[str, 
     assert decision["desired"] > MIN and decision["metrics"]["cpu"]["value"] > 50
     assert engine.client.api.inspect_service(service_id)["Version"]["Index"] == before
     assert replicas(engine.client, service_id) == MIN
+
+
+def test_a_rolling_update_in_progress_is_left_alone_then_the_service_scales(
+    engine: Engine, burner: tuple[str, str, Path]
+) -> None:
+    service_id, name, control = burner
+    (control / "load").touch()
+    live = engine.client.api.inspect_service(service_id)
+    template = live["Spec"]["TaskTemplate"]
+    template["ContainerSpec"]["Env"] = ["ROLLED=1"]
+    # One task replaced, then watched for 10 s: UpdateStatus says "updating" all along.
+    watched = {"Parallelism": 1, "Monitor": 10_000_000_000, "Order": "stop-first"}
+    engine.client.api.update_service(
+        service_id,
+        live["Version"]["Index"],
+        task_template=template,
+        update_config=watched,
+        fetch_current_spec=True,
+    )
+
+    def state() -> str | None:
+        return engine.client.api.inspect_service(service_id).get("UpdateStatus", {}).get("State")
+
+    wait_for(lambda: state() == "updating", 30, "the rolling update to start")
+    code, lines = run_once(engine.socket, *ARGS, "--service", name)
+    assert state() == "updating", "the update ended before the autoscaler's cycle: nothing was shown"
+    assert code == 0 and not [line for line in lines if line.get("event") == "decision"]
+    (waiting,) = [line for line in lines if line.get("event") == "waiting"]
+    assert "rolling update in progress (updating)" in waiting["reason"]
+    assert replicas(engine.client, service_id) == MIN
+
+    wait_for(lambda: state() == "completed", 60, "the rolling update to complete")
+    wait_for(lambda: running_tasks(engine.client, service_id) == MIN, 60, "the rolled task")
+    time.sleep(1)  # the new task burns before the sampled cycle
+    code, lines = run_once(engine.socket, *ARGS, "--service", name)
+    (decision,) = [line for line in lines if line.get("event") == "decision"]
+    assert (decision["action"], decision["current"]) == ("scaled", MIN) and decision["desired"] > MIN
+    assert replicas(engine.client, service_id) == decision["desired"]
 
 
 def test_the_stacks_autoscaler_runs_healthy_on_a_manager_and_decides_for_the_stack(
