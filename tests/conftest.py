@@ -6,16 +6,8 @@ import pytest
 
 import preview.synth
 from preview.synth import Synthesis
-from tests.support.stacks import REVIEW_STACK, STACKS, synthesize_stack
-
-_SYNTHESES: dict[str, Synthesis] = {}
-
-
-def synthesized(stack: str) -> Synthesis:
-    """``stack``'s declared resources, synthesized once per test session (read-only)."""
-    if stack not in _SYNTHESES:
-        _SYNTHESES[stack] = synthesize_stack(stack)
-    return _SYNTHESES[stack]
+from tests.support.docker_engine import ENGINE_TEST_PATHS
+from tests.support.stacks import REVIEW_STACK, STACKS, synthesized
 
 
 @pytest.fixture(params=STACKS)
@@ -44,13 +36,28 @@ def monitors(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return created
 
 
-# The Docker Engine tests share one private engine per package, and one engine per machine
-# (tests/support/docker_engine.machine_lock): under xdist they all run on one worker, in
-# their packages' order, while the other workers run the rest.
-DOCKER_ENGINE_GROUP = pytest.mark.xdist_group("docker-engine")
+ENGINE_GROUP = "docker-engine"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "engine" in getattr(item, "fixturenames", ()):
-            item.add_marker(DOCKER_ENGINE_GROUP)
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` with every Docker Engine test in one group, so on one worker.
+
+    The tests share one private engine, and a machine runs one engine at a time
+    (tests/support/docker_engine.machine_lock): split over two workers, the second one waits
+    for the first one's lock and starts a second engine. xdist's own grouping (an
+    ``xdist_group`` mark written into the node id on the worker) is lost with pytest 9.2's
+    structured node ids (pytest-xdist#1386), so the group is decided here, on the controller,
+    from the node ids' paths.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class EngineGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(ENGINE_TEST_PATHS):
+                return ENGINE_GROUP
+            return str(super()._split_scope(nodeid))
+
+    return EngineGroupScheduling(config, log)

@@ -16,7 +16,13 @@ from types import FrameType
 
 import pytest
 
-from tests.support.docker_engine import SKIP_ENV, Engine, EngineUnavailable, private_engine
+from tests.support.docker_engine import (
+    ENGINE_PACKAGES,
+    SKIP_ENV,
+    Engine,
+    EngineUnavailable,
+    private_engine,
+)
 from tests.support.docker_images import Images, build_app_image, import_base
 
 
@@ -47,9 +53,6 @@ def images(engine: Engine) -> Images:
     return Images(base=base, app=build_app_image(engine.client, base))
 
 
-DOCKER_PACKAGES = ("dev", "swarm")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The Docker packages' tests last among the integration tests, one package after the other."""
     here = Path(__file__).parent
@@ -59,7 +62,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     def docker_package(item: pytest.Item) -> int:
         parts = item.path.relative_to(here).parts
-        return DOCKER_PACKAGES.index(parts[0]) + 1 if parts[0] in DOCKER_PACKAGES else 0
+        return ENGINE_PACKAGES.index(parts[0]) + 1 if parts[0] in ENGINE_PACKAGES else 0
 
     block = items[ours[0] : ours[-1] + 1]
     block.sort(key=docker_package)  # stable: each package keeps its own order

@@ -32,6 +32,9 @@ from pathlib import Path
 import docker
 
 SKIP_ENV = "TNS_SKIP_DOCKER"
+# The packages under tests/integration whose tests use the engine, in the order they run.
+ENGINE_PACKAGES = ("dev", "swarm")
+ENGINE_TEST_PATHS = tuple(f"tests/integration/{package}/" for package in ENGINE_PACKAGES)
 ROOT_PREFIX = "tns-dockerd-"
 CACHE_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "technovastore"
 LOCK_FILE = CACHE_ROOT / "docker-engine.lock"

@@ -10,8 +10,7 @@ import pytest
 from components.settings import PROJECT, SettingsError, load_settings
 from preview.manifests import rendered_documents
 from preview.synth import OFFLINE_LOAD_BALANCER, Synthesis, synthesize
-from tests.conftest import synthesized
-from tests.support.stacks import REVIEW_STACK, stack_config
+from tests.support.stacks import REVIEW_STACK, stack_config, synthesized
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate"

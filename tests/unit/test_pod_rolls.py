@@ -20,8 +20,7 @@ from components.settings import PROJECT, load_settings
 from preview.diff import diff_renderings
 from preview.rendering import Rendering, rendering_of
 from preview.synth import Synthesis, synthesize
-from tests.conftest import synthesized
-from tests.support.stacks import stack_config
+from tests.support.stacks import stack_config, synthesized
 
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"

@@ -6,8 +6,7 @@ import pytest
 
 from components.settings import PROJECT, SettingsError, load_settings
 from preview.synth import Synthesis
-from tests.conftest import synthesized
-from tests.support.stacks import REVIEW_STACK, stack_config
+from tests.support.stacks import REVIEW_STACK, stack_config, synthesized
 
 
 def namespaces(synthesis: Synthesis) -> set[str]:
