@@ -30,10 +30,16 @@ class Deployment(StackDeployment):
         return self.applier.service_id(name)
 
 
+@pytest.fixture(scope="package", autouse=True)
+def swarm_mode(engine: Engine) -> None:
+    """Every test here needs the engine in Swarm mode, whichever runs first (the dev stack's
+    tests, earlier in the run, use the same engine as it starts)."""
+    init_swarm(engine)
+
+
 @pytest.fixture(scope="package")
 def stack(engine: Engine, images: Images) -> Deployment:
     """The swarm stack applied to the engine, every service converged (running and healthy)."""
-    init_swarm(engine)
     label_redis_node(engine)
     cdn_port = free_port()
     passwords = Passwords()
