@@ -12,7 +12,6 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
-from components.protection import guarded
 from components.render.redis_layout import ADMIN_PASSWORD_KEY, CONFIG_DIR, DATA_DIR, SECRETS_DIR
 from components.settings import Settings
 from components.settings.services import ComputeResources
@@ -24,12 +23,12 @@ from components.swarm.conventions import (
     restart_policy,
     rollback,
     rolling_update,
-    swarm_name,
     task_resources,
     tmpfs,
 )
 from components.swarm.credentials import SwarmRedisCredentials
 from components.swarm.files import file_reference
+from components.swarm.single_task import data_node_constraints
 
 # Starts every Redis program with REDISCLI_AUTH read from the admin password's secret file.
 WRAPPER = "env-from-files.sh"
@@ -99,7 +98,7 @@ def member_service(
     }
     if spec.healthcheck is not None:
         container["healthcheck"] = spec.healthcheck
-    constraints = [f"node.labels.{label} == true" for label in [settings.swarm.redis_node_label] if label]
+    constraints = data_node_constraints(settings)
     args: dict[str, Any] = {
         "name": spec.name,
         "labels": labels(settings, spec.component),
@@ -123,15 +122,3 @@ def member_service(
             "converge_config": converge(),
         }
     return docker.Service(spec.name.removeprefix(f"{settings.namespace}-"), **args, opts=opts)
-
-
-def data_volume(settings: Settings, member: str, opts: pulumi.ResourceOptions) -> docker.Volume:
-    """A member's data volume, guarded by the stack's ``protection`` (protected and kept on
-    destroy in production) like the Kubernetes StatefulSets."""
-    return docker.Volume(
-        f"{member}-data",
-        name=swarm_name(settings, f"{member}-data"),
-        driver="local",
-        labels=labels(settings, "data"),
-        opts=guarded(settings.protection, opts),
-    )

@@ -32,11 +32,11 @@ from components.swarm.network import SwarmNetwork
 from components.swarm.redis_member import (
     WRAPPER,
     MemberSpec,
-    data_volume,
     member_service,
     script_healthcheck,
     wrapped,
 )
+from components.swarm.single_task import state_volume
 from components.workloads import (
     BOOTSTRAP_FILE,
     CLUSTER_START_FILE,
@@ -110,7 +110,7 @@ class SwarmRedisStores(pulumi.ComponentResource):
 
     def _volume(self, member: str, redis: RedisSettings) -> docker.Volume | None:
         return (
-            data_volume(self._settings, member, pulumi.ResourceOptions(parent=self))
+            state_volume(self._settings, member, pulumi.ResourceOptions(parent=self))
             if redis.persistence
             else None
         )

@@ -29,6 +29,8 @@ MAX_REQUESTS = 6000
 class Images:
     base: str
     app: str
+    # Prometheus, redis_exporter and mtail at their upstream images' paths.
+    monitoring: str
 
 
 @dataclass
@@ -41,7 +43,7 @@ class Passwords:
         return self.values.setdefault(resource_name, secrets.token_hex(16))
 
 
-def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
+def machine_overrides(images: Images, cdn_port: int, prometheus_port: int) -> dict[str, Any]:
     """The swarm stack's settings, changed only where this machine differs from a real Swarm."""
     small = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
     services = {
@@ -79,6 +81,7 @@ def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
         },
         "redis": {
             "image": images.base,
+            "exporterImage": images.monitoring,
             "resources": small,
             "cluster": {"maxmemoryMb": 64, "storageSize": "1Gi"},
             "sentinel": {"maxmemoryMb": 64, "resources": small},
@@ -90,6 +93,14 @@ def machine_overrides(images: Images, cdn_port: int) -> dict[str, Any]:
             "cacheSizeMb": 64,
             "expectedKeys": 1000,
             "hostnames": [PUBLIC_HOSTNAME],
+        },
+        # Prometheus runs (from Debian's package); Grafana has no package and no image here.
+        # Scrapes every 5 s (the shortest allowed) so rates have samples within seconds.
+        "monitoring": {
+            "scrapeIntervalSeconds": 5,
+            "cdnMetricsImage": images.monitoring,
+            "prometheus": {"image": images.monitoring, "publishedPort": prometheus_port, "resources": small},
+            "grafana": {"enabled": False},
         },
     }
 

@@ -22,7 +22,7 @@ import pytest
 
 from preview.synth import Synthesis
 from tests.support.docker_engine import SKIP_ENV, Engine, EngineUnavailable, swarm_engine
-from tests.support.docker_images import build_app_image, import_base
+from tests.support.docker_images import MONITORING, build_app_image, import_base, import_rootfs
 from tests.support.ports import free_port
 from tests.support.stacks import synthesize_deployment
 from tests.support.swarm_apply import SwarmApplier, unwrap
@@ -41,6 +41,7 @@ class Deployment:
     passwords: Passwords
     overrides: dict[str, Any]
     cdn_port: int
+    prometheus_port: int
     synthesis: Synthesis
 
     @property
@@ -98,28 +99,33 @@ def engine() -> Iterator[Engine]:
 @pytest.fixture(scope="package")
 def images(engine: Engine) -> Images:
     base = import_base(engine.client)
-    return Images(base=base, app=build_app_image(engine.client, base))
+    monitoring = import_rootfs(engine.client, MONITORING)
+    return Images(base=base, app=build_app_image(engine.client, base), monitoring=monitoring)
 
 
 @pytest.fixture(scope="package")
 def stack(engine: Engine, images: Images) -> Deployment:
     """The swarm stack applied to the engine, every service converged (running and healthy)."""
     label_redis_node(engine)
-    cdn_port = free_port()
+    cdn_port, prometheus_port = free_port(), free_port()
     passwords = Passwords()
-    overrides = machine_overrides(images, cdn_port)
+    overrides = machine_overrides(images, cdn_port, prometheus_port)
     synthesis = synthesize_deployment(STACK, overrides, passwords=passwords)
     applier = SwarmApplier(engine.client)
     applier.apply(synthesis)
-    return Deployment(engine, images, applier, passwords, overrides, cdn_port, synthesis)
+    return Deployment(engine, images, applier, passwords, overrides, cdn_port, prometheus_port, synthesis)
 
 
-@pytest.fixture
-def deployment(stack: Deployment) -> Deployment:
+def deployed(stack: Deployment) -> Deployment:
     """The stack as `pulumi up` left it (deployed again if a test destroyed it)."""
     if not stack.applier.state:
         stack.applier.apply(stack.synthesis)
     return stack
+
+
+@pytest.fixture
+def deployment(stack: Deployment) -> Deployment:
+    return deployed(stack)
 
 
 def outputs_file(deployment: Deployment) -> bytes:
