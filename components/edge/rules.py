@@ -23,8 +23,6 @@ Rule = dict[str, Any]
 class OriginFacts:
     """What the rules must know about the origin, stated once in its own settings."""
 
-    # cacheTtl.product: the product pages' edge TTL unless cloudflare.cache.productEdgeTtl.
-    product_ttl: int
     # cdn.sessionCookies: cookies that mark a signed-in visitor.
     session_cookies: list[str]
     # cdn.apiPrefix
@@ -66,6 +64,12 @@ HAS_AUTHORIZATION = 'any(lower(http.request.headers.names[*])[*] eq "authorizati
 # Cache Deception Armor: a response is cached only when its Content-Type matches the URL's
 # extension, so /account/orders.css answered with HTML is never stored.
 DECEPTION_ARMOR = {"cache_deception_armor": True}
+# The origin decides how long the edge keeps an answer. An edge TTL that overrides the origin
+# would store its private and no-store answers, and strip the Set-Cookie from an answer and
+# store it for everyone; respecting it, Cloudflare stores none of them:
+# https://developers.cloudflare.com/cache/concepts/cache-behavior/
+# The CDN tier states the TTLs below for answers that say nothing (Cloudflare-CDN-Cache-Control).
+RESPECT_ORIGIN = {"mode": "respect_origin"}
 
 
 def has_cookie(name: str) -> str:
@@ -112,16 +116,15 @@ def cache_rules(settings: CloudflareSettings, origin: OriginFacts) -> list[Rule]
     session cookie is not sent to). https://developers.cloudflare.com/cache/how-to/cache-rules/order/
     """
     cache = settings.cache
-    product_ttl = settings.product_edge_ttl(origin.product_ttl)
     return [
         {
             "ref": "product_pages",
-            "description": "Product pages and product API reads: cached for the product edge TTL",
+            "description": "Product pages and product API reads: cached as the origin says",
             "expression": path_starts_with(cache.product_paths),
             "action": "set_cache_settings",
             "action_parameters": {
                 "cache": True,
-                "edge_ttl": {"mode": "override_origin", "default": product_ttl},
+                "edge_ttl": RESPECT_ORIGIN,
                 "browser_ttl": {"mode": "override_origin", "default": cache.product_browser_ttl},
                 "cache_key": {"ignore_query_strings_order": True, **DECEPTION_ARMOR},
                 "serve_stale": {"disable_stale_while_updating": False},
@@ -135,7 +138,7 @@ def cache_rules(settings: CloudflareSettings, origin: OriginFacts) -> list[Rule]
             "action": "set_cache_settings",
             "action_parameters": {
                 "cache": True,
-                "edge_ttl": {"mode": "override_origin", "default": cache.static_edge_ttl},
+                "edge_ttl": RESPECT_ORIGIN,
                 "browser_ttl": {"mode": "override_origin", "default": cache.static_browser_ttl},
                 "cache_key": dict(DECEPTION_ARMOR),
                 "respect_strong_etags": True,

@@ -25,6 +25,7 @@ SCHEME = "$cdn_scheme"
 AMBIGUOUS_PATH = "$cdn_ambiguous_path"
 GET_WITH_BODY = "$cdn_get_with_body"
 REFUSED_PEER = "$cdn_refused_peer"
+EDGE_CACHE_CONTROL = "$cdn_edge_cache_control"
 
 # Encoded '.', '/', '\', ';', '%' or NUL, overlong UTF-8 (%C0/%C1, %E0%80-%E0%9F) or IIS
 # %u escapes, a literal ';' or '\', '//', or a '.'/'..' segment, anywhere in the path (not
@@ -167,6 +168,30 @@ def _responses(settings: CdnSettings) -> list[str]:
     ]
 
 
+def _edge_cache_control(settings: CdnSettings) -> list[str]:
+    """Behind Cloudflare: the edge TTL for answers the origin said nothing about caching.
+
+    Read from what is being sent (``$sent_http_*``, so a cache hit carries it as its miss
+    did, and the fingerprinted assets' Cache-Control counts), for the statuses this tier
+    stores by default. An answer with its own Cache-Control, Expires or Set-Cookie gets none:
+    Cloudflare then follows the origin (never stores a private, no-store or cookie-setting
+    answer), as its cache rules respect the origin.
+    """
+    ttls = settings.edge_ttls
+    if ttls is None:
+        return []
+    nothing_said = ":(?:200|203|301|308):::$"
+    return block(
+        f'map "$cdn_class:$status:$sent_http_cache_control:$sent_http_expires:$sent_http_set_cookie" '
+        f"{EDGE_CACHE_CONTROL}",
+        [
+            'default "";',
+            f'"~^(?:page|api){nothing_said}" "max-age={ttls.page}";',
+            f'"~^asset{nothing_said}" "max-age={ttls.asset}";',
+        ],
+    )
+
+
 def _refusals() -> list[str]:
     return [
         *block(
@@ -191,5 +216,6 @@ def request_maps(settings: CdnSettings) -> list[str]:
         *_privacy(),
         *_forwarding(settings),
         *_responses(settings),
+        *_edge_cache_control(settings),
         *_refusals(),
     ]

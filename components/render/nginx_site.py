@@ -11,6 +11,7 @@ import re
 
 from components.render.nginx_requests import (
     AMBIGUOUS_PATH,
+    EDGE_CACHE_CONTROL,
     FINGERPRINT_CACHE_CONTROL,
     GET_WITH_BODY,
     ORIGIN_FORBIDS_STORE,
@@ -63,6 +64,16 @@ def response_headers(settings: CdnSettings) -> list[str]:
     values = security_header_values(settings.security_headers)
     lines = [f'add_header {name} "{value}" always;' for name, value in values.items()]
     return [*lines, "add_header X-Cache-Status $upstream_cache_status always;"]
+
+
+def edge_cache_header(settings: CdnSettings) -> list[str]:
+    """Behind Cloudflare, the edge TTL of an answer that said nothing (nginx_requests).
+
+    Last among a block's headers: it reads the Cache-Control the block itself adds.
+    """
+    if settings.edge_ttls is None:
+        return []
+    return [f"add_header Cloudflare-CDN-Cache-Control {EDGE_CACHE_CONTROL};"]
 
 
 def _proxy_defaults(settings: CdnSettings) -> list[str]:
@@ -119,7 +130,9 @@ def _proxied(
     its own repeats them all (see _response_headers).
     """
     rate = settings.rate_limit
-    headers = [*response_headers(settings), *extra_headers] if extra_headers else []
+    headers = (
+        [*response_headers(settings), *extra_headers, *edge_cache_header(settings)] if extra_headers else []
+    )
     return [
         f"set $cdn_class {content_class};",
         f"limit_req zone={REQUEST_ZONE} burst={rate.burst} nodelay;",
@@ -205,9 +218,9 @@ def _locations(settings: CdnSettings, target: str) -> list[str]:
 
 def _health_location() -> list[str]:
     # Answered here: never rate limited, never cached, never touches the origin.
-    return block(
-        f"location = {HEALTH_PATH}", ["access_log off;", "default_type text/plain;", 'return 200 "ok\\n";']
-    )
+    # Its own class: the edge TTL of pages is not for it.
+    body = ["access_log off;", "set $cdn_class health;", "default_type text/plain;", 'return 200 "ok\\n";']
+    return block(f"location = {HEALTH_PATH}", body)
 
 
 def _refusals(settings: CdnSettings) -> list[str]:
@@ -242,6 +255,7 @@ def site_server(settings: CdnSettings, listen: str, names: list[str], target: st
         f"server_name {' '.join(names)};",
         "",
         *response_headers(settings),
+        *edge_cache_header(settings),
         "",
         "set $cdn_class page;",
         *_refusals(settings),

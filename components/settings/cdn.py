@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from components.quantities import memory_bytes
 from components.settings.base import CookieName, PinnedImage, SettingsModel, cross_field_error
@@ -35,6 +36,19 @@ KEYS_ZONE_HEADROOM = 1.25
 
 def keys_zone_mb(expected_keys: int) -> int:
     return max(1, math.ceil(expected_keys * KEYS_ZONE_HEADROOM / KEYS_PER_MB))
+
+
+@dataclass(frozen=True)
+class EdgeTtls:
+    """How long Cloudflare keeps an answer the origin gave no caching headers (seconds).
+
+    Cloudflare's cache rules respect the origin (so its private, no-store and Set-Cookie keep
+    an answer out of the edge); the CDN tier states these TTLs for the answers that say
+    nothing, in the Cloudflare-CDN-Cache-Control header only Cloudflare reads.
+    """
+
+    page: int
+    asset: int
 
 
 class CdnCacheTtls(SettingsModel):
@@ -175,6 +189,9 @@ class CdnExposure(SettingsModel):
 
 
 class CdnSettings(SettingsModel):
+    # Not a stack setting: set by fronted_by_cloudflare from the Cloudflare settings.
+    _edge_ttls: EdgeTtls | None = PrivateAttr(default=None)
+
     image: PinnedImage = "nginxinc/nginx-unprivileged:1.27.2-alpine"
     exporter_image: PinnedImage = "nginx/nginx-prometheus-exporter:1.3.0"
     min_replicas: int = Field(default=2, ge=1)
@@ -291,9 +308,14 @@ class CdnSettings(SettingsModel):
     def client_address_header(self) -> str:
         return self.real_ip_header or "X-Forwarded-For"
 
-    def fronted_by_cloudflare(self, edge_hostnames: list[str]) -> CdnSettings:
+    @property
+    def edge_ttls(self) -> EdgeTtls | None:
+        """The edge TTLs the tier states for Cloudflare, when Cloudflare is in front."""
+        return self._edge_ttls
+
+    def fronted_by_cloudflare(self, edge_hostnames: list[str], edge_ttls: EdgeTtls) -> CdnSettings:
         """These settings with Cloudflare in front: its ranges and header by default, its hosts too."""
-        return self.model_copy(
+        fronted = self.model_copy(
             update={
                 # Cloudflare's edges, and the cluster's own hop in front of the CDN (the Ingress
                 # controller's pods) when clusterNetworks names it.
@@ -304,6 +326,8 @@ class CdnSettings(SettingsModel):
                 "hostnames": list(dict.fromkeys([*self.hostnames, *edge_hostnames])),
             }
         )
+        fronted._edge_ttls = edge_ttls
+        return fronted
 
     @model_validator(mode="after")
     def _methods_are_tokens(self) -> CdnSettings:

@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, model_validator
 from components.settings.acknowledgements import Acknowledgement, acknowledges
 from components.settings.base import DnsLabel, SettingsModel, cross_field_error, cross_field_errors
 from components.settings.cache import CacheClientSettings, CacheTtlSettings
-from components.settings.cdn import CdnSettings
+from components.settings.cdn import CdnSettings, EdgeTtls
 from components.settings.checks import ChecksSettings
 from components.settings.cloudflare import CloudflareSettings, min_edge_ttl_problem
 from components.settings.cloudflare_plans import LIMITS
@@ -167,7 +167,11 @@ class Settings(SettingsModel):
     def cdn_tier(self) -> CdnSettings:
         """The CDN settings as deployed: behind Cloudflare, its ranges, header and hostnames."""
         if self.edge_enabled:
-            return self.cdn.fronted_by_cloudflare(self.cloudflare.hostnames)
+            edge_ttls = EdgeTtls(
+                page=self.cloudflare.product_edge_ttl(self.cache_ttl.product),
+                asset=self.cloudflare.cache.static_edge_ttl,
+            )
+            return self.cdn.fronted_by_cloudflare(self.cloudflare.hostnames, edge_ttls)
         return self.cdn
 
     @model_validator(mode="after")
@@ -365,7 +369,7 @@ class Settings(SettingsModel):
 
         if not self.cloudflare.enabled:
             return self
-        origin = OriginFacts(self.cache_ttl.product, self.cdn.session_cookies, self.cdn.api_prefix)
+        origin = OriginFacts(self.cdn.session_cookies, self.cdn.api_prefix)
         problems = [
             cross_field_error(
                 _expression_source(key, index, rule["ref"]),

@@ -60,14 +60,23 @@ def test_an_image_tag_updates_the_deployment_in_place(staging_diff: Callable[...
     assert {c.name for c in diff.changes} == {f"{NS}/product-service"}
 
 
-def test_an_edge_ttl_updates_the_cloudflare_cache_rule_in_place(stack_diff: Callable[..., Diff]) -> None:
+def test_an_edge_ttl_is_stated_by_the_cdn_tier_and_rolls_it(stack_diff: Callable[..., Diff]) -> None:
+    # Cloudflare's rules respect the origin, so the edge TTL travels in the tier's answers:
+    # a new one is a new nginx.conf (a new content-named ConfigMap the CDN rolls onto).
     cloudflare = config_value("production", "cloudflare")
     diff = stack_diff("production", cloudflare=cloudflare | {"cache": {"productEdgeTtl": 7200}})
-    assert summary_of(diff) == {
-        ("update", "cloudflare:index/ruleset:Ruleset", "edge-cache"): [
-            ("rules[0].actionParameters.edgeTtl.default", 3600, 7200)
-        ]
+    summary = summary_of(diff)
+    [(config_map, fields)] = [
+        (key, fields) for key, fields in summary.items() if key[1].endswith("ConfigMap")
+    ]
+    [(_, old_conf, new_conf)] = [field for field in fields if field[0] == "data.nginx.conf"]
+
+    assert {(op, kind) for op, kind, _ in summary} == {
+        ("update", "kubernetes:apps/v1:Deployment"),
+        ("replace", "kubernetes:core/v1:ConfigMap"),
     }
+    assert config_map[0] == "replace"
+    assert '"max-age=3600";' in old_conf and '"max-age=7200";' in new_conf
 
 
 def test_a_statefulset_storage_size_replaces_the_statefulset(staging_diff: Callable[..., Diff]) -> None:

@@ -21,6 +21,7 @@ from tests.support.cloudflare_rules import (
     decide_cache,
     normalize_path,
 )
+from tests.support.cloudflare_storage import edge_ttl
 from tests.support.stacks import STACKS, stack_config
 
 SESSION_COOKIES = ["tns_session", "connect.sid"]
@@ -35,7 +36,7 @@ def stack_settings(stack: str) -> Settings:
 
 def declared_cache_rules(settings: Settings) -> list[dict[str, Any]]:
     """The cache rules exactly as the edge component declares them for ``settings``."""
-    origin = OriginFacts(settings.cache_ttl.product, settings.cdn.session_cookies, settings.cdn.api_prefix)
+    origin = OriginFacts(settings.cdn.session_cookies, settings.cdn.api_prefix)
     return phase_rules(settings.cloudflare, origin)["cache"]
 
 
@@ -109,11 +110,42 @@ def test_public_requests_are_cached_with_deception_armor(
 ) -> None:
     settings = stack_settings(stack)
     decision = decide(stack, request_for(zone(stack)))
-    product_ttl = settings.cloudflare.product_edge_ttl(settings.cache_ttl.product)
-    expected = {"static": settings.cloudflare.cache.static_edge_ttl, "product": product_ttl}
+    # What the CDN tier states for an answer its origin said nothing about.
+    stated = settings.cdn_tier.edge_ttls
+    assert stated is not None
+    expected = {"static": settings.cloudflare.cache.static_edge_ttl, "product": stated.page}
+    tier_ttl = {"static": stated.asset, "product": stated.page}[ttl]
+
     assert decision.eligible is True, f"{case}: not cached (rules {decision.matched})"
-    assert decision.settings["edge_ttl"]["default"] == expected[ttl]
+    assert edge_ttl(decision, 200, {"Cloudflare-CDN-Cache-Control": f"max-age={tier_ttl}"}) == expected[ttl]
+    assert stated.page == settings.cloudflare.product_edge_ttl(settings.cache_ttl.product)
     assert decision.deception_armor, f"{case}: cached without Cache Deception Armor"
+
+
+PAST = "Thu, 01 Jan 1970 00:00:00 GMT"
+# An origin's answer that is one visitor's, or that must not be reused without asking it.
+NOT_FOR_EVERYONE = [
+    {"Set-Cookie": "tns_session=new; Path=/; HttpOnly"},
+    {"Set-Cookie": "csrf=9f2; Path=/", "Cache-Control": "public, max-age=600"},
+    {"Cache-Control": "private, max-age=600"},
+    {"Cache-Control": "no-store"},
+    {"Cache-Control": "no-cache"},
+    {"Cache-Control": "max-age=0"},
+    {"Expires": PAST},
+]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize(("case", "request_for", "ttl"), PUBLIC, ids=[case for case, _, _ in PUBLIC])
+@pytest.mark.parametrize("answer", NOT_FOR_EVERYONE, ids=[next(iter(a.values())) for a in NOT_FOR_EVERYONE])
+def test_the_edge_never_stores_what_the_origin_keeps_private(
+    stack: str, case: str, request_for: Any, ttl: str, answer: dict[str, str]
+) -> None:
+    # An overriding edge TTL would store all of these (stripping the Set-Cookie): the page
+    # that set one visitor's cookie, or carries their CSRF token, served to everyone.
+    decision = decide(stack, request_for(zone(stack)))
+
+    assert edge_ttl(decision, 200, answer) is None, f"{case}: {answer} stored by rules {decision.matched}"
 
 
 def test_every_rule_that_makes_a_response_cacheable_turns_on_deception_armor() -> None:

@@ -105,16 +105,13 @@ def test_cache_rules_products_then_static_then_the_bypass_last(synthesis: Synthe
     product, static, bypass = cache["rules"]
     assert product == {
         "ref": "product_pages",
-        "description": "Product pages and product API reads: cached for the product edge TTL",
+        "description": "Product pages and product API reads: cached as the origin says",
         "expression": starts("/products/", "/api/products/"),
         "action": "set_cache_settings",
         "actionParameters": {
             "cache": True,
-            # cloudflare.cache.productEdgeTtl: the plan's shortest edge TTL
-            "edgeTtl": {
-                "mode": "override_origin",
-                "default": {"production": 3600, "staging": 7200}[synthesis.stack],
-            },
+            # The origin's caching headers rule (the CDN tier states productEdgeTtl).
+            "edgeTtl": {"mode": "respect_origin"},
             "browserTtl": {"mode": "override_origin", "default": 60},
             "cacheKey": {"ignoreQueryStringsOrder": True, "cacheDeceptionArmor": True},
             "serveStale": {"disableStaleWhileUpdating": False},
@@ -135,7 +132,7 @@ def test_cache_rules_products_then_static_then_the_bypass_last(synthesis: Synthe
         "action": "set_cache_settings",
         "actionParameters": {
             "cache": True,
-            "edgeTtl": {"mode": "override_origin", "default": 30 * 86400},
+            "edgeTtl": {"mode": "respect_origin"},
             "browserTtl": {"mode": "override_origin", "default": 7 * 86400},
             "cacheKey": {"cacheDeceptionArmor": True},
             "respectStrongEtags": True,
