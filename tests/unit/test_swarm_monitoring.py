@@ -23,30 +23,15 @@ from components.render.grafana_provisioning import DATASOURCE_FILE, PROVIDER_FIL
 from components.render.rules import MetricSources, render_rules_file
 from components.settings import load_settings
 from components.swarm.conventions import swarm_name
-from preview.synth import DeclaredResource, Synthesis
+from preview.synth import Synthesis
 from tests.support.promtool import PROMTOOL
-from tests.support.stacks import stack_config, synthesize_deployment, synthesize_stack
+from tests.support.stacks import stack_config, synthesize_deployment
 from tests.support.swarm_apply import unwrap
+from tests.unit.test_swarm_components import CONFIG, SECRET, SERVICE, service, swarm
 
-SERVICE = "docker:index/service:Service"
-CONFIG = "docker:index/serviceConfig:ServiceConfig"
-SECRET = "docker:index/secret:Secret"
 SCHEMA = json.loads(
     (Path(__file__).parents[1] / "monitoring" / "upstream" / "grafana-provisioning.schema.json").read_text()
 )
-_CACHE: dict[str, Synthesis] = {}
-
-
-def swarm(**overrides: Any) -> Synthesis:
-    key = json.dumps(overrides, sort_keys=True)
-    if key not in _CACHE:
-        _CACHE[key] = synthesize_stack("swarm", **overrides)
-    return _CACHE[key]
-
-
-def service(synthesis: Synthesis, name: str) -> DeclaredResource:
-    (found,) = [r for r in synthesis.resources if r.type == SERVICE and r.name == name]
-    return found
 
 
 def container(synthesis: Synthesis, name: str) -> dict[str, Any]:
