@@ -209,6 +209,8 @@ class SwarmMonitoring(pulumi.ComponentResource):
                 "GF_USERS_ALLOW_SIGN_UP": "false",
                 "GF_ANALYTICS_REPORTING_ENABLED": "false",
                 "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
+                # The image's defaults also log to /var/log/grafana, on the read-only root.
+                "GF_LOG_MODE": "console",
             },
             configs=[file_reference("config", config, path) for path, config in configs.items()],
             secrets=[file_reference("secret", secret, GRAFANA_PASSWORD_FILE)],
