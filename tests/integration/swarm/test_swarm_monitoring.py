@@ -123,4 +123,6 @@ def test_every_dashboard_panel_query_returns_data(observed: PrometheusApi, deplo
 
 
 def test_no_redis_restart_or_liveness_alert_fires_on_the_healthy_stack(observed: PrometheusApi) -> None:
-    assert firing_unprovoked(observed) == []
+    # Besides the CDN alerts the traffic provokes, the cache's hit ratio may be low: the Swarm
+    # tests read fresh products (each a miss first) and nothing else warms the cache.
+    assert firing_unprovoked(observed, provoked=("Cdn", "RedisCacheHitRatioLow")) == []
