@@ -9,8 +9,9 @@ guard (``checks.minHitRatio``, ``checks.minLookups``), the response-time target
 from __future__ import annotations
 
 from pydantic import Field
+from pydantic_core import PydanticCustomError
 
-from components.settings.base import PinnedImage, SettingsModel
+from components.settings.base import PinnedImage, SettingsModel, cross_field_error
 from components.settings.services import ComputeQuantities, ComputeResources
 
 _LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_./-]{0,62}$"
@@ -84,3 +85,30 @@ class MonitoringSettings(SettingsModel):
     # Swarm and dev only: the Prometheus and Grafana the stack runs itself.
     prometheus: PrometheusSettings = PrometheusSettings()
     grafana: GrafanaSettings = GrafanaSettings()
+
+
+def platform_problems(monitoring: MonitoringSettings, platform: str, cdn_port: int) -> list[PydanticCustomError]:
+    """What a stack's monitoring settings cannot do on its platform.
+
+    On Kubernetes kube-prometheus-stack runs Prometheus and Grafana: their blocks here would do
+    nothing. On Swarm the ports they publish must differ from each other and from the CDN's
+    (Swarm refuses a second service on a published port, at deploy time).
+    """
+    own = [key for key in ("prometheus", "grafana") if key in monitoring.model_fields_set]
+    if platform == "kubernetes":
+        return [
+            cross_field_error(f"monitoring.{key}", "(set)", "applies only to a stack that runs its own (swarm)")
+            for key in own
+        ]
+    if not monitoring.enabled:
+        return []
+    taken = {cdn_port: "swarm.cdnPublishedPort"}
+    ports = [("monitoring.prometheus.publishedPort", monitoring.prometheus.published_port)]
+    if monitoring.grafana.enabled:
+        ports.append(("monitoring.grafana.port", monitoring.grafana.port))
+    problems = []
+    for key, port in ports:
+        if port in taken:
+            problems.append(cross_field_error(key, port, f"is already published by {taken[port]}"))
+        taken.setdefault(port, key)
+    return problems

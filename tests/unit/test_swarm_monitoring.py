@@ -21,7 +21,7 @@ import yaml
 from components.render.dashboards import render_dashboards
 from components.render.grafana_provisioning import DATASOURCE_FILE, PROVIDER_FILE
 from components.render.rules import MetricSources, render_rules_file
-from components.settings import load_settings
+from components.settings import SettingsError, load_settings
 from components.swarm.conventions import swarm_name
 from preview.synth import Synthesis
 from tests.support.promtool import PROMTOOL
@@ -249,3 +249,38 @@ def test_without_grafana_prometheus_still_runs() -> None:
 
     assert "prometheus" in names and "grafana" not in names
     assert "grafanaAdminPassword" not in synthesis.outputs
+
+
+def _problems(stack: str, monitoring: dict[str, Any], **others: Any) -> str:
+    config = {**stack_config(stack), "technovastore-scaling:monitoring": json.dumps(monitoring)}
+    config |= {f"technovastore-scaling:{key}": json.dumps(value) for key, value in others.items()}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config, stack)
+    return str(caught.value)
+
+
+def test_published_ports_that_clash_are_refused_before_anything_is_declared() -> None:
+    swarm_block = json.loads(stack_config("swarm")["technovastore-scaling:swarm"])
+    grafana = _problems("swarm", {"prometheus": {"publishedPort": 8080}, "grafana": {"port": 8080}})
+    cdn = _problems("swarm", {}, swarm={**swarm_block, "cdnPublishedPort": 9090})
+
+    assert "(1 problem)" in grafana and "(1 problem)" in cdn
+    assert "monitoring.grafana.port = 8080: is already published by monitoring.prometheus" in grafana
+    assert "monitoring.prometheus.publishedPort = 9090: is already published by swarm.cdnPublishedPort" in cdn
+
+
+def test_a_disabled_grafana_or_monitoring_publishes_nothing_to_clash_with() -> None:
+    for monitoring in (
+        {"grafana": {"enabled": False, "port": 80}},
+        {"enabled": False, "grafana": {"port": 80}},
+    ):
+        load_settings(
+            {**stack_config("swarm"), "technovastore-scaling:monitoring": json.dumps(monitoring)}, "swarm"
+        )
+
+
+def test_prometheus_and_grafana_blocks_on_kubernetes_are_refused() -> None:
+    message = _problems("production", {"prometheus": {"retentionDays": 30}, "grafana": {"enabled": False}})
+
+    assert "monitoring.prometheus = '(set)': applies only to a stack that runs its own" in message
+    assert "monitoring.grafana = '(set)'" in message
