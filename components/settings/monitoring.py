@@ -87,7 +87,9 @@ class MonitoringSettings(SettingsModel):
     grafana: GrafanaSettings = GrafanaSettings()
 
 
-def platform_problems(monitoring: MonitoringSettings, platform: str, cdn_port: int) -> list[PydanticCustomError]:
+def platform_problems(
+    monitoring: MonitoringSettings, platform: str, cdn_port: int
+) -> list[PydanticCustomError]:
     """What a stack's monitoring settings cannot do on its platform.
 
     On Kubernetes kube-prometheus-stack runs Prometheus and Grafana: their blocks here would do
@@ -97,7 +99,9 @@ def platform_problems(monitoring: MonitoringSettings, platform: str, cdn_port: i
     own = [key for key in ("prometheus", "grafana") if key in monitoring.model_fields_set]
     if platform == "kubernetes":
         return [
-            cross_field_error(f"monitoring.{key}", "(set)", "applies only to a stack that runs its own (swarm)")
+            cross_field_error(
+                f"monitoring.{key}", "(set)", "applies only to a stack that runs its own (swarm)"
+            )
             for key in own
         ]
     if not monitoring.enabled:
