@@ -69,6 +69,7 @@ class SwarmMonitoring(pulumi.ComponentResource):
     """Prometheus, Grafana and the Redis exporter of one Swarm stack."""
 
     prometheus_host: str
+    config_text: str
     grafana_admin_password: pulumi.Output[str] | None
 
     def __init__(
