@@ -35,6 +35,8 @@ from components.render.rules import MetricSources
 from components.settings import Settings
 from components.swarm.autoscaler import SwarmAutoscaler
 from components.swarm.cdn import SwarmCdn
+from components.swarm.conventions import swarm_name
+from components.swarm.monitoring import SwarmMonitoring
 from components.swarm.network import SwarmNetwork
 from components.swarm.redis_stores import SwarmRedisStores
 from components.swarm.service import SwarmService
@@ -63,11 +65,13 @@ class Platform(pulumi.ComponentResource):
     edge: CloudflareEdge | None
     cdn: NginxCdn | SwarmCdn | DockerCdn
     exposure: CdnExposure | None
+    swarm_monitoring: SwarmMonitoring | None
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("technovastore:platform:Platform", name, None, opts)
         self.settings = settings
         self.exposure = None
+        self.swarm_monitoring = None
         if settings.platform == "swarm":
             self._swarm(settings)
         elif settings.platform == "docker":
@@ -129,15 +133,46 @@ class Platform(pulumi.ComponentResource):
         }
         self.services = services
         origin = services[settings.cdn.origin_service]
-        self.cdn = SwarmCdn(
+        cdn = self.cdn = SwarmCdn(
             "cdn",
             settings=settings,
             network=network,
             origin=f"{origin.host}:{origin.port}",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[network, origin]),
         )
+        autoscaler = None
         if settings.swarm.autoscaler.enabled:
-            SwarmAutoscaler("autoscaler", settings=settings, network=network, opts=on_network)
+            autoscaler = SwarmAutoscaler("autoscaler", settings=settings, network=network, opts=on_network)
+        if cdn.metrics is not None:
+            self.swarm_monitoring = self._swarm_monitoring(
+                settings, network, redis, cdn.metrics.target, autoscaler
+            )
+
+    def _swarm_monitoring(
+        self,
+        settings: Settings,
+        network: SwarmNetwork,
+        redis: SwarmRedisStores,
+        cdn_metrics_target: str,
+        autoscaler: SwarmAutoscaler | None,
+    ) -> SwarmMonitoring:
+        """Prometheus scrapes the autoscaler too when it runs: its series feed the scaling alerts."""
+        sources = MetricSources.swarm(
+            settings.namespace, autoscaler=autoscaler is not None, service_prefix=swarm_name(settings, "")
+        )
+        autoscaler_target = (
+            None if autoscaler is None else f"{autoscaler.host}:{settings.swarm.autoscaler.metrics_port}"
+        )
+        return SwarmMonitoring(
+            "monitoring",
+            settings=settings,
+            sources=sources,
+            network=network,
+            redis=redis,
+            cdn_metrics_target=cdn_metrics_target,
+            autoscaler_target=autoscaler_target,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[network, redis]),
+        )
 
     def _docker(self, settings: Settings) -> None:
         self.namespace = None
@@ -215,7 +250,7 @@ class Platform(pulumi.ComponentResource):
         )
 
     def _monitoring(self, settings: Settings, in_namespace: pulumi.ResourceOptions) -> Monitoring:
-        sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
+        sources = MetricSources.kubernetes(settings.namespace)
         # Each store's and the CDN's pods, by the workload name their PodMonitor's job takes.
         scraped = {
             sources.cache_job: ["metrics"],
@@ -261,9 +296,23 @@ class Platform(pulumi.ComponentResource):
                 "cdn": self.cdn.endpoint(),
             },
             "redisPassword": self.redis.admin_password,
+            **self._monitoring_outputs(),
             **({"cdnAddress": self.exposure.address} if self.exposure else {}),
             **self._edge_outputs(),
         }
+
+    def _monitoring_outputs(self) -> dict[str, Any]:
+        """Where a Swarm stack's own Prometheus and Grafana answer, and Grafana's admin password."""
+        monitoring = self.swarm_monitoring
+        if monitoring is None:
+            return {}
+        settings = self.settings.monitoring
+        outputs: dict[str, Any] = {"monitoring": {"prometheusPort": settings.prometheus.published_port}}
+        if monitoring.grafana_admin_password is not None:
+            outputs["monitoring"]["grafanaPort"] = settings.grafana.port
+            # Its own output: a secret inside `monitoring` would hide the ports too.
+            outputs["grafanaAdminPassword"] = monitoring.grafana_admin_password
+        return outputs
 
     def _edge_outputs(self) -> dict[str, Any]:
         """The ``edge`` output (zone id, hostnames, ruleset ids) when Cloudflare is managed."""

@@ -9,13 +9,13 @@ from components.kubernetes.conventions import container_security_context, http_p
 from components.render.cdn_metrics import (
     METRICS_PORT,
     METRICS_PORT_NAME,
+    PROGRAM_DIR,
     PROGRAM_FILE,
     SYSLOG_PORT,
     mtail_args,
 )
 from components.settings.services import ComputeResources
 
-PROGRAM_DIR = "/etc/mtail"
 PROGRAM_VOLUME = "mtail-program"
 SYSLOG_ADDRESS = f"127.0.0.1:{SYSLOG_PORT}"
 

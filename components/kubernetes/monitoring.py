@@ -9,7 +9,6 @@ up by ``monitoring.selectorLabels``; the sidecar must watch this namespace (its
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pulumi
@@ -17,6 +16,7 @@ import pulumi_kubernetes as k8s
 
 from components.kubernetes.conventions import labels, selector_labels
 from components.render.dashboards import render_dashboards
+from components.render.grafana_provisioning import render_dashboard_json
 from components.render.rules import MetricSources, render_rule_groups
 from components.settings import Settings
 
@@ -67,7 +67,7 @@ class Monitoring(pulumi.ComponentResource):
                     "namespace": namespace,
                     "labels": {**labels(name, "monitoring"), monitoring.dashboard_label: "1"},
                 },
-                data={f"{board}.json": json.dumps(model, indent=2, sort_keys=True)},
+                data={f"{board}.json": render_dashboard_json(model)},
                 opts=child,
             )
         self.register_outputs({})

@@ -17,6 +17,8 @@ SYSLOG_PORT = 5140
 METRICS_PORT = 3903
 METRICS_PORT_NAME = "log-metrics"
 PROGRAM_FILE = "cdn.mtail"
+# Where the metrics reader's container finds the program (mtail loads every program there).
+PROGRAM_DIR = "/etc/mtail"
 LOG_FORMAT = "cdn_metrics"
 # NGINX logs an empty variable as "-"; this map gives requests that never touched the cache
 # (the health check, 405s, 429s) a readable cache_status instead.

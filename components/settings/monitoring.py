@@ -9,8 +9,10 @@ guard (``checks.minHitRatio``, ``checks.minLookups``), the response-time target
 from __future__ import annotations
 
 from pydantic import Field
+from pydantic_core import PydanticCustomError
 
-from components.settings.base import PinnedImage, SettingsModel
+from components.settings.base import PinnedImage, SettingsModel, cross_field_error
+from components.settings.services import ComputeQuantities, ComputeResources
 
 _LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_./-]{0,62}$"
 
@@ -20,6 +22,33 @@ class SloSettings(SettingsModel):
     availability_target: float = Field(default=0.999, ge=0.9, lt=1)
     # The error budget's period (the SRE workbook's burn rates assume 30 days).
     period_days: int = Field(default=30, ge=7, le=90)
+
+
+class PrometheusSettings(SettingsModel):
+    """The Prometheus server a Swarm or dev stack runs itself (kube-prometheus-stack's on Kubernetes)."""
+
+    image: PinnedImage = "prom/prometheus:v2.53.2"
+    # Published on the Swarm's nodes (or the laptop): the seed's 9090. Prometheus has no login:
+    # keep this port behind the firewall or VPN that guards the nodes.
+    published_port: int = Field(default=9090, ge=1, le=65535)
+    retention_days: int = Field(default=15, ge=1, le=365)
+    resources: ComputeResources = ComputeResources(
+        requests=ComputeQuantities(cpu="250m", memory="512Mi"),
+        limits=ComputeQuantities(cpu="1", memory="2Gi"),
+    )
+
+
+class GrafanaSettings(SettingsModel):
+    """The Grafana a Swarm or dev stack runs, its data source and dashboards provisioned from files."""
+
+    enabled: bool = True
+    image: PinnedImage = "grafana/grafana:11.2.2"
+    # The seed's port for the dashboards (Grafana's own http_port, published as it is).
+    port: int = Field(default=3013, ge=1, le=65535)
+    resources: ComputeResources = ComputeResources(
+        requests=ComputeQuantities(cpu="100m", memory="128Mi"),
+        limits=ComputeQuantities(cpu="500m", memory="512Mi"),
+    )
 
 
 class MonitoringSettings(SettingsModel):
@@ -53,3 +82,37 @@ class MonitoringSettings(SettingsModel):
     # The log-to-metrics sidecar next to each NGINX (per-status and cache-status counters,
     # latency histograms): stub_status alone has no status codes.
     cdn_metrics_image: PinnedImage = "ghcr.io/jaqx0r/mtail:3.4.4"
+    # Swarm and dev only: the Prometheus and Grafana the stack runs itself.
+    prometheus: PrometheusSettings = PrometheusSettings()
+    grafana: GrafanaSettings = GrafanaSettings()
+
+
+def platform_problems(
+    monitoring: MonitoringSettings, platform: str, cdn_port: int
+) -> list[PydanticCustomError]:
+    """What a stack's monitoring settings cannot do on its platform.
+
+    On Kubernetes kube-prometheus-stack runs Prometheus and Grafana: their blocks here would do
+    nothing. On Swarm the ports they publish must differ from each other and from the CDN's
+    (Swarm refuses a second service on a published port, at deploy time).
+    """
+    own = [key for key in ("prometheus", "grafana") if key in monitoring.model_fields_set]
+    if platform == "kubernetes":
+        return [
+            cross_field_error(
+                f"monitoring.{key}", "(set)", "applies only to a stack that runs its own (swarm)"
+            )
+            for key in own
+        ]
+    if not monitoring.enabled:
+        return []
+    taken = {cdn_port: "swarm.cdnPublishedPort"}
+    ports = [("monitoring.prometheus.publishedPort", monitoring.prometheus.published_port)]
+    if monitoring.grafana.enabled:
+        ports.append(("monitoring.grafana.port", monitoring.grafana.port))
+    problems = []
+    for key, port in ports:
+        if port in taken:
+            problems.append(cross_field_error(key, port, f"is already published by {taken[port]}"))
+        taken.setdefault(port, key)
+    return problems

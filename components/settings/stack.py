@@ -17,7 +17,7 @@ from components.settings.cloudflare_plans import LIMITS
 from components.settings.cloudflare_rules import MAX_EXPRESSION_LENGTH
 from components.settings.cluster import ClusterSettings
 from components.settings.docker import DockerSettings
-from components.settings.monitoring import MonitoringSettings
+from components.settings.monitoring import MonitoringSettings, platform_problems
 from components.settings.protection import DEFAULTS as PROTECTION_DEFAULTS
 from components.settings.protection import ProtectionSettings, with_environment_defaults
 from components.settings.redis import RedisSettings
@@ -271,6 +271,13 @@ class Settings(SettingsModel):
                     "(swarm.cdnPublishedPort or docker.cdnPublishedPort publishes the CDN)",
                 )
             )
+        if problems:
+            raise cross_field_errors(type(self).__name__, problems)
+        return self
+
+    @model_validator(mode="after")
+    def _monitoring_fits_the_platform(self) -> Settings:
+        problems = platform_problems(self.monitoring, self.platform, self.swarm.cdn_published_port)
         if problems:
             raise cross_field_errors(type(self).__name__, problems)
         return self

@@ -10,6 +10,7 @@ import pulumi_docker as docker
 from autoscaler.settings_source import cdn_rules
 from components.render.nginx import render_nginx_conf
 from components.settings import Settings
+from components.swarm.cdn_metrics import CdnMetricsReader
 from components.swarm.conventions import (
     RUNTIME_USER,
     converge,
@@ -50,6 +51,7 @@ class SwarmCdn(pulumi.ComponentResource):
     published_port: int
     sample_paths: list[str]
     config_text: str
+    metrics: CdnMetricsReader | None
 
     def __init__(
         self,
@@ -69,13 +71,33 @@ class SwarmCdn(pulumi.ComponentResource):
         # With dnsrr the origin's name lists its tasks: NGINX asks Docker's DNS again while it
         # runs, so tasks added by scaling get traffic. A virtual IP never changes.
         resolver = EMBEDDED_DNS if swarm.endpoint_mode == "dnsrr" else None
+        # The log-to-metrics reader NGINX sends one line per request to (monitoring.enabled).
+        self.metrics = (
+            CdnMetricsReader(settings, f"{name}-metrics", network.network_id, self)
+            if settings.monitoring.enabled
+            else None
+        )
         # The stack's own clients (the post-deploy checks) reach it by its service name; visitors
         # by cdn.hostnames. Any other Host gets no answer; the health check asks by address,
         # which NGINX answers for any Host.
-        layout = cdn_layout(cdn, origin, (self.host,), resolver=resolver)
+        layout = cdn_layout(
+            cdn,
+            origin,
+            (self.host,),
+            resolver=resolver,
+            metrics_syslog=self.metrics.syslog if self.metrics else None,
+        )
         self.config_text = render_nginx_conf(cdn, layout)
         config = service_config(
             settings, f"{name}-nginx", self.config_text, pulumi.ResourceOptions(parent=self)
+        )
+        # NGINX resolves the reader's name when it starts: it must run first, and under dnsrr a
+        # new reader task (a new address) rolls the CDN.
+        reader = [self.metrics.service] if self.metrics else []
+        rolls_with_reader = (
+            {"METRICS_READER_REVISION": self.metrics.revision}
+            if self.metrics and swarm.endpoint_mode == "dnsrr"
+            else {}
         )
         # A host-mode port is held by the running task on its node: a new task started first
         # could not bind it there. The routing mesh (ingress) has no such conflict.
@@ -91,6 +113,7 @@ class SwarmCdn(pulumi.ComponentResource):
                     "image": cdn.image,
                     # Straight to nginx: the image's entrypoint scripts would try to edit /etc.
                     "commands": ["nginx", "-c", f"{CDN_CONFIG_DIR}/{CDN_CONFIG_FILE}"],
+                    **({"env": rolls_with_reader} if rolls_with_reader else {}),
                     "configs": [file_reference("config", config, f"{CDN_CONFIG_DIR}/{CDN_CONFIG_FILE}")],
                     "user": RUNTIME_USER,
                     "read_only": True,
@@ -129,7 +152,9 @@ class SwarmCdn(pulumi.ComponentResource):
         docker.Service(
             name,
             **spec,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[config], ignore_changes=[REPLICAS_PATH]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[config, *reader], ignore_changes=[REPLICAS_PATH]
+            ),
         )
         self.register_outputs({"host": self.host, "port": self.port})
 

@@ -9,7 +9,7 @@ import pulumi_docker as docker
 
 from components.protection import guarded
 from components.redis_passwords import redis_secret_values
-from components.render.redis_layout import ADMIN_PASSWORD_KEY
+from components.render.redis_layout import ADMIN_PASSWORD_KEY, METRICS_PASSWORD_KEY
 from components.settings import Settings
 from components.swarm.files import file_reference, swarm_secret
 
@@ -21,6 +21,7 @@ class SwarmRedisCredentials(pulumi.ComponentResource):
     """One Swarm secret per key of the Redis credentials (the same keys as the Kubernetes Secret)."""
 
     admin_password: pulumi.Output[str]
+    metrics_password: pulumi.Output[str]
     secrets: dict[str, docker.Secret]
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -37,6 +38,7 @@ class SwarmRedisCredentials(pulumi.ComponentResource):
             rotation=settings.redis.password_rotation,
         )
         self.admin_password = values[ADMIN_PASSWORD_KEY]
+        self.metrics_password = values[METRICS_PASSWORD_KEY]
         self.secrets = {
             key: swarm_secret(settings, f"{name}-{key.replace('.', '-')}", value, child)
             for key, value in values.items()

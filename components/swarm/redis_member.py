@@ -11,7 +11,6 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
-from components.protection import guarded
 from components.redis_members import MemberSpec
 from components.render.redis_layout import CONFIG_DIR, DATA_DIR
 from components.settings import Settings
@@ -23,12 +22,12 @@ from components.swarm.conventions import (
     restart_policy,
     rollback,
     rolling_update,
-    swarm_name,
     task_resources,
     tmpfs,
 )
 from components.swarm.credentials import SwarmRedisCredentials
 from components.swarm.files import file_reference
+from components.swarm.single_task import data_node_constraints
 
 
 def member_service(
@@ -61,7 +60,7 @@ def member_service(
     }
     if spec.healthcheck is not None:
         container["healthcheck"] = spec.healthcheck
-    constraints = [f"node.labels.{label} == true" for label in [settings.swarm.redis_node_label] if label]
+    constraints = data_node_constraints(settings)
     args: dict[str, Any] = {
         "name": spec.name,
         "labels": labels(settings, spec.component),
@@ -85,15 +84,3 @@ def member_service(
             "converge_config": converge(),
         }
     return docker.Service(spec.name.removeprefix(f"{settings.namespace}-"), **args, opts=opts)
-
-
-def data_volume(settings: Settings, member: str, opts: pulumi.ResourceOptions) -> docker.Volume:
-    """A member's data volume, guarded by the stack's ``protection`` (protected and kept on
-    destroy in production) like the Kubernetes StatefulSets."""
-    return docker.Volume(
-        f"{member}-data",
-        name=swarm_name(settings, f"{member}-data"),
-        driver="local",
-        labels=labels(settings, "data"),
-        opts=guarded(settings.protection, opts),
-    )

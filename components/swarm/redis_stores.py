@@ -26,7 +26,8 @@ from components.swarm.conventions import swarm_name
 from components.swarm.credentials import SwarmRedisCredentials
 from components.swarm.files import service_config
 from components.swarm.network import SwarmNetwork
-from components.swarm.redis_member import MemberSpec, data_volume, member_service
+from components.swarm.redis_member import MemberSpec, member_service
+from components.swarm.single_task import state_volume
 from components.workloads import (
     CLUSTER_STORE,
     SESSION_STORE,
@@ -94,7 +95,7 @@ class SwarmRedisStores(pulumi.ComponentResource):
 
     def _volume(self, member: str, redis: RedisSettings) -> docker.Volume | None:
         return (
-            data_volume(self._settings, member, pulumi.ResourceOptions(parent=self))
+            state_volume(self._settings, member, pulumi.ResourceOptions(parent=self))
             if redis.persistence
             else None
         )

@@ -20,6 +20,8 @@ from policies.textconf import is_placeholder
 
 SERVICE = "docker:index/service:Service"
 REDIS_PORTS = {6379, 16379, 26379}
+HEALTH_FROM_LABEL = "technovastore.io/health-from"
+HEALTH_FROM_SCRAPE = "prometheus-scrape"
 Check = Any
 
 
@@ -63,12 +65,21 @@ def _limits_and_reservations(props: Mapping[str, Any], container: Mapping[str, A
             report(f"sets no {part} for {' and '.join(missing)}")
 
 
+def _labels(props: Mapping[str, Any]) -> dict[Any, Any]:
+    return {mapping(item).get("label"): mapping(item).get("value") for item in sequence(props.get("labels"))}
+
+
 def _healthcheck(props: Mapping[str, Any], container: Mapping[str, Any], report: Any) -> None:
-    if _one_shot(props):
+    # A metrics exporter built FROM scratch has nothing to run a check with; the label says
+    # Prometheus' scrape (its `up` series and the alerts on it) watches the service instead.
+    if _one_shot(props) or _labels(props).get(HEALTH_FROM_LABEL) == HEALTH_FROM_SCRAPE:
         return
     tests = sequence(mapping(container.get("healthcheck")).get("tests"))
     if not tests or tests[0] == "NONE":
-        report("has no health check: Swarm can neither replace a hung task nor wait for a healthy one")
+        report(
+            "has no health check: Swarm can neither replace a hung task nor wait for a healthy one "
+            f"(an exporter whose image cannot run one is labelled {HEALTH_FROM_LABEL}={HEALTH_FROM_SCRAPE})"
+        )
 
 
 def _update_and_rollback(props: Mapping[str, Any], container: Mapping[str, Any], report: Any) -> None:
@@ -94,9 +105,7 @@ def _redis_not_published(props: Mapping[str, Any], container: Mapping[str, Any],
 
 
 def _replicas_within_bounds(props: Mapping[str, Any], container: Mapping[str, Any], report: Any) -> None:
-    labels = {
-        mapping(item).get("label"): mapping(item).get("value") for item in sequence(props.get("labels"))
-    }
+    labels = _labels(props)
     replicas = _number(mapping(mapping(props.get("mode")).get("replicated")).get("replicas"))
     low = _number(labels.get(MIN_REPLICAS_LABEL))
     high = _number(labels.get(MAX_REPLICAS_LABEL, low))

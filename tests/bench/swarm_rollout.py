@@ -15,11 +15,17 @@ from typing import Any
 
 from tests.bench import goal
 from tests.support.docker_engine import swarm_engine
-from tests.support.docker_images import Images, base_rootfs_path, build_app_image, import_base
+from tests.support.docker_images import (
+    MONITORING,
+    base_rootfs_path,
+    build_app_image,
+    import_base,
+    import_rootfs,
+)
 from tests.support.ports import free_port
 from tests.support.stacks import synthesize_deployment
 from tests.support.swarm_apply import SwarmApplier
-from tests.support.swarm_stack import ClientLoop, Passwords, label_redis_node, machine_overrides
+from tests.support.swarm_stack import ClientLoop, Passwords, SwarmImages, label_redis_node, machine_overrides
 
 NAME = "swarm_rollout"
 SERVICE = "docker:index/service:Service"
@@ -38,7 +44,7 @@ def run() -> dict[str, Any]:
         (images, image_seconds) = _timed(lambda: _images(engine.client))
         label_redis_node(engine)
         cdn_port, passwords = free_port(), Passwords()
-        overrides = machine_overrides(images, cdn_port)
+        overrides = machine_overrides(images, cdn_port, free_port())
         # The production monitor window: the update's duration as `pulumi up` would wait it.
         overrides["swarm"] = {**overrides["swarm"], "updateMonitorSeconds": PRODUCTION_MONITOR_SECONDS}
         synthesis = synthesize_deployment("swarm", overrides, passwords=passwords)
@@ -76,6 +82,7 @@ def run() -> dict[str, Any]:
     }
 
 
-def _images(client: Any) -> Images:
+def _images(client: Any) -> SwarmImages:
     base = import_base(client)
-    return Images(base=base, app=build_app_image(client, base))
+    monitoring = import_rootfs(client, MONITORING)
+    return SwarmImages(base=base, app=build_app_image(client, base), monitoring=monitoring)

@@ -14,4 +14,4 @@ def production() -> Settings:
 
 @pytest.fixture(scope="module")
 def kubernetes_sources(production: Settings) -> MetricSources:
-    return MetricSources(scope={"namespace": production.namespace}, replicas="kube-state-metrics")
+    return MetricSources.kubernetes(production.namespace)

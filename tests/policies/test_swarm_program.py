@@ -57,7 +57,9 @@ def test_the_swarm_rules_saw_every_service() -> None:
         for r in swarm().resources
     ]
     flagged = {v.message.split(":")[0] for v in run_policies(stripped, {}) if v.policy == "swarm-healthcheck"}
-    assert len(flagged) == len(services) - 1  # all but the one-shot bootstrap
+    # All but the one-shot bootstrap and the two exporters Prometheus' scrape watches.
+    assert len(flagged) == len(services) - 3
+    assert not any("redis-exporter" in name or "cdn-metrics" in name for name in flagged)
 
 
 def test_engine_style_proxied_props_give_the_same_verdicts() -> None:
@@ -86,6 +88,13 @@ VARIANTS = [
         lambda i: i["taskSpec"]["containerSpec"].pop("healthcheck"),
         "swarm-healthcheck",
         "has no health check",
+    ),
+    (
+        "exporter-without-health-label",
+        "redis-exporter",
+        lambda i: i.update(labels=[x for x in i["labels"] if x["label"] != "technovastore.io/health-from"]),
+        "swarm-healthcheck",
+        "labelled technovastore.io/health-from=prometheus-scrape",
     ),
     (
         "no-rollback",

@@ -22,15 +22,37 @@ import docker
 
 from tests.support.docker_engine import CACHE_ROOT
 
+
+@dataclass(frozen=True)
+class RootfsRecipe:
+    """One root filesystem: Debian packages and the hooks that shape it like the image it stands for."""
+
+    name: str
+    packages: tuple[str, ...]
+    hooks: tuple[str, ...] = ()
+    # Paths dpkg leaves out (besides documentation): what the image's programs never read.
+    excludes: tuple[str, ...] = ()
+
+
 # python3-async-timeout: redis-py needs it below Python 3.11.3 (bookworm has 3.11.2).
-PACKAGES = (
-    "redis-server",
-    "redis-sentinel",
-    "redis-tools",
-    "nginx",
-    "python3",
-    "python3-async-timeout",
-    "wget",
+BASE = RootfsRecipe(
+    "base",
+    ("redis-server", "redis-sentinel", "redis-tools", "nginx", "python3", "python3-async-timeout", "wget"),
+    # Redis runs as its own user; a volume mounted at /data takes this directory's owner.
+    ('chroot "$1" install -d -o redis -g redis -m 0750 /data',),
+)
+# Prometheus and the exporters the Swarm stack runs, at the paths of their upstream images
+# (prom/prometheus: /bin/prometheus and /prometheus owned by nobody; oliver006/redis_exporter:
+# /redis_exporter; mtail: /usr/bin/mtail), so the stack's commands run unchanged.
+MONITORING = RootfsRecipe(
+    "monitoring",
+    ("prometheus", "prometheus-redis-exporter", "mtail", "wget"),
+    (
+        'chroot "$1" install -d -o 65534 -g 65534 -m 0755 /prometheus',
+        'ln -s /usr/bin/prometheus-redis-exporter "$1/redis_exporter"',
+    ),
+    # The web UI's time-zone tables (200 MB) and promtool: the tests query the HTTP API.
+    ("/usr/share/javascript/moment-timezone/data/*", "/usr/bin/promtool"),
 )
 SUITE = "bookworm"
 REPOSITORY = "technovastore-test"
@@ -59,36 +81,40 @@ def _digest(*parts: bytes) -> str:
     return digest.hexdigest()[:12]
 
 
-def base_key() -> str:
-    """What decides the root filesystem: the mmdebstrap command (packages, hooks, suite)."""
-    return _digest(" ".join(_mmdebstrap_command(Path("rootfs.tar"))).encode())
+def rootfs_key(recipe: RootfsRecipe = BASE) -> str:
+    """What decides a root filesystem: the mmdebstrap command (packages, hooks, suite)."""
+    return _digest(" ".join(_mmdebstrap_command(recipe, Path("rootfs.tar"))).encode())
 
 
-def _mmdebstrap_command(target: Path) -> list[str]:
+def _mmdebstrap_command(recipe: RootfsRecipe, target: Path) -> list[str]:
     return [
         "mmdebstrap",
         "--variant=essential",
-        f"--include={','.join(PACKAGES)}",
+        f"--include={','.join(recipe.packages)}",
         *(f"--dpkgopt=path-exclude=/usr/share/{part}/*" for part in ("doc", "man", "locale", "info")),
-        # Redis runs as its own user; a volume mounted at /data takes this directory's owner.
-        '--customize-hook=chroot "$1" install -d -o redis -g redis -m 0750 /data',
+        *(f"--dpkgopt=path-exclude={path}" for path in recipe.excludes),
+        *(f"--customize-hook={hook}" for hook in recipe.hooks),
         SUITE,
         str(target),
     ]
 
 
+def rootfs_path(recipe: RootfsRecipe = BASE) -> Path:
+    return CACHE_ROOT / "images" / f"{recipe.name}-{rootfs_key(recipe)}.tar"
+
+
 def base_rootfs_path() -> Path:
-    return CACHE_ROOT / "images" / f"base-{base_key()}.tar"
+    return rootfs_path(BASE)
 
 
-def build_base_rootfs() -> Path:
+def build_rootfs(recipe: RootfsRecipe = BASE) -> Path:
     """The cached root filesystem tarball; built (about 20 s) when the key changed."""
-    target = base_rootfs_path()
+    target = rootfs_path(recipe)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial.tar")  # mmdebstrap picks the format by extension
-    command = _mmdebstrap_command(partial)
+    command = _mmdebstrap_command(recipe, partial)
     done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_SECONDS, check=False)
     if done.returncode != 0:
         shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
@@ -97,14 +123,18 @@ def build_base_rootfs() -> Path:
     return target
 
 
-def import_base(client: docker.DockerClient) -> str:
-    """The base image in this engine, as ``technovastore-test:base-<key>``."""
-    tag = f"base-{base_key()}"
+def import_rootfs(client: docker.DockerClient, recipe: RootfsRecipe = BASE) -> str:
+    """The recipe's image in this engine, as ``technovastore-test:<name>-<key>``."""
+    tag = f"{recipe.name}-{rootfs_key(recipe)}"
     reference = f"{REPOSITORY}:{tag}"
     if not client.images.list(name=reference):
-        with build_base_rootfs().open("rb") as rootfs:
+        with build_rootfs(recipe).open("rb") as rootfs:
             client.api.import_image_from_data(rootfs, repository=REPOSITORY, tag=tag)
     return reference
+
+
+def import_base(client: docker.DockerClient) -> str:
+    return import_rootfs(client, BASE)
 
 
 def _module_paths(name: str) -> list[Path]:

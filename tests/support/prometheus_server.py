@@ -22,26 +22,10 @@ from typing import Any
 
 import yaml
 
+from components.render.prometheus_config import ScrapeJob, render_prometheus_config
 from tests.support.ports import free_port, wait_for_port
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-
-
-@dataclass(frozen=True)
-class ScrapeJob:
-    """One scrape job: its name, the targets (host:port) and the labels added to every series."""
-
-    name: str
-    targets: list[str]
-    labels: dict[str, str]
-    metrics_path: str = "/metrics"
-
-    def config(self) -> dict[str, Any]:
-        return {
-            "job_name": self.name,
-            "metrics_path": self.metrics_path,
-            "static_configs": [{"targets": self.targets, "labels": self.labels}],
-        }
 
 
 class PrometheusError(Exception):
@@ -49,10 +33,10 @@ class PrometheusError(Exception):
 
 
 @dataclass
-class PrometheusHandle:
+class PrometheusApi:
+    """Prometheus' HTTP API on a loopback port (a local process's, or a published service's)."""
+
     port: int
-    process: subprocess.Popen[bytes]
-    workdir: Path
 
     def _get(self, path: str, **params: str) -> Any:
         url = f"http://127.0.0.1:{self.port}{path}?{urllib.parse.urlencode(params)}"
@@ -113,6 +97,17 @@ class PrometheusHandle:
             time.sleep(0.5)
         raise TimeoutError(f"alert {name} neither pending nor firing within {timeout} s")
 
+    def rule_groups(self) -> list[dict[str, Any]]:
+        """The rule groups Prometheus loaded (``/api/v1/rules``)."""
+        groups: list[dict[str, Any]] = self._get("/api/v1/rules")["groups"]
+        return groups
+
+
+@dataclass
+class PrometheusHandle(PrometheusApi):
+    process: subprocess.Popen[bytes]
+    workdir: Path
+
 
 def _wait_ready(port: int, timeout: float = 30.0) -> None:
     """The port opens before the TSDB and rules are loaded; /-/ready says when they are."""
@@ -131,22 +126,23 @@ def _wait_ready(port: int, timeout: float = 30.0) -> None:
 
 @contextmanager
 def prometheus_server(
-    jobs: list[ScrapeJob], rules: dict[str, Any] | None = None, *, interval: str = "1s"
+    jobs: list[ScrapeJob],
+    rules: dict[str, Any] | None = None,
+    *,
+    labels: dict[str, str] | None = None,
+    interval_seconds: int = 1,
 ) -> Iterator[PrometheusHandle]:
+    """Prometheus with the rendered configuration (``labels`` on every job) and ``rules``."""
     with tempfile.TemporaryDirectory(prefix="prometheus-") as tmp:
         workdir = Path(tmp)
-        config: dict[str, Any] = {
-            "global": {
-                "scrape_interval": interval,
-                "evaluation_interval": interval,
-                "scrape_timeout": interval,
-            },
-            "scrape_configs": [job.config() for job in jobs],
-        }
+        rule_files = []
         if rules is not None:
             (workdir / "rules.yml").write_text(yaml.safe_dump(rules, sort_keys=False))
-            config["rule_files"] = [str(workdir / "rules.yml")]
-        (workdir / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+            rule_files.append(str(workdir / "rules.yml"))
+        config = render_prometheus_config(
+            jobs, labels=labels or {}, interval_seconds=interval_seconds, rule_files=rule_files
+        )
+        (workdir / "prometheus.yml").write_text(config)
         port = free_port()
         log = (workdir / "prometheus.log").open("wb")
         process = subprocess.Popen(

@@ -48,6 +48,13 @@ def synthesize_deployment(
 ) -> Synthesis:
     """``synthesize_stack`` with ``passwords`` giving the generated passwords real values
     (a deployment's; see preview.synth.synthesize)."""
+    values, secret_keys = _config_with(stack, overrides)
+    answers = invoke_answers(stack, values, secret_keys)
+    return synthesize(stack, values, secret_keys=secret_keys, invoke_answers=answers, passwords=passwords)
+
+
+def _config_with(stack: str, overrides: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The stack file's config values with top-level keys replaced, and which keys are secret."""
     config = read_stack_config(stack)
     values = dict(config.values)
     secret_keys = list(config.secret_keys)
@@ -55,8 +62,13 @@ def synthesize_deployment(
         values[f"{PROJECT}:{key}"] = value if isinstance(value, str) else json.dumps(value)
         if key in SECRET_KEYS:
             secret_keys.append(f"{PROJECT}:{key}")
-    answers = invoke_answers(stack, values, secret_keys)
-    return synthesize(stack, values, secret_keys=secret_keys, invoke_answers=answers, passwords=passwords)
+    return values, secret_keys
+
+
+def deployment_settings(stack: str, overrides: Mapping[str, Any]) -> Settings:
+    """The validated settings a deployment with ``overrides`` runs with."""
+    values, secret_keys = _config_with(stack, overrides)
+    return load_settings(values, stack, secret_keys=secret_keys)
 
 
 def stack_settings(stack: str) -> Settings:

@@ -1,6 +1,6 @@
 """A stand-in for the four app services in the Docker tests: the real health paths, static files,
-and a product endpoint that reads through the project's cache library from the Redis Cluster
-with a deliberately slow "database" behind it.
+a product endpoint that reads through the project's cache library from the Redis Cluster
+with a deliberately slow "database" behind it, and ``/status/<code>`` answering that status.
 
 Runs inside the test image (python3 standin_app.py); configured only by the environment the
 platform gives a service (PORT, REDIS_*), plus APP_VERSION (echoed, to watch rolling updates)
@@ -66,6 +66,9 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path in ("/health/live", "/health/ready"):
             self._send(200, b"ok\n", "text/plain")
+        elif path.startswith("/status/") and path[len("/status/") :].isdigit():
+            # An origin error on demand (the monitoring tests' 5xx).
+            self._send(int(path[len("/status/") :]), b"error on demand\n", "text/plain")
         elif path.startswith("/api/products/"):
             self._product(path.rsplit("/", 1)[-1])
         elif path.startswith(("/static/", "/favicon.ico", "/manifest.json", "/robots.txt")):

@@ -27,6 +27,14 @@ MAX_REQUESTS = 6000
 
 
 @dataclass
+class SwarmImages(Images):
+    """The test images and the one the Swarm stack's monitoring runs: Prometheus,
+    redis_exporter and mtail at their upstream images' paths."""
+
+    monitoring: str
+
+
+@dataclass
 class Passwords:
     """What pulumi-random would generate, once per resource, kept across updates (as in state)."""
 
@@ -36,7 +44,9 @@ class Passwords:
         return self.values.setdefault(resource_name, secrets.token_hex(16))
 
 
-def machine_overrides(images: Images, cdn_port: int, engine_socket: str | None = None) -> dict[str, Any]:
+def machine_overrides(
+    images: SwarmImages, cdn_port: int, prometheus_port: int, engine_socket: str | None = None
+) -> dict[str, Any]:
     """The swarm stack's settings, changed only where this machine differs from a real Swarm.
 
     ``engine_socket``: the private engine's socket path, for the stack's autoscaler (without
@@ -86,6 +96,7 @@ def machine_overrides(images: Images, cdn_port: int, engine_socket: str | None =
         },
         "redis": {
             "image": images.base,
+            "exporterImage": images.monitoring,
             "resources": small,
             "cluster": {"maxmemoryMb": 64, "storageSize": "1Gi"},
             "sentinel": {"maxmemoryMb": 64, "resources": small},
@@ -97,6 +108,14 @@ def machine_overrides(images: Images, cdn_port: int, engine_socket: str | None =
             "cacheSizeMb": 64,
             "expectedKeys": 1000,
             "hostnames": [PUBLIC_HOSTNAME],
+        },
+        # Prometheus runs (from Debian's package); Grafana has no package and no image here.
+        # Scrapes every 5 s (the shortest allowed) so rates have samples within seconds.
+        "monitoring": {
+            "scrapeIntervalSeconds": 5,
+            "cdnMetricsImage": images.monitoring,
+            "prometheus": {"image": images.monitoring, "publishedPort": prometheus_port, "resources": small},
+            "grafana": {"enabled": False},
         },
     }
 

@@ -265,7 +265,8 @@ def test_every_service_the_swarm_stack_declares_maps_without_error() -> None:
 
     synthesis = synthesize_stack("swarm")
     services = [r for r in synthesis.resources if r.type == SERVICE]
-    assert len(services) == 19  # and the autoscaler
+    # The 18 of the platform, the autoscaler, and its monitoring (components/swarm/monitoring.py).
+    assert len(services) == 23
     for resource in services:
         body = engine_object(SERVICE, unwrap(resource.inputs))
         assert body["TaskTemplate"]["ContainerSpec"]["Image"]

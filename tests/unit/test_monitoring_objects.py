@@ -28,7 +28,7 @@ def _pod_templates(synthesis: Synthesis) -> list[dict[str, Any]]:
 def test_the_prometheus_rule_holds_the_rendered_rules(synthesis: Synthesis) -> None:
     settings = stack_settings(synthesis.stack)
     [rule] = _manifests(synthesis, "PrometheusRule")
-    sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
+    sources = MetricSources.kubernetes(settings.namespace)
 
     assert rule["spec"] == render_rule_groups(settings, sources)
     assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
@@ -91,7 +91,7 @@ def test_the_monitoring_namespace_may_reach_every_scraped_port(synthesis: Synthe
 
 def test_each_dashboard_is_a_configmap_for_the_grafana_sidecar(synthesis: Synthesis) -> None:
     settings = stack_settings(synthesis.stack)
-    sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
+    sources = MetricSources.kubernetes(settings.namespace)
     expected = render_dashboards(settings, sources)
     maps = [m for m in _manifests(synthesis, "ConfigMap") if m["metadata"]["name"].startswith("dashboard-")]
 
@@ -151,7 +151,7 @@ def test_dashboards_of_stacks_sharing_a_cluster_never_share_a_uid() -> None:
     boards: dict[str, dict[str, dict[str, object]]] = {}
     for stack in ("staging", "pr-123456789", "production"):
         settings = stack_settings(stack)
-        sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
+        sources = MetricSources.kubernetes(settings.namespace)
         boards[stack] = render_dashboards(settings, sources)
     uids = [str(model["uid"]) for models in boards.values() for model in models.values()]
     titles = [str(model["title"]) for models in boards.values() for model in models.values()]

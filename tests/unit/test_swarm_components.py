@@ -42,8 +42,8 @@ def test_the_stack_declares_docker_resources_only() -> None:
     randoms = {"random:index/randomPassword:RandomPassword", "random:index/randomId:RandomId"}
     assert types == {SERVICE, CONFIG, SECRET, VOLUME, NETWORK, *randoms}
     # 4 app services, 6 cluster nodes and their bootstrap, 3 data nodes, 3 Sentinels, the CDN,
-    # the autoscaler.
-    assert len(of_type(swarm(), SERVICE)) == 19
+    # the autoscaler; the CDN's metrics reader, the Redis exporter, Prometheus and Grafana.
+    assert len(of_type(swarm(), SERVICE)) == 23
     (network,) = of_type(swarm(), NETWORK)
     assert network.inputs["driver"] == "overlay" and network.inputs["attachable"] is True
     assert network.inputs["options"] == {"encrypted": "true"}
@@ -87,13 +87,14 @@ def test_generated_passwords_appear_only_inside_secrets() -> None:
         "redis-credentials-admin": "A" * 32,
         "redis-credentials-app": "B" * 32,
         "redis-credentials-metrics": "C" * 32,
+        "grafana-admin": "D" * 32,
     }
     synthesis = synthesize_deployment("swarm", {}, passwords=values.__getitem__)
     for resource in synthesis.resources:
         text = json.dumps(redact(resource.inputs))
         assert not any(value in text for value in values.values()), resource.name
     secret_data = [unwrap(r.inputs["data"]) for r in of_type(synthesis, SECRET)]
-    assert len(secret_data) == 5 and all(secret_data)
+    assert len(secret_data) == 7 and all(secret_data)
 
 
 def test_configs_are_named_by_content_so_a_change_rolls_the_service() -> None:
@@ -113,7 +114,9 @@ def test_configs_are_named_by_content_so_a_change_rolls_the_service() -> None:
 
 def test_redis_members_are_single_tasks_with_kept_volumes_on_labelled_nodes() -> None:
     members = [
-        r for r in of_type(swarm(), SERVICE) if r.name.startswith("redis-") and "bootstrap" not in r.name
+        r
+        for r in of_type(swarm(), SERVICE)
+        if r.name.startswith(("redis-cluster-", "redis-sessions-")) and "bootstrap" not in r.name
     ]
     assert len(members) == 12
     for member in members:
@@ -123,7 +126,7 @@ def test_redis_members_are_single_tasks_with_kept_volumes_on_labelled_nodes() ->
         assert inputs["updateConfig"]["order"] == "stop-first"
         assert inputs["taskSpec"]["placement"]["constraints"] == ["node.labels.technovastore.redis == true"]
         assert not inputs["endpointSpec"].get("ports")
-    volumes = of_type(swarm(), VOLUME)
+    volumes = [v for v in of_type(swarm(), VOLUME) if v.name.startswith("redis-")]
     assert len(volumes) == 12 and all(v.retain_on_delete for v in volumes)
 
 
@@ -160,7 +163,9 @@ def test_outputs_have_the_kubernetes_shape_without_a_namespace() -> None:
     outputs = swarm().outputs
     # A Swarm has no namespace, no StatefulSets (dataFootprint), no Ingress or load balancer
     # address (cdnAddress: its CDN is published by the Swarm) and here no Cloudflare (edge).
-    assert set(outputs) == set(kubernetes) - {"namespace", "dataFootprint", "cdnAddress", "edge"}
+    # Its own Prometheus' and Grafana's ports and Grafana's admin password are its own.
+    own = {"monitoring", "grafanaAdminPassword"}
+    assert set(outputs) - own == set(kubernetes) - {"namespace", "dataFootprint", "cdnAddress", "edge"}
     assert set(outputs["endpoints"]) == set(kubernetes["endpoints"])
     # The Kubernetes Secret's name has no Swarm counterpart (the password is an output there too).
     for store in ("redisCluster", "sentinel"):

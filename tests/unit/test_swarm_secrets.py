@@ -50,7 +50,8 @@ def test_a_secrets_name_is_its_prefix_and_a_random_suffix_whose_keeper_is_the_va
 def test_every_swarm_secret_gets_its_own_random_suffix() -> None:
     synthesis = synthesize_stack("swarm")
     secrets = of_type(synthesis, SECRET)
-    assert len(secrets) == 5
+    # The Redis credentials' five, the Redis exporter's password file, Grafana's admin password.
+    assert len(secrets) == 7
     assert {suffix_of(synthesis, secret).name for secret in secrets} == {f"{s.name}-name" for s in secrets}
     # Besides the suffixes' keepers, the value reaches no resource but the secret itself.
     assert all(is_secret(secret.inputs["data"]) for secret in secrets)
@@ -71,7 +72,7 @@ def test_a_new_password_draws_a_new_suffix_so_the_services_roll() -> None:
 
 def test_a_deployments_suffix_stays_while_the_value_stays() -> None:
     passwords = {"redis-credentials-admin": "A" * 32, "redis-credentials-app": "B" * 32}
-    values = {**passwords, "redis-credentials-metrics": "C" * 32}
+    values = {**passwords, "redis-credentials-metrics": "C" * 32, "grafana-admin": "E" * 32}
     first = synthesize_deployment("swarm", {}, passwords=values.__getitem__)
     again = synthesize_deployment("swarm", {}, passwords=values.__getitem__)
     rotated = synthesize_deployment(
@@ -94,7 +95,8 @@ def test_a_deployments_suffix_stays_while_the_value_stays() -> None:
 def test_production_on_swarm_guards_its_data_and_passwords_but_not_what_rotates() -> None:
     synthesis = synthesize_stack("swarm")
     guarded = [*of_type(synthesis, VOLUME), *of_type(synthesis, PASSWORD)]
-    assert len(guarded) == 15 and all(r.protect and r.retain_on_delete for r in guarded)
+    # Twelve Redis volumes, Prometheus' and Grafana's; three Redis passwords and Grafana's admin one.
+    assert len(guarded) == 18 and all(r.protect and r.retain_on_delete for r in guarded)
     # Secrets and their suffixes are replaced by every rotation: protected, none could be.
     rotating = [*of_type(synthesis, SECRET), *of_type(synthesis, RANDOM_ID)]
     assert not any(r.protect or r.retain_on_delete for r in rotating)
@@ -103,4 +105,4 @@ def test_production_on_swarm_guards_its_data_and_passwords_but_not_what_rotates(
 def test_unprotected_swarm_data_is_still_kept_on_destroy() -> None:
     synthesis = synthesize_stack("swarm", protection={"protect": False})
     volumes = of_type(synthesis, VOLUME)
-    assert len(volumes) == 12 and all(v.retain_on_delete and not v.protect for v in volumes)
+    assert len(volumes) == 14 and all(v.retain_on_delete and not v.protect for v in volumes)

@@ -31,6 +31,9 @@ def render_dashboards(settings: Settings, sources: MetricSources) -> dict[str, d
     staging's) share its Grafana, where a uid names one dashboard.
     """
     builders = [overview_dashboard, autoscaling_dashboard, cache_dashboard, cdn_dashboard]
+    if sources.replicas is None:
+        # No autoscaler, no replica series to show.
+        builders.remove(autoscaling_dashboard)
     with warnings.catch_warnings():
         # The SDK nudges towards its v2 schema, which file provisioning does not load yet.
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -15,7 +15,7 @@ def cdn_dashboard(settings: Settings, sources: MetricSources) -> dashboard.Dashb
     by = sources.by()
     from_cache = sources.select(job=sources.cdn_job, cache_status="~HIT|STALE|UPDATING|REVALIDATED")
     limited = sources.select(job=sources.cdn_job, status="429")
-    return (
+    board = (
         new_dashboard(
             "technovastore-cdn",
             "TechNovaStore: CDN",
@@ -77,10 +77,12 @@ def cdn_dashboard(settings: Settings, sources: MetricSources) -> dashboard.Dashb
                 thresholds=[(None, "green"), (settings.scaling.scale_up.response_time_ms / 1000, "red")],
             )
         )
-        .with_panel(
+    )
+    if sources.nginx_status:
+        board = board.with_panel(
             graph(
                 "Active connections (stub_status)",
                 [Query(f"sum {by} (nginx_connections_active{cdn})", "active")],
             )
         )
-    )
+    return board

@@ -44,16 +44,7 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
         f"sum {sources.by()} (increase(cdn_upstream_duration_seconds_count{cdn}[{WINDOW}])) >= {minimum}"
     )
     return [
-        Alert(
-            "CdnDown",
-            f"nginx_up{cdn} == 0 or up{cdn} == 0",
-            "2m",
-            "critical",
-            "CDN instance {{ $labels.instance }} is down",
-            "NGINX (or its metrics sidecar) at {{ $labels.instance }} has not answered for 2 minutes.",
-            "not answering",
-            "instant",
-        ),
+        _cdn_down(sources),
         Alert(
             "CdnErrorRatioHigh",
             f"{_share(sources, {'status': '~5..'}, {}, WINDOW)} > {monitoring.cdn_max_error_ratio} "
@@ -117,3 +108,23 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             WINDOW,
         ),
     ]
+
+
+def _cdn_down(sources: MetricSources) -> Alert:
+    cdn = sources.select(job=sources.cdn_job)
+    if sources.nginx_status:
+        expr, who = f"nginx_up{cdn} == 0 or up{cdn} == 0", "NGINX (or its metrics sidecar)"
+    else:
+        # No stub_status exporter: Swarm restarts unhealthy CDN tasks itself; what Prometheus
+        # sees is the metrics reader every task sends its lines to.
+        expr, who = f"up{cdn} == 0", "The CDN's metrics reader"
+    return Alert(
+        "CdnDown",
+        expr,
+        "2m",
+        "critical",
+        "CDN instance {{ $labels.instance }} is down",
+        f"{who} at {{{{ $labels.instance }}}} has not answered for 2 minutes.",
+        "not answering",
+        "instant",
+    )

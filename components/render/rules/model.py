@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 Severity = Literal["critical", "warning"]
 ReplicaSource = Literal["kube-state-metrics", "autoscaler"]
+RestartSource = Literal["kube-state-metrics", "uptime"]
 
 
 @dataclass(frozen=True)
@@ -60,17 +61,43 @@ class MetricSources:
     """Which scrape jobs carry which metrics, and the labels that scope them to one stack.
 
     On Kubernetes the operator's PodMonitors name each job after the store or tier and add a
-    ``namespace`` label; on Swarm and plain Docker, Prometheus' own scrape config does the same
-    with a ``stack`` label. Every rule selects with ``scope`` and aggregates ``by`` its keys, so
-    two stacks scraped by one Prometheus never mix.
+    ``namespace`` label; on Swarm the stack's own Prometheus names its jobs the same and adds
+    the same label. Every rule selects with ``scope`` and aggregates ``by`` its keys, so two
+    stacks scraped by one Prometheus never mix.
+
+    What differs by platform is where three facts come from: replica counts and bounds
+    (``replicas``: kube-state-metrics' HPA series, the Swarm autoscaler's own, or nothing when
+    no autoscaler runs), restarts (``restarts``: kube-state-metrics, or the ``uptime`` of the
+    processes Prometheus scrapes by a stable name), and whether an nginx exporter reads each
+    NGINX's stub_status (``nginx_status``: a pod sidecar; a Swarm task has no sidecar).
     """
 
     scope: dict[str, str]
-    replicas: ReplicaSource
+    replicas: ReplicaSource | None
+    restarts: RestartSource = "kube-state-metrics"
+    nginx_status: bool = True
     cache_job: str = "redis-cluster"
     sessions_job: str = "redis-sessions"
     sentinel_job: str = "redis-sessions-sentinel"
     cdn_job: str = "cdn"
+    autoscaler_job: str = "autoscaler"
+    # What the service label of replica series holds for a service of the settings (Swarm
+    # names a service after the stack: ``technovastore-frontend``).
+    service_prefix: str = ""
+
+    @classmethod
+    def kubernetes(cls, namespace: str) -> MetricSources:
+        return cls(scope={"namespace": namespace}, replicas="kube-state-metrics")
+
+    @classmethod
+    def swarm(cls, namespace: str, *, autoscaler: bool, service_prefix: str) -> MetricSources:
+        return cls(
+            scope={"namespace": namespace},
+            service_prefix=service_prefix,
+            replicas="autoscaler" if autoscaler else None,
+            restarts="uptime",
+            nginx_status=False,
+        )
 
     def select(self, job: str | None = None, **labels: str) -> str:
         """A label matcher: ``{namespace="shop",job="cdn",status=~"5.."}``.

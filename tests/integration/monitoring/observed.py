@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
+from components.render.prometheus_config import ScrapeJob
 from components.render.rules import MetricSources, render_rule_groups
 from components.settings import Settings
 from components.settings.cdn import CdnRateLimit
@@ -22,7 +23,7 @@ from tests.support.exporters import mtail, nginx_exporter, redis_exporter
 from tests.support.kubernetes_metrics import is_kubernetes_metric, kubernetes_metrics_standin
 from tests.support.nginx_server import NginxCdn, OriginServer, nginx_cdn, origin_server
 from tests.support.ports import free_port
-from tests.support.prometheus_server import PrometheusHandle, ScrapeJob, prometheus_server
+from tests.support.prometheus_server import PrometheusHandle, prometheus_server
 from tests.support.promql import vector_selectors
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle, redis_cluster, sentinel_group
 
@@ -41,7 +42,7 @@ class Observed:
 
 
 def sources_for(settings: Settings) -> MetricSources:
-    return MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
+    return MetricSources.kubernetes(settings.namespace)
 
 
 def _exporters(stack: ExitStack, addresses: list[tuple[str, int]], user: str, password: str) -> list[str]:
@@ -63,7 +64,6 @@ def observed_platform(
 ) -> Iterator[Observed]:
     """Start the chosen parts with their exporters, and Prometheus with the rendered rules."""
     sources = sources_for(settings)
-    scope = {"namespace": settings.namespace}
     with ExitStack() as stack:
         jobs: list[ScrapeJob] = []
         cluster_handle = sessions_handle = None
@@ -71,22 +71,20 @@ def observed_platform(
         if cluster:
             cluster_handle = stack.enter_context(redis_cluster())
             targets = _exporters(stack, cluster_handle.nodes, "metrics", cluster_handle.metrics_password)
-            jobs.append(ScrapeJob(sources.cache_job, targets, scope))
+            jobs.append(ScrapeJob(sources.cache_job, tuple(targets)))
         if sessions:
             sessions_handle = stack.enter_context(sentinel_group())
             password = sessions_handle.metrics_password
             jobs.append(
                 ScrapeJob(
                     sources.sessions_job,
-                    _exporters(stack, sessions_handle.data_nodes, "metrics", password),
-                    scope,
+                    tuple(_exporters(stack, sessions_handle.data_nodes, "metrics", password)),
                 )
             )
             jobs.append(
                 ScrapeJob(
                     sources.sentinel_job,
-                    _exporters(stack, sessions_handle.sentinels, "metrics", password),
-                    scope,
+                    tuple(_exporters(stack, sessions_handle.sentinels, "metrics", password)),
                 )
             )
         if cdn:
@@ -101,13 +99,13 @@ def observed_platform(
                 nginx_cdn(limited, origin.port, metrics_syslog=f"127.0.0.1:{syslog_port}")
             )
             nginx_port = stack.enter_context(nginx_exporter(cdn_handle.status_url))
-            jobs.append(
-                ScrapeJob(sources.cdn_job, [f"127.0.0.1:{mtail_port}", f"127.0.0.1:{nginx_port}"], scope)
-            )
+            jobs.append(ScrapeJob(sources.cdn_job, (f"127.0.0.1:{mtail_port}", f"127.0.0.1:{nginx_port}")))
         if kubernetes_selectors:
             port = stack.enter_context(kubernetes_metrics_standin(kubernetes_selectors))
-            jobs.append(ScrapeJob("kube-state-metrics", [f"127.0.0.1:{port}"], scope))
-        prometheus = stack.enter_context(prometheus_server(jobs, render_rule_groups(settings, sources)))
+            jobs.append(ScrapeJob("kube-state-metrics", (f"127.0.0.1:{port}",)))
+        prometheus = stack.enter_context(
+            prometheus_server(jobs, render_rule_groups(settings, sources), labels=sources.scope)
+        )
         # Counters only say something once Prometheus has a first sample of each.
         prometheus.wait_for(f"count(up == 1) == {sum(len(job.targets) for job in jobs)}", timeout=30)
         yield Observed(prometheus, cluster_handle, sessions_handle, cdn_handle, origin)

@@ -15,8 +15,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from components.render.dashboards import panel_queries, render_dashboards
-from components.render.rules import Alert, Record, rule_groups
 from components.settings import Settings
 from tests.integration.monitoring.observed import (
     STATIC_PATHS,
@@ -27,27 +25,23 @@ from tests.integration.monitoring.observed import (
     observed_platform,
     sources_for,
 )
-from tests.support.promql import vector_selectors
+from tests.support.monitoring_queries import (
+    dashboard_queries,
+    empty_panels,
+    empty_records,
+    firing_unprovoked,
+    missing_alert_series,
+    rules,
+)
 
 pytestmark = pytest.mark.integration
 
 
-def _dashboard_queries(settings: Settings) -> list[tuple[str, str]]:
-    return [
-        (f"{uid}: {title}", expr)
-        for uid, model in render_dashboards(settings, sources_for(settings)).items()
-        for title, expr in panel_queries(model)
-    ]
-
-
-def _rules(settings: Settings) -> list[Record | Alert]:
-    return [rule for group in rule_groups(settings, sources_for(settings)) for rule in group.rules]
-
-
 @pytest.fixture(scope="module")
 def observed(production: Settings) -> Iterator[Observed]:
-    expressions = [rule.expr for rule in _rules(production)] + [
-        expr for _, expr in _dashboard_queries(production)
+    sources = sources_for(production)
+    expressions = [rule.expr for rule in rules(production, sources)] + [
+        expr for _, expr in dashboard_queries(production, sources)
     ]
     with observed_platform(production, kubernetes_selectors=kubernetes_selectors(expressions)) as platform:
         assert platform.cluster and platform.sessions and platform.cdn
@@ -77,41 +71,15 @@ def test_every_scrape_target_is_up(observed: Observed) -> None:
 
 
 def test_every_recording_rule_records_a_series(observed: Observed, production: Settings) -> None:
-    records = {rule.record for rule in _rules(production) if isinstance(rule, Record)}
-    empty = []
-    for record in sorted(records):
-        try:
-            observed.prometheus.wait_for(record, timeout=20)
-        except TimeoutError:
-            empty.append(record)
-    assert not empty
-
-
-# Series that exist only while their fault lasts; each is proven by the fault test named.
-FAULT_ONLY_SELECTORS = {
-    'redis_errors_total{namespace="technovastore",job="redis-sessions",err="OOM"}': (
-        "test_faults.py: a full session store"
-    ),
-}
+    assert not empty_records(observed.prometheus, production, sources_for(production))
 
 
 def test_every_series_an_alert_reads_exists(observed: Observed, production: Settings) -> None:
-    missing = []
-    for alert in [rule for rule in _rules(production) if isinstance(rule, Alert)]:
-        observed.prometheus.query(alert.expr)  # Prometheus accepts the whole expression
-        for selector in vector_selectors(alert.expr):
-            if selector not in FAULT_ONLY_SELECTORS and not observed.prometheus.query(selector):
-                missing.append(f"{alert.name}: {selector}")
-    assert not missing
+    assert not missing_alert_series(observed.prometheus, production, sources_for(production))
 
 
 def test_every_dashboard_panel_query_returns_data(observed: Observed, production: Settings) -> None:
-    empty = [
-        f"{panel}: {expr}"
-        for panel, expr in _dashboard_queries(production)
-        if not observed.prometheus.query(expr)
-    ]
-    assert not empty
+    assert not empty_panels(observed.prometheus, production, sources_for(production))
 
 
 def test_the_cdn_counters_match_what_nginx_logged(observed: Observed) -> None:
@@ -126,17 +94,7 @@ def test_the_cdn_counters_match_what_nginx_logged(observed: Observed) -> None:
 
 
 def test_no_redis_scaling_or_availability_alert_fires_on_a_healthy_platform(observed: Observed) -> None:
-    # The traffic provokes origin errors and rate limiting on purpose: the CDN's error,
-    # origin, rate-limit and SLO alerts may fire; nothing about Redis, CDN liveness or scaling may.
-    provoked = {"Cdn"}
-    firing = [
-        alert["labels"]["alertname"]
-        for alert in observed.prometheus.alerts()
-        if not alert["labels"]["alertname"].startswith(tuple(provoked))
-        or alert["labels"]["alertname"] == "CdnDown"
-    ]
-
-    assert firing == []
+    assert firing_unprovoked(observed.prometheus) == []
 
 
 def test_the_recorded_hit_ratio_agrees_with_the_post_deploy_checks(observed: Observed) -> None:

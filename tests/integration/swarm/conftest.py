@@ -9,23 +9,27 @@ destroy test.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.support.docker_engine import Engine, init_swarm
-from tests.support.docker_images import Images
+from tests.support.docker_images import MONITORING, Images, import_rootfs
 from tests.support.ports import free_port
 from tests.support.stack_deployment import StackDeployment
 from tests.support.stacks import synthesize_deployment
 from tests.support.swarm_apply import SwarmApplier
-from tests.support.swarm_stack import Passwords, label_redis_node, machine_overrides
+from tests.support.swarm_stack import Passwords, SwarmImages, label_redis_node, machine_overrides
 
 pytestmark = pytest.mark.integration
 STACK = "swarm"
 
 
+@dataclass
 class Deployment(StackDeployment):
+    prometheus_port: int
+
     def service_id(self, name: str) -> str:
         return self.applier.service_id(name)
 
@@ -38,16 +42,26 @@ def swarm_mode(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="package")
-def stack(engine: Engine, images: Images) -> Deployment:
+def swarm_images(engine: Engine, images: Images) -> SwarmImages:
+    """The shared test images and the monitoring one, which only the Swarm stack runs."""
+    monitoring = import_rootfs(engine.client, MONITORING)
+    return SwarmImages(base=images.base, app=images.app, monitoring=monitoring)
+
+
+@pytest.fixture(scope="package")
+def stack(engine: Engine, swarm_images: SwarmImages) -> Deployment:
     """The swarm stack applied to the engine, every service converged (running and healthy)."""
     label_redis_node(engine)
-    cdn_port = free_port()
+    cdn_port, prometheus_port = free_port(), free_port()
     passwords = Passwords()
-    overrides = machine_overrides(images, cdn_port, engine.socket.removeprefix("unix://"))
+    socket = engine.socket.removeprefix("unix://")
+    overrides = machine_overrides(swarm_images, cdn_port, prometheus_port, socket)
     synthesis = synthesize_deployment(STACK, overrides, passwords=passwords)
     applier = SwarmApplier(engine.client)
     applier.apply(synthesis)
-    return Deployment(STACK, engine, images, applier, passwords, overrides, cdn_port, synthesis)
+    return Deployment(
+        STACK, engine, swarm_images, applier, passwords, overrides, cdn_port, synthesis, prometheus_port
+    )
 
 
 @pytest.fixture
