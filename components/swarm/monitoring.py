@@ -106,9 +106,9 @@ class SwarmMonitoring(pulumi.ComponentResource):
         """One exporter for every member of both stores, asked once per member."""
         settings = self._settings
         members = {
-            sources.cache_job: [exporter_target(host, REDIS_PORT) for host in redis.cluster_hosts],
-            sources.sessions_job: [exporter_target(host, REDIS_PORT) for host in redis.data_hosts],
-            sources.sentinel_job: [exporter_target(host, SENTINEL_PORT) for host in redis.sentinel_hosts],
+            sources.cache_job: [exporter_target(host, REDIS_PORT) for host in redis.hosts.cluster],
+            sources.sessions_job: [exporter_target(host, REDIS_PORT) for host in redis.hosts.data],
+            sources.sentinel_job: [exporter_target(host, SENTINEL_PORT) for host in redis.hosts.sentinels],
         }
         targets = [target for group in members.values() for target in group]
         password_map = redis.credentials.metrics_password.apply(
