@@ -55,7 +55,7 @@ def test_prometheus_reads_replicas_events_cooldowns_and_metric_values(
         health.cycle_ok()
         engine.services = engine.services[:1]  # web is removed: its series go
         assert loop.cycle().outcome == "ok"
-        with prometheus_server([ScrapeJob("autoscaler", [f"127.0.0.1:{port}"], {})]) as prometheus:
+        with prometheus_server([ScrapeJob("autoscaler", (f"127.0.0.1:{port}",))]) as prometheus:
             prometheus.wait_for(f"{PREFIX}_current_replicas")
             api = 'service="api"'
             # The second cycle found api at 6 (the first scaled it) and left it there.

@@ -63,7 +63,7 @@ def test_prometheus_gives_each_task_its_own_response_time() -> None:
     with (
         http_server("127.0.0.1", ports[0], exposition("task-a", 1800)),
         http_server("127.0.0.1", ports[1], exposition("task-b", 2600.5)),
-        prometheus_server([ScrapeJob("apps", [f"127.0.0.1:{p}" for p in ports], {})]) as prometheus,
+        prometheus_server([ScrapeJob("apps", tuple(f"127.0.0.1:{p}" for p in ports))]) as prometheus,
     ):
         prometheus.wait_for("count(http_request_duration_p95_milliseconds) == 2")
         source = PrometheusSource(f"http://127.0.0.1:{prometheus.port}", QUERY)
@@ -84,7 +84,7 @@ def test_prometheus_infinite_or_nan_values_are_no_sample_not_a_crash() -> None:
         http_server("127.0.0.1", ports[0], exposition("task-a", float("inf"))),
         http_server("127.0.0.1", ports[1], exposition("task-b", float("nan"))),
         http_server("127.0.0.1", ports[2], exposition("task-c", 1800)),
-        prometheus_server([ScrapeJob("apps", [f"127.0.0.1:{p}" for p in ports], {})]) as prometheus,
+        prometheus_server([ScrapeJob("apps", tuple(f"127.0.0.1:{p}" for p in ports))]) as prometheus,
     ):
         prometheus.wait_for("count(http_request_duration_p95_milliseconds) == 3")
         source = PrometheusSource(f"http://127.0.0.1:{prometheus.port}", QUERY)
