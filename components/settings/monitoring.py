@@ -92,12 +92,13 @@ def platform_problems(
 ) -> list[PydanticCustomError]:
     """What a stack's monitoring settings cannot do on its platform.
 
-    On Kubernetes kube-prometheus-stack runs Prometheus and Grafana: their blocks here would do
-    nothing. On Swarm the ports they publish must differ from each other and from the CDN's
-    (Swarm refuses a second service on a published port, at deploy time).
+    On Kubernetes kube-prometheus-stack runs Prometheus and Grafana, and the plain Docker stack
+    runs neither: their blocks here would do nothing. On Swarm the ports they publish must
+    differ from each other and from the CDN's (Swarm refuses a second service on a published
+    port, at deploy time).
     """
     own = [key for key in ("prometheus", "grafana") if key in monitoring.model_fields_set]
-    if platform == "kubernetes":
+    if platform != "swarm":
         return [
             cross_field_error(
                 f"monitoring.{key}", "(set)", "applies only to a stack that runs its own (swarm)"
