@@ -36,7 +36,9 @@ def run_mutmut(workdir: Path, max_children: int) -> int:
     mutmut = Path(sys.executable).parent / "mutmut"
     command = ["nice", "-n", "19", str(mutmut), "run", "--max-children", str(max_children)]
     with open(workdir / "mutmut.log", "w") as log:
-        return subprocess.run(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
+        return subprocess.run(
+            command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, check=False
+        ).returncode
 
 
 def module_of(path: str) -> str:
@@ -63,9 +65,7 @@ def judge(
                 else:
                     undetected[name] = {"status": status, "change": change}
     modules = {module_of(path) for path in files}
-    stale = sorted(
-        name for name in equivalents if name.rpartition(".")[0] in modules and name not in matched
-    )
+    stale = sorted(name for name in equivalents if name.rpartition(".")[0] in modules and name not in matched)
     return undetected, stale
 
 
@@ -119,7 +119,8 @@ def report(name: str, figures: dict[str, Any]) -> None:
     verdict = "met" if figures["met"] else "NOT met"
     print(
         f"{name}: {score} ({figures['detected']} of {figures['mutants']} detected, "
-        f"{figures.get('equivalent', 0)} equivalent) in {figures['seconds']:.0f} s; goal {figures['goal']:.0%} {verdict}",
+        f"{figures.get('equivalent', 0)} equivalent) in {figures['seconds']:.0f} s; "
+        f"goal {figures['goal']:.0%} {verdict}",
         flush=True,
     )
     for mutant, found in figures["undetected"].items():

@@ -65,7 +65,11 @@ GROUPS: tuple[Group, ...] = (
     Group(
         "cache_manager/",
         ("cache_manager/*.py",),
-        ("tests/unit/test_cache_*.py", "tests/unit/checks/test_cache_metrics.py", "tests/integration/cache_manager"),
+        (
+            "tests/unit/test_cache_*.py",
+            "tests/unit/checks/test_cache_metrics.py",
+            "tests/integration/cache_manager",
+        ),
         STRICT_GOAL,
     ),
     Group(
@@ -104,7 +108,5 @@ def by_name(names: list[str]) -> list[Group]:
     known = {name: group for group in GROUPS for name in (group.name, group.slug)}
     unknown = [name for name in names if name not in known]
     if unknown:
-        raise KeyError(
-            f"unknown group(s): {', '.join(unknown)}; known: {', '.join(g.name for g in GROUPS)}"
-        )
+        raise KeyError(f"unknown group(s): {', '.join(unknown)}; known: {', '.join(g.name for g in GROUPS)}")
     return [known[name] for name in names]
