@@ -21,7 +21,8 @@ from pydantic import ValidationError
 
 from checks.model import CouldNotRun
 from checks.redis_client import Credentials, split_address
-from components.render.nginx import HEALTH_PATH, security_header_values
+from components.render.nginx import HEALTH_PATH
+from components.render.nginx_site import security_header_values
 from components.render.redis_layout import ADMIN_USER
 from components.settings import Settings, SettingsError, load_settings
 from components.settings.cdn import CdnSettings

@@ -65,6 +65,11 @@ def data_footprint(settings: Settings) -> dict[str, Any]:
                 redis.sentinel.storage_size if persistent else None,
                 retention,
             ),
-            SENTINELS: _statefulset(SENTINELS, redis.sentinel.sentinels, None, retention),
+            SENTINELS: _statefulset(
+                SENTINELS,
+                redis.sentinel.sentinels,
+                redis.sentinel.state_storage_size if persistent else None,
+                retention,
+            ),
         },
     }

@@ -88,7 +88,8 @@ class Platform(pulumi.ComponentResource):
         return NginxCdn(
             "cdn",
             namespace=settings.namespace,
-            cdn=settings.cdn,
+            # With what the rest of the stack implies (Cloudflare's ranges and hostnames).
+            cdn=settings.cdn_tier,
             origin=f"{service_host(origin_name, settings.namespace)}:{origin.port}",
             scaling=settings.scaling,
             monitoring_namespace=settings.monitoring_namespace,

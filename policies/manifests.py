@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from components.strict_yaml import StrictSafeLoader
+
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -83,7 +85,7 @@ def _documents(path: Path) -> Iterator[tuple[yaml.Node, Any]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError(f"{path}: cannot read it ({error})") from None
-    loader = yaml.SafeLoader(text)
+    loader = StrictSafeLoader(text)
     try:
         while loader.check_node():
             node = loader.get_node()

@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import yaml
 from pulumi_policy import Policy
@@ -62,6 +63,19 @@ def _rule(policy: Policy) -> dict[str, Any]:
     }
 
 
+def artifact_uri(path: str) -> str:
+    """A file path as the URI reference SARIF requires (RFC 3986, so ``#``, ``%`` and spaces are
+    escaped): relative to the working directory (the checkout) when under it, which is what
+    GitHub maps to the repository's files; a ``file://`` URI otherwise."""
+    location = Path(path)
+    if location.is_absolute():
+        try:
+            location = location.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            return location.as_uri()
+    return quote(location.as_posix())
+
+
 def _fingerprint(finding: FindingLike) -> str:
     where = finding.location.path if finding.location else ""
     return hashlib.sha256(f"{finding.policy}\0{where}\0{finding.message}".encode()).hexdigest()
@@ -77,7 +91,7 @@ def _result(finding: FindingLike, index: dict[str, int], fallback: Location) -> 
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": location.path},
+                    "artifactLocation": {"uri": artifact_uri(location.path)},
                     "region": {"startLine": location.line},
                 }
             }

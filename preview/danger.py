@@ -16,6 +16,7 @@ from preview.capacity_dangers import capacity_dangers
 from preview.claim_dangers import claim_deletions, moved_namespace, only_moves_with_namespace
 from preview.danger_texts import Danger, change_text, rename_text
 from preview.diff import Diff
+from preview.edge_dangers import edge_danger
 from preview.rendering import Rendering
 from preview.verdicts import ResourceChange
 
@@ -57,10 +58,12 @@ def _change_danger(
     change: ResourceChange, old: Rendering, new: Rendering, changes: list[ResourceChange]
 ) -> Danger | None:
     kind = change.type.rsplit(":", 1)[-1]
-    if not change.blocked and (not change.type.startswith("kubernetes:") or kind not in _DESTRUCTIVE_KINDS):
-        return None
     # The object as deployed: what a replacement or a delete takes away.
     document: Mapping[str, Any] = (
         old.documents[change.old_file] if change.old_file else new.documents[change.new_file]
     )
+    if change.type.startswith("cloudflare:") and not change.blocked:
+        return edge_danger(change, document)
+    if not change.blocked and (not change.type.startswith("kubernetes:") or kind not in _DESTRUCTIVE_KINDS):
+        return None
     return change_text(change, kind, document, new.documents.values(), changes)

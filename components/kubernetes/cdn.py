@@ -40,9 +40,18 @@ TEMP_VOLUME_MB = 256
 CACHE_VOLUME_HEADROOM = 1.2
 
 
-def pod_layout(cdn: CdnSettings, origin: str, *, metrics_log: bool = False) -> NginxLayout:
+def service_names(name: str, namespace: str) -> tuple[str, ...]:
+    """Every DNS name a client in the cluster can reach the CDN's Service by."""
+    full = service_host(name, namespace)
+    return (name, f"{name}.{namespace}", f"{name}.{namespace}.svc", full)
+
+
+def pod_layout(
+    cdn: CdnSettings, origin: str, local_names: tuple[str, ...] = (), *, metrics_log: bool = False
+) -> NginxLayout:
     """Where NGINX keeps its files in the pod: everything writable is an emptyDir."""
     return NginxLayout(
+        local_names=local_names,
         metrics_syslog=SYSLOG_ADDRESS if metrics_log else None,
         origin=origin,
         listen=str(cdn.port),
@@ -85,7 +94,8 @@ class NginxCdn(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self._name, self._cdn, self._metrics_log_image = name, cdn, metrics_log_image
         self.config_text = render_nginx_conf(
-            cdn, pod_layout(cdn, origin, metrics_log=bool(metrics_log_image))
+            cdn,
+            pod_layout(cdn, origin, service_names(name, namespace), metrics_log=bool(metrics_log_image)),
         )
         files = {CONFIG_FILE: self.config_text}
         if metrics_log_image:

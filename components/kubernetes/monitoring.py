@@ -59,15 +59,15 @@ class Monitoring(pulumi.ComponentResource):
                 spec=self._pod_monitor(workload, ports, monitoring.scrape_interval_seconds),
                 opts=child,
             )
-        for uid, model in render_dashboards(settings, sources).items():
+        for board, model in render_dashboards(settings, sources).items():
             k8s.core.v1.ConfigMap(
-                f"{name}-{uid}",
+                f"{name}-{board}",
                 metadata={
-                    "name": f"dashboard-{uid}",
+                    "name": f"dashboard-{board}",
                     "namespace": namespace,
                     "labels": {**labels(name, "monitoring"), monitoring.dashboard_label: "1"},
                 },
-                data={f"{uid}.json": json.dumps(model, indent=2, sort_keys=True)},
+                data={f"{board}.json": json.dumps(model, indent=2, sort_keys=True)},
                 opts=child,
             )
         self.register_outputs({})

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.images import parse_image_reference
+from components.kubernetes.checksums import content_hash
 from components.kubernetes.conventions import (
     REDIS_CLIENT_LABEL,
     TIER_LABEL,
@@ -22,10 +23,9 @@ from components.kubernetes.redis_pods import (
     config_mounts,
     config_volumes,
     container_port,
-    data_node_volumes,
-    exporter_container,
-    files_checksum,
+    data_pod_spec,
     headless_service_spec,
+    pod_checksum,
     pod_host,
     pod_name_env,
     pods,
@@ -34,46 +34,85 @@ from components.kubernetes.redis_pods import (
     rule,
     secret_env,
     service_port,
-    store_pod_spec,
+    store_disruption_budget_spec,
     store_statefulset_spec,
 )
 from components.protection import guarded
 from components.render.redis import render_cluster_node_conf
+from components.render.redis_cluster_drain import render_cluster_drain_script
+from components.render.redis_cluster_scripts import (
+    render_cluster_bootstrap_script,
+    render_cluster_node_start_script,
+    render_cluster_prestop_script,
+    render_cluster_readiness_script,
+)
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CLUSTER_BUS_PORT,
     CONFIG_DIR,
+    DATA_DIR,
     EXPORTER_PORT,
     REDIS_PORT,
     NodeLayout,
 )
-from components.render.redis_scripts import (
-    render_cluster_bootstrap_script,
-    render_cluster_readiness_script,
-    render_liveness_script,
-)
+from components.render.redis_scripts import render_liveness_script
 from components.settings.protection import ProtectionSettings
 from components.settings.redis import RedisSettings
 
 # The bootstrap Job waits this long for every node to answer (image pulls, volume binding).
 BOOTSTRAP_WAIT_SECONDS = 600
+# A starting node waits this long in all for its peers' names to resolve (pods still scheduling).
+RESOLVE_SECONDS = 30
+# A stopping master waits this long for its replica to take over; the grace period adds 30 s.
+PRESTOP_WAIT_SECONDS = 30
+BOOTSTRAP_FILE = "bootstrap.sh"
+DRAIN_FILE = "drain.sh"
+JOB_CHECKSUM_ANNOTATION = "technovastore.io/script-checksum"
 
 
-def cluster_files(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
-    """The ConfigMap's files: the node config, the bootstrap script and the probe scripts."""
-    cluster = settings.cluster
+def node_files(settings: RedisSettings) -> dict[str, str]:
+    """What a cluster pod runs; its checksum rolls the pods. No node list: adding masters
+    changes none of it, so existing pods keep running."""
     return {
         "redis.conf": render_cluster_node_conf(
-            cluster, persistence=settings.persistence, layout=NodeLayout()
+            settings.cluster,
+            memory=settings.memory(settings.cluster),
+            persistence=settings.persistence,
+            layout=NodeLayout(),
         ),
-        "bootstrap.sh": render_cluster_bootstrap_script(
-            [(host, REDIS_PORT) for host in node_hosts],
-            replicas_per_master=cluster.replicas_per_master,
-            wait_seconds=BOOTSTRAP_WAIT_SECONDS,
+        "start.sh": render_cluster_node_start_script(
+            config_file=f"{CONFIG_DIR}/redis.conf", data_dir=DATA_DIR, resolve_seconds=RESOLVE_SECONDS
         ),
+        "prestop.sh": render_cluster_prestop_script(port=REDIS_PORT, wait_seconds=PRESTOP_WAIT_SECONDS),
         "liveness.sh": render_liveness_script(port=REDIS_PORT),
         "readiness.sh": render_cluster_readiness_script(port=REDIS_PORT),
     }
+
+
+def bootstrap_script(settings: RedisSettings, node_hosts: list[str]) -> str:
+    """The bootstrap Job's script: forms the cluster or completes it to the settings."""
+    cluster = settings.cluster
+    return render_cluster_bootstrap_script(
+        [(host, REDIS_PORT) for host in node_hosts],
+        masters=cluster.masters,
+        replicas_per_master=cluster.replicas_per_master,
+        wait_seconds=BOOTSTRAP_WAIT_SECONDS,
+    )
+
+
+def job_scripts(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
+    """The Jobs' scripts. Each Job's pod template carries its script's checksum: another node
+    list replaces the Job, so it runs again (the drain before the StatefulSet changes)."""
+    nodes = [(host, REDIS_PORT) for host in node_hosts]
+    return {
+        DRAIN_FILE: render_cluster_drain_script(nodes, wait_seconds=BOOTSTRAP_WAIT_SECONDS),
+        BOOTSTRAP_FILE: bootstrap_script(settings, node_hosts),
+    }
+
+
+def cluster_files(settings: RedisSettings, node_hosts: list[str]) -> dict[str, str]:
+    """The ConfigMap's files: what the pods run, and the Jobs' scripts."""
+    return {**node_files(settings), **job_scripts(settings, node_hosts)}
 
 
 class RedisCluster(pulumi.ComponentResource):
@@ -92,6 +131,7 @@ class RedisCluster(pulumi.ComponentResource):
         namespace: str,
         settings: RedisSettings,
         secret_name: pulumi.Output[str],
+        secret_checksum: pulumi.Output[str],
         monitoring_namespace: str,
         strict_spread: bool,
         protection: ProtectionSettings,
@@ -117,6 +157,10 @@ class RedisCluster(pulumi.ComponentResource):
             f"{name}-config", metadata=self._metadata(f"{name}-config"), data=files, opts=child
         )
         self._services(child)
+        after_config = pulumi.ResourceOptions(parent=self, depends_on=[config])
+        # Removing masters: their slots move off the leaving pods before the StatefulSet
+        # removes them. Nothing to do otherwise (first deployment, more masters).
+        drain = self._job("drain", DRAIN_FILE, files, settings, config.metadata.name, after_config)
         k8s.apps.v1.StatefulSet(
             name,
             metadata=self._metadata(name),
@@ -125,23 +169,20 @@ class RedisCluster(pulumi.ComponentResource):
                 headless_service=self.headless,
                 replicas=cluster.node_count,
                 pod_labels=self._labels,
-                checksum=files_checksum(files),
+                checksum=pod_checksum(node_files(settings), secret_checksum),
                 pod_spec=self._pod_spec(settings, config.metadata.name, strict_spread),
                 storage_size=cluster.storage_size if settings.persistence else None,
                 claim_retention=protection.volume_claim_retention,
             ),
-            opts=guarded(protection, child),
+            opts=guarded(protection, pulumi.ResourceOptions(parent=self, depends_on=[drain])),
         )
-        k8s.batch.v1.Job(
-            f"{name}-bootstrap",
-            metadata=self._metadata(f"{name}-bootstrap"),
-            spec=self._bootstrap_spec(settings, config.metadata.name),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[config]),
-        )
+        # Not after the StatefulSet: its pods become ready only once this Job formed the cluster.
+        after_drain = pulumi.ResourceOptions(parent=self, depends_on=[config, drain])
+        self._job("bootstrap", BOOTSTRAP_FILE, files, settings, config.metadata.name, after_drain)
         k8s.policy.v1.PodDisruptionBudget(
             name,
             metadata=self._metadata(name),
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(name)}},
+            spec=store_disruption_budget_spec(name),
             opts=child,
         )
         k8s.networking.v1.NetworkPolicy(
@@ -178,35 +219,56 @@ class RedisCluster(pulumi.ComponentResource):
         redis = redis_container(
             "redis",
             settings.image,
-            command=["redis-server", f"{CONFIG_DIR}/redis.conf", "--cluster-announce-hostname", announce],
+            command=["sh", f"{CONFIG_DIR}/start.sh"],
             resources=settings.resources,
             ports=[container_port("redis", REDIS_PORT), container_port("cluster-bus", CLUSTER_BUS_PORT)],
-            env=[pod_name_env(), secret_env("REDISCLI_AUTH", self.secret_name, ADMIN_PASSWORD_KEY)],
+            env=[
+                pod_name_env(),
+                {"name": "ANNOUNCE_HOST", "value": announce},
+                secret_env("REDISCLI_AUTH", self.secret_name, ADMIN_PASSWORD_KEY),
+            ],
             probes=redis_probes("liveness.sh", "readiness.sh"),
             mounts=config_mounts(),
         )
-        volumes = data_node_volumes(config_map, self.secret_name, persistence=settings.persistence)
-        containers = [redis, exporter_container(settings, self.secret_name)]
-        return store_pod_spec(selector_labels(self._name), containers, volumes, strict_spread=strict)
+        # A master being stopped on purpose hands its slots to its replica first.
+        return data_pod_spec(
+            self._name,
+            redis,
+            settings,
+            config_map=config_map,
+            secret_name=self.secret_name,
+            strict_spread=strict,
+            prestop_wait_seconds=PRESTOP_WAIT_SECONDS,
+        )
 
-    def _bootstrap_spec(self, settings: RedisSettings, config_map: pulumi.Output[str]) -> dict[str, Any]:
-        job = f"{self._name}-bootstrap"
-        pod_labels = labels(job, "bootstrap", **{REDIS_CLIENT_LABEL: "true"})
+    def _job(
+        self,
+        role: str,
+        script: str,
+        files: dict[str, str],
+        settings: RedisSettings,
+        config_map: pulumi.Output[str],
+        opts: pulumi.ResourceOptions,
+    ) -> k8s.batch.v1.Job:
+        """A Job that runs ``script`` from the ConfigMap as a Redis client, with the admin password."""
+        job = f"{self._name}-{role}"
+        pod_labels = labels(job, role, **{REDIS_CLIENT_LABEL: "true"})
         container = redis_container(
-            "bootstrap",
+            role,
             settings.image,
-            command=["sh", f"{CONFIG_DIR}/bootstrap.sh"],
+            command=["sh", f"{CONFIG_DIR}/{script}"],
             resources=JOB_RESOURCES,
             ports=[],
             env=[secret_env("REDISCLI_AUTH", self.secret_name, ADMIN_PASSWORD_KEY)],
             probes={},
             mounts=config_mounts(secrets=False, data=False),
         )
-        return {
+        checksum = content_hash({script: files[script]})
+        spec = {
             "backoffLimit": 4,
             "activeDeadlineSeconds": 2 * BOOTSTRAP_WAIT_SECONDS,
             "template": {
-                "metadata": {"labels": pod_labels},
+                "metadata": {"labels": pod_labels, "annotations": {JOB_CHECKSUM_ANNOTATION: checksum}},
                 "spec": {
                     "automountServiceAccountToken": False,
                     "securityContext": pod_security_context(),
@@ -216,6 +278,9 @@ class RedisCluster(pulumi.ComponentResource):
                 },
             },
         }
+        # The Job is its own app.kubernetes.io instance, not the cluster's: its selectors must not match it.
+        metadata = {"name": job, "namespace": self._namespace, "labels": labels(job, role)}
+        return k8s.batch.v1.Job(job, metadata=metadata, spec=spec, opts=opts)
 
     def _network_policy(self, monitoring_namespace: str) -> dict[str, Any]:
         selector = selector_labels(self._name)

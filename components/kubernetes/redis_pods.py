@@ -5,9 +5,11 @@ Plain dicts in the Kubernetes API's (camelCase) shape, like components/kubernete
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
+import pulumi
+
+from components.kubernetes.checksums import content_hash
 from components.kubernetes.conventions import (
     container_security_context,
     pod_security_context,
@@ -94,12 +96,14 @@ def data_node_volumes(config_map: Any, secret_name: Any, *, persistence: bool) -
     return volumes
 
 
-def files_checksum(files: dict[str, str]) -> str:
-    """A pod-template annotation value that changes whenever a rendered file does (rolls the pods)."""
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name].encode() + b"\0")
-    return digest.hexdigest()
+def pod_checksum(files: dict[str, str], secret_checksum: pulumi.Output[str]) -> pulumi.Output[str]:
+    """The pod-template annotation that rolls the pods: what they run, and the Secret they read.
+
+    A new password reaches a server only through a restart (its users and masterauth are
+    read at start), so a changed Secret must roll the pods like a changed config.
+    """
+    rendered = content_hash(files)
+    return secret_checksum.apply(lambda secret: content_hash({"files": rendered, "secret": secret}))
 
 
 def data_claim(storage_size: str) -> dict[str, Any]:
@@ -199,13 +203,36 @@ def store_pod_spec(
     }
 
 
+def data_pod_spec(
+    workload: str,
+    redis: dict[str, Any],
+    settings: RedisSettings,
+    *,
+    config_map: Any,
+    secret_name: Any,
+    strict_spread: bool,
+    prestop_wait_seconds: int,
+) -> dict[str, Any]:
+    """A data pod of a store: ``redis`` (which hands over in its preStop hook before a planned
+    stop, given the time to), the exporter beside it, the config, Secret and data volumes."""
+    redis["lifecycle"] = {"preStop": {"exec": {"command": ["sh", f"{CONFIG_DIR}/prestop.sh"]}}}
+    volumes = data_node_volumes(config_map, secret_name, persistence=settings.persistence)
+    return store_pod_spec(
+        selector_labels(workload),
+        [redis, exporter_container(settings, secret_name)],
+        volumes,
+        strict_spread=strict_spread,
+        grace_seconds=prestop_wait_seconds + 30,
+    )
+
+
 def store_statefulset_spec(
     workload: str,
     *,
     headless_service: str,
     replicas: int,
     pod_labels: dict[str, str],
-    checksum: str,
+    checksum: pulumi.Output[str] | str,
     pod_spec: dict[str, Any],
     storage_size: str | None,
     claim_retention: str,
@@ -235,6 +262,16 @@ def store_statefulset_spec(
             "whenScaled": claim_retention,
         }
     return spec
+
+
+def store_disruption_budget_spec(workload: str) -> dict[str, Any]:
+    """One pod of a store down at a time; a pod that is not ready (a new node not yet joined,
+    one stuck starting) may always be evicted, so it never blocks a node drain."""
+    return {
+        "maxUnavailable": 1,
+        "selector": {"matchLabels": selector_labels(workload)},
+        "unhealthyPodEvictionPolicy": "AlwaysAllow",
+    }
 
 
 def headless_service_spec(selector: dict[str, str], ports: list[dict[str, Any]]) -> dict[str, Any]:

@@ -17,13 +17,14 @@ from components.kubernetes.conventions import (
     service_host,
 )
 from components.kubernetes.redis_pods import (
+    DATA_VOLUME,
     config_mounts,
     config_volumes,
     container_port,
-    data_node_volumes,
+    data_pod_spec,
     exporter_container,
-    files_checksum,
     headless_service_spec,
+    pod_checksum,
     pod_host,
     pod_name_env,
     pods,
@@ -32,6 +33,7 @@ from components.kubernetes.redis_pods import (
     rule,
     secret_env,
     service_port,
+    store_disruption_budget_spec,
     store_pod_spec,
     store_statefulset_spec,
 )
@@ -40,6 +42,7 @@ from components.render.redis import render_sentinel_data_conf
 from components.render.redis_layout import (
     ADMIN_PASSWORD_KEY,
     CONFIG_DIR,
+    DATA_DIR,
     EXPORTER_PORT,
     REDIS_PORT,
     SECRETS_DIR,
@@ -63,6 +66,8 @@ from components.settings.redis import RedisSettings
 # How long a stopping primary waits for the Sentinels to promote a replica.
 PRESTOP_WAIT_SECONDS = 30
 RUNTIME_VOLUME = "runtime"
+# On the Sentinel's volume: its id, epochs and known peers (no password), kept across restarts.
+SENTINEL_STATE_FILE = "sentinel-state.conf"
 
 
 def sentinel_files(
@@ -72,9 +77,12 @@ def sentinel_files(
     group = settings.sentinel
     name = group.master_name
     sentinels = [(host, SENTINEL_PORT) for host in sentinel_hosts]
+    data_nodes = [(host, REDIS_PORT) for host in data_hosts]
     layout = NodeLayout()
     return {
-        "redis.conf": render_sentinel_data_conf(group, persistence=settings.persistence, layout=layout),
+        "redis.conf": render_sentinel_data_conf(
+            group, memory=settings.memory(group), persistence=settings.persistence, layout=layout
+        ),
         "sentinel.conf": render_sentinel_conf(
             group,
             primary_host=data_hosts[0],
@@ -85,7 +93,7 @@ def sentinel_files(
         "start-data-node.sh": render_data_node_start_script(
             master_name=name,
             sentinels=sentinels,
-            first_node=(data_hosts[0], REDIS_PORT),
+            data_nodes=data_nodes,
             port=REDIS_PORT,
             config_file=f"{CONFIG_DIR}/redis.conf",
         ),
@@ -93,8 +101,10 @@ def sentinel_files(
             master_name=name,
             quorum=group.quorum,
             sentinels=sentinels,
+            data_nodes=data_nodes,
             template_file=f"{CONFIG_DIR}/sentinel.conf",
             runtime_file=f"{SENTINEL_RUNTIME_DIR}/sentinel.conf",
+            state_file=f"{DATA_DIR}/{SENTINEL_STATE_FILE}",
         ),
         "prestop.sh": render_data_node_prestop_script(
             master_name=name, sentinels=sentinels, port=REDIS_PORT, wait_seconds=PRESTOP_WAIT_SECONDS
@@ -124,6 +134,7 @@ class RedisSentinel(pulumi.ComponentResource):
         namespace: str,
         settings: RedisSettings,
         secret_name: pulumi.Output[str],
+        secret_checksum: pulumi.Output[str],
         monitoring_namespace: str,
         strict_spread: bool,
         protection: ProtectionSettings,
@@ -154,18 +165,19 @@ class RedisSentinel(pulumi.ComponentResource):
         config = k8s.core.v1.ConfigMap(
             f"{name}-config", metadata=self._metadata(self._name, f"{name}-config"), data=files, opts=child
         )
-        checksum = files_checksum(files)
+        checksum = pod_checksum(files, secret_checksum)
         self._services(child)
         data_spec = self._data_pod_spec(settings, config.metadata.name, strict_spread)
         storage = group.storage_size if settings.persistence else None
         self._statefulset(self._name, group.data_nodes, data_spec, checksum, storage, child)
         sentinel_spec = self._sentinel_pod_spec(settings, config.metadata.name, strict_spread)
-        self._statefulset(self._sentinel_name, group.sentinels, sentinel_spec, checksum, None, child)
+        state_storage = group.state_storage_size if settings.persistence else None
+        self._statefulset(self._sentinel_name, group.sentinels, sentinel_spec, checksum, state_storage, child)
         for workload in (self._name, self._sentinel_name):
             k8s.policy.v1.PodDisruptionBudget(
                 workload,
                 metadata=self._metadata(workload, workload),
-                spec={"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(workload)}},
+                spec=store_disruption_budget_spec(workload),
                 opts=child,
             )
         for workload, spec in self._network_policies(monitoring_namespace).items():
@@ -212,7 +224,7 @@ class RedisSentinel(pulumi.ComponentResource):
         workload: str,
         replicas: int,
         pod_spec: dict[str, Any],
-        checksum: str,
+        checksum: pulumi.Output[str],
         storage_size: str | None,
         opts: pulumi.ResourceOptions,
     ) -> None:
@@ -255,15 +267,14 @@ class RedisSentinel(pulumi.ComponentResource):
             mounts=config_mounts(),
         )
         # A primary being stopped on purpose hands over first: a planned restart fails over fast.
-        redis["lifecycle"] = {"preStop": {"exec": {"command": ["sh", f"{CONFIG_DIR}/prestop.sh"]}}}
-        volumes = data_node_volumes(config_map, self.secret_name, persistence=settings.persistence)
-        containers = [redis, exporter_container(settings, self.secret_name)]
-        return store_pod_spec(
-            selector_labels(self._name),
-            containers,
-            volumes,
+        return data_pod_spec(
+            self._name,
+            redis,
+            settings,
+            config_map=config_map,
+            secret_name=self.secret_name,
             strict_spread=strict,
-            grace_seconds=PRESTOP_WAIT_SECONDS + 30,
+            prestop_wait_seconds=PRESTOP_WAIT_SECONDS,
         )
 
     def _sentinel_pod_spec(
@@ -277,14 +288,13 @@ class RedisSentinel(pulumi.ComponentResource):
             ports=[container_port("sentinel", SENTINEL_PORT)],
             env=self._announce_env(self._sentinel_name),
             probes=redis_probes("sentinel-liveness.sh", "sentinel-readiness.sh"),
-            mounts=[
-                *config_mounts(data=False),
-                {"name": RUNTIME_VOLUME, "mountPath": SENTINEL_RUNTIME_DIR},
-            ],
+            mounts=[*config_mounts(), {"name": RUNTIME_VOLUME, "mountPath": SENTINEL_RUNTIME_DIR}],
         )
         volumes = config_volumes(config_map, self.secret_name, (SENTINEL_AUTH_FILE,))
         # Sentinel rewrites its config (with the included passwords): keep it in memory only.
         volumes.append({"name": RUNTIME_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}})
+        if not settings.persistence:
+            volumes.append({"name": DATA_VOLUME, "emptyDir": {}})
         # The Sentinel's view (quorum, the primary it names) is what the Sentinel alerts read.
         exporter = exporter_container(settings, self.secret_name, port=SENTINEL_PORT)
         return store_pod_spec(

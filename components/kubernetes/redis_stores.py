@@ -36,11 +36,14 @@ class RedisStores(pulumi.ComponentResource):
             f"{name}-credentials",
             namespace=settings.namespace,
             admin_password=settings.redis_password,
+            previous_admin_password=settings.redis_previous_password,
+            rotation=settings.redis.password_rotation,
             sentinel_master_name=settings.redis.sentinel.master_name,
             protection=settings.protection,
             opts=child,
         )
         secret = self.credentials.secret_name
+        common["secret_checksum"] = self.credentials.checksum
         after_secret = pulumi.ResourceOptions(parent=self, depends_on=[self.credentials])
         self.cluster = RedisCluster(f"{name}-cluster", secret_name=secret, **common, opts=after_secret)
         self.sentinel = RedisSentinel(f"{name}-sessions", secret_name=secret, **common, opts=after_secret)

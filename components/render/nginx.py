@@ -7,19 +7,32 @@ only the layout differs.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from components.render.cdn_metrics import nginx_metrics_log
-from components.settings.cdn import CdnSecurityHeaders, CdnSettings, keys_zone_mb
+from components.render.nginx_requests import request_maps
+from components.render.nginx_site import (
+    CACHE_ZONE,
+    CONNECTION_ZONE,
+    HEALTH_PATH,
+    REQUEST_ZONE,
+    UPSTREAM,
+    site_server,
+    unknown_hosts_server,
+)
+from components.render.nginx_syntax import block
+from components.settings.cdn import CdnSettings, keys_zone_mb
 
-CACHE_ZONE = "cdn_cache"
-REQUEST_ZONE = "cdn_requests"
-CONNECTION_ZONE = "cdn_connections"
-UPSTREAM = "cdn_origin"
-HEALTH_PATH = "/health"
+__all__ = [
+    "COMPRESSIBLE_TYPES",
+    "GZIP_MIN_LENGTH",
+    "HEALTH_PATH",
+    "STATUS_PATH",
+    "NginxLayout",
+    "render_nginx_conf",
+]
+
 STATUS_PATH = "/stub_status"
-
 # Types worth compressing: text, JSON, JS, CSS, SVG, XML and fonts (text/html is always on).
 COMPRESSIBLE_TYPES = (
     "text/plain",
@@ -42,8 +55,6 @@ COMPRESSIBLE_TYPES = (
 )
 # Bodies shorter than this (bytes) are sent as they are: gzip would gain nothing.
 GZIP_MIN_LENGTH = 256
-IMAGE_EXTENSIONS = "png|jpe?g|gif|webp|avif|svg|ico|bmp"
-ASSET_EXTENSIONS = "js|mjs|css|map|woff2?|ttf|otf|eot"
 
 
 @dataclass(frozen=True)
@@ -65,50 +76,20 @@ class NginxLayout:
     user: str | None = None
     worker_processes: str = "auto"
     brotli_module: str | None = "modules/ngx_http_brotli_filter_module.so"
+    # Names this instance is reached by besides the public hostnames (the Service's DNS names).
+    local_names: tuple[str, ...] = ()
     # host:port of the log-to-metrics reader (mtail) that gets one line per request, or None.
     metrics_syslog: str | None = None
 
 
-def session_cookie_pattern(cookies: list[str]) -> str:
-    """A PCRE that matches a Cookie header carrying any of ``cookies`` (not a cookie ending in one)."""
-    names = "|".join(re.escape(cookie) for cookie in cookies)
-    return rf"(?:^|;)\s*(?:{names})="
-
-
-def security_header_values(headers: CdnSecurityHeaders) -> dict[str, str]:
-    hsts = f"max-age={headers.hsts_max_age_seconds}"
-    if headers.hsts_include_subdomains:
-        hsts += "; includeSubDomains"
-    if headers.hsts_preload:
-        hsts += "; preload"
-    return {
-        "Strict-Transport-Security": hsts,
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": headers.frame_options,
-        "Referrer-Policy": headers.referrer_policy,
-        "Permissions-Policy": headers.permissions_policy,
-        "Content-Security-Policy": headers.content_security_policy,
-    }
-
-
-def _block(head: str, body: list[str]) -> list[str]:
-    """``head { body }`` with the body indented; nested blocks indent again."""
-    return [f"{head} {{", *[f"    {line}" if line else "" for line in body], "}"]
-
-
-def _response_headers(settings: CdnSettings) -> list[str]:
-    """Headers every response carries, errors included (``always``).
-
-    NGINX drops all inherited add_header directives in a block that declares its own, so
-    every block that adds a header repeats this list in full.
-    """
-    values = security_header_values(settings.security_headers)
-    lines = [f'add_header {name} "{value}" always;' for name, value in values.items()]
-    return [*lines, "add_header X-Cache-Status $upstream_cache_status always;"]
-
-
 def _main(settings: CdnSettings, layout: NginxLayout) -> list[str]:
-    lines = [f"worker_processes {layout.worker_processes};"]
+    lines = [
+        f"worker_processes {layout.worker_processes};",
+        # Two descriptors per proxied request (client and origin), plus cache files.
+        f"worker_rlimit_nofile {2 * settings.worker_connections + 1024};",
+        # Every request runs the request maps' and the locations' regexes: compile them.
+        "pcre_jit on;",
+    ]
     if layout.user:
         lines.append(f"user {layout.user};")
     if settings.brotli and layout.brotli_module:
@@ -119,7 +100,7 @@ def _main(settings: CdnSettings, layout: NginxLayout) -> list[str]:
         # In the foreground: the container runtime (or the test fixture) supervises it.
         "daemon off;",
         "",
-        *_block("events", [f"worker_connections {settings.worker_connections};"]),
+        *block("events", [f"worker_connections {settings.worker_connections};"]),
     ]
     return lines
 
@@ -130,8 +111,9 @@ def _limits(settings: CdnSettings, layout: NginxLayout) -> list[str]:
     return [
         "server_tokens off;",
         "default_type application/octet-stream;",
-        "sendfile on;",
-        "tcp_nopush on;",
+        # Off: cached answers are mostly small, and one read plus one write beats sendfile
+        # with TCP_CORK set and cleared around it (measured ~8 % more cached throughput).
+        "sendfile off;",
         "tcp_nodelay on;",
         f"keepalive_timeout {t.keepalive_seconds}s;",
         "keepalive_requests 1000;",
@@ -139,6 +121,8 @@ def _limits(settings: CdnSettings, layout: NginxLayout) -> list[str]:
         f"client_body_timeout {t.client_body_seconds}s;",
         f"send_timeout {t.send_seconds}s;",
         "reset_timedout_connection on;",
+        # Redirects NGINX makes itself are relative: no internal port or scheme leaks out.
+        "absolute_redirect off;",
         # Oversized request lines get 414 and oversized headers 400, never a 5xx.
         "client_header_buffer_size 1k;",
         "large_client_header_buffers 4 8k;",
@@ -165,6 +149,8 @@ def _logging(layout: NginxLayout) -> list[str]:
         "upstream_response_time": "$upstream_response_time",
         "cache_status": "$upstream_cache_status",
         "host": "$host",
+        # The connection's own address when a trusted proxy named the visitor.
+        "peer": "$realip_remote_addr",
         "user_agent": "$http_user_agent",
     }
     numeric = {"status", "bytes_sent", "request_time"}
@@ -179,10 +165,11 @@ def _logging(layout: NginxLayout) -> list[str]:
 
 
 def _real_ip(settings: CdnSettings) -> list[str]:
-    if not settings.trusted_proxies:
+    """Behind trusted proxies, $remote_addr is the visitor their header names (rate limits too)."""
+    if not settings.real_ip_sources:
         return []
-    lines = [f"set_real_ip_from {cidr};" for cidr in settings.trusted_proxies]
-    return [*lines, f"real_ip_header {settings.real_ip_header};", "real_ip_recursive on;"]
+    lines = [f"set_real_ip_from {cidr};" for cidr in settings.real_ip_sources]
+    return [*lines, f"real_ip_header {settings.client_address_header};", "real_ip_recursive on;"]
 
 
 def _compression(settings: CdnSettings) -> list[str]:
@@ -213,131 +200,21 @@ def _cache_and_limits_zones(settings: CdnSettings, layout: NginxLayout) -> list[
         "limit_conn_status 429;",
         "limit_req_log_level warn;",
         "limit_conn_log_level warn;",
-        # Requests of a signed-in user: never answered from, nor stored in, the shared cache.
-        *_block(
-            "map $http_cookie $cdn_session",
-            ['default "";', f'"~{session_cookie_pattern(settings.session_cookies)}" 1;'],
-        ),
     ]
 
 
 def _upstream(settings: CdnSettings, layout: NginxLayout) -> list[str]:
-    return _block(
+    return block(
         f"upstream {UPSTREAM}",
         [f"server {layout.origin};", f"keepalive {settings.upstream_keepalive};", "keepalive_timeout 60s;"],
     )
 
 
-def _proxy_defaults(settings: CdnSettings) -> list[str]:
-    """Proxy and cache behaviour shared by every proxied location (none redefines these)."""
-    t = settings.timeouts
-    return [
-        # Upstream keepalive needs HTTP/1.1 and an empty Connection header.
-        "proxy_http_version 1.1;",
-        'proxy_set_header Connection "";',
-        "proxy_set_header Host $host;",
-        "proxy_set_header X-Real-IP $remote_addr;",
-        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-        "proxy_set_header X-Forwarded-Proto $scheme;",
-        # Cache one identity copy per URL and compress here, not one copy per encoding.
-        'proxy_set_header Accept-Encoding "";',
-        "proxy_hide_header X-Powered-By;",
-        f"proxy_connect_timeout {t.origin_connect_seconds}s;",
-        f"proxy_read_timeout {t.origin_read_seconds}s;",
-        f"proxy_send_timeout {t.origin_send_seconds}s;",
-        f"proxy_cache {CACHE_ZONE};",
-        "proxy_cache_key $scheme$host$request_uri;",
-        "proxy_cache_lock on;",
-        "proxy_cache_lock_timeout 5s;",
-        "proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;",
-        "proxy_cache_background_update on;",
-        "proxy_cache_revalidate on;",
-        "proxy_cache_bypass $http_authorization $cdn_session;",
-        "proxy_no_cache $http_authorization $cdn_session;",
-    ]
-
-
-def _proxied(
-    settings: CdnSettings, ttl_lines: list[str], extra_headers: list[str] | None = None
-) -> list[str]:
-    """A location that proxies to the origin, rate limited per client address.
-
-    Locations without headers of their own inherit the server's; one with its own repeats
-    them all (see _response_headers).
-    """
-    rate = settings.rate_limit
-    headers = [*_response_headers(settings), *extra_headers] if extra_headers else []
-    return [
-        f"limit_req zone={REQUEST_ZONE} burst={rate.burst} nodelay;",
-        f"limit_conn {CONNECTION_ZONE} {rate.connections_per_client};",
-        *ttl_lines,
-        *headers,
-        f"proxy_pass http://{UPSTREAM};",
-    ]
-
-
-def _ttl(seconds: int, not_found_seconds: int) -> list[str]:
-    lines = [f"proxy_cache_valid 200 203 301 308 {seconds}s;"]
-    if not_found_seconds:
-        lines.append(f"proxy_cache_valid 404 {not_found_seconds}s;")
-    return lines
-
-
-def _locations(settings: CdnSettings) -> list[str]:
-    ttl = settings.ttl
-    methods = "|".join(settings.allowed_methods)
-    fingerprinted = rf'"[.-][0-9a-f]{{8,}}\.(?:{ASSET_EXTENSIONS}|{IMAGE_EXTENSIONS})$"'
-    immutable = f'add_header Cache-Control "public, max-age={ttl.fingerprinted_seconds}, immutable";'
-    lines = [
-        *_block(f"if ($request_method !~ ^(?:{methods})$)", ["return 405;"]),
-        "",
-        *_block(
-            f"location = {HEALTH_PATH}",
-            # Answered here: never rate limited, never cached, never touches the origin.
-            ["access_log off;", "default_type text/plain;", 'return 200 "ok\\n";'],
-        ),
-        "",
-        # Content-addressed names never change: the CDN's TTL wins over the origin's headers.
-        *_block(
-            f"location ~* {fingerprinted}",
-            [
-                "proxy_ignore_headers Cache-Control Expires;",
-                "proxy_hide_header Cache-Control;",
-                *_proxied(settings, _ttl(ttl.fingerprinted_seconds, ttl.not_found_seconds), [immutable]),
-            ],
-        ),
-        "",
-        # Below, the origin's Cache-Control wins when it sends one; these TTLs are the default.
-        *_block(
-            rf'location ~* "\.(?:{IMAGE_EXTENSIONS})$"',
-            _proxied(settings, _ttl(ttl.images_seconds, ttl.not_found_seconds)),
-        ),
-        "",
-        *_block(
-            rf'location ~* "\.(?:{ASSET_EXTENSIONS})$"',
-            _proxied(settings, _ttl(ttl.assets_seconds, ttl.not_found_seconds)),
-        ),
-        "",
-        # API responses: no default TTL, so only what the origin marks cacheable is stored.
-        *_block(f"location ^~ {settings.api_prefix}", _proxied(settings, [])),
-        "",
-        *_block("location /", _proxied(settings, _ttl(ttl.html_seconds, ttl.not_found_seconds))),
-    ]
-    return lines
-
-
-def _site(settings: CdnSettings, layout: NginxLayout) -> list[str]:
-    body = [
-        f"listen {layout.listen} default_server;",
-        "server_name _;",
-        "",
-        *_response_headers(settings),
-        "",
-        *_proxy_defaults(settings),
-        "",
-        *_locations(settings),
-    ]
-    return _block("server", body)
+def server_names(settings: CdnSettings, layout: NginxLayout) -> list[str]:
+    names = list(dict.fromkeys([*settings.hostnames, *layout.local_names]))
+    if not names:
+        raise ValueError("the CDN serves no hostname: set cdn.hostnames or give the layout local names")
+    return names
 
 
 def _status_server(layout: NginxLayout) -> list[str]:
@@ -348,10 +225,10 @@ def _status_server(layout: NginxLayout) -> list[str]:
         "allow 127.0.0.1;",
         "allow ::1;",
         "deny all;",
-        *_block(f"location = {STATUS_PATH}", ["stub_status;"]),
-        *_block("location /", ["return 404;"]),
+        *block(f"location = {STATUS_PATH}", ["stub_status;"]),
+        *block("location /", ["return 404;"]),
     ]
-    return _block("server", body)
+    return block("server", body)
 
 
 def render_nginx_conf(settings: CdnSettings, layout: NginxLayout) -> str:
@@ -366,9 +243,13 @@ def render_nginx_conf(settings: CdnSettings, layout: NginxLayout) -> str:
         "",
         *_cache_and_limits_zones(settings, layout),
         "",
+        *request_maps(settings),
+        "",
         *_upstream(settings, layout),
         "",
-        *_site(settings, layout),
+        *unknown_hosts_server(settings, layout.listen),
+        "",
+        *site_server(settings, layout.listen, server_names(settings, layout)),
         "",
         *_status_server(layout),
     ]
@@ -376,6 +257,6 @@ def render_nginx_conf(settings: CdnSettings, layout: NginxLayout) -> str:
         "# Rendered from the stack's cdn settings; change those, not this file.",
         *_main(settings, layout),
         "",
-        *_block("http", http),
+        *block("http", http),
     ]
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.redis_memory import RedisMemory
 from components.render.redis_layout import (
     ADMIN_USER,
     APP_USER,
@@ -22,8 +23,10 @@ METRICS_COMMANDS = (
 
 
 def _network(layout: NodeLayout) -> list[str]:
+    source = [f"bind-source-addr {layout.source_address}"] if layout.source_address else []
     return [
         f"bind {layout.bind}",
+        *source,
         f"port {layout.port}",
         # Refuses outside clients if auth were ever missing; the default user is disabled anyway.
         "protected-mode yes",
@@ -44,9 +47,10 @@ def _persistence(enabled: bool) -> list[str]:
         'appenddirname "appendonlydir"',
         "appendfsync everysec",
         "aof-use-rdb-preamble yes",
-        # RDB snapshots as well: a compact file for backups and full resyncs.
-        "save 3600 1 300 100 60 10000",
-        "dbfilename dump.rdb",
+        # No RDB save points: the AOF's base file already is an RDB snapshot (the preamble),
+        # full syncs stream diskless, and each save point would fork about once a minute
+        # under write load, doubling the copy-on-write the AOF rewrites already cost.
+        'save ""',
     ]
 
 
@@ -65,19 +69,35 @@ def _diskless_sync(replicas: int) -> list[str]:
     ]
 
 
+def _memory(settings: RedisClusterSettings | RedisSentinelSettings, memory: RedisMemory) -> list[str]:
+    # Sized by components/redis_memory.py from the container's limit.
+    replication = memory.replication_mb
+    return [
+        f"maxmemory {memory.maxmemory_mb}mb",
+        f"maxmemory-policy {settings.maxmemory_policy}",
+        # A replica that falls this far behind is cut off (and resyncs) rather than grow the
+        # shared replication buffer past its share of the container.
+        f"client-output-buffer-limit replica {replication}mb {replication // 2}mb 60",
+        f"repl-backlog-size {memory.backlog_mb}mb",
+    ]
+
+
 def _node_conf(
     title: str,
     role: list[str],
     settings: RedisClusterSettings | RedisSentinelSettings,
     *,
+    memory: RedisMemory,
     persistence: bool,
     layout: NodeLayout,
 ) -> str:
-    memory = [f"maxmemory {settings.maxmemory_mb}mb", f"maxmemory-policy {settings.maxmemory_policy}"]
-    return _join(title, [_network(layout), role, _persistence(persistence), memory, _auth(layout)])
+    sections = [_network(layout), role, _persistence(persistence), _memory(settings, memory), _auth(layout)]
+    return _join(title, sections)
 
 
-def render_cluster_node_conf(settings: RedisClusterSettings, *, persistence: bool, layout: NodeLayout) -> str:
+def render_cluster_node_conf(
+    settings: RedisClusterSettings, *, memory: RedisMemory, persistence: bool, layout: NodeLayout
+) -> str:
     """redis.conf of a Redis Cluster node (every node of the cluster runs the same text)."""
     cluster = [
         "cluster-enabled yes",
@@ -101,23 +121,30 @@ def render_cluster_node_conf(settings: RedisClusterSettings, *, persistence: boo
     ]
     if layout.announce_host:
         cluster.append(f"cluster-announce-hostname {layout.announce_host}")
-    return _node_conf("Redis Cluster node", cluster, settings, persistence=persistence, layout=layout)
+    return _node_conf(
+        "Redis Cluster node", cluster, settings, memory=memory, persistence=persistence, layout=layout
+    )
 
 
 def render_sentinel_data_conf(
-    settings: RedisSentinelSettings, *, persistence: bool, layout: NodeLayout
+    settings: RedisSentinelSettings, *, memory: RedisMemory, persistence: bool, layout: NodeLayout
 ) -> str:
     """redis.conf of a data node in the Sentinel group; whom it replicates is decided at start."""
     replication = [
         # A replica keeps serving (possibly stale) reads while its primary is away.
         "replica-serve-stale-data yes",
         "replica-read-only yes",
+        # A session written only to the primary is lost if it dies before replicating: refuse
+        # writes while no replica is within 10 s. Trade-off: with every replica down, session
+        # writes fail (NOREPLICAS) until one returns, rather than being silently at risk.
+        "min-replicas-to-write 1",
+        "min-replicas-max-lag 10",
         *_diskless_sync(settings.data_nodes - 1),
     ]
     if layout.announce_host:
         replication.append(f"replica-announce-ip {layout.announce_host}")
     title = f"data node of the Sentinel group {settings.master_name!r}"
-    return _node_conf(title, replication, settings, persistence=persistence, layout=layout)
+    return _node_conf(title, replication, settings, memory=memory, persistence=persistence, layout=layout)
 
 
 def render_redis_auth_conf(passwords: RedisPasswords) -> str:
@@ -125,7 +152,7 @@ def render_redis_auth_conf(passwords: RedisPasswords) -> str:
     lines = [
         "# Nobody connects anonymously.",
         "user default off",
-        f"user {ADMIN_USER} on #{password_hash(passwords.admin)} ~* &* +@all",
+        f"user {ADMIN_USER} on {passwords.admin_hashes} ~* &* +@all",
         # The services' user: data commands only; no FLUSHALL, CONFIG, DEBUG, KEYS, ...
         f"user {APP_USER} on #{password_hash(passwords.app)} ~* &* +@all -@dangerous",
         f"user {METRICS_USER} on #{password_hash(passwords.metrics)} resetkeys -@all {METRICS_COMMANDS}",

@@ -37,11 +37,22 @@ METRICS_USER = "metrics"
 
 @dataclass(frozen=True)
 class RedisPasswords:
-    """One password per ACL user; they only ever reach a Secret and the environment."""
+    """One password per ACL user; they only ever reach a Secret and the environment.
+
+    ``admin`` is the one every server and script uses; during a rotation the servers also
+    accept ``admin_also_accepted`` (the other of the old and the new password).
+    """
 
     admin: str
     app: str
     metrics: str
+    admin_also_accepted: str | None = None
+
+    @property
+    def admin_hashes(self) -> str:
+        """The admin user's accepted passwords, in ACL form."""
+        accepted = [self.admin, *([self.admin_also_accepted] if self.admin_also_accepted else [])]
+        return " ".join(f"#{password_hash(password)}" for password in accepted)
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,9 @@ class NodeLayout:
     secrets_dir: str = SECRETS_DIR
     # In a pod the announced name is per pod, so it is passed on the command line instead.
     announce_host: str | None = None
+    # A pod has one address, which its outgoing connections use. Tests that give each server
+    # its own loopback address set it, or peers would see every connection come from 127.0.0.1.
+    source_address: str | None = None
 
 
 def password_hash(password: str) -> str:

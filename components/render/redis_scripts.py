@@ -1,4 +1,4 @@
-"""Shell scripts the Redis pods and the bootstrap Job run (POSIX sh, redis-cli).
+"""Shell scripts of the Sentinel group's pods, and what every Redis script shares (POSIX sh, redis-cli).
 
 Every script authenticates as the admin user with the password in ``REDISCLI_AUTH`` (set
 from the Secret), so no password is ever on a command line. Addresses are rendered in:
@@ -47,88 +47,83 @@ current_primary() {
 """
 
 
-def _addresses(addresses: Sequence[Address]) -> str:
-    return " ".join(f"{host}:{port}" for host, port in addresses)
+# Prints "host port" of the data node that serves as primary: the one that says role:master,
+# and of several (an old primary restarted before the Sentinels converted it) the one with
+# the most replicas attached; fails if no data node answers as master.
+_SERVING_PRIMARY_FUNCTION = """\
+serving_primary() {
+  best=""; most=-1
+  for node in $DATA_NODES; do
+    info=$(cli "$node" INFO replication 2>/dev/null | tr -d '\\r') || continue
+    printf '%s\\n' "$info" | grep -qx 'role:master' || continue
+    replicas=$(printf '%s\\n' "$info" | sed -n 's/^connected_slaves://p')
+    [ "${replicas:-0}" -gt "$most" ] && { most=${replicas:-0}; best="${node%:*} ${node##*:}"; }
+  done
+  [ -n "$best" ] && echo "$best"
+}
+"""
+
+# The primary, from whoever knows best: the data nodes themselves, else the Sentinels, else
+# nobody knows (the group's first start) and it is the first data node. Asking the data
+# nodes first matters when every Sentinel restarts at once after a failover: none of them
+# knows the primary any more, and a Sentinel that fell back to pod 0 (a replica by then)
+# would have all of them agree on it, find it down and abort every failover.
+_FIND_PRIMARY_FUNCTION = """\
+find_primary() {
+  serving_primary || current_primary || echo "$FIRST_NODE"
+}
+"""
 
 
-def _header(purpose: str, variables: dict[str, str | int]) -> str:
+def addresses(nodes: Sequence[Address]) -> str:
+    """The ``host:port`` words of a script's node list."""
+    return " ".join(f"{host}:{port}" for host, port in nodes)
+
+
+def script_header(purpose: str, variables: dict[str, str | int]) -> str:
+    """The shebang, the purpose, the quoted variables and the ``cli`` function."""
     variables = {"ADMIN_USER": ADMIN_USER, **variables}
     assignments = "\n".join(f"{name}={shlex.quote(str(value))}" for name, value in variables.items())
     return f"#!/bin/sh\n# {purpose}\nset -eu\n{assignments}\n{_CLI_FUNCTION}"
 
 
-def render_cluster_bootstrap_script(
-    nodes: Sequence[Address], *, replicas_per_master: int, wait_seconds: int
-) -> str:
-    """Forms the cluster when no node serves slots yet; otherwise changes nothing.
+def _primary_finder(data_nodes: Sequence[Address], sentinels: Sequence[Address]) -> dict[str, str | int]:
+    first_host, first_port = data_nodes[0]
+    return {
+        "DATA_NODES": addresses(data_nodes),
+        "SENTINELS": addresses(sentinels),
+        "FIRST_NODE": f"{first_host} {first_port}",
+    }
 
-    Safe to re-run after any restart: once formed, every node keeps its slots in nodes.conf.
-    """
-    header = _header(
-        "Forms the Redis Cluster once; idempotent.",
-        {"NODES": _addresses(nodes), "REPLICAS": replicas_per_master, "WAIT_SECONDS": wait_seconds},
-    )
-    body = """
-deadline=$(( $(date +%s) + WAIT_SECONDS ))
-give_up() { echo "bootstrap: $1" >&2; exit 1; }
 
-for node in $NODES; do
-  until [ "$(cli "$node" PING 2>/dev/null)" = PONG ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || give_up "$node does not answer after $WAIT_SECONDS s"
-    sleep 0.5
-  done
-done
-
-for node in $NODES; do
-  assigned=$(cli "$node" CLUSTER INFO | tr -d '\\r' | sed -n 's/^cluster_slots_assigned://p')
-  if [ "${assigned:-0}" != 0 ]; then
-    echo "bootstrap: cluster already formed ($node knows $assigned assigned slots); nothing to change"
-    exit 0
-  fi
-done
-
-echo "bootstrap: no node serves slots; creating the cluster"
-# shellcheck disable=SC2086  # NODES is a list of host:port words
-timeout "$WAIT_SECONDS" redis-cli --no-auth-warning --user "$ADMIN_USER" \\
-  --cluster create $NODES --cluster-replicas "$REPLICAS" --cluster-yes
-
-for node in $NODES; do
-  until cli "$node" CLUSTER INFO | grep -q '^cluster_state:ok'; do
-    [ "$(date +%s)" -lt "$deadline" ] || give_up "$node does not report cluster_state:ok"
-    sleep 0.5
-  done
-done
-echo "bootstrap: cluster formed"
-"""
-    return header + body
+_PRIMARY_FUNCTIONS = _SERVING_PRIMARY_FUNCTION + _CURRENT_PRIMARY_FUNCTION + _FIND_PRIMARY_FUNCTION
 
 
 def render_data_node_start_script(
     *,
     master_name: str,
     sentinels: Sequence[Address],
-    first_node: Address,
+    data_nodes: Sequence[Address],
     port: int,
     config_file: str,
 ) -> str:
     """Starts a data node of the Sentinel group as the primary or as a replica of it.
 
-    The primary is whoever the Sentinels name; when none answers (first start of the
-    group), pod 0 is the primary and the others replicate it. ``ANNOUNCE_HOST`` is this
-    pod's stable name, compared with the primary's and announced to the Sentinels.
+    The primary is the data node serving as one, else whom the Sentinels name, else (the
+    group's first start) pod 0. ``ANNOUNCE_HOST`` is this pod's stable name, compared with
+    the primary's and announced to the Sentinels.
     """
-    header = _header(
+    header = script_header(
         f"Starts a data node of the Sentinel group {master_name!r}.",
         {
             "MASTER_NAME": master_name,
-            "SENTINELS": _addresses(sentinels),
-            "FIRST_NODE": f"{first_node[0]} {first_node[1]}",
+            **_primary_finder(data_nodes, sentinels),
             "PORT": port,
             "CONFIG_FILE": config_file,
         },
     )
     body = """
-primary=$(current_primary) || primary="$FIRST_NODE"
+primary=$(find_primary)
 set -- "$CONFIG_FILE" --replica-announce-ip "$ANNOUNCE_HOST"
 if [ "$primary" = "$ANNOUNCE_HOST $PORT" ]; then
   echo "start: $ANNOUNCE_HOST is the primary"
@@ -138,7 +133,12 @@ echo "start: replica of $primary"
 # shellcheck disable=SC2086  # primary is "host port"
 exec redis-server "$@" --replicaof $primary
 """
-    return header + _CURRENT_PRIMARY_FUNCTION + body
+    return header + _PRIMARY_FUNCTIONS + body
+
+
+# What a Sentinel learned and must keep across restarts: its identity, the epochs, the
+# replicas and Sentinels it knows. Never the auth lines it also writes into its file.
+_STATE_LINES = "^sentinel (myid|current-epoch|config-epoch|leader-epoch|known-replica|known-sentinel) "
 
 
 def render_sentinel_start_script(
@@ -146,48 +146,73 @@ def render_sentinel_start_script(
     master_name: str,
     quorum: int,
     sentinels: Sequence[Address],
+    data_nodes: Sequence[Address],
     template_file: str,
     runtime_file: str,
+    state_file: str,
 ) -> str:
-    """Starts a Sentinel that monitors the current primary (pod 0 when nobody knows one).
+    """Starts a Sentinel that monitors the current primary, with what it learned before.
 
-    Sentinel rewrites its config file, so the rendered one is copied to ``runtime_file``.
+    Sentinel rewrites its config file, passwords included (the included auth file's lines
+    are written back into it), so that file lives in memory at ``runtime_file``, copied
+    from the rendered one. Its state lines (id, epochs, known replicas and Sentinels) are
+    copied every few seconds to ``state_file`` on the persistent volume and put back at the
+    next start, so a restarted Sentinel keeps its identity and epochs; no password reaches
+    the disk. The monitored primary is found afresh: the data node serving as primary,
+    else whom the other Sentinels name, else pod 0.
     """
-    header = _header(
+    header = script_header(
         f"Starts a Sentinel of the group {master_name!r}.",
         {
             "MASTER_NAME": master_name,
             "QUORUM": quorum,
-            "SENTINELS": _addresses(sentinels),
+            **_primary_finder(data_nodes, sentinels),
             "TEMPLATE_FILE": template_file,
             "RUNTIME_FILE": runtime_file,
+            "STATE_FILE": state_file,
+            "STATE_LINES": _STATE_LINES,
         },
     )
     body = """
-if primary=$(current_primary); then
-  echo "start: the Sentinels name $primary as primary"
-  sed "s/^sentinel monitor $MASTER_NAME .*/sentinel monitor $MASTER_NAME $primary $QUORUM/" \\
-    "$TEMPLATE_FILE" > "$RUNTIME_FILE"
-else
-  echo "start: no Sentinel answers; monitoring the group's first node"
-  cp "$TEMPLATE_FILE" "$RUNTIME_FILE"
+primary=$(find_primary)
+echo "start: monitoring $primary as primary"
+sed "s/^sentinel monitor $MASTER_NAME .*/sentinel monitor $MASTER_NAME $primary $QUORUM/" \\
+  "$TEMPLATE_FILE" > "$RUNTIME_FILE"
+if [ -s "$STATE_FILE" ]; then
+  echo "start: restoring the state saved in $STATE_FILE"
+  # The primary is no replica of itself, whatever the saved state remembers.
+  grep -E "$STATE_LINES" "$STATE_FILE" | grep -vx "sentinel known-replica $MASTER_NAME $primary" \\
+    >> "$RUNTIME_FILE" || true
 fi
 echo "sentinel announce-ip $ANNOUNCE_HOST" >> "$RUNTIME_FILE"
+
+save_state() {
+  while sleep 2; do
+    grep -E "$STATE_LINES" "$RUNTIME_FILE" > "$STATE_FILE.tmp" && mv "$STATE_FILE.tmp" "$STATE_FILE"
+  done
+}
+save_state &
 exec redis-sentinel "$RUNTIME_FILE"
 """
-    return header + _CURRENT_PRIMARY_FUNCTION + body
+    return header + _PRIMARY_FUNCTIONS + body
 
 
 def render_data_node_prestop_script(
     *, master_name: str, sentinels: Sequence[Address], port: int, wait_seconds: int
 ) -> str:
-    """Before a planned stop, a primary asks the Sentinels to fail over and waits for it."""
-    header = _header(
+    """Before a planned stop, a primary asks the Sentinels to fail over and waits for it.
+
+    It waits until the Sentinels name another primary (clients follow from then on), not
+    until it is itself converted to a replica, which Sentinel does only after some INFO
+    periods: the pod stops as soon as nobody is sent to it any more.
+    """
+    header = script_header(
         f"preStop of a data node of the Sentinel group {master_name!r}.",
         {
             "MASTER_NAME": master_name,
-            "SENTINELS": _addresses(sentinels),
+            "SENTINELS": addresses(sentinels),
             "SELF": f"127.0.0.1:{port}",
+            "PORT": port,
             "WAIT_SECONDS": wait_seconds,
         },
     )
@@ -195,21 +220,30 @@ def render_data_node_prestop_script(
 is_primary() { cli "$SELF" ROLE 2>/dev/null | head -n 1 | tr -d '\\r' | grep -qx master; }
 
 is_primary || exit 0
-for sentinel in $SENTINELS; do
-  if cli "$sentinel" SENTINEL FAILOVER "$MASTER_NAME" 2>/dev/null | grep -q OK; then
-    echo "prestop: $sentinel started a failover"
-    break
-  fi
-done
 deadline=$(( $(date +%s) + WAIT_SECONDS ))
-while is_primary && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5; done
+# A replica restarted moments ago (a roll restarts them first) is not yet a candidate for the
+# Sentinels ("NOGOODSLAVE") until they refreshed its INFO: ask again until one accepts.
+started=""
+while [ -z "$started" ] && [ "$(date +%s)" -lt "$deadline" ]; do
+  for sentinel in $SENTINELS; do
+    if cli "$sentinel" SENTINEL FAILOVER "$MASTER_NAME" 2>/dev/null | grep -q OK; then
+      echo "prestop: $sentinel started a failover"
+      started=yes
+      break
+    fi
+  done
+  [ -n "$started" ] || sleep 1
+done
+while [ "$(current_primary)" = "$ANNOUNCE_HOST $PORT" ] && [ "$(date +%s)" -lt "$deadline" ]; do
+  sleep 0.2
+done
 """
-    return header + body
+    return header + _CURRENT_PRIMARY_FUNCTION + body
 
 
 def render_liveness_script(*, port: int) -> str:
     """Alive while the server answers PING, also while it is still loading its data."""
-    header = _header("Liveness: the server answers.", {"SELF": f"127.0.0.1:{port}"})
+    header = script_header("Liveness: the server answers.", {"SELF": f"127.0.0.1:{port}"})
     body = """
 reply=$(cli "$SELF" PING 2>&1 | tr -d '\\r') || true
 case "$reply" in PONG|LOADING*) exit 0 ;; esac
@@ -219,24 +253,9 @@ exit 1
     return header + body
 
 
-def render_cluster_readiness_script(*, port: int) -> str:
-    """Ready only while the node serves a healthy cluster (cluster_state:ok).
-
-    Before the bootstrap Job formed the cluster no node is ready, and nothing waits on that:
-    the Job reaches the nodes through the headless Service, which publishes unready pods. A
-    node that came back with an empty volume stays unready: visible, and out of the client
-    Service, instead of answering clients with CLUSTERDOWN.
-    """
-    header = _header("Readiness of a Redis Cluster node.", {"SELF": f"127.0.0.1:{port}"})
-    body = """
-cli "$SELF" CLUSTER INFO | tr -d '\\r' | grep -qx 'cluster_state:ok'
-"""
-    return header + body
-
-
 def render_data_node_readiness_script(*, port: int) -> str:
     """Ready as primary, or as a replica whose link to the primary is up."""
-    header = _header("Readiness of a Sentinel-group data node.", {"SELF": f"127.0.0.1:{port}"})
+    header = script_header("Readiness of a Sentinel-group data node.", {"SELF": f"127.0.0.1:{port}"})
     body = """
 info=$(cli "$SELF" INFO replication | tr -d '\\r') || exit 1
 if printf '%s\\n' "$info" | grep -qx 'role:master'; then exit 0; fi
@@ -247,7 +266,9 @@ printf '%s\\n' "$info" | grep -qx 'master_link_status:up'
 
 def render_sentinel_readiness_script(*, master_name: str, port: int) -> str:
     """Ready while this Sentinel monitors the group and can name its primary."""
-    header = _header("Readiness of a Sentinel.", {"SELF": f"127.0.0.1:{port}", "MASTER_NAME": master_name})
+    header = script_header(
+        "Readiness of a Sentinel.", {"SELF": f"127.0.0.1:{port}", "MASTER_NAME": master_name}
+    )
     body = """
 reply=$(cli "$SELF" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_NAME" | tr -d '\\r') || exit 1
 [ "$(printf '%s\\n' "$reply" | grep -c .)" -eq 2 ]

@@ -71,7 +71,7 @@ def render_sentinel_auth_conf(passwords: RedisPasswords, *, master_name: str) ->
     """The included auth file of every Sentinel (lives only in the Secret)."""
     lines = [
         "user default off",
-        f"user {ADMIN_USER} on #{password_hash(passwords.admin)} ~* &* +@all",
+        f"user {ADMIN_USER} on {passwords.admin_hashes} ~* &* +@all",
         f"user {APP_USER} on #{password_hash(passwords.app)} -@all {APP_SENTINEL_COMMANDS}",
         f"user {METRICS_USER} on #{password_hash(passwords.metrics)} -@all {METRICS_SENTINEL_COMMANDS}",
         f"sentinel auth-pass {master_name} {config_string(passwords.admin)}",

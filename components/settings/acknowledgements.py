@@ -20,8 +20,9 @@ from typing import Annotated
 from pydantic import AfterValidator
 
 ACTIONS: tuple[str, ...] = ("replace", "delete", "rename", "rotate", "update")
+# The name is a Kubernetes object's, or a Pulumi resource's (a rename: ``edge-managedWaf``).
 _ACKNOWLEDGEMENT = re.compile(
-    r"^(?P<action>[a-z]+):(?P<kind>[A-Z][A-Za-z]*)/(?P<name>\*|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)$"
+    r"^(?P<action>[a-z]+):(?P<kind>[A-Z][A-Za-z]*)/(?P<name>\*|[A-Za-z0-9]([-A-Za-z0-9._]*[A-Za-z0-9])?)$"
 )
 
 

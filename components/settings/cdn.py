@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from components.quantities import memory_bytes
 from components.settings.base import CookieName, PinnedImage, SettingsModel, cross_field_error
+from components.settings.cdn_requests import (
+    DEFAULT_FORWARDED_HEADERS,
+    DEFAULT_HARMLESS_COOKIES,
+    DEFAULT_SESSION_COOKIES,
+    CookiePattern,
+    HeaderName,
+    Pcre,
+)
+from components.settings.cloudflare import Hostname
+from components.settings.cloudflare_ips import cloudflare_ranges
 from components.settings.services import ComputeQuantities, ComputeResources
+from components.settings.trusted_networks import Cidr, breadth_problem, trusted_proxy_problem
 
 # One character class for every value that lands inside a quoted NGINX string: no quotes,
 # no backslashes, no control characters, so settings can never break out of a directive.
@@ -27,17 +37,6 @@ def keys_zone_mb(expected_keys: int) -> int:
     return max(1, math.ceil(expected_keys * KEYS_ZONE_HEADROOM / KEYS_PER_MB))
 
 
-def _cidr(value: str) -> str:
-    try:
-        ipaddress.ip_network(value, strict=False)
-    except ValueError as error:
-        raise ValueError(f"must be an IP address or CIDR block ({error})") from None
-    return value
-
-
-Cidr = Annotated[str, AfterValidator(_cidr)]
-
-
 class CdnCacheTtls(SettingsModel):
     """How long the CDN keeps each content class (seconds)."""
 
@@ -50,6 +49,19 @@ class CdnCacheTtls(SettingsModel):
     html_seconds: int = Field(default=60, gt=0)
     # Negative caching of 404s, so a missing-asset storm does not reach the origin.
     not_found_seconds: int = Field(default=10, ge=0)
+
+
+class CdnFingerprint(SettingsModel):
+    """Which asset names are content-addressed (cached a year, ``immutable`` for browsers).
+
+    By default a name whose last part before the extension is a lower-case hex hash of at
+    least ``minHashLength`` characters with at least one letter (``main.3f9a2c1b.js``), never a
+    plain number (``avatar-0123456789.png``). ``pattern`` replaces that rule with a regular
+    expression matched against the whole (decoded) path.
+    """
+
+    min_hash_length: int = Field(default=8, ge=6, le=64)
+    pattern: Pcre | None = Field(default=None, pattern=r"^[^\"\x00-\x1f]*$", min_length=2)
 
 
 class CdnRateLimit(SettingsModel):
@@ -68,7 +80,8 @@ class CdnTimeouts(SettingsModel):
     origin_connect_seconds: int = Field(default=2, gt=0, le=75)
     origin_read_seconds: int = Field(default=15, gt=0)
     origin_send_seconds: int = Field(default=15, gt=0)
-    client_header_seconds: int = Field(default=10, gt=0)
+    # The whole request header must arrive within this (slow-header clients are cut off).
+    client_header_seconds: int = Field(default=5, gt=0, le=60)
     client_body_seconds: int = Field(default=10, gt=0)
     send_seconds: int = Field(default=15, gt=0)
     keepalive_seconds: int = Field(default=65, ge=0)
@@ -93,6 +106,12 @@ class CdnSecurityHeaders(SettingsModel):
     permissions_policy: str = Field(
         default="camera=(), microphone=(), geolocation=(), payment=()", pattern=_HEADER_VALUE
     )
+    # Pages get their own browsing context group (no window.opener from other sites)...
+    cross_origin_opener_policy: Literal["same-origin", "same-origin-allow-popups", "unsafe-none"] = (
+        "same-origin"
+    )
+    # ...and other sites cannot embed our responses; same-site keeps static.<zone> usable.
+    cross_origin_resource_policy: Literal["same-site", "same-origin", "cross-origin"] = "same-site"
 
 
 # How the CDN tier is reached from outside the cluster (review stacks never are).
@@ -185,17 +204,33 @@ class CdnSettings(SettingsModel):
     client_max_body_mb: int = Field(default=10, gt=0)
     # Cookies that mark a signed-in visitor: requests carrying any of them (or an Authorization
     # header) bypass the cache, at this tier and at Cloudflare's edge alike.
-    session_cookies: list[CookieName] = Field(default_factory=lambda: ["tns_session"], min_length=1)
+    session_cookies: list[CookieName] = Field(
+        default_factory=lambda: list(DEFAULT_SESSION_COOKIES), min_length=1
+    )
+    # Pages and API answers are never cached for a request with any other cookie.
+    harmless_cookies: list[CookiePattern] = Field(default_factory=lambda: list(DEFAULT_HARMLESS_COOKIES))
+    forwarded_headers: list[HeaderName] = Field(default_factory=lambda: list(DEFAULT_FORWARDED_HEADERS))
+    fingerprint: CdnFingerprint = CdnFingerprint()
     # Responses under this prefix are cached only when the origin says so (Cache-Control).
     api_prefix: str = Field(default="/api/", pattern=r"^/[A-Za-z0-9._~-]+/$")
     allowed_methods: list[str] = Field(
         default_factory=lambda: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], min_length=1
     )
-    # Load balancers / proxies whose X-Forwarded-For names the real client (rate limits per client).
-    trusted_proxies: list[Cidr] = Field(default_factory=list)
-    real_ip_header: str = Field(default="X-Forwarded-For", pattern=r"^[A-Za-z0-9-]+$")
+    # Proxies whose header names the real visitor (rate limits, logs, X-Forwarded-For).
+    # None: Cloudflare's published ranges when Cloudflare fronts the stack, else nobody.
+    trusted_proxies: list[Cidr] | None = None
+    # None: CF-Connecting-IP when Cloudflare fronts the stack, else X-Forwarded-For.
+    real_ip_header: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]+$")
+    # The cluster's node and pod networks: the only private ranges that may be trusted.
+    cluster_networks: list[Cidr] = Field(default_factory=list)
+    # Answer only connections from trusted proxies, the cluster and loopback (403 otherwise).
+    origin_lockdown: bool = False
+    # Public hostnames served besides Cloudflare's (when it fronts the stack) and the
+    # cluster-internal Service names; any other Host is refused (connection closed, 444).
+    hostnames: list[Hostname] = Field(default_factory=list)
     upstream_keepalive: int = Field(default=32, gt=0)
-    worker_connections: int = Field(default=4096, ge=64)
+    # Per worker; a proxied request holds two (client and origin). Open files are sized from it.
+    worker_connections: int = Field(default=16384, ge=64, le=262144)
     # Needs an image with the brotli filter module (ngx_http_brotli_filter_module).
     brotli: bool = False
     # Static URLs on the origin that the post-deploy checks request through the CDN.
@@ -235,6 +270,40 @@ class CdnSettings(SettingsModel):
                 "lower it or raise the limit",
             )
         return self
+
+    @model_validator(mode="after")
+    def _trusted_networks(self) -> CdnSettings:
+        for index, cidr in enumerate(self.cluster_networks):
+            problem = breadth_problem(cidr)
+            if problem:
+                raise cross_field_error(f"clusterNetworks.{index}", cidr, problem)
+        for index, cidr in enumerate(self.trusted_proxies or []):
+            problem = trusted_proxy_problem(cidr, self.cluster_networks)
+            if problem:
+                raise cross_field_error(f"trustedProxies.{index}", cidr, problem)
+        return self
+
+    @property
+    def real_ip_sources(self) -> list[str]:
+        return self.trusted_proxies or []
+
+    @property
+    def client_address_header(self) -> str:
+        return self.real_ip_header or "X-Forwarded-For"
+
+    def fronted_by_cloudflare(self, edge_hostnames: list[str]) -> CdnSettings:
+        """These settings with Cloudflare in front: its ranges and header by default, its hosts too."""
+        return self.model_copy(
+            update={
+                # Cloudflare's edges, and the cluster's own hop in front of the CDN (the Ingress
+                # controller's pods) when clusterNetworks names it.
+                "trusted_proxies": [*cloudflare_ranges(), *self.cluster_networks]
+                if self.trusted_proxies is None
+                else self.trusted_proxies,
+                "real_ip_header": self.real_ip_header or "CF-Connecting-IP",
+                "hostnames": list(dict.fromkeys([*self.hostnames, *edge_hostnames])),
+            }
+        )
 
     @model_validator(mode="after")
     def _methods_are_tokens(self) -> CdnSettings:

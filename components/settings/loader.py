@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,7 +23,10 @@ _DERIVED_KEYS = {
     "cluster": "is read from kubernetes:context and kubernetes:kubeconfig: set those",
 }
 # Settings that must be `secure:` values in the stack file (never plaintext in git).
-SECRET_KEYS = ("redisPassword", "cdnTlsPrivateKey")
+SECRET_KEYS = ("redisPassword", "redisPreviousPassword", "cdnTlsPrivateKey")
+# Provider settings the provider's schema marks secret (pulumi-cloudflare's provider.py wraps
+# them in Output.secret): just as secret in the stack file.
+PROVIDER_SECRET_KEYS = ("cloudflare:apiKey", "cloudflare:apiToken", "cloudflare:apiUserServiceKey")
 
 
 class _DuplicateKeys(Exception):
@@ -58,7 +62,8 @@ def load_settings(
         elif namespace == PROVIDER_NAMESPACE:
             problems += _provider_key(name, text, key in secret_keys, cluster)
         elif namespace in KNOWN_NAMESPACES:
-            continue
+            if key in PROVIDER_SECRET_KEYS and key not in secret_keys:
+                problems.append(_plaintext_secret(name, stack, namespace))
         elif namespace != PROJECT:
             problems.append(_foreign_key(namespace, name))
         else:
@@ -90,7 +95,8 @@ def load_settings(
     try:
         settings = Settings.model_validate(data)
     except ValidationError as error:
-        problems += [_problem(detail, data) for detail in error.errors()]
+        hidden = _secret_names(secret_keys)
+        problems += [_hide_secret_value(_problem(detail, data), hidden) for detail in error.errors()]
         settings = None
     if problems or settings is None:
         raise SettingsError(stack, problems)
@@ -136,15 +142,39 @@ def _provider_key(name: str, value: Any, secret: bool, cluster: dict[str, Any]) 
 
 def _plaintext_secrets(data: Mapping[str, Any], secret_keys: Collection[str], stack: str) -> list[Problem]:
     return [
-        Problem(
-            name,
-            MISSING,  # the value is a secret already written in plain text: do not repeat it
-            f"must be a secret, not plain text in the stack file: "
-            f"pulumi config set --secret {name} <value> --stack {stack}",
-        )
+        _plaintext_secret(name, stack)
         for name in SECRET_KEYS
         if name in data and f"{PROJECT}:{name}" not in secret_keys
     ]
+
+
+def _plaintext_secret(name: str, stack: str, namespace: str = PROJECT) -> Problem:
+    command_key = name if namespace == PROJECT else f"{namespace}:{name}"
+    return Problem(
+        name,
+        MISSING,  # the value is a secret already written in plain text: do not repeat it
+        f"must be a secret, not plain text in the stack file: "
+        f"pulumi config set --secret {command_key} <value> --stack {stack}",
+        namespace=namespace,
+    )
+
+
+def _secret_names(secret_keys: Collection[str]) -> set[str]:
+    """The project's settings whose values are secrets: encrypted in the stack file, or meant to be."""
+    prefix = f"{PROJECT}:"
+    return {key.removeprefix(prefix) for key in secret_keys if key.startswith(prefix)} | set(SECRET_KEYS)
+
+
+def _hide_secret_value(problem: Problem, secret_names: set[str]) -> Problem:
+    """A problem under a secret setting names the key only: `pulumi up` hands the program the
+    decrypted value, and the error goes to the deployment log."""
+    if (
+        problem.namespace == PROJECT
+        and problem.key_path.split(".", 1)[0] in secret_names
+        and problem.value is not None  # "is required" problems: there is nothing to hide
+    ):
+        return replace(problem, value=MISSING)
+    return problem
 
 
 def _decode(text: Any) -> Any:
@@ -200,7 +230,9 @@ def _project_problem(detail: Mapping[str, Any], data: Mapping[str, Any]) -> Prob
         location = field.split(".") if not location else location + field.split(".")
         return Problem(".".join(location), context["value"], detail["msg"])
     if detail["type"] == "extra_forbidden":
-        return Problem(".".join(location), detail["input"], "is not a known setting (check the spelling)")
+        # A misspelt top-level key may be a misspelt secret (redisPasword): never echo it.
+        value = detail["input"] if len(location) > 1 else MISSING
+        return Problem(".".join(location), value, "is not a known setting (check the spelling)")
     if detail["type"] == "missing":
         return Problem(".".join(location), MISSING, "is required")
     message = str(detail["msg"]).removeprefix("Value error, ")

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from components.quantities import memory_bytes
+from components.redis_memory import RedisMemory, redis_memory
 from components.settings.base import DnsLabel, MemoryQuantity, PinnedImage, SettingsModel, cross_field_error
 from components.settings.services import ComputeQuantities, ComputeResources
 
@@ -21,10 +22,6 @@ MaxmemoryPolicy = Literal[
     "volatile-ttl",
 ]
 
-# maxmemory counts the dataset only: replication buffers, client buffers and the memory a
-# forked AOF rewrite dirties come on top, so keep it well under the container's limit.
-MAXMEMORY_SHARE_OF_LIMIT = 0.75
-
 
 class RedisClusterSettings(SettingsModel):
     masters: int = Field(default=3, ge=3)
@@ -34,7 +31,8 @@ class RedisClusterSettings(SettingsModel):
     # keeps it within node timeout + 3 s; the tutorial's 5000 ms takes 8-9 s.
     node_timeout_ms: int = Field(default=3000, ge=1000)
     storage_size: MemoryQuantity = "10Gi"
-    maxmemory_mb: int = Field(default=768, gt=0)
+    # None: the largest that fits redis.resources.limits.memory (components/redis_memory.py).
+    maxmemory_mb: int | None = Field(default=None, gt=0)
     # A cache: evict the least recently used key rather than refuse writes.
     maxmemory_policy: MaxmemoryPolicy = "allkeys-lru"
 
@@ -52,7 +50,10 @@ class RedisSentinelSettings(SettingsModel):
     down_after_ms: int = Field(default=5000, ge=1000)
     failover_timeout_ms: int = Field(default=30000, ge=1000)
     storage_size: MemoryQuantity = "5Gi"
-    maxmemory_mb: int = Field(default=384, gt=0)
+    # Each Sentinel's volume: a few lines of state (its id, epochs, known peers).
+    state_storage_size: MemoryQuantity = "128Mi"
+    # None: the largest that fits redis.resources.limits.memory (components/redis_memory.py).
+    maxmemory_mb: int | None = Field(default=None, gt=0)
     # Sessions must not be evicted: refuse writes instead when memory is full.
     maxmemory_policy: MaxmemoryPolicy = "noeviction"
     # The Sentinel processes themselves: tiny.
@@ -78,6 +79,13 @@ class RedisSentinelSettings(SettingsModel):
         return self
 
 
+# A rotation of the admin password (redisPassword), one `pulumi up` per phase, each a full roll
+# of the Redis pods that is safe in any order because every server accepts what every other
+# one uses: "accept-new" (both passwords accepted, the previous one still used), "use-new"
+# (both accepted, the new one used); then unset (only the new one accepted).
+PasswordRotation = Literal["accept-new", "use-new"]
+
+
 class RedisSettings(SettingsModel):
     image: PinnedImage = "redis:7.2.5"
     exporter_image: PinnedImage = "oliver006/redis_exporter:v1.62.0"
@@ -94,18 +102,23 @@ class RedisSettings(SettingsModel):
     )
     cluster: RedisClusterSettings = RedisClusterSettings()
     sentinel: RedisSentinelSettings = RedisSentinelSettings()
+    # The phase of a running rotation (with redisPreviousPassword); None when none runs.
+    password_rotation: PasswordRotation | None = None
+
+    def memory(self, group: RedisClusterSettings | RedisSentinelSettings) -> RedisMemory:
+        """How a data container of ``group`` shares out its memory limit."""
+        return redis_memory(memory_bytes(self.resources.limits.memory), group.maxmemory_mb)
 
     @model_validator(mode="after")
     def _maxmemory_fits_the_container(self) -> RedisSettings:
-        limit_mb = memory_bytes(self.resources.limits.memory) / 2**20
-        allowed = int(limit_mb * MAXMEMORY_SHARE_OF_LIMIT)
         for path, group in (("cluster", self.cluster), ("sentinel", self.sentinel)):
-            if group.maxmemory_mb > allowed:
+            try:
+                self.memory(group)
+            except ValueError as error:
                 raise cross_field_error(
                     f"{path}.maxmemoryMb",
                     group.maxmemory_mb,
-                    f"must leave room for buffers and forks: at most {allowed} "
-                    f"({int(MAXMEMORY_SHARE_OF_LIMIT * 100)} % of redis.resources.limits.memory "
-                    f"{self.resources.limits.memory})",
-                )
+                    f"must leave room for the process, replication buffers and forks within "
+                    f"redis.resources.limits.memory {self.resources.limits.memory}: {error}",
+                ) from error
         return self

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from components.settings.acknowledgements import Acknowledgement
+from components.settings.acknowledgements import Acknowledgement, acknowledges
 from components.settings.base import DnsLabel, SettingsModel, cross_field_error, cross_field_errors
 from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.cdn import CdnSettings
@@ -24,6 +24,8 @@ from components.settings.scaling import ScalingSettings
 from components.settings.services import ComputeQuantities, ComputeResources, ServiceSettings
 
 Environment = Literal["production", "staging", "review"]
+# The Secret that carries the Redis passwords (components/kubernetes/redis_credentials.py).
+REDIS_CREDENTIALS = "redis-credentials"
 REVIEW_STACK = re.compile(r"^pr-[1-9][0-9]*$")
 NAMESPACE_PREFIX = "technovastore"
 # The namespaces other stacks derive: production may not pick one of them.
@@ -102,6 +104,8 @@ class Settings(SettingsModel):
     acknowledge: list[Acknowledgement] = Field(default_factory=list)
     # Secret: `pulumi config set --secret redisPassword ...`; generated when unset.
     redis_password: SecretStr | None = None
+    # Secret: the admin password being replaced, while redis.passwordRotation runs.
+    redis_previous_password: SecretStr | None = None
     # Secret: the private key of cdn.exposure.tls.certificate (source originCa).
     cdn_tls_private_key: SecretStr | None = None
 
@@ -147,6 +151,39 @@ class Settings(SettingsModel):
             raise cross_field_error("namespace", self.namespace, "is another stack's namespace")
         return self
 
+    @property
+    def cdn_tier(self) -> CdnSettings:
+        """The CDN settings as deployed: behind Cloudflare, its ranges, header and hostnames."""
+        if self.edge_enabled:
+            return self.cdn.fronted_by_cloudflare(self.cloudflare.hostnames)
+        return self.cdn
+
+    @model_validator(mode="after")
+    def _cdn_lockdown_has_proxies(self) -> Settings:
+        if self.cdn.origin_lockdown and not self.cdn_tier.real_ip_sources:
+            raise cross_field_error(
+                "cdn.originLockdown",
+                True,
+                "needs cdn.trustedProxies or Cloudflare in front (cloudflare.enabled): nobody could connect",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _ingress_hop_is_trusted(self) -> Settings:
+        # Behind an Ingress, NGINX's peer is the controller's pod, not Cloudflare: unless the pod
+        # network is trusted, every visitor would share the controller's address (one rate
+        # limit for all), the finding this tier exists to fix.
+        behind_ingress = self.edge_enabled and self.cdn.exposure.type == "ingress"
+        if behind_ingress and self.cdn.trusted_proxies is None and not self.cdn.cluster_networks:
+            raise cross_field_error(
+                "cdn.clusterNetworks",
+                [],
+                "must name the cluster's pod network with cdn.exposure.type ingress behind Cloudflare: "
+                "NGINX's peer is the Ingress controller, and only a trusted peer's CF-Connecting-IP names "
+                "the visitor (find it with: kubectl get nodes -o jsonpath='{.items[*].spec.podCIDRs}')",
+            )
+        return self
+
     @model_validator(mode="after")
     def _services_reach_max_in_time(self) -> Settings:
         budget = self.scaling.max_scale_up_seconds
@@ -160,6 +197,31 @@ class Settings(SettingsModel):
                     f"scaling.maxScaleUpSeconds ({budget} s) with scaling.scaleUpBehavior: "
                     f"worst case {seconds} s; raise the behavior's pods/percent or lower maxReplicas",
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _password_rotation_is_complete(self) -> Settings:
+        rotation = self.redis.password_rotation
+        if rotation is None:
+            if self.redis_previous_password is not None:
+                raise cross_field_error(
+                    "redisPreviousPassword",
+                    "[secret]",
+                    "is only read while redis.passwordRotation runs: set the phase, or remove it "
+                    "once the rotation finished",
+                )
+            return self
+        missing = []
+        if self.redis_password is None or self.redis_previous_password is None:
+            missing.append("both redisPassword (the new one) and redisPreviousPassword (the old one)")
+        if not acknowledges(self.acknowledge, "rotate", "Secret", REDIS_CREDENTIALS):
+            missing.append(f"acknowledge 'rotate:Secret/{REDIS_CREDENTIALS}'")
+        if missing:
+            raise cross_field_error(
+                "redis.passwordRotation",
+                rotation,
+                f"needs {' and '.join(missing)} (README: Redis, rotating the password)",
+            )
         return self
 
     @model_validator(mode="after")

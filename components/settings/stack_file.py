@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from components.settings.stack import REVIEW_STACK
+from components.strict_yaml import StrictSafeLoader
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Review stacks are created from the staging config (see the review-stack workflow).
@@ -40,21 +41,6 @@ def secret_placeholder(key: str, ciphertext: str = "") -> str:
     return f"offline-preview-placeholder-for-{key.replace(':', '-')}-{version}"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses duplicate keys instead of silently keeping the last one."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise StackConfigError(
-                    f"line {key_node.start_mark.line + 1}: key {key!r} is defined more than once"
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def config_path(stack: str, root: Path = PROJECT_ROOT) -> Path:
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists() and REVIEW_STACK.match(stack):
@@ -73,9 +59,11 @@ def read_stack_config(
     if not re.match(r"^[A-Za-z0-9_.-]+$", stack) or not path.exists():
         raise StackConfigError(f"no config file for stack {stack!r} (looked for {path.name})")
     try:
-        document = yaml.load(path.read_text(), Loader=_UniqueKeyLoader) or {}
-    except StackConfigError as error:
-        raise StackConfigError(f"{path.name} {error}") from None
+        document = yaml.load(path.read_text(), Loader=StrictSafeLoader) or {}
+    except yaml.constructor.ConstructorError as error:
+        mark = error.problem_mark
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        raise StackConfigError(f"{path.name} {line}{error.problem}") from None
     except yaml.YAMLError as error:
         raise StackConfigError(f"{path.name} is not valid YAML: {error}") from None
     if not isinstance(document, dict):

@@ -103,6 +103,13 @@ def _binding_exec(args: StackValidationArgs, report: ReportViolation) -> None:
                 if known
                 else f"binds {kind} {name}, which this stack does not declare, so what it allows is unknown"
             )
+        elif role.props.get("aggregationRule"):
+            # The controller fills its rules from every ClusterRole in the cluster that matches its
+            # selectors (declared here or not): what it allows cannot be read from the stack.
+            problem = (
+                f"binds {kind} {name}, which aggregates other ClusterRoles by label, so what it allows "
+                "is unknown"
+            )
         elif any(grants_exec_or_attach(rule) for rule in _rules(role.props)):
             problem = f"binds {kind} {name}, which allows exec or attach into pods"
         else:
@@ -180,7 +187,8 @@ POLICIES = [
         name="k8s-rbac-binding-no-pod-exec-attach",
         description=(
             "No RoleBinding or ClusterRoleBinding grants a role that allows exec or attach into pods, "
-            "or a role the stack does not declare (its rules cannot be checked). Stricter than Polaris's "
+            "or a role the stack does not declare or that aggregates others by label (its rules cannot be "
+            "checked). Stricter than Polaris's "
             "clusterrolebindingPodExecAttach, rolebindingClusterRolePodExecAttach and "
             "rolebindingRolePodExecAttach, which also exempt the GKE add-on name "
             "gce:podsecuritypolicy:calico-sa."

@@ -92,7 +92,9 @@ def _statefulset_service(args: StackValidationArgs, report: ReportViolation) -> 
             continue
         name = workload.spec.get("serviceName")
         service = view.find("Service", name, workload.namespace) if isinstance(name, str) and name else None
-        if service is None:
+        if name is None:
+            problem = "sets no spec.serviceName"
+        elif service is None:
             problem = f"serviceName {shown(name)} names no Service declared in namespace {workload.namespace}"
         elif service.spec.get("clusterIP") != "None":
             problem = f"its Service {name} is not headless (clusterIP: None)"

@@ -24,9 +24,26 @@ def display_name(document: Mapping[str, Any]) -> str:
     return str(document["name"])
 
 
+# Inputs with a schema ``Default``: the plugin framework plans the default for an input left out,
+# so writing the default out (or dropping it) plans the same resource and replaces nothing.
+INPUT_DEFAULTS: dict[str, dict[str, Any]] = {
+    # terraform-provider-random internal/provider/resource_password.go, passwordSchemaV3
+    "random:index/randomPassword:RandomPassword": {
+        "special": True,
+        "upper": True,
+        "lower": True,
+        "minNumeric": 0,
+        "minUpper": 0,
+        "minLower": 0,
+        "minSpecial": 0,
+    },
+}
+
+
 def body(document: Mapping[str, Any]) -> Any:
-    """What the provider diffs: the inputs."""
-    return document.get("inputs") or {}
+    """What the provider diffs: the inputs, with the schema's defaults for those left out."""
+    inputs = document.get("inputs") or {}
+    return {**INPUT_DEFAULTS.get(str(document.get("type")), {}), **inputs}
 
 
 def forces_new(type_: str, change: FieldChange, new: Mapping[str, Any], settings: Mapping[str, str]) -> bool:

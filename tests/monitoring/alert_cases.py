@@ -219,6 +219,16 @@ CASES: list[AlertCase] = [
         eval_time="12m",
     ),
     AlertCase(
+        "RedisSessionWritesRefused",
+        [(f'redis_errors_total{{{SESSIONS},instance="10.0.0.2:9121",err="OOM"}}', "_x16 5x10")],
+        _SCOPE,
+        # Refusals from long ago, then a scrape gap of over 5 minutes (Prometheus restarted or
+        # upgraded, the exporter unreachable) while Redis kept running: the counter comes back
+        # unchanged, which is not a counter being born.
+        [[(f'redis_errors_total{{{SESSIONS},instance="10.0.0.2:9121",err="OOM"}}', "5x5 _x10 5x10")]],
+        eval_time="17m",
+    ),
+    AlertCase(
         "RedisSessionPrimaryMissing",
         [
             (f'redis_up{{{SESSIONS},instance="10.0.0.2:9121"}}', "1x30"),
@@ -281,7 +291,12 @@ CASES: list[AlertCase] = [
             [
                 (f"cdn_upstream_errors_total{{{CDN}}}", "0x30"),
                 (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+100x30"),
-            ]
+            ],
+            # Every origin request failing, but only 10 in 5 minutes: no verdict.
+            [
+                (f"cdn_upstream_errors_total{{{CDN}}}", "0+2x30"),
+                (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+2x30"),
+            ],
         ],
     ),
     AlertCase(
@@ -290,6 +305,7 @@ CASES: list[AlertCase] = [
             (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="1"}}', "0x30"),
             (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="2.5"}}', "0+100x30"),
             (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="+Inf"}}', "0+100x30"),
+            (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+100x30"),
         ],
         _SCOPE,
         [
@@ -297,7 +313,15 @@ CASES: list[AlertCase] = [
                 (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="1"}}', "0+100x30"),
                 (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="2.5"}}', "0+100x30"),
                 (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="+Inf"}}', "0+100x30"),
-            ]
+                (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+100x30"),
+            ],
+            # Slow, but 10 origin requests in 5 minutes: no verdict.
+            [
+                (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="1"}}', "0x30"),
+                (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="2.5"}}', "0+2x30"),
+                (f'cdn_upstream_duration_seconds_bucket{{{CDN},le="+Inf"}}', "0+2x30"),
+                (f"cdn_upstream_duration_seconds_count{{{CDN}}}", "0+2x30"),
+            ],
         ],
     ),
     AlertCase(

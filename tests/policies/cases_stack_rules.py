@@ -97,6 +97,23 @@ bad(
     [binding("mystery", "ClusterRole", "not-here", kind="ClusterRoleBinding")],
 )
 ok("k8s-rbac-binding-no-pod-exec-attach", "built-in-view", [binding("viewers", "ClusterRole", "view")])
+# An aggregated ClusterRole's rules are filled in by the controller from every ClusterRole in the
+# cluster whose labels its selectors match (here the ones aggregated into the built-in edit role,
+# which allow pods/exec): its own empty rules say nothing.
+_AGGREGATED = edited(
+    role("aggregated", kind="ClusterRole"),
+    lambda r: r.update(
+        aggregationRule={
+            "clusterRoleSelectors": [{"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-edit": "true"}}]
+        },
+        rules=[],
+    ),
+)
+bad(
+    "k8s-rbac-binding-no-pod-exec-attach",
+    "aggregated-role",
+    [_AGGREGATED, binding("aggregated", "ClusterRole", "aggregated", kind="ClusterRoleBinding")],
+)
 ok(
     "k8s-rbac-no-cluster-admin",
     "view",

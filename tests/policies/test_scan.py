@@ -96,6 +96,19 @@ def test_a_file_that_is_not_yaml_exits_2_naming_file_and_line(tmp_path: Path) ->
     assert "Traceback" not in done.stderr
 
 
+def test_a_key_given_twice_exits_2_naming_the_key_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The API server and kubectl refuse it; keeping the last value would lint another object.
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: shop}\ndata:\n  a: '1'\n  a: '2'\n"
+    )
+
+    assert main([str(twice)]) == 2
+    assert "twice.yaml:6: not valid YAML (key 'a' is defined more than once)" in capsys.readouterr().err
+
+
 def test_list_objects_are_linted_item_by_item(tmp_path: Path) -> None:
     listed = write(tmp_path / "list.yaml", {"apiVersion": "v1", "kind": "List", "items": [PRIVILEGED_POD]})
     report = scan_paths([listed])
@@ -155,3 +168,46 @@ def test_a_rule_that_raises_is_named_not_a_traceback(tmp_path: Path) -> None:
     manifest = write(tmp_path / "debug.yaml", PRIVILEGED_POD)
     with pytest.raises(CouldNotRun, match="policy k8s-explodes failed on these manifests: TypeError"):
         scan_paths([manifest], policies=[broken_rule])
+
+
+def test_sarif_locations_are_uri_references_whatever_the_file_is_called(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SARIF's ``artifactLocation.uri`` is a URI reference (RFC 3986): a space must be escaped,
+    and an unescaped ``#`` starts a fragment, so ``k8s/pod #1.yaml`` would point at ``k8s/pod ``.
+    A path under the working directory (the checkout) stays relative; one outside it is a file URI."""
+    folder = tmp_path / "checkout" / "k8s manifests"
+    folder.mkdir(parents=True)
+    write(folder / "pod #1 50%.yaml", PRIVILEGED_POD)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    write(outside / "debug.yaml", PRIVILEGED_POD)
+    monkeypatch.chdir(tmp_path / "checkout")
+    for argument, expected_uri in [
+        ("k8s manifests", "k8s%20manifests/pod%20%231%2050%25.yaml"),
+        (str(folder), "k8s%20manifests/pod%20%231%2050%25.yaml"),
+        (str(outside), (outside / "debug.yaml").as_uri()),
+    ]:
+        assert main([argument, "--format", "sarif"]) == 1
+        results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+        assert uris == {expected_uri}, argument
+
+
+def test_a_statefulset_without_a_service_name_is_told_so(tmp_path: Path) -> None:
+    """A hand-written StatefulSet often omits spec.serviceName: the message says so, not ``None``."""
+    statefulset = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "db", "image": "postgres:16.3"}]},
+            },
+        },
+    }
+    report = scan_paths([write(tmp_path / "db.yaml", statefulset)])
+    [finding] = [f for f in report.findings if f.policy == "k8s-statefulset-headless-service"]
+    assert finding.message.startswith("StatefulSet shop/db: sets no spec.serviceName; ")

@@ -275,3 +275,84 @@ def test_a_protected_statefulset_says_both_the_refusal_and_what_replacing_it_doe
         danger.instead.startswith("if this is meant, remove `protect`")
         and "--cascade=orphan" in danger.instead
     )
+
+
+def cloudflare(kind: str, token: str, resource: str, /, **inputs: Any) -> dict[str, Any]:
+    return {
+        "type": f"cloudflare:index/{token}:{kind}",
+        "name": resource,
+        "inputs": {"zoneId": "z" * 32, **inputs},
+    }
+
+
+RECORD = cloudflare(
+    "DnsRecord", "dnsRecord", "edge-www", name="www.shop.example", type="A", content="203.0.113.7"
+)
+DNSSEC = cloudflare("ZoneDnssec", "zoneDnssec", "edge-dnssec", status="active")
+WAF = cloudflare(
+    "Ruleset", "ruleset", "edge-waf", kind="zone", phase="http_request_firewall_custom", rules=[]
+)
+EDGE = {"record.yaml": RECORD, "dnssec.yaml": DNSSEC, "waf.yaml": WAF}
+
+
+@pytest.mark.parametrize(
+    ("file", "key", "says"),
+    [
+        ("record.yaml", "delete:DnsRecord/edge-www", "www.shop.example stops resolving"),
+        ("dnssec.yaml", "delete:ZoneDnssec/edge-dnssec", "DS record"),
+        ("waf.yaml", "delete:Ruleset/edge-waf", "its WAF custom rules"),
+    ],
+)
+def test_removing_what_keeps_the_site_reachable_or_protected_is_a_danger(
+    file: str, key: str, says: str
+) -> None:
+    def remove(documents: dict[str, dict[str, Any]]) -> None:
+        del documents[file]
+
+    [danger] = dangers_of(EDGE, remove)
+
+    assert danger.key == key and says in danger.why and danger.instead
+
+
+def test_a_record_type_change_is_a_replace_cloudflare_refuses_in_create_first_order() -> None:
+    def to_cname(documents: dict[str, dict[str, Any]]) -> None:
+        documents["record.yaml"]["inputs"].update(type="CNAME", content="lb.example.net")
+
+    [danger] = dangers_of(EDGE, to_cname)
+
+    assert danger.key == "replace:DnsRecord/edge-www"
+    assert "`type`" in danger.why and "refuses" in danger.why and "delete_before_replace" in danger.instead
+
+
+def test_a_changed_ruleset_phase_is_a_danger_but_new_rules_or_record_content_are_not() -> None:
+    def other_phase(documents: dict[str, dict[str, Any]]) -> None:
+        documents["waf.yaml"]["inputs"]["phase"] = "http_ratelimit"
+
+    def in_place(documents: dict[str, dict[str, Any]]) -> None:
+        documents["waf.yaml"]["inputs"]["rules"] = [{"action": "block", "expression": "true"}]
+        documents["record.yaml"]["inputs"]["content"] = "203.0.113.8"
+
+    [danger] = dangers_of(EDGE, other_phase)
+    assert danger.key == "replace:Ruleset/edge-waf" and "one entry-point ruleset per phase" in danger.why
+    assert dangers_of(EDGE, in_place) == []
+
+
+def test_switching_the_edge_off_in_production_fails_strict_until_acknowledged(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    base = tmp_path / "base"
+    assert cli.main(["--stack", "production", "--out", str(base)]) == 0
+    capsys.readouterr()
+    document = yaml.safe_load((PROJECT_ROOT / "Pulumi.production.yaml").read_text())
+    document["config"]["technovastore-scaling:cloudflare"]["enabled"] = False
+    config_file = tmp_path / "Pulumi.production.yaml"
+    config_file.write_text(yaml.safe_dump(document))
+    argv = ["--stack", "production", "--config-file", str(config_file), "--against", str(base), "--strict"]
+
+    assert cli.main([*argv, "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    found = {danger["key"] for danger in report["danger"]}
+    assert {"delete:DnsRecord/edge-www-technovastore-com", "delete:ZoneDnssec/edge-dnssec"} <= found
+    document["config"]["technovastore-scaling:acknowledge"] = sorted(found)
+    config_file.write_text(yaml.safe_dump(document))
+    assert cli.main(argv) == 0

@@ -156,3 +156,24 @@ def test_a_resource_moved_to_another_component_gets_a_parent_alias() -> None:
     # The alias as the SDK sends it (the parent's URN) makes the engine take the old one over.
     aliased = ResourceRecord(new_urn, new_parent, "cm.yaml", aliases=(rename.alias,))
     assert diff_renderings(old, Rendering(new.documents, [*new.records[:2], aliased])).changes == []
+
+
+def test_the_danger_key_of_a_renamed_camel_case_resource_can_be_acknowledged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pulumi resource names are not Kubernetes names: the edge's rulesets are ``edge-managedWaf``
+    and the like. ``--strict`` names the key to acknowledge; the stack config must accept it."""
+    from components.settings import PROJECT, load_settings
+    from tests.support.stacks import stack_config
+
+    ruleset = "cloudflare:index/ruleset:Ruleset"
+    base = baseline("staging")
+    [old_name] = [r.name for r in base.records if r.type == ruleset and r.name.endswith("managedWaf")]
+    rename_in_program(
+        monkeypatch, types={ruleset: ruleset}, names={(ruleset, old_name): "edge-managedWafRules"}
+    )
+    new = rendering_of(synthesize_stack("staging"))
+    [danger] = find_dangers(diff_renderings(base, new), base, new)
+    assert danger.key == "rename:Ruleset/edge-managedWafRules"
+    config = {**stack_config("staging"), f"{PROJECT}:acknowledge": f'["{danger.key}"]'}
+    assert load_settings(config, "staging").acknowledge == [danger.key]

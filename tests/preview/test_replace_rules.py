@@ -380,3 +380,26 @@ def test_an_explicit_providers_own_settings_decide_not_the_stack_config(
         config=stack_config,
     )
     assert only_change(diff).op == op
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # Writing out a default, or dropping one, plans the same password: no replacement.
+        ({}, {"upper": True, "lower": True, "minNumeric": 0}),
+        ({"special": True}, {}),
+        ({"minSpecial": 0, "upper": True}, {}),
+    ],
+)
+def test_a_bridged_input_set_to_its_schema_default_changes_nothing(
+    before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """terraform-provider-random resource_password.go, passwordSchemaV3: ``special``, ``upper`` and
+    ``lower`` default to true and the ``min*`` counts to 0 (``Default``); the framework plans the
+    default for an input left out, so the plan equals the state and RequiresReplace never fires."""
+    old = inputs_of("random:index/randomPassword:RandomPassword", length=32, **before)
+    diff = diff_one(old, lambda document: document.update(inputs={"length": 32, **after}))
+    assert diff.changes == [] and diff.unchanged == 1
+    # A real change of the same input still replaces.
+    changed = diff_one(old, lambda document: document["inputs"].update(upper=False))
+    assert only_change(changed).op == "replace"

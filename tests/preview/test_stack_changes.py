@@ -19,6 +19,11 @@ NS = "technovastore-staging"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 SECRET = "kubernetes:core/v1:Secret"
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+# The Redis pods carry a checksum of the credentials Secret: a new password rolls them.
+REDIS_PODS_ROLL = {
+    (STATEFULSET, f"{NS}/{name}"): "update"
+    for name in ("redis-cluster", "redis-sessions", "redis-sessions-sentinel")
+}
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 QUOTA = "kubernetes:core/v1:ResourceQuota"
 # Drawn from every service's replica limits.
@@ -52,8 +57,8 @@ def test_a_rotated_redis_password_replaces_the_secret_and_says_who_keeps_the_old
     base = rendering_of(synthesize_stack("staging", redisPassword=first))
     new = rendering_of(synthesize_stack("staging", redisPassword=second))
     diff = diff_renderings(base, new)
-    assert verdicts(diff) == {(SECRET, f"{NS}/redis-credentials"): "replace"}
-    [secret] = diff.changes
+    assert verdicts(diff) == {(SECRET, f"{NS}/redis-credentials"): "replace", **REDIS_PODS_ROLL}
+    [secret] = [change for change in diff.changes if change.type == SECRET]
     assert {f.path for f in secret.fields if f.secret} == {
         "stringData.admin-password",
         "stringData.redis-auth.conf",
@@ -63,6 +68,7 @@ def test_a_rotated_redis_password_replaces_the_secret_and_says_who_keeps_the_old
     assert danger.key == "rotate:Secret/redis-credentials"
     # The servers read the changed auth files; the services read only the unchanged app password.
     assert "StatefulSet redis-cluster (volume secrets" in danger.why and "api-gateway" not in danger.why
+    assert "Pods that roll (their template changes too): StatefulSet redis-cluster" in danger.why
     shown = "".join(render_diff(diff, fmt, "t", dangers=[danger]) for fmt in FORMATS)
     assert "[secret]" in shown and first not in shown and second not in shown
     assert "[secret " not in shown  # not even the digests
@@ -75,6 +81,7 @@ def test_setting_a_redis_password_deletes_the_generated_one() -> None:
     assert verdicts(diff) == {
         (SECRET, f"{NS}/redis-credentials"): "replace",
         ("random:index/randomPassword:RandomPassword", "redis-credentials-admin"): "delete",
+        **REDIS_PODS_ROLL,
     }
 
 

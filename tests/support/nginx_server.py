@@ -48,6 +48,8 @@ def local_layout(
         # Run as root (CI), NGINX would switch workers to "nobody", who cannot write here.
         "user": "root" if os.geteuid() == 0 else None,
         "worker_processes": "2",
+        # What a test client sends as Host when it names none (http.client: address:port).
+        "local_names": ("127.0.0.1", "localhost"),
         **overrides,
     }
     return NginxLayout(**values)
@@ -98,6 +100,17 @@ class NginxCdn:
         if not self.access_log.exists():
             return []
         return [json.loads(line) for line in self.access_log.read_text().splitlines() if line.strip()]
+
+    def logged(self, uri: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """The log entries for ``uri`` once there are ``count``: NGINX logs a request only
+        after finishing it (a miss is in the cache by then), which can be just after the
+        client read the last byte."""
+        deadline = time.monotonic() + timeout
+        while True:
+            entries = [entry for entry in self.access_entries() if entry["uri"] == uri]
+            if len(entries) >= count or time.monotonic() > deadline:
+                return entries
+            time.sleep(0.01)
 
     def alive(self) -> bool:
         return self.process.poll() is None

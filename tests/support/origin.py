@@ -32,7 +32,16 @@ CONTENT_TYPES = {
     ".webp": "image/webp",
     ".ico": "image/x-icon",
 }
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 411: "Length Required"}
+REASONS = {
+    200: "OK",
+    301: "Moved Permanently",
+    302: "Found",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    404: "Not Found",
+    411: "Length Required",
+}
 BODY_BYTES = 2048
 
 
@@ -68,15 +77,56 @@ def static_response(path: str) -> Response:
     return Response(200, {"Content-Type": content_type}, body or _text_body(name, size))
 
 
-def route(method: str, path: str, headers: dict[str, str]) -> Response:
+# Path segments that change what any path answers (tests combine them with any content class).
+MARKER_HEADERS = {
+    "/nostore/": {"Cache-Control": "no-store"},
+    "/private/": {"Cache-Control": "private, max-age=600"},
+    "/nocache/": {"Cache-Control": "no-cache"},
+    "/public/": {"Cache-Control": "public, max-age=600"},
+    "/setcookie/": {"Set-Cookie": "tns_session=issued-by-origin; Path=/; HttpOnly"},
+}
+REDIRECT_MARKER = "/redirect-"
+
+
+def echo_response(method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
+    """Everything the origin received, as JSON (typed by the path's extension, like content)."""
+    content_type = static_response(target).headers["Content-Type"]
+    received = {"method": method, "target": target, "headers": headers, "body": body.decode("latin-1")}
+    return Response(200, {"Content-Type": content_type}, json.dumps(received, sort_keys=True).encode())
+
+
+def _with_markers(path: str, response: Response) -> Response:
+    headers = dict(response.headers)
+    for marker, extra in MARKER_HEADERS.items():
+        if marker in path:
+            headers.update(extra)
+    status = response.status
+    if REDIRECT_MARKER in path:
+        code = path.split(REDIRECT_MARKER, 1)[1][:3]
+        if code.isdigit():
+            status = int(code)
+            headers["Location"] = "/elsewhere"
+    return Response(status, headers, response.body)
+
+
+def route(method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Response:
     """What the origin answers; the paths name the behaviour the tests need.
 
     ``/cookie/...`` sets a session cookie; ``/api/cacheable...`` is JSON with
     ``Cache-Control: max-age=60``, other ``/api/...`` JSON without caching headers;
-    ``/status/<code>`` answers that status; ``/echo`` returns the request headers as JSON;
-    ``/missing...`` is 404; ``/hang...`` waits ``hang_seconds`` (see OriginServer); anything
-    else is static content typed by its extension (16 bytes when the path has ``/tiny``).
+    ``/status/<code>`` answers that status; a path with ``/echo`` anywhere returns what the
+    origin received (method, target, headers, body) as JSON; ``/missing...`` is 404;
+    ``/hang...`` waits ``hang_seconds`` (see OriginServer); anything else is static content
+    typed by its extension (16 bytes when the path has ``/tiny``). Anywhere in a path,
+    ``/nostore/``, ``/private/``, ``/nocache/``, ``/public/`` add that Cache-Control, ``/setcookie/`` a
+    Set-Cookie, and ``/redirect-<code>`` turns the answer into that redirect.
     """
+    return _with_markers(path, _content(method, path, headers, body))
+
+
+def _content(method: str, path: str, headers: dict[str, str], body: bytes) -> Response:
+    if "/echo" in path:
+        return echo_response(method, path, headers, body)
     if path.startswith("/cookie/"):
         response = static_response(path)
         return Response(
@@ -85,13 +135,11 @@ def route(method: str, path: str, headers: dict[str, str]) -> Response:
     if path.startswith("/api/"):
         cacheable = path.startswith("/api/cacheable")
         extra = {"Cache-Control": "public, max-age=60"} if cacheable else {}
-        body = json.dumps({"path": path, "method": method, "items": list(range(100))}).encode()
-        return Response(200, {"Content-Type": "application/json", **extra}, body)
+        payload = json.dumps({"path": path, "method": method, "items": list(range(100))}).encode()
+        return Response(200, {"Content-Type": "application/json", **extra}, payload)
     if path.startswith("/status/"):
         code = int(path.split("/")[2]) if path.split("/")[2].isdigit() else 400
         return Response(code, {"Content-Type": "text/plain"}, f"status {code}\n".encode())
-    if path.startswith("/echo"):
-        return Response(200, {"Content-Type": "application/json"}, json.dumps(headers).encode())
     if path.startswith("/missing"):
         return Response(404, {"Content-Type": "text/plain"}, b"not found\n")
     return static_response(path)
@@ -119,6 +167,9 @@ class OriginServer:
         self.hits: Counter[str] = Counter()
         # TCP connections accepted so far (shows whether callers reuse connections).
         self.connections = 0
+        # Requests being answered now, and the most at once so far (shows queueing in front).
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="origin", daemon=True)
         self._server: asyncio.Server | None = None
@@ -202,15 +253,19 @@ class OriginServer:
             await self._write(writer, method, Response(411, {}, b""), keep_alive=False)
             return False
         length = headers.get("content-length", "0")
-        if length.isdigit() and int(length):
-            await reader.readexactly(int(length))
+        body = await reader.readexactly(int(length)) if length.isdigit() and int(length) else b""
         self.hits[target] += 1
-        await asyncio.sleep(self.hang_seconds if target.startswith("/hang") else self.latency)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.hang_seconds if target.startswith("/hang") else self.latency)
+        finally:
+            self.in_flight -= 1
         keep_alive = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
         if self.fail_with is not None:
             response = Response(self.fail_with, {"Content-Type": "text/plain"}, b"origin failure\n")
         else:
-            response = route(method, target, headers)
+            response = route(method, target, headers, body)
         await self._write(writer, method, response, keep_alive=keep_alive)
         return keep_alive
 

@@ -6,11 +6,14 @@ the SIGKILL to the moment a replica serves as master and clients can use it agai
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 import redis
 
-from tests.support.redis_servers import Address, RedisClusterHandle, SentinelGroupHandle
+from tests.support.redis_load import WriteLoad
+from tests.support.redis_servers import Address, RedisClusterHandle
+from tests.support.sentinel_servers import SentinelGroupHandle
 
 POLL_SECONDS = 0.05
 
@@ -95,3 +98,47 @@ def time_sentinel_failover(group: SentinelGroupHandle, *, timeout: float = 60.0)
             return time.monotonic() - started, new
         time.sleep(POLL_SECONDS)
     raise TimeoutError(f"the Sentinels finished no failover within {timeout} s")
+
+
+def time_full_restart_with_new_addresses(cluster: RedisClusterHandle, *, timeout: float = 60.0) -> float:
+    """Stop every node, give each a new address, start them all; seconds until re-formed."""
+    for port in cluster.processes:
+        cluster.terminate(port)
+    for port in cluster.processes:
+        cluster.move(port)
+    started = time.monotonic()
+    for port in cluster.processes:
+        cluster.restart(port)
+    cluster.wait_formed(timeout=timeout)
+    return time.monotonic() - started
+
+
+def add_masters_under_load(
+    cluster: RedisClusterHandle, masters: int
+) -> tuple[subprocess.CompletedProcess[str], WriteLoad, float]:
+    """Start the new pods and run the bootstrap Job while a client writes: (its result, the load, seconds)."""
+    started = time.monotonic()
+    with WriteLoad(cluster.cluster_client) as load:
+        cluster.grow(masters=masters)
+        result = cluster.bootstrap(timeout=120)
+    return result, load, time.monotonic() - started
+
+
+def remove_masters_under_load(
+    cluster: RedisClusterHandle, masters: int
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str], WriteLoad]:
+    """Lower ``masters`` as a `pulumi up` does, while a client writes: the drain Job, then the
+    StatefulSet removes the highest pods, then the bootstrap Job. (drain result, bootstrap result, load)."""
+    count = masters * (1 + cluster.settings.replicas_per_master)
+    ports = list(cluster.processes)
+    staying, leaving = ports[:count], ports[count:]
+    with WriteLoad(cluster.cluster_client) as load:
+        drained = cluster.run_script(cluster.drain_script(staying), timeout=120)
+        if drained.returncode == 0:
+            for port in leaving:
+                cluster.remove(port)
+            cluster.settings = cluster.settings.model_copy(update={"masters": masters})
+            formed = cluster.bootstrap(timeout=120)
+        else:
+            formed = drained
+    return drained, formed, load

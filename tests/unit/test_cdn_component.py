@@ -8,7 +8,7 @@ import kubernetes_validate
 import pytest
 
 from components.images import parse_image_reference
-from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, pod_layout
+from components.kubernetes.cdn import CACHE_DIR, CONFIG_DIR, TEMP_DIR, pod_layout, service_names
 from components.kubernetes.checksums import content_named
 from components.kubernetes.conventions import TIER_LABEL
 from components.render.cdn_metrics import PROGRAM_FILE, render_mtail_program
@@ -58,10 +58,11 @@ def test_configmap_holds_the_rendered_config(synthesis: Synthesis) -> None:
     settings = settings_of(synthesis)
     origin = settings.services[settings.cdn.origin_service]
     expected = render_nginx_conf(
-        settings.cdn,
+        settings.cdn_tier,
         pod_layout(
-            settings.cdn,
+            settings.cdn_tier,
             f"{settings.cdn.origin_service}.{settings.namespace}.svc.cluster.local:{origin.port}",
+            service_names("cdn", settings.namespace),
             metrics_log=settings.monitoring.enabled,
         ),
     )

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import re
 
-from components.render.nginx import (
-    NginxLayout,
-    render_nginx_conf,
-    security_header_values,
-    session_cookie_pattern,
-)
+from components.render.nginx import NginxLayout, render_nginx_conf
+from components.render.nginx_requests import only_harmless_cookies_pattern, session_cookie_pattern
+from components.render.nginx_site import security_header_values
 from components.settings.cdn import CdnSettings, keys_zone_mb
 
-LAYOUT = NginxLayout(origin="frontend.shop.svc.cluster.local:3000")
+LAYOUT = NginxLayout(origin="frontend.shop.svc.cluster.local:3000", local_names=("cdn.shop.svc",))
 
 
 def render(**settings: object) -> str:
@@ -90,28 +87,47 @@ def test_brotli_only_when_enabled() -> None:
 
 def test_trusted_proxies_enable_real_ip() -> None:
     assert "real_ip_header" not in render()
-    config = render(trustedProxies=["10.0.0.0/8", "192.168.1.1"], realIpHeader="CF-Connecting-IP")
+    config = render(
+        trustedProxies=["10.0.0.0/16", "192.168.1.1", "35.191.0.0/16"],
+        clusterNetworks=["10.0.0.0/8", "192.168.0.0/16"],
+        realIpHeader="CF-Connecting-IP",
+    )
 
-    assert "set_real_ip_from 10.0.0.0/8;" in config
+    assert "set_real_ip_from 10.0.0.0/16;" in config
     assert "set_real_ip_from 192.168.1.1;" in config
     assert "real_ip_header CF-Connecting-IP;" in config
+    assert "real_ip_recursive on;" in config
 
 
-def test_session_cookie_pattern_matches_only_those_cookies() -> None:
-    pattern = re.compile(session_cookie_pattern(["connect.sid", "tns_session"]))
+def test_session_cookie_pattern_parses_cookie_names() -> None:
+    pattern = re.compile(session_cookie_pattern(["connect.sid", "tns_session"]), re.IGNORECASE)
 
     assert pattern.search("connect.sid=abc")
     assert pattern.search("theme=dark; connect.sid=abc")
-    assert pattern.search("theme=dark; tns_session=abc")
+    assert pattern.search("theme=dark;tns_session =abc")
+    assert pattern.search("theme=dark,\tTNS_SESSION=abc")
     assert not pattern.search("xconnect.sid=abc")
     assert not pattern.search("connectXsid=abc")
     assert not pattern.search("my_tns_session=abc")
+    assert not pattern.search("theme=tns_session")
+
+
+def test_harmless_cookie_pattern_needs_every_cookie_harmless() -> None:
+    pattern = re.compile(only_harmless_cookies_pattern(["_ga", "_ga_*", "theme"]))
+
+    assert pattern.search("_ga=GA1.2.3; _ga_X1Y2=GS1; theme=dark")
+    assert pattern.search("theme=dark;")
+    assert not pattern.search("_ga=1; cart=2")
+    assert not pattern.search("_gax=1")
+    assert not pattern.search("theme=dark,tns_session=1")
 
 
 def test_layout_paths_and_origin_are_used() -> None:
     config = render_nginx_conf(
         CdnSettings(),
-        NginxLayout(origin="10.1.2.3:81", listen="127.0.0.1:9999", cache_dir="/c", temp_dir="/t"),
+        NginxLayout(
+            origin="10.1.2.3:81", listen="127.0.0.1:9999", cache_dir="/c", temp_dir="/t", local_names=("c",)
+        ),
     )
 
     assert "server 10.1.2.3:81;" in config
@@ -128,6 +144,6 @@ def test_methods_outside_the_allow_list_are_refused() -> None:
 def test_access_log_is_buffered_in_pods_and_immediate_when_asked() -> None:
     assert "cdn_json buffer=64k flush=1s;" in render()
     immediate = render_nginx_conf(
-        CdnSettings(), NginxLayout(origin="o:1", access_log="/l", access_log_buffer=None)
+        CdnSettings(), NginxLayout(origin="o:1", access_log="/l", access_log_buffer=None, local_names=("c",))
     )
     assert "access_log /l cdn_json;" in immediate

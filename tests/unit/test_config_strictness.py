@@ -69,6 +69,17 @@ def test_a_stack_file_that_is_not_a_mapping_is_a_clean_exit_2(
     assert error == f"error: Pulumi.staging.yaml: {expected}\n"
 
 
+def test_a_key_given_twice_in_the_stack_file_is_a_clean_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_stack_file(tmp_path, f"config:\n  {PROJECT}:namespace: a\n  {PROJECT}:namespace: b\n")
+
+    assert preview_main(["--stack", "staging", "--config-file", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: Pulumi.staging.yaml line 3: key '{PROJECT}:namespace' is defined more than once\n"
+    )
+
+
 def test_numeric_cpu_and_memory_quantities_are_accepted(tmp_path: Path) -> None:
     text = (
         "config:\n"
@@ -97,3 +108,48 @@ def test_a_nested_secure_value_marks_its_key_secret_and_never_reaches_the_settin
     config = read_stack_config("staging", config_file=write_stack_file(tmp_path, text))
     assert config.secret_keys == [f"{PROJECT}:checks"]
     assert "v1:AAAA" not in config.values[f"{PROJECT}:checks"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        # A misspelt secret key under the right prefix: `pulumi up` hands the program the
+        # decrypted value, and the error would print it to the deployment log.
+        ("redisPasword", "hunter2-planted"),
+        ("cdnTlsPrivatekey", "-----BEGIN PRIVATE KEY-----planted"),
+        # A secret key whose value has the wrong shape.
+        ("redisPassword", '{"user": "hunter2-planted"}'),
+        ("redisPassword", '["hunter2-planted"]'),
+    ],
+)
+def test_a_problem_with_a_secret_or_unknown_key_never_echoes_its_value(key: str, value: str) -> None:
+    full_key = f"{PROJECT}:{key}"
+    config = {**stack_config("staging"), full_key: value}
+    (problem,) = problems(config, secret_keys={full_key})
+    assert problem.startswith(f"{full_key}: ")
+    assert "planted" not in problem
+    # In plain text (refused for a secret key) the value is not echoed either.
+    assert not [text for text in problems(config) if "planted" in text]
+
+
+def test_a_misspelt_nested_key_still_shows_its_value() -> None:
+    """Values of ordinary settings help find the mistake: only secrets and unknown top-level keys hide."""
+    config = {**stack_config("staging"), f"{PROJECT}:redis": json.dumps({"clustr": {"masters": 3}})}
+    (problem,) = problems(config)
+    assert (
+        problem == f"{PROJECT}:redis.clustr = {{'masters': 3}}: is not a known setting (check the spelling)"
+    )
+
+
+@pytest.mark.parametrize("name", ["apiToken", "apiKey", "apiUserServiceKey"])
+def test_a_plaintext_cloudflare_credential_is_refused_without_echoing_it(name: str) -> None:
+    """pulumi-cloudflare's schema marks these provider settings secret (the SDK wraps them in
+    ``Output.secret``): in plain text they sit in git like a plaintext redisPassword would."""
+    key = f"cloudflare:{name}"
+    config = {**stack_config("staging"), key: "cf-token-planted"}
+    (problem,) = problems(config)
+    assert problem == (
+        f"{key}: must be a secret, not plain text in the stack file: "
+        f"pulumi config set --secret {key} <value> --stack staging"
+    )
+    assert load_settings(config, "staging", secret_keys={key}).stack == "staging"

@@ -45,8 +45,8 @@ def test_data_volumes_are_kept_except_in_review_stacks(any_synthesis: Synthesis)
     assert claim_policies(any_synthesis) == {
         "redis-cluster": {"whenDeleted": policy, "whenScaled": policy},
         "redis-sessions": {"whenDeleted": policy, "whenScaled": policy},
-        # The Sentinels keep no volume: nothing to retain.
-        "redis-sessions-sentinel": None,
+        # The Sentinels' small volume keeps their state (id, epochs, known peers) across restarts.
+        "redis-sessions-sentinel": {"whenDeleted": policy, "whenScaled": policy},
     }
 
 

@@ -159,10 +159,12 @@ def actions(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
     return [change.acknowledgement for change in destructive_changes(previous, current)]
 
 
-def test_turning_persistence_off_replaces_both_data_stores() -> None:
+def test_turning_persistence_off_replaces_every_statefulset_with_a_volume() -> None:
     assert actions(deployed("staging"), deployed("staging", redis=redis("staging", persistence=False))) == [
         "replace:StatefulSet/redis-cluster",
         "replace:StatefulSet/redis-sessions",
+        # The Sentinels' state volume goes too.
+        "replace:StatefulSet/redis-sessions-sentinel",
     ]
 
 
@@ -178,6 +180,8 @@ def test_under_the_delete_policy_a_replacement_also_deletes_every_claim() -> Non
         *(f"delete:PersistentVolumeClaim/data-redis-cluster-{i}" for i in range(6)),
         "replace:StatefulSet/redis-sessions",
         *(f"delete:PersistentVolumeClaim/data-redis-sessions-{i}" for i in range(3)),
+        "replace:StatefulSet/redis-sessions-sentinel",
+        *(f"delete:PersistentVolumeClaim/data-redis-sessions-sentinel-{i}" for i in range(3)),
     ]
 
 
@@ -190,7 +194,8 @@ def test_a_scale_down_deletes_claims_only_under_the_delete_policy() -> None:
 
 
 def test_a_statefulset_without_volumes_holds_no_data() -> None:
-    before = deployed("staging")
+    # Without persistence no StatefulSet keeps a volume (with it, the Sentinels keep their state).
+    before = deployed("staging", redis=redis("staging", persistence=False))
     after = copy.deepcopy(before)
     after["statefulSets"]["redis-sessions-sentinel"]["immutable"]["podManagementPolicy"] = "OrderedReady"
     assert actions(before, after) == []

@@ -14,6 +14,7 @@ from cloudflare.types.zones.setting_edit_params import (
     Variant1ValueZonesSecurityHeaderValueStrictTransportSecurity as StrictTransportSecurity,
 )
 
+from components.settings.cdn import DEFAULT_SESSION_COOKIES
 from preview.synth import OFFLINE_LOAD_BALANCER, DeclaredResource, Synthesis
 from tests.support.stacks import stack_config, synthesize_stack
 
@@ -157,7 +158,9 @@ def test_cache_rules_products_then_static_then_the_bypass_last(synthesis: Synthe
         "expression": (
             f"({private_paths}) or ({api_but_product_reads})"
             ' or (any(lower(http.request.headers.names[*])[*] eq "authorization"))'
-            ' or (lower(http.cookie) contains "tns_session")'
+            + "".join(
+                f' or (lower(http.cookie) contains "{name.lower()}")' for name in DEFAULT_SESSION_COOKIES
+            )
         ),
         "action": "set_cache_settings",
         "actionParameters": {"cache": False},

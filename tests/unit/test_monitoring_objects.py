@@ -142,3 +142,21 @@ def test_the_cdn_sends_its_metrics_lines_to_the_sidecar(stack: str) -> None:
         in config["data"]["nginx.conf"]
     )
     assert config["data"]["cdn.mtail"].startswith("# Rendered")
+
+
+def test_dashboards_of_stacks_sharing_a_cluster_never_share_a_uid() -> None:
+    """Review stacks deploy to staging's cluster (their config is copied from staging), and a
+    Grafana sidecar that watches every namespace loads both stacks' dashboards into one Grafana,
+    where a uid names one dashboard (at most 40 characters): each stack's must be its own."""
+    boards: dict[str, dict[str, dict[str, object]]] = {}
+    for stack in ("staging", "pr-123456789", "production"):
+        settings = stack_settings(stack)
+        sources = MetricSources(scope={"namespace": settings.namespace}, replicas="kube-state-metrics")
+        boards[stack] = render_dashboards(settings, sources)
+    uids = [str(model["uid"]) for models in boards.values() for model in models.values()]
+    titles = [str(model["title"]) for models in boards.values() for model in models.values()]
+    assert len(set(uids)) == len(uids) == 12
+    assert len(set(titles)) == len(titles)
+    assert all(len(uid) <= 40 for uid in uids), uids
+    # The ConfigMaps keep their names: only what Grafana sees carries the stack.
+    assert set(boards["staging"]) == set(boards["production"])

@@ -8,6 +8,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from components.kubernetes.checksums import content_hash
 from components.kubernetes.redis_cluster import cluster_files
 from components.kubernetes.redis_sentinel import sentinel_files
 from components.settings import load_settings
@@ -51,7 +52,7 @@ def settings_of(synthesis: Synthesis) -> Any:
 
 def test_every_redis_kubernetes_object_is_schema_valid(synthesis: Synthesis) -> None:
     objects = [kubernetes_manifest(r) for r in redis_resources(synthesis) if r.is_kubernetes]
-    assert len(objects) == 18
+    assert len(objects) == 19
     for manifest in objects:
         kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
 
@@ -71,11 +72,12 @@ def test_cluster_statefulset_runs_masters_times_one_plus_replicas_in_parallel(sy
     assert claim["spec"]["resources"]["requests"]["storage"] == cluster.storage_size
     pod = spec["template"]["spec"]
     redis, exporter = pod["containers"]
-    assert redis["command"][:2] == ["redis-server", "/etc/redis/config/redis.conf"]
-    assert redis["command"][2:] == [
-        "--cluster-announce-hostname",
-        f"$(POD_NAME).redis-cluster-headless.{synthesis_namespace(synthesis)}.svc.cluster.local",
-    ]
+    assert redis["command"] == ["sh", "/etc/redis/config/start.sh"]
+    announce = {env["name"]: env.get("value") for env in redis["env"]}["ANNOUNCE_HOST"]
+    assert (
+        announce == f"$(POD_NAME).redis-cluster-headless.{synthesis_namespace(synthesis)}.svc.cluster.local"
+    )
+    assert redis["lifecycle"]["preStop"]["exec"]["command"] == ["sh", "/etc/redis/config/prestop.sh"]
     assert exporter["name"] == "metrics"
     assert {v["name"] for v in pod["volumes"]} == {"config", "secrets"}
     assert pod["automountServiceAccountToken"] is False
@@ -124,18 +126,27 @@ def test_production_never_puts_two_redis_pods_on_one_node(synthesis: Synthesis) 
         assert required == (synthesis.stack == "production"), name
 
 
-def test_bootstrap_job_runs_the_rendered_script_as_a_redis_client(synthesis: Synthesis) -> None:
-    job = k8s_object(synthesis, "Job", "redis-cluster-bootstrap")["spec"]
+@pytest.mark.parametrize("role", ["bootstrap", "drain"])
+def test_cluster_jobs_run_their_rendered_script_as_a_redis_client(synthesis: Synthesis, role: str) -> None:
+    job = k8s_object(synthesis, "Job", f"redis-cluster-{role}")["spec"]
     pod = job["template"]["spec"]
-    assert pod["containers"][0]["command"] == ["sh", "/etc/redis/config/bootstrap.sh"]
+    assert pod["containers"][0]["command"] == ["sh", f"/etc/redis/config/{role}.sh"]
     assert job["template"]["metadata"]["labels"]["technovastore.io/redis-client"] == "true"
     assert pod["restartPolicy"] == "OnFailure"
+    # Another node list, another checksum: the Job is replaced and runs again.
+    config = k8s_object(synthesis, "ConfigMap", "redis-cluster-config")["data"]
+    annotation = job["template"]["metadata"]["annotations"]["technovastore.io/script-checksum"]
+    assert annotation == content_hash({f"{role}.sh": config[f"{role}.sh"]})
 
 
 def test_disruption_budgets_allow_one_pod_at_a_time(synthesis: Synthesis) -> None:
     for name in ("redis-cluster", "redis-sessions", "redis-sessions-sentinel"):
         spec = k8s_object(synthesis, "PodDisruptionBudget", name)["spec"]
-        assert spec == {"maxUnavailable": 1, "selector": {"matchLabels": selector(name)}}
+        assert spec == {
+            "maxUnavailable": 1,
+            "selector": {"matchLabels": selector(name)},
+            "unhealthyPodEvictionPolicy": "AlwaysAllow",
+        }
 
 
 def selector(name: str) -> dict[str, str]:
@@ -168,7 +179,12 @@ def test_sentinel_group_runs_three_data_nodes_and_three_sentinels(synthesis: Syn
     sentinel_pod = sentinels["template"]["spec"]
     runtime = next(v for v in sentinel_pod["volumes"] if v["name"] == "runtime")
     assert runtime["emptyDir"]["medium"] == "Memory"
-    assert "volumeClaimTemplates" not in sentinels
+    # Only the Sentinel's state lines reach its volume; its rewritten file stays in memory.
+    (claim,) = sentinels["volumeClaimTemplates"]
+    assert (
+        claim["spec"]["resources"]["requests"]["storage"]
+        == settings_of(synthesis).redis.sentinel.state_storage_size
+    )
     client = k8s_object(synthesis, "Service", "redis-sessions-sentinel")["spec"]
     assert client["ports"][0]["port"] == 26379 and client["type"] == "ClusterIP"
 

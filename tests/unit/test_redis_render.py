@@ -6,8 +6,9 @@ import subprocess
 
 import pytest
 
-from components.kubernetes.redis_cluster import cluster_files
+from components.kubernetes.redis_cluster import bootstrap_script, cluster_files, node_files
 from components.kubernetes.redis_sentinel import sentinel_files
+from components.redis_memory import redis_memory
 from components.render.redis import (
     render_cluster_node_conf,
     render_redis_auth_conf,
@@ -16,6 +17,8 @@ from components.render.redis import (
 from components.render.redis_layout import NodeLayout, RedisPasswords, config_string, password_hash
 from components.render.sentinel import render_sentinel_auth_conf, render_sentinel_conf
 from components.settings.redis import RedisClusterSettings, RedisSentinelSettings, RedisSettings
+
+MEMORY = redis_memory(2**30)
 
 PASSWORDS = RedisPasswords(admin="admin-Secret-1", app="app-Secret-2", metrics="metrics-Secret-3")
 
@@ -31,8 +34,10 @@ def directives(text: str) -> dict[str, str]:
 
 
 def test_cluster_node_conf_has_cluster_persistence_memory_and_auth_include() -> None:
-    settings = RedisClusterSettings(node_timeout_ms=7000, maxmemory_mb=500, maxmemory_policy="allkeys-lfu")
-    conf = directives(render_cluster_node_conf(settings, persistence=True, layout=NodeLayout()))
+    settings = RedisClusterSettings(node_timeout_ms=7000, maxmemory_policy="allkeys-lfu")
+    conf = directives(
+        render_cluster_node_conf(settings, memory=MEMORY, persistence=True, layout=NodeLayout())
+    )
     assert conf["cluster-enabled"] == "yes"
     assert conf["cluster-config-file"] == "nodes.conf"
     assert conf["dir"] == "/data"
@@ -43,8 +48,13 @@ def test_cluster_node_conf_has_cluster_persistence_memory_and_auth_include() -> 
     assert conf["appendonly"] == "yes"
     assert conf["appendfsync"] == "everysec"
     assert conf["aof-use-rdb-preamble"] == "yes"
-    assert conf["save"] == "3600 1 300 100 60 10000"
-    assert conf["maxmemory"] == "500mb"
+    # The AOF's RDB preamble is the snapshot: no save points forking under write load.
+    assert conf["save"] == '""'
+    assert conf["maxmemory"] == f"{MEMORY.maxmemory_mb}mb"
+    assert (
+        conf["client-output-buffer-limit"]
+        == f"replica {MEMORY.replication_mb}mb {MEMORY.replication_mb // 2}mb 60"
+    )
     assert conf["maxmemory-policy"] == "allkeys-lfu"
     assert conf["protected-mode"] == "yes"
     assert conf["masteruser"] == "admin"
@@ -55,9 +65,10 @@ def test_cluster_node_conf_has_cluster_persistence_memory_and_auth_include() -> 
 
 def test_layout_substitutes_only_addresses_and_paths() -> None:
     settings = RedisClusterSettings()
-    default = render_cluster_node_conf(settings, persistence=True, layout=NodeLayout())
+    default = render_cluster_node_conf(settings, memory=MEMORY, persistence=True, layout=NodeLayout())
     local = render_cluster_node_conf(
         settings,
+        memory=MEMORY,
         persistence=True,
         layout=NodeLayout(
             port=7001, bus_port=17001, bind="127.0.0.1", data_dir="/tmp/n", secrets_dir="/tmp/s"
@@ -69,7 +80,9 @@ def test_layout_substitutes_only_addresses_and_paths() -> None:
 
 def test_persistence_off_disables_aof_and_snapshots() -> None:
     conf = directives(
-        render_cluster_node_conf(RedisClusterSettings(), persistence=False, layout=NodeLayout())
+        render_cluster_node_conf(
+            RedisClusterSettings(), memory=MEMORY, persistence=False, layout=NodeLayout()
+        )
     )
     assert conf["appendonly"] == "no"
     assert conf["save"] == '""'
@@ -77,11 +90,16 @@ def test_persistence_off_disables_aof_and_snapshots() -> None:
 
 def test_sentinel_data_conf_is_not_a_cluster_node_and_refuses_eviction() -> None:
     conf = directives(
-        render_sentinel_data_conf(RedisSentinelSettings(), persistence=True, layout=NodeLayout())
+        render_sentinel_data_conf(
+            RedisSentinelSettings(), memory=MEMORY, persistence=True, layout=NodeLayout()
+        )
     )
     assert "cluster-enabled" not in conf
     assert conf["maxmemory-policy"] == "noeviction"
     assert conf["repl-diskless-sync-max-replicas"] == "2"
+    # A session the primary acknowledged is on a replica within 10 s, or the write is refused.
+    assert conf["min-replicas-to-write"] == "1"
+    assert conf["min-replicas-max-lag"] == "10"
 
 
 def test_sentinel_conf_monitors_with_quorum_and_hostnames() -> None:
@@ -159,8 +177,17 @@ def test_every_rendered_script_is_valid_posix_shell() -> None:
         sentinel_files(settings, ["d0", "d1"], ["s0", "s1", "s2"]),
     ]
     scripts = [(name, text) for files in both for name, text in files.items() if name.endswith(".sh")]
-    assert len(scripts) == 10
+    assert len(scripts) == 13
     for name, text in scripts:
         assert text.startswith("#!/bin/sh\n"), name
         result = subprocess.run(["sh", "-n"], input=text, capture_output=True, text=True, check=False)
         assert result.returncode == 0, f"{name}: {result.stderr}"
+
+
+def test_adding_masters_changes_only_the_bootstrap_script_not_what_the_pods_run() -> None:
+    three, four = RedisSettings(), RedisSettings.model_validate({"cluster": {"masters": 4}})
+    hosts = [f"n{index}" for index in range(8)]
+    # The pod checksum covers node_files only: the six existing pods do not roll.
+    assert node_files(three) == node_files(four)
+    assert bootstrap_script(three, hosts[:6]) != bootstrap_script(four, hosts)
+    assert "MASTERS=4" in bootstrap_script(four, hosts)

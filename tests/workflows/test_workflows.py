@@ -174,6 +174,9 @@ def test_real_previews_run_only_for_this_repository_in_an_environment() -> None:
     assert step["with"]["command"] == "preview" and step["with"]["diff"] is True
     assert step["with"]["comment-on-pr"] is True and step["with"]["edit-pr-comment"] is True
     assert step["with"]["policyPacks"] == "policies"
+    # Without the token the job must not look like a preview that ran and found nothing.
+    [skipped] = [s for s in pulumi["steps"] if s.get("if") == "env.HAS_PULUMI_TOKEN != 'true'"]
+    assert "::warning" in skipped["run"] and "GITHUB_STEP_SUMMARY" in skipped["run"]
     # Every job that holds credentials is bound to an environment.
     for path in WORKFLOWS:
         for name, job in load(path)["jobs"].items():

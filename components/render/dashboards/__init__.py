@@ -20,9 +20,16 @@ from components.render.dashboards.overview import overview_dashboard
 from components.render.rules import MetricSources
 from components.settings import Settings
 
+# Grafana refuses longer dashboard uids.
+MAX_UID_LENGTH = 40
+
 
 def render_dashboards(settings: Settings, sources: MetricSources) -> dict[str, dict[str, Any]]:
-    """Every dashboard's JSON model, by uid."""
+    """Every dashboard's JSON model, by its name (the same in every stack).
+
+    Its uid and title carry the stack: stacks that share a cluster (review stacks run in
+    staging's) share its Grafana, where a uid names one dashboard.
+    """
     builders = [overview_dashboard, autoscaling_dashboard, cache_dashboard, cdn_dashboard]
     with warnings.catch_warnings():
         # The SDK nudges towards its v2 schema, which file provisioning does not load yet.
@@ -33,7 +40,13 @@ def render_dashboards(settings: Settings, sources: MetricSources) -> dict[str, d
         # Panel ids must be unique within a dashboard; the builder leaves them all 0.
         for number, panel in enumerate(model["panels"], start=1):
             panel["id"] = number
-    return {model["uid"]: model for model in models}
+    named = {}
+    for model in models:
+        name = model["uid"]
+        model["uid"] = f"{name[: MAX_UID_LENGTH - len(settings.stack) - 1]}-{settings.stack}"
+        model["title"] = f"{model['title']} ({settings.stack})"
+        named[name] = model
+    return named
 
 
 def panel_queries(model: dict[str, Any]) -> list[tuple[str, str]]:

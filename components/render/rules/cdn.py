@@ -39,6 +39,10 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
     cdn = sources.select(job=sources.cdn_job)
     minimum = monitoring.cdn_min_requests
     origin_seconds = settings.scaling.scale_up.response_time_ms / 1000
+    # A ratio or a percentile over a handful of origin requests says nothing (one failure at night).
+    origin_traffic = (
+        f"sum {sources.by()} (increase(cdn_upstream_duration_seconds_count{cdn}[{WINDOW}])) >= {minimum}"
+    )
     return [
         Alert(
             "CdnDown",
@@ -91,24 +95,25 @@ def _alerts(settings: Settings, sources: MetricSources) -> list[Record | Alert]:
             "CdnOriginErrors",
             f"sum {sources.by()} (rate(cdn_upstream_errors_total{cdn}[{WINDOW}])) / "
             f"sum {sources.by()} (rate(cdn_upstream_duration_seconds_count{cdn}[{WINDOW}])) "
-            f"> {monitoring.cdn_max_error_ratio}",
+            f"> {monitoring.cdn_max_error_ratio} and {origin_traffic}",
             "5m",
             "warning",
             "{{ $value | humanizePercentage }} of origin requests fail",
             "The origin answers 5xx or cannot be reached; the CDN serves stale copies where it has them.",
-            f"> {monitoring.cdn_max_error_ratio:.0%} of origin requests",
+            f"> {monitoring.cdn_max_error_ratio:.0%} of origin requests (>= {minimum} requests)",
             WINDOW,
         ),
         Alert(
             "CdnOriginSlow",
             f"histogram_quantile(0.95, sum {sources.by('le')} "
-            f"(rate(cdn_upstream_duration_seconds_bucket{cdn}[{WINDOW}]))) > {origin_seconds:g}",
+            f"(rate(cdn_upstream_duration_seconds_bucket{cdn}[{WINDOW}]))) > {origin_seconds:g} "
+            f"and {origin_traffic}",
             "10m",
             "warning",
             "The origin's p95 response time is {{ $value | humanizeDuration }}",
             f"Above scaling.scaleUp.responseTimeMs ({settings.scaling.scale_up.response_time_ms} ms): "
             "the services should be scaling up; check they are not at their maximum.",
-            f"p95 > {settings.scaling.scale_up.response_time_ms} ms",
+            f"p95 > {settings.scaling.scale_up.response_time_ms} ms (>= {minimum} requests)",
             WINDOW,
         ),
     ]

@@ -178,9 +178,11 @@ def _sessions_alerts(settings: Settings, sources: MetricSources) -> list[Record 
         Alert(
             "RedisSessionWritesRefused",
             # Redis creates the errorstat counter at its first error: a series born within the
-            # window counts as well as one that grew.
+            # window counts as well as one that grew. Born means never seen in the day before the
+            # window, not merely absent 5 minutes ago: after a scrape gap (Prometheus restarted,
+            # the exporter unreachable) an old counter comes back unchanged.
             f"sum {sources.by()} (increase({oom}[5m])) > 0 "
-            f"or sum {sources.by()} ({oom} unless {oom} offset 5m) > 0",
+            f"or sum {sources.by()} ({oom} unless present_over_time({oom}[1d] offset 5m)) > 0",
             "0m",
             "critical",
             "The session store refused {{ $value | humanize }} writes (OOM)",

@@ -26,11 +26,12 @@ def request(
     headers: dict[str, str] | None = None,
     source: str = "127.0.0.1",
     timeout: float = 10.0,
+    body: bytes | None = None,
 ) -> Reply:
     """One request on a fresh connection from ``source`` (any 127.0.0.0/8 address)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
     try:
-        connection.request(method, path, headers=headers or {})
+        connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
         body = response.read()
         return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, body)
@@ -65,3 +66,13 @@ def _complete(reply: bytes) -> bool:
         if name.strip().lower() == b"content-length":
             return len(body) >= int(value.strip())
     return False
+
+
+def closed_without_answer(port: int, payload: bytes, *, timeout: float = 5.0) -> bool:
+    """Whether NGINX closed the connection without a byte of answer (``return 444``)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        try:
+            return sock.recv(65536) == b""
+        except ConnectionResetError:
+            return True

@@ -35,6 +35,7 @@ def test_compressed_body_is_the_origin_body(cdn: NginxCdn) -> None:
 
 def test_clients_without_gzip_get_identity(cdn: NginxCdn) -> None:
     request(cdn.port, "/static/app.js", headers=GZIP)
+    cdn.logged("/static/app.js")
     reply = request(cdn.port, "/static/app.js")
 
     assert reply.cache_status == "HIT"

@@ -12,7 +12,7 @@ def test_access_log_records_cache_status_and_timings(cdn: NginxCdn) -> None:
     request(cdn.port, "/static/app.js", headers={"User-Agent": 'quote " and \\ backslash'})
     request(cdn.port, "/static/app.js")
 
-    entries = [e for e in cdn.access_entries() if e["uri"] == "/static/app.js"]
+    entries = cdn.logged("/static/app.js", count=2)
 
     assert [e["cache_status"] for e in entries] == ["MISS", "HIT"]
     assert all(isinstance(e["request_time"], float) for e in entries)
@@ -26,6 +26,7 @@ def test_access_log_records_cache_status_and_timings(cdn: NginxCdn) -> None:
 def test_health_checks_are_not_logged(cdn: NginxCdn) -> None:
     request(cdn.port, "/health")
     request(cdn.port, "/index.html")
+    cdn.logged("/index.html")
 
     assert [e["uri"] for e in cdn.access_entries()] == ["/index.html"]
 

@@ -28,9 +28,10 @@ def short_ttl_cdn(origin: OriginServer) -> Iterator[NginxCdn]:
         yield instance
 
 
-def _cache(port: int, path: str) -> None:
-    assert request(port, path).cache_status == "MISS"
-    assert request(port, path).cache_status == "HIT"
+def _cache(cdn: NginxCdn, path: str) -> None:
+    assert request(cdn.port, path).cache_status == "MISS"
+    cdn.logged(path)
+    assert request(cdn.port, path).cache_status == "HIT"
 
 
 def _let_expire() -> None:
@@ -41,7 +42,7 @@ def _let_expire() -> None:
 def test_expired_content_is_served_stale_while_the_origin_is_down(
     short_ttl_cdn: NginxCdn, origin: OriginServer
 ) -> None:
-    _cache(short_ttl_cdn.port, "/catalog.html")
+    _cache(short_ttl_cdn, "/catalog.html")
     _let_expire()
     origin.stop()
 
@@ -57,7 +58,7 @@ def test_expired_content_is_served_stale_while_the_origin_errors(
 ) -> None:
     statuses = (500, 502, 503, 504)
     for status in statuses:
-        _cache(short_ttl_cdn.port, f"/static/app-{status}.css")
+        _cache(short_ttl_cdn, f"/static/app-{status}.css")
     _let_expire()
 
     for status in statuses:

@@ -55,7 +55,7 @@ def test_too_many_connections_from_one_client_get_429(limited_cdn: NginxCdn, ori
         for index in range(3):
             sock = socket.create_connection(("127.0.0.1", limited_cdn.port), timeout=5)
             # Distinct URLs: the cache lock would hold identical ones back from the origin.
-            sock.sendall(f"GET /hang/{index} HTTP/1.1\r\nHost: a\r\n\r\n".encode())
+            sock.sendall(f"GET /hang/{index} HTTP/1.1\r\nHost: shop.example\r\n\r\n".encode())
             held.append(sock)
             _wait_for_hits(origin, f"/hang/{index}", 1)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from components.render.nginx import security_header_values
+from components.render.nginx_site import security_header_values
 from tests.integration.cdn.client import Reply, raw_request, request
 from tests.integration.cdn.conftest import cdn_settings
 from tests.support.nginx_server import NginxCdn, OriginServer, nginx_cdn
@@ -70,3 +70,13 @@ def test_no_version_in_nginx_generated_errors(strict_cdn: NginxCdn) -> None:
 
     assert status == 400
     assert not VERSION.search(reply)
+
+
+def test_headers_on_refusals(strict_cdn: NginxCdn) -> None:
+    ambiguous = request(strict_cdn.port, "/api;x/orders", source="127.0.0.10")
+    hidden = request(strict_cdn.port, "/.env", source="127.0.0.11")
+    redirect = request(strict_cdn.port, "/api", source="127.0.0.12")
+
+    assert (ambiguous.status, hidden.status, redirect.status) == (400, 403, 301)
+    for reply in (ambiguous, hidden, redirect):
+        assert_protected(reply)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from checks.cli import main
+from components.kubernetes.cdn import service_names
 from components.render.redis_layout import ADMIN_USER
 from components.settings.cdn import CdnSettings
 from tests.support.nginx_server import NginxCdn, OriginServer, nginx_cdn, origin_server
@@ -20,6 +21,8 @@ from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle,
 
 # Both fixtures take the admin password, so one REDIS_PASSWORD opens the cluster and the Sentinels.
 PASSWORD = secrets.token_urlsafe(24)
+
+LOCAL_NAMES = ("127.0.0.1", "localhost", *service_names("cdn", "technovastore-staging"))
 
 
 def joined(addresses: list[tuple[str, int]]) -> str:
@@ -118,7 +121,8 @@ def deployment(origin: OriginServer) -> Iterator[Deployment]:
     with (
         redis_cluster(masters=3, replicas_per_master=1, password=PASSWORD) as cluster,
         sentinel_group(password=PASSWORD) as group,
-        nginx_cdn(CdnSettings(), origin.port) as cdn,
+        # Served by its Service's names too, like in a pod (the port-forward test uses them).
+        nginx_cdn(CdnSettings(), origin.port, local_names=LOCAL_NAMES) as cdn,
     ):
         yield Deployment(cluster, group, cdn)
 

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from components.settings import Settings
-from tests.integration.monitoring.observed import cdn_traffic, observed_platform
+from tests.integration.monitoring.observed import TEST_RATE_LIMIT, cdn_traffic, observed_platform
 
 pytestmark = pytest.mark.integration
 
@@ -38,9 +38,10 @@ def test_an_unreachable_origin_makes_the_origin_errors_alert_pending(production:
         platform.origin.stop()
         # Fresh paths, nothing cached to fall back on, spread over several scrapes as real
         # traffic is: every request reaches for the origin and fails.
-        for index in range(60):
+        # Enough of them (monitoring.cdnMinRequests) for a verdict, paced under the rate limit.
+        for index in range(production.monitoring.cdn_min_requests + 10):
             _fetch(f"{platform.cdn.base_url}/assets/after-outage-{index}.css")
-            time.sleep(0.05)
+            time.sleep(1.2 / TEST_RATE_LIMIT)
         alert = platform.prometheus.wait_for_alert("CdnOriginErrors", timeout=30)
 
         assert alert["state"] in {"pending", "firing"}

@@ -8,13 +8,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests.support.redis_servers import (
-    HOST,
-    RedisClusterHandle,
-    SentinelGroupHandle,
-    redis_cluster,
-    sentinel_group,
-)
+from tests.support.redis_servers import HOST, RedisClusterHandle, redis_cluster
+from tests.support.sentinel_servers import SentinelGroupHandle, sentinel_group
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""Crashes and restarts of real Redis Cluster nodes: failover, rejoin, data kept."""
+"""Crashes and restarts of real Redis Cluster nodes: failover, rejoin, data kept, new addresses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.redis_failover import replicas_of, time_cluster_failover
+from tests.support.redis_failover import (
+    replicas_of,
+    time_cluster_failover,
+    time_full_restart_with_new_addresses,
+)
 from tests.support.redis_servers import RedisClusterHandle, redis_cluster
 
 pytestmark = pytest.mark.integration
@@ -104,3 +108,29 @@ def test_the_other_shards_stay_ready_and_serve_while_one_has_no_master_left(
     with cluster.cluster_client() as client:
         read = {key: client.get(key) for key in surviving_keys}
     assert read == {key: key.upper() for key in surviving_keys}
+
+
+# Generous: re-forming takes a few cluster-bus round trips once every node resolved its peers.
+REFORM_SECONDS = 60
+
+
+def test_full_restart_with_every_address_changed_reforms_by_itself() -> None:
+    """Each node on its own loopback address and pod name: all of them come back on new ones."""
+    with redis_cluster(masters=3, replicas_per_master=1, own_addresses=True) as cluster:
+        write_and_replicate(cluster)
+        old = {port: process.host for port, process in cluster.processes.items()}
+        ids = {port: _myid(cluster, port) for port in cluster.processes}
+
+        time_full_restart_with_new_addresses(cluster, timeout=REFORM_SECONDS)
+
+        assert all(cluster.processes[port].host != old[port] for port in old)
+        assert {port: _myid(cluster, port) for port in cluster.processes} == ids
+        assert read_all(cluster) == {key: key.upper() for key in KEYS}
+        result = cluster.bootstrap()
+        assert result.returncode == 0, result.stderr
+        assert "nothing to change" in result.stdout
+
+
+def _myid(cluster: RedisClusterHandle, port: int) -> str:
+    with cluster.client(port) as client:
+        return str(client.execute_command("CLUSTER MYID"))

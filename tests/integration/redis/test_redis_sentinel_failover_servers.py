@@ -9,7 +9,8 @@ import pytest
 import redis
 
 from tests.support.redis_failover import time_sentinel_failover
-from tests.support.redis_servers import SentinelGroupHandle, replicas_linked, sentinel_group
+from tests.support.redis_processes import replicas_linked
+from tests.support.sentinel_servers import SentinelGroupHandle, sentinel_group
 
 pytestmark = pytest.mark.integration
 
@@ -57,10 +58,7 @@ def test_old_primary_restarted_by_its_start_script_replicates_the_new_one(group:
     assert old is not None
     _, new = time_sentinel_failover(group)
     group.restart(old[1])
-    deadline = time.monotonic() + REJOIN_SECONDS
-    while not _replicates(group, old[1], new):
-        assert time.monotonic() < deadline, _rejoin_report(group, old[1], new)
-        time.sleep(0.2)
+    _wait_rejoined(group, old[1], new)
     assert group.primary() == new
 
 
@@ -70,10 +68,13 @@ def test_prestop_on_the_primary_hands_over_before_it_stops(group: SentinelGroupH
     result = group.run_prestop(old[1])
     assert result.returncode == 0, result.stderr
     assert "started a failover" in result.stdout
+    # It returns once the Sentinels name the promoted replica: clients are sent there already.
     new = group.primary()
     assert new is not None and new != old
-    with group.client(old[1]) as client:
-        assert client.execute_command("ROLE")[0] == "slave"
+    with group.client(new[1]) as client:
+        assert client.execute_command("ROLE")[0] == "master"
+    # The old primary is converted to a replica of the new one by the Sentinels shortly after.
+    _wait_rejoined(group, old[1], new)
 
 
 def test_prestop_on_a_replica_does_nothing(group: SentinelGroupHandle) -> None:
@@ -83,6 +84,13 @@ def test_prestop_on_a_replica_does_nothing(group: SentinelGroupHandle) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert group.primary() == primary
+
+
+def _wait_rejoined(group: SentinelGroupHandle, port: int, primary: tuple[str, int]) -> None:
+    deadline = time.monotonic() + REJOIN_SECONDS
+    while not _replicates(group, port, primary):
+        assert time.monotonic() < deadline, _rejoin_report(group, port, primary)
+        time.sleep(0.2)
 
 
 def _replicates(group: SentinelGroupHandle, port: int, primary: tuple[str, int]) -> bool:
@@ -123,3 +131,39 @@ def test_a_replica_cut_off_from_its_primary_is_not_ready(group: SentinelGroupHan
 def _link_down(group: SentinelGroupHandle, port: int) -> bool:
     with group.client(port) as client:
         return bool(client.info("replication")["master_link_status"] == "down")
+
+
+def _restart_all_sentinels(group: SentinelGroupHandle, *, forget_state: bool = False) -> None:
+    for port in group.sentinel_ports:
+        group.kill(port)
+    if forget_state:
+        for port in group.sentinel_ports:
+            (group.processes[port].workdir / "volume" / "sentinel-state.conf").unlink(missing_ok=True)
+    for port in group.sentinel_ports:
+        group.restart(port)
+
+
+def test_all_sentinels_restarted_after_a_failover_monitor_the_current_primary(
+    group: SentinelGroupHandle,
+) -> None:
+    old = group.primary()
+    assert old is not None
+    _, new = time_sentinel_failover(group)
+    group.restart(old[1])
+    _wait_rejoined(group, old[1], new)
+    time.sleep(3)  # one state save (every 2 s) after the failover settled
+
+    # Once with the state each Sentinel saved on its volume, once as if the volumes were new.
+    for forget_state in (False, True):
+        _restart_all_sentinels(group, forget_state=forget_state)
+
+        group.wait_ready(timeout=REJOIN_SECONDS)
+        for port in group.sentinel_ports:
+            assert group.primary(port) == new, forget_state
+            assert group.ckquorum(port).startswith("OK"), forget_state
+        sentinel = group.sentinel_client()
+        sentinel.master_for(group.master_name).set("session:after-restart", "carol")
+        assert sentinel.discover_master(group.master_name) == new
+        # No failover away from the healthy primary (a Sentinel watching a replica would try).
+        time.sleep(DOWN_AFTER_MS / 1000 + 2)
+        assert group.primary() == new, forget_state

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.redis_servers import SentinelGroupHandle, sentinel_group
+from tests.support.sentinel_servers import SentinelGroupHandle, sentinel_group
 
 pytestmark = pytest.mark.integration
 
