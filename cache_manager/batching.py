@@ -57,12 +57,17 @@ Command = tuple[Any, ...]
 
 
 class BatchOperation(Protocol):
-    """Queues the commands for keys of one slot, and reads their replies back per key."""
+    """Queues the commands for keys of one slot, and reads back what the caller needs.
 
-    def queue(self, commands: list[Command], keys: Sequence[str]) -> int:
-        """Append commands for ``keys`` (all in one slot); return how many were appended."""
+    An error reply raises before anything is decoded, so a write has nothing to read back:
+    its keys either succeed together with their node or end up in ``BatchOutcome.failed``.
+    """
 
-    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]: ...
+    def queue(self, commands: list[Command], keys: Sequence[str]) -> None:
+        """Append the commands for ``keys`` (all in one slot)."""
+
+    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
+        """The result per key from the replies to this slot's commands (empty for writes)."""
 
 
 @dataclass
@@ -94,13 +99,15 @@ def _run_on_node(
     cluster: RedisCluster, node: ClusterNode, keys: list[str], op: BatchOperation
 ) -> dict[str, Any]:
     commands: list[Command] = []
-    plan = [(slot_keys, op.queue(commands, slot_keys)) for slot_keys in group_by_slot(keys).values()]
+    plan: list[tuple[list[str], slice]] = []
+    for slot_keys in group_by_slot(keys).values():
+        start = len(commands)
+        op.queue(commands, slot_keys)
+        plan.append((slot_keys, slice(start, len(commands))))
     replies = send_pipelined(cluster.get_redis_connection(node), commands)
     results: dict[str, Any] = {}
-    position = 0
-    for slot_keys, count in plan:
-        results.update(op.decode(slot_keys, replies[position : position + count]))
-        position += count
+    for slot_keys, replies_of_slot in plan:
+        results.update(op.decode(slot_keys, replies[replies_of_slot]))
     return results
 
 
@@ -182,52 +189,46 @@ def run_batch(
 
 
 class GetMany:
-    def queue(self, commands: list[Command], keys: Sequence[str]) -> int:
+    def queue(self, commands: list[Command], keys: Sequence[str]) -> None:
         commands.append(("MGET", *keys))
-        return 1
 
     def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
-        return dict(zip(keys, replies[0], strict=True))
+        (values,) = replies
+        return dict(zip(keys, values, strict=True))
+
+
+class _Write:
+    """A batch that stores or removes: nothing to read back."""
+
+    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
+        return {}
 
 
 @dataclass
-class SetMany:
+class SetMany(_Write):
     """SET with a per-key expiry (MSET has no TTL, so one SET EX per key, pipelined)."""
 
     values: dict[str, tuple[bytes, int]]
 
-    def queue(self, commands: list[Command], keys: Sequence[str]) -> int:
+    def queue(self, commands: list[Command], keys: Sequence[str]) -> None:
         for key in keys:
             data, seconds = self.values[key]
             commands.append(("SET", key, data, "EX", seconds))
-        return len(keys)
-
-    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
-        return dict(zip(keys, replies, strict=True))
 
 
-class DeleteMany:
-    def queue(self, commands: list[Command], keys: Sequence[str]) -> int:
+class DeleteMany(_Write):
+    def queue(self, commands: list[Command], keys: Sequence[str]) -> None:
         commands.append(("UNLINK", *keys))
-        return 1
-
-    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
-        # UNLINK answers with a count for the slot; attribute it to the first key.
-        return {key: (replies[0] if index == 0 else 0) for index, key in enumerate(keys)}
 
 
 @dataclass
-class AddMembers:
+class AddMembers(_Write):
     """SADD members to sets (tag sets) and keep each set alive for ``seconds``."""
 
     members: dict[str, list[str]]
     seconds: int
 
-    def queue(self, commands: list[Command], keys: Sequence[str]) -> int:
+    def queue(self, commands: list[Command], keys: Sequence[str]) -> None:
         for key in keys:
             commands.append(("SADD", key, *self.members[key]))
             commands.append(("EXPIRE", key, self.seconds))
-        return 2 * len(keys)
-
-    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
-        return {key: replies[2 * index] for index, key in enumerate(keys)}

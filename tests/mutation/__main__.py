@@ -31,11 +31,15 @@ OUTPUT = ROOT / "build" / "bench" / "mutation.json"
 SCRATCH = ROOT / "build" / "mutation"
 
 
-def run_mutmut(workdir: Path, max_children: int) -> int:
-    """mutmut in ``workdir`` at the lowest CPU priority (the machine is shared with test runs)."""
+def run_mutmut(workdir: Path, max_children: int, mutants: list[str] | None = None) -> int:
+    """mutmut in ``workdir`` at the lowest CPU priority (the machine is shared with test runs).
+
+    Without ``mutants`` it runs every mutant that has no result yet (all of them in a fresh
+    copy); with names, exactly those again.
+    """
     mutmut = Path(sys.executable).parent / "mutmut"
-    command = ["nice", "-n", "19", str(mutmut), "run", "--max-children", str(max_children)]
-    with open(workdir / "mutmut.log", "w") as log:
+    command = ["nice", "-n", "19", str(mutmut), "run", "--max-children", str(max_children), *(mutants or [])]
+    with open(workdir / "mutmut.log", "a") as log:
         return subprocess.run(
             command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, check=False
         ).returncode
@@ -69,11 +73,13 @@ def judge(
     return undetected, stale
 
 
-def run_group(group: Group, equivalents: dict[str, results.Equivalent], max_children: int) -> dict[str, Any]:
+def run_group(
+    group: Group, equivalents: dict[str, results.Equivalent], max_children: int, *, again: bool = False
+) -> dict[str, Any]:
+    """One group's run: fresh, or ``again`` in the copy of an earlier run (see ``rerun``)."""
     workdir = SCRATCH / group.slug
-    scratch.prepare(ROOT, workdir, group)
     started = time.monotonic()
-    status = run_mutmut(workdir, max_children)
+    status = rerun(group, workdir, max_children) if again else fresh_run(group, workdir, max_children)
     seconds = time.monotonic() - started
     if status != 0:
         raise RuntimeError(f"mutmut exited {status}; see {workdir / 'mutmut.log'}")
@@ -95,6 +101,35 @@ def run_group(group: Group, equivalents: dict[str, results.Equivalent], max_chil
         "undetected": undetected,
         "stale_equivalents": stale,
     }
+
+
+def fresh_run(group: Group, workdir: Path, max_children: int) -> int:
+    scratch.prepare(ROOT, workdir, group)
+    return run_mutmut(workdir, max_children)
+
+
+def rerun(group: Group, workdir: Path, max_children: int) -> int:
+    """The project's current files over the earlier copy, then mutmut on what is left to decide.
+
+    mutmut keeps its verdicts and its test-to-function map in the copy: mutants of functions
+    whose code changed, and new tests, are run afresh in the first pass; the second runs the
+    mutants no test detected last time against the tests as they are now. A detected mutant
+    stays detected (tests only grow); a fresh run (without ``--again``) checks everything.
+    """
+    previous = results.read_run(workdir / "mutants") if (workdir / "mutants").is_dir() else {}
+    if not previous:
+        raise FileNotFoundError(f"no earlier run of {group.name} in {workdir} to continue")
+    undetected = [
+        name
+        for result in previous.values()
+        for name, status in result.statuses.items()
+        if status not in (*results.DETECTED, *results.NOT_SCORED)
+    ]
+    scratch.refresh(ROOT, workdir, group)
+    status = run_mutmut(workdir, max_children)
+    if status == 0 and undetected:
+        status = run_mutmut(workdir, max_children, undetected)
+    return status
 
 
 def write(figures_by_group: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -135,6 +170,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.mutation", description=__doc__)
     parser.add_argument("groups", nargs="*", help="group names or slugs (default: every group)")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="continue the group's last run: only mutants not yet detected, or in changed code",
+    )
     args = parser.parse_args(argv)
     try:
         groups = by_name(args.groups)
@@ -147,7 +187,7 @@ def main(argv: list[str]) -> int:
     for group in groups:
         print(f"== {group.name} (tests: {' '.join(group.tests)})", flush=True)
         try:
-            figures = run_group(group, equivalents, args.max_children)
+            figures = run_group(group, equivalents, args.max_children, again=args.again)
         except (RuntimeError, FileNotFoundError) as error:
             print(f"{group.name}: could not run: {error}", file=sys.stderr)
             status = 2

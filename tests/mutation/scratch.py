@@ -30,8 +30,6 @@ def project_files(root: Path) -> list[str]:
 
 
 def copy_project(root: Path, destination: Path, files: Iterable[str]) -> None:
-    if destination.exists():
-        shutil.rmtree(destination)
     for name in files:
         target = destination / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +98,14 @@ def mutmut_table(group: Group, sources: list[str], also_copy: list[str], tests: 
 
 def prepare(root: Path, destination: Path, group: Group) -> None:
     """A fresh copy of the project in ``destination``, configured to mutate ``group``."""
+    if destination.exists():
+        shutil.rmtree(destination)
+    refresh(root, destination, group)
+
+
+def refresh(root: Path, destination: Path, group: Group) -> None:
+    """The project's files copied over ``destination`` (mutmut's ``mutants/`` and its verdicts
+    stay), configured to mutate ``group``."""
     files = project_files(root)
     copy_project(root, destination, files)
     sources = packages(files)

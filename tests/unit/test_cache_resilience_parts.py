@@ -266,6 +266,10 @@ def test_board_reports_clean_only_while_nothing_failed() -> None:
         (ClusterDownError("The cluster is down", status_code="CLUSTERDOWN"), False, "CLUSTERDOWN"),
         (BusyLoadingError("Redis is loading the dataset in memory", status_code="LOADING"), False, "LOADING"),
         (ResponseError("something lower case"), False, "ResponseError"),
+        (ResponseError(""), False, "ResponseError"),
+        # An error code is a short upper-case word (the longest Redis sends is far shorter).
+        (ResponseError("ABCDEFGHIJKLMNOPQRST twenty letters"), False, "ABCDEFGHIJKLMNOPQRST"),
+        (ResponseError("ABCDEFGHIJKLMNOPQRSTU twenty-one"), False, "ResponseError"),
     ],
 )
 def test_only_failures_to_reach_a_node_count_as_unreachable(
@@ -283,3 +287,7 @@ def test_a_cluster_bootstrap_that_could_not_connect_is_unreachable() -> None:
             raise RedisClusterException("Redis Cluster cannot be connected") from cause
     except RedisClusterException as error:
         assert is_unreachable(error)
+
+
+def test_nobody_waits_for_a_key_that_is_not_being_loaded() -> None:
+    assert SingleFlight().waiting("k") == 0

@@ -228,3 +228,57 @@ def test_a_node_that_recovers_gets_every_call_again(small_cluster: RedisClusterH
         assert manager.breaker_states()[node] is BreakerState.CLOSED
     finally:
         manager.close()
+
+
+@pytest.fixture
+def persistent_cluster() -> Iterator[RedisClusterHandle]:
+    with redis_cluster(masters=3, replicas_per_master=1, node_timeout_ms=1000, persistence=True) as handle:
+        yield handle
+
+
+def test_an_invalidation_cut_short_by_a_stopped_node_is_finished_by_the_next_call(
+    persistent_cluster: RedisClusterHandle,
+) -> None:
+    """The search results on a node that is down cannot be deleted: invalidate_product says
+    so, keeps exactly those listed in the product's tag set, and a call after the node is
+    back (with its data: it was stopped, as in a pod's restart) deletes them."""
+    cluster = persistent_cluster
+    manager = manager_for(cluster, None, stack_settings(breaker_failures=100))
+    keys = manager.keys
+    assert manager.cache_product("p-1", {"id": "p-1"})
+    queries = [f"laptop {n}" for n in range(30)]
+    for query in queries:
+        assert manager.cache_search_results(query, [{"id": "p-1"}])
+    with cluster.cluster_client(user=cluster.admin_user) as admin:
+        owner_of = {key: int(admin.get_node_from_key(key).port) for key in map(keys.search, queries)}
+        product_owner = int(admin.get_node_from_key(keys.product("p-1")).port)
+    victim = next(port for port in cluster.masters() if port != product_owner)
+    on_victim = sorted(key for key, port in owner_of.items() if port == victim)
+    elsewhere = [key for key, port in owner_of.items() if port != victim]
+    assert on_victim and elsewhere
+    (replica,) = replicas_of(cluster, victim)
+    with cluster.client(replica) as client:  # the node stays down: no replica takes over
+        client.config_set("cluster-replica-no-failover", "yes")
+    try:
+        cluster.terminate(victim)
+        assert manager.invalidate_product("p-1") is False
+        with cluster.client(product_owner) as client:
+            assert client.exists(keys.product("p-1")) == 0
+            assert sorted(client.smembers(keys.product_tag("p-1"))) == on_victim
+        with cluster.cluster_client(user=cluster.admin_user) as admin:
+            assert not any(admin.exists(key) for key in elsewhere)
+
+        cluster.restart(victim)
+        cluster.wait_state_ok()
+        with cluster.client(victim) as client:  # its data survived the restart: still stale
+            assert all(client.exists(key) for key in on_victim)
+        run_until(
+            lambda: manager.invalidate_product("p-1"),
+            lambda: time.sleep(0.1),
+            what="an invalidation reaching the restarted node",
+        )
+        with cluster.cluster_client(user=cluster.admin_user) as admin:
+            assert not any(admin.exists(key) for key in [*on_victim, keys.product_tag("p-1")])
+        assert all(manager.get_search_results(query) is None for query in queries)
+    finally:
+        manager.close()
