@@ -9,6 +9,7 @@ makes), 2 mutmut could not run or an argument or ``equivalent.toml`` is wrong.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ import sys
 import time
 import tomllib
 from collections import Counter
-from contextlib import chdir
+from contextlib import AbstractContextManager, chdir, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,16 @@ from mutmut.mutation.diff_apply import get_diff_for_mutant
 from tests.bench import goal
 from tests.mutation import results, scratch
 from tests.mutation.groups import Group, by_name
+from tests.support.shared_servers import Starter, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "build" / "bench" / "mutation.json"
 SCRATCH = ROOT / "build" / "mutation"
 
 
-def run_mutmut(workdir: Path, max_children: int, mutants: list[str] | None = None) -> int:
+def run_mutmut(
+    workdir: Path, max_children: int, environment: dict[str, str], mutants: list[str] | None = None
+) -> int:
     """mutmut in ``workdir`` at the lowest CPU priority (the machine is shared with test runs).
 
     Without ``mutants`` it runs every mutant that has no result yet (all of them in a fresh
@@ -41,8 +45,22 @@ def run_mutmut(workdir: Path, max_children: int, mutants: list[str] | None = Non
     command = ["nice", "-n", "19", str(mutmut), "run", "--max-children", str(max_children), *(mutants or [])]
     with open(workdir / "mutmut.log", "a") as log:
         return subprocess.run(
-            command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, check=False
+            command,
+            cwd=workdir,
+            env={**os.environ, **environment},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
         ).returncode
+
+
+def shared_servers(group: Group) -> AbstractContextManager[dict[str, str]]:
+    """The group's shared servers, running for the whole block (none when it names none)."""
+    if not group.servers:
+        return nullcontext({})
+    module, _, attribute = group.servers.partition(":")
+    starters: dict[str, Starter] = getattr(importlib.import_module(module), attribute)
+    return serving(starters)
 
 
 def module_of(path: str) -> str:
@@ -79,7 +97,11 @@ def run_group(
     """One group's run: fresh, or ``again`` in the copy of an earlier run (see ``rerun``)."""
     workdir = SCRATCH / group.slug
     started = time.monotonic()
-    status = rerun(group, workdir, max_children) if again else fresh_run(group, workdir, max_children)
+    with shared_servers(group) as environment:
+        if again:
+            status = rerun(group, workdir, max_children, environment)
+        else:
+            status = fresh_run(group, workdir, max_children, environment)
     seconds = time.monotonic() - started
     if status != 0:
         raise RuntimeError(f"mutmut exited {status}; see {workdir / 'mutmut.log'}")
@@ -103,12 +125,12 @@ def run_group(
     }
 
 
-def fresh_run(group: Group, workdir: Path, max_children: int) -> int:
+def fresh_run(group: Group, workdir: Path, max_children: int, environment: dict[str, str]) -> int:
     scratch.prepare(ROOT, workdir, group)
-    return run_mutmut(workdir, max_children)
+    return run_mutmut(workdir, max_children, environment)
 
 
-def rerun(group: Group, workdir: Path, max_children: int) -> int:
+def rerun(group: Group, workdir: Path, max_children: int, environment: dict[str, str]) -> int:
     """The project's current files over the earlier copy, then mutmut on what is left to decide.
 
     mutmut keeps its verdicts and its test-to-function map in the copy: mutants of functions
@@ -126,9 +148,9 @@ def rerun(group: Group, workdir: Path, max_children: int) -> int:
         if status not in (*results.DETECTED, *results.NOT_SCORED)
     ]
     scratch.refresh(ROOT, workdir, group)
-    status = run_mutmut(workdir, max_children)
+    status = run_mutmut(workdir, max_children, environment)
     if status == 0 and undetected:
-        status = run_mutmut(workdir, max_children, undetected)
+        status = run_mutmut(workdir, max_children, environment, undetected)
     return status
 
 

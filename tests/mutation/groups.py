@@ -26,6 +26,9 @@ class Group:
     mutate: tuple[str, ...]
     tests: tuple[str, ...]
     goal: float = GOAL
+    # "module:attribute" of the servers the tests' session fixtures share, started once for
+    # the whole run instead of once per mutant (tests/support/shared_servers.py).
+    servers: str = ""
 
     @property
     def slug(self) -> str:
@@ -71,6 +74,7 @@ GROUPS: tuple[Group, ...] = (
             "tests/integration/cache_manager",
         ),
         STRICT_GOAL,
+        servers="tests.integration.cache_manager.conftest:SHARED_SERVERS",
     ),
     Group(
         "preview/",

@@ -17,10 +17,37 @@ from redis.cluster import RedisCluster
 
 from cache_manager import DistributedCacheManager
 from cache_manager.circuit_breaker import BreakerState
-from tests.integration.cache_manager.conftest import MakeManager, commands_received, stack_settings
+from tests.integration.cache_manager.conftest import (
+    CACHE_CLUSTER,
+    SESSION_GROUP,
+    MakeManager,
+    commands_received,
+    stack_settings,
+)
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle
 
 pytestmark = pytest.mark.integration
+
+
+# Servers of this module's own: its tests unassign slots, migrate keys and fill the sessions
+# store, so a run cut short midway must not leave the servers other tests share changed.
+@pytest.fixture(scope="module")
+def cache_cluster() -> Iterator[RedisClusterHandle]:
+    with CACHE_CLUSTER() as handle:
+        yield handle
+
+
+@pytest.fixture(scope="module")
+def cluster_admin(cache_cluster: RedisClusterHandle) -> Iterator[RedisCluster]:
+    with cache_cluster.cluster_client(user=cache_cluster.admin_user) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def session_group() -> Iterator[SentinelGroupHandle]:
+    with SESSION_GROUP() as handle:
+        yield handle
+
 
 # More error replies than the breaker's threshold: each would have counted as a failure.
 REPLIES = stack_settings().cache.breaker_failures + 1
