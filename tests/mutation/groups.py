@@ -8,6 +8,7 @@ stand-in), so they are listed only where the behaviour lives on the wire.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # A wrong answer from the cache library or the preview costs most (data served stale, a
@@ -33,7 +34,7 @@ class Group:
     @property
     def slug(self) -> str:
         """A directory name for the group's scratch copy."""
-        return self.name.strip("/").removesuffix(".py").replace("/", "-")
+        return "-".join(re.findall(r"[A-Za-z0-9_]+", self.name.removesuffix(".py")))
 
 
 GROUPS: tuple[Group, ...] = (
@@ -55,8 +56,19 @@ GROUPS: tuple[Group, ...] = (
         ("components/hpa_behavior.py",),
         ("tests/unit/test_hpa_*.py", "tests/unit/test_settings.py"),
     ),
+    # The renderers in three parts, each with the tests that boot what it renders.
     Group(
-        "components/render/",
+        "components/render/ (nginx)",
+        ("components/render/nginx*.py",),
+        ("tests/unit/test_cdn_render.py", "tests/unit/test_cdn_component.py", "tests/integration/cdn"),
+    ),
+    Group(
+        "components/render/ (redis)",
+        ("components/render/redis*.py", "components/render/sentinel.py"),
+        ("tests/unit/test_redis_render.py", "tests/unit/test_redis_components.py", "tests/integration/redis"),
+    ),
+    Group(
+        "components/render/ (monitoring)",
         (
             "components/render/rules/*.py",
             "components/render/dashboards/*.py",

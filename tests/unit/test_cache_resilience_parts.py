@@ -291,3 +291,30 @@ def test_a_cluster_bootstrap_that_could_not_connect_is_unreachable() -> None:
 
 def test_nobody_waits_for_a_key_that_is_not_being_loaded() -> None:
     assert SingleFlight().waiting("k") == 0
+
+
+def test_single_flight_holds_each_load_for_its_own_hold_time_whatever_finishes_after() -> None:
+    clock = FakeClock()  # 100.0 (steps of binary fractions: the sums are exact)
+    flights = SingleFlight(hold_seconds=1.0, clock=clock)
+    raced_a = flights.mark()
+    flights.do("a", lambda: "a1")
+    clock.now += 0.5
+    raced_b = flights.mark()
+    flights.do("b", lambda: "b1")
+    clock.now += 0.25
+    flights.do("a", lambda: "a2")  # a finishes again: now the most recent, held from 100.75
+    clock.now += 0.75  # 101.5: b finished 1.0 s ago, exactly its hold time: still held
+    flights.do("x", lambda: "prunes")
+    assert flights.do("b", lambda: "b-reload", since=raced_b) == "b1"
+    clock.now += 0.125  # 101.625: b is past its hold, a (finished at 100.75) is not
+    flights.do("y", lambda: "prunes")
+    assert flights.do("b", lambda: "b2", since=raced_b) == "b2"
+    assert flights.do("a", lambda: "a-reload", since=raced_a) == "a2"
+
+
+def test_single_flight_hands_a_finished_load_to_every_caller_that_looked_before_it() -> None:
+    flights = SingleFlight()
+    flights.do("k", lambda: "first")
+    looked = flights.mark()  # looked the key up after the first load, before the second
+    flights.do("k", lambda: "second")
+    assert flights.do("k", lambda: "third", since=looked) == "second"

@@ -43,7 +43,7 @@ def test_the_platforms_redis_environment() -> None:
             "REDIS_CLUSTER_NODES": "redis-cluster-0.redis-cluster:6379,redis-cluster-1.redis-cluster:6379",
             "REDIS_CLUSTER_SERVICE": "redis-cluster:6379",
             "REDIS_SENTINELS": "redis-sentinel-0.redis-sentinel:26379,redis-sentinel-1.redis-sentinel",
-            "REDIS_SENTINEL_MASTER": "sessions",
+            "REDIS_SENTINEL_MASTER": "carts",
             "REDIS_USERNAME": "app",
             "REDIS_PASSWORD": "pw",
         }
@@ -58,6 +58,7 @@ def test_the_platforms_redis_environment() -> None:
     )
     assert (addresses.username, addresses.password) == ("app", "pw")
     assert (addresses.sentinel_username, addresses.sentinel_password) == ("app", "pw")
+    assert addresses.master_name == "carts"
     assert addresses_from_env({"REDIS_CLUSTER_SERVICE": "redis-cluster:6379"}).cluster_nodes == (
         ("redis-cluster", 6379),
     )
@@ -73,10 +74,10 @@ def test_a_cluster_url_alone_carries_its_credentials_and_the_default_port() -> N
 
 
 def test_ipv6_addresses_are_written_in_brackets() -> None:
-    addresses = parse_urls("redis://[fd00::1]:7000,[fd00::2]", "redis+sentinel://[fd00::5]:26380/sessions/")
+    addresses = parse_urls("redis://[fd00::1]:7000,[fd00::2]", "redis+sentinel://[fd00::5]:26380/carts/")
     assert addresses.cluster_nodes == (("fd00::1", 7000), ("fd00::2", 6379))
     assert addresses.sentinels == (("fd00::5", 26380),)
-    assert addresses.master_name == "sessions"
+    assert addresses.master_name == "carts"
 
 
 @pytest.mark.parametrize("item", ["redis-cluster:http", ":7000", "[fd00::1]:x"])
