@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -17,7 +18,7 @@ from cache_manager import DistributedCacheManager
 from components.settings import load_settings
 from components.settings.cache import CacheClientSettings, CacheTtlSettings
 from components.settings.stack import Settings
-from tests.support.ports import free_ports
+from tests.support.ports import free_port, free_ports
 
 # Far below any default, so a manager that ignored the settings would show it.
 CACHE = CacheClientSettings(key_prefix="shop", schema_version=3, max_value_bytes=4096, socket_timeout_ms=100)
@@ -86,25 +87,27 @@ def hung_ports() -> Iterator[tuple[int, int]]:
             listener.close()
 
 
+def in_thread(call: Callable[[], object]) -> list[object]:
+    """``call``'s result, from a thread that must end within a generous bound (no hang)."""
+    answers: list[object] = []
+    reader = threading.Thread(target=lambda: answers.append(call()), daemon=True)
+    reader.start()
+    reader.join(timeout=30)  # a few connection attempts of a socket timeout each
+    assert not reader.is_alive(), "a read waited on a store that never answers"
+    return answers
+
+
 @BUILDERS
 def test_a_hung_store_costs_a_read_the_socket_timeout_not_a_hang(
     build: Build, hung_ports: tuple[int, int]
 ) -> None:
     with build(settings(), *hung_ports) as manager:
-        answers: list[object] = []
-        reader = threading.Thread(
-            target=lambda: answers.extend([manager.get_product("p-1"), manager.get_session("s-1")]),
-            daemon=True,
-        )
-        reader.start()
-        reader.join(timeout=30)  # generous: a few connection attempts of 100 ms each
-        assert not reader.is_alive(), "a read waited on a store that never answers"
-        assert answers == [None, None]
+        assert in_thread(lambda: [manager.get_product("p-1"), manager.get_session("s-1")]) == [[None, None]]
         assert manager.metrics.error_count("get") == 2
 
 
 def test_without_stack_settings_the_defaults_apply() -> None:
-    cluster_port, sentinel_port = free_ports(2)
+    cluster_port = free_port()
     built = [
         DistributedCacheManager.from_url(f"redis://127.0.0.1:{cluster_port}"),
         DistributedCacheManager.from_env({"REDIS_CLUSTER_NODES": f"127.0.0.1:{cluster_port}"}),
@@ -113,3 +116,19 @@ def test_without_stack_settings_the_defaults_apply() -> None:
         with manager:
             assert manager.strategies["product"].ttl_seconds == CacheTtlSettings().product
             assert manager.keys.product("p-1") == "technovastore:v1:product:{p:p-1}"
+
+
+def test_from_env_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_CLUSTER_NODES", f"127.0.0.1:{free_port()}")
+    monkeypatch.setenv("REDIS_SENTINEL_MASTER", "carts")
+    with DistributedCacheManager.from_env(settings=settings()) as manager:
+        assert manager.get_product("p-1") is None  # built, and the cluster is nowhere
+
+
+def test_from_env_waits_on_a_hung_store_as_long_as_the_settings_say(hung_ports: tuple[int, int]) -> None:
+    """Not the library's default (250 ms): the stack's socket timeout, here 1.5 s per attempt."""
+    slow = settings().model_copy(update={"cache": CACHE.model_copy(update={"socket_timeout_ms": 1500})})
+    with from_env(slow, *hung_ports) as manager:
+        started = time.monotonic()
+        assert in_thread(lambda: manager.get_product("p-1")) == [None]
+        assert time.monotonic() - started >= 1.5
