@@ -43,11 +43,12 @@ def run_mutmut(
     """
     mutmut = Path(sys.executable).parent / "mutmut"
     command = ["nice", "-n", "19", str(mutmut), "run", "--max-children", str(max_children), *(mutants or [])]
+    addopts = f"{os.environ.get('PYTEST_ADDOPTS', '')} -p tests.mutation.fastest_first".strip()
     with open(workdir / "mutmut.log", "a") as log:
         return subprocess.run(
             command,
             cwd=workdir,
-            env={**os.environ, **environment},
+            env={**os.environ, **environment, "PYTEST_ADDOPTS": addopts},
             stdout=log,
             stderr=subprocess.STDOUT,
             check=False,
@@ -145,7 +146,7 @@ def rerun(group: Group, workdir: Path, max_children: int, environment: dict[str,
         name
         for result in previous.values()
         for name, status in result.statuses.items()
-        if status not in (*results.DETECTED, *results.NOT_SCORED)
+        if status not in (*results.DETECTED, *results.NOT_SCORED, "not checked")
     ]
     scratch.refresh(ROOT, workdir, group)
     status = run_mutmut(workdir, max_children, environment)

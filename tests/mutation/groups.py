@@ -43,6 +43,7 @@ GROUPS: tuple[Group, ...] = (
         ("components/settings/*.py",),
         (
             "tests/unit/test_settings.py",
+            "tests/unit/test_settings_*.py",
             "tests/unit/test_*_settings.py",
             "tests/unit/test_edge_plan_limits.py",
             "tests/unit/test_config_strictness.py",
