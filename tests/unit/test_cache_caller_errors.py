@@ -47,3 +47,17 @@ def test_a_value_that_cannot_be_stored_is_named_with_its_entry(manager: Distribu
     with pytest.raises(SerializationError) as batch:
         manager.mset({"p-1": 1, "p-2": {3}})
     assert message(batch).startswith("product p-2: cannot serialise set: ")
+
+
+def test_sessions_need_a_manager_built_with_sentinels(manager: DistributedCacheManager) -> None:
+    with pytest.raises(CacheError) as error:
+        manager.get_session("s-1")
+    assert message(error) == "this manager has no sessions store: build it with a Sentinel address"
+
+
+def test_an_unknown_strategy_is_named_with_the_known_ones(manager: DistributedCacheManager) -> None:
+    with pytest.raises(UnknownStrategyError) as error:
+        manager.get_or_load("carts", "c-1", lambda: {})
+    assert (
+        message(error) == "unknown strategy 'carts'; known: product, price, search, session, recommendations"
+    )

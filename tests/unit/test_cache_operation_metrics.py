@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from cache_manager import DistributedCacheManager
+from cache_manager.connections import StoreAddresses
 from components.settings import load_settings
 from components.settings.cache import CacheClientSettings
 from tests.support.ports import free_ports
@@ -88,3 +89,27 @@ def test_each_operation_is_a_miss_counted_under_its_own_name(manager: Distribute
         ("mget",): 1,
         ("invalidate",): 2,
     }
+
+
+def test_the_breaker_settings_and_clock_reach_every_node_breaker() -> None:
+    """cache.breakerFailures calls fail, then calls are cut off until cache.breakerResetMs
+    have passed on the manager's clock, when one trial goes through."""
+    now = [0.0]
+    cache = CacheClientSettings(breaker_failures=2, breaker_reset_ms=500)
+    addresses = StoreAddresses(cluster_nodes=(("127.0.0.1", free_ports(1)[0]),))
+    with DistributedCacheManager(addresses, client=cache, clock=lambda: now[0]) as manager:
+        for _ in range(3):
+            manager.get_product("p-1")
+        now[0] = 0.499
+        manager.get_product("p-1")
+        assert samples(manager, "errors_total") == {
+            ("get", "RedisClusterException"): 2,
+            ("get", "circuit_open"): 2,
+        }
+        now[0] = 0.5
+        manager.get_product("p-1")  # the trial call, which fails and opens the breaker again
+        manager.get_product("p-1")
+        assert samples(manager, "errors_total") == {
+            ("get", "RedisClusterException"): 3,
+            ("get", "circuit_open"): 3,
+        }

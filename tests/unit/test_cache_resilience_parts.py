@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import redis
@@ -21,6 +22,8 @@ from cache_manager.circuit_breaker import BreakerBoard, BreakerState, CircuitBre
 from cache_manager.failures import is_unreachable, reason
 from cache_manager.metrics import CacheMetrics
 from cache_manager.single_flight import SingleFlight
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 class FakeClock:
@@ -318,3 +321,39 @@ def test_single_flight_hands_a_finished_load_to_every_caller_that_looked_before_
     looked = flights.mark()  # looked the key up after the first load, before the second
     flights.do("k", lambda: "second")
     assert flights.do("k", lambda: "third", since=looked) == "second"
+
+
+def documented_metrics() -> dict[str, tuple[list[str], str]]:
+    """The README's cache metrics table: name -> (labels, help)."""
+    rows = {}
+    for line in README.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`technovastore_cache_"):
+            labels = [label.strip(" `") for label in cells[1].split(",")]
+            rows[cells[0].strip("`")] = (labels, cells[2])
+    return rows
+
+
+def test_the_metrics_are_exposed_as_the_readme_documents_them() -> None:
+    metrics = CacheMetrics()
+    metrics.hit("product")
+    metrics.error("get", "ConnectionError")
+    metrics.dropped("product")
+    metrics.observe("get", 0.001)
+    text = generate_latest(metrics.registry).decode()
+    documented = documented_metrics()
+    assert len(documented) == 4
+    for name, (labels, help_text) in documented.items():
+        family = name.removesuffix("_total")
+        assert f"# HELP {name} {help_text}\n" in text
+        sample = next(
+            line for line in text.splitlines() if line.startswith((f"{name}{{", f"{family}_count{{"))
+        )
+        assert sorted(
+            label.split("=")[0] for label in sample[sample.index("{") + 1 : sample.index("}")].split(",")
+        ) == sorted(labels)
+    buckets = [line.split('le="')[1].split('"')[0] for line in text.splitlines() if "_bucket{" in line]
+    assert buckets == [
+        "0.0002", "0.0005", "0.001", "0.0025", "0.005", "0.01",
+        "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "+Inf",
+    ]  # fmt: skip

@@ -80,3 +80,9 @@ def test_none_is_refused_with_what_to_do_instead() -> None:
         "product p-1: None cannot be cached: a read could not tell it from a miss; cache an explicit "
         'value for "nothing there" (get_or_load stores nothing when its loader returns None)'
     )
+
+
+def test_a_corrupt_payload_says_what_is_wrong_with_it() -> None:
+    with pytest.raises(DecodeError) as error:
+        json_serializer(1024).loads(b'J{"id": ')
+    assert str(error.value) == "Expecting value: line 1 column 8 (char 7)"

@@ -122,6 +122,32 @@ def test_a_clusterdown_reply_is_a_miss_for_that_call_only(
     assert manager.get_product("p-down") == {"id": "p-down"}  # the very next call after it
 
 
+def test_in_a_batch_an_error_reply_costs_only_its_slots_keys(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster, cache_cluster: RedisClusterHandle
+) -> None:
+    """One slot of a node answers CLUSTERDOWN: the node's other slots in the same pipeline
+    are written and read as usual, and only that slot's key is dropped (after one retry)."""
+    products = {f"p-{n}": n for n in range(30)}
+    assert manager.mset(products) == len(products)
+    key = manager.keys.product("p-0")
+    owner = cluster_admin.get_node_from_key(key)
+    neighbours = [
+        p
+        for p in products
+        if p != "p-0" and cluster_admin.get_node_from_key(manager.keys.product(p)).name == owner.name
+    ]
+    assert neighbours  # the same node, other slots: in the same pipeline
+    with slot_unassigned(cache_cluster, int(owner.port), cluster_admin.keyslot(key)):
+        assert manager.mset({p: n + 100 for p, n in products.items()}) == len(products) - 1
+        found = manager.mget(list(products))
+    assert found == {p: n + 100 for p, n in products.items() if p != "p-0"}
+    assert manager.metrics.value("dropped_writes_total", {"strategy": "product"}) == 1
+    assert manager.metrics.value("errors_total", {"operation": "mset", "reason": "CLUSTERDOWN"}) == 2
+    assert manager.metrics.value("errors_total", {"operation": "mget", "reason": "CLUSTERDOWN"}) == 2
+    assert node_state(manager, owner.name) is BreakerState.CLOSED
+    assert manager.get_product("p-0") == 0  # the refused write never reached it
+
+
 @contextmanager
 def full_store(group: SentinelGroupHandle, headroom_bytes: int) -> Iterator[None]:
     """The primary's maxmemory set to what it uses now plus ``headroom_bytes`` (noeviction)."""

@@ -323,6 +323,13 @@ def test_batches_while_masters_are_down_drop_exactly_their_keys(
         expected = {p: n for p, n in products.items() if owner[p] != first}
         assert manager.mget(list(products)) == expected
         assert manager.breaker_states()[f"127.0.0.1:{first}"] is BreakerState.OPEN
+        distribution = manager.key_distribution()
+        assert distribution[f"127.0.0.1:{first}"] is None
+        assert all(count for node, count in distribution.items() if node != f"127.0.0.1:{first}")
+        assert (
+            manager.metrics.value("errors_total", {"operation": "distribution", "reason": "ConnectionError"})
+            == 1
+        )
 
         cluster.kill(second)  # the first is cut off by its breaker, the second fails twice
         assert manager.mset(products) == len(products) - len(on[first]) - len(on[second])
