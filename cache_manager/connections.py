@@ -94,10 +94,17 @@ def parse_urls(
 
 
 def _addresses(text: str, default_port: int) -> tuple[Address, ...]:
+    """``host[:port]`` items, comma-separated; an IPv6 address in brackets (``[fd00::1]:7000``)."""
     found = []
     for item in filter(None, (part.strip() for part in text.split(","))):
-        host, _, port = item.rpartition(":") if ":" in item else (item, "", str(default_port))
-        found.append((host, int(port)))
+        if item.startswith("["):
+            host, _, rest = item[1:].partition("]")
+            port = rest.removeprefix(":")
+        else:
+            host, _, port = item.partition(":")
+        if not host or not (port or str(default_port)).isdigit():
+            raise ValueError(f"{item!r} is no address: expected host:port, the port a number")
+        found.append((host, int(port or default_port)))
     return tuple(found)
 
 

@@ -71,19 +71,20 @@ def _service(image: str, port: int, tier: str, lo: int, hi: int, *, uses_redis: 
     )
 
 
-# The seed's four services and replica limits.
-DEFAULT_SERVICES = {
-    "api-gateway": _service(
-        "ghcr.io/technovastore/api-gateway:1.0.0", 3000, "gateway", 2, 10, uses_redis=True
-    ),
-    "product-service": _service(
-        "ghcr.io/technovastore/product-service:1.0.0", 3001, "backend", 2, 8, uses_redis=True
-    ),
-    "order-service": _service(
-        "ghcr.io/technovastore/order-service:1.0.0", 3002, "backend", 2, 6, uses_redis=True
-    ),
-    "frontend": _service("ghcr.io/technovastore/frontend:1.0.0", 3000, "edge", 2, 6, uses_redis=False),
-}
+def default_services() -> dict[str, ServiceSettings]:
+    """The seed's four services and replica limits (a stack that names none gets these)."""
+    return {
+        "api-gateway": _service(
+            "ghcr.io/technovastore/api-gateway:1.0.0", 3000, "gateway", 2, 10, uses_redis=True
+        ),
+        "product-service": _service(
+            "ghcr.io/technovastore/product-service:1.0.0", 3001, "backend", 2, 8, uses_redis=True
+        ),
+        "order-service": _service(
+            "ghcr.io/technovastore/order-service:1.0.0", 3002, "backend", 2, 6, uses_redis=True
+        ),
+        "frontend": _service("ghcr.io/technovastore/frontend:1.0.0", 3000, "edge", 2, 6, uses_redis=False),
+    }
 
 
 class Settings(SettingsModel):
@@ -104,9 +105,7 @@ class Settings(SettingsModel):
     # Where Prometheus runs: the only namespace allowed to scrape metrics ports.
     monitoring_namespace: DnsLabel = "monitoring"
     scaling: ScalingSettings = ScalingSettings()
-    services: dict[DnsLabel, ServiceSettings] = Field(
-        default_factory=lambda: dict(DEFAULT_SERVICES), min_length=1
-    )
+    services: dict[DnsLabel, ServiceSettings] = Field(default_factory=default_services, min_length=1)
     cache_ttl: CacheTtlSettings = CacheTtlSettings()
     cache: CacheClientSettings = CacheClientSettings()
     redis: RedisSettings = RedisSettings()

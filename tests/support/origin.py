@@ -43,6 +43,7 @@ REASONS = {
     411: "Length Required",
 }
 BODY_BYTES = 2048
+SIZE_MARKER = "/bytes-"
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,21 @@ def _binary_body(path: str, size: int) -> bytes:
     return out[:size]
 
 
+def _body_size(name: str) -> int:
+    """``/bytes-<n>/`` anywhere in the path asks for n bytes; ``/tiny`` for 16."""
+    if SIZE_MARKER in name:
+        digits = name.split(SIZE_MARKER, 1)[1].split("/", 1)[0]
+        if digits.isdigit():
+            return int(digits)
+    return 16 if "/tiny" in name else BODY_BYTES
+
+
 def static_response(path: str) -> Response:
     """The content for a static path, typed by its extension (HTML otherwise)."""
     name = path.split("?", 1)[0]
     extension = name[name.rfind(".") :] if "." in name.rsplit("/", 1)[-1] else ""
     content_type = CONTENT_TYPES.get(extension, "text/html; charset=utf-8")
-    size = 16 if "/tiny" in name else BODY_BYTES
+    size = _body_size(name)
     body = _binary_body(name, size) if content_type.startswith("image/") and extension != ".svg" else None
     return Response(200, {"Content-Type": content_type}, body or _text_body(name, size))
 
@@ -117,9 +127,10 @@ def route(method: str, path: str, headers: dict[str, str], body: bytes = b"") ->
     ``/status/<code>`` answers that status; a path with ``/echo`` anywhere returns what the
     origin received (method, target, headers, body) as JSON; ``/missing...`` is 404;
     ``/hang...`` waits ``hang_seconds`` (see OriginServer); anything else is static content
-    typed by its extension (16 bytes when the path has ``/tiny``). Anywhere in a path,
-    ``/nostore/``, ``/private/``, ``/nocache/``, ``/public/`` add that Cache-Control, ``/setcookie/`` a
-    Set-Cookie, and ``/redirect-<code>`` turns the answer into that redirect.
+    typed by its extension (16 bytes when the path has ``/tiny``, n bytes with ``/bytes-<n>/``).
+    Anywhere in a path, ``/nostore/``, ``/private/``, ``/nocache/``, ``/public/`` add that
+    Cache-Control, ``/setcookie/`` a Set-Cookie, and ``/redirect-<code>`` turns the answer into
+    that redirect.
     """
     return _with_markers(path, _content(method, path, headers, body))
 

@@ -54,6 +54,8 @@ class ServerProcess:
     # so what a server rewrites at run time (Sentinel's CONFIG REWRITE) never outlives it.
     config_files: dict[Path, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    # Started and watched by another process (tests/support/shared_servers.py): taken as running.
+    detached: bool = False
 
     @property
     def log(self) -> Path:
@@ -95,7 +97,7 @@ class ServerProcess:
 
     @property
     def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.detached or (self.process is not None and self.process.poll() is None)
 
     def tail(self, lines: int = 20) -> str:
         if not self.log.exists():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +83,45 @@ class SentinelGroupHandle(Servers):
                 if answer:
                     return (str(answer[0]), int(answer[1]))
         return None
+
+    def add_data_node(
+        self,
+        port: int,
+        *,
+        sentinels: Sequence[Address] | None = None,
+        data_nodes: Sequence[Address] | None = None,
+        persistence: bool = True,
+    ) -> ServerProcess:
+        """A data node on ``port`` run by its rendered start script (not started yet).
+
+        Its script asks ``sentinels`` and ``data_nodes`` (default: the group's) for the
+        primary, so a test can start a node that sees Sentinels of its choosing.
+        """
+        workdir = directory(self.root, f"data-{port}")
+        layout = NodeLayout(port=port, bind=HOST, data_dir=str(workdir), secrets_dir=str(self.secrets_dir))
+        conf = workdir / "redis.conf"
+        text = render_sentinel_data_conf(
+            self.settings,
+            memory=RedisSettings().memory(self.settings),
+            persistence=persistence,
+            layout=layout,
+        )
+        script = render_data_node_start_script(
+            master_name=self.master_name,
+            sentinels=self.sentinels if sentinels is None else sentinels,
+            data_nodes=self.data_nodes if data_nodes is None else data_nodes,
+            port=port,
+            config_file=str(conf),
+        )
+        start = write_file(workdir / "start.sh", script, 0o700)
+        env = script_env(self.passwords, ANNOUNCE_HOST=HOST)
+        self.processes[port] = ServerProcess(
+            port, ["sh", str(start)], workdir, env, config_files={conf: text}
+        )
+        self.prestop_scripts[port] = render_data_node_prestop_script(
+            master_name=self.master_name, sentinels=self.sentinels, port=port, wait_seconds=30
+        )
+        return self.processes[port]
 
     def ckquorum(self, sentinel_port: int) -> str:
         """SENTINEL CKQUORUM's reply ("OK 3 usable Sentinels. ..."); raises ResponseError when not ok.
@@ -200,7 +239,7 @@ def sentinel_group(
         stack.callback(handle.stop)
         env = script_env(passwords, ANNOUNCE_HOST=HOST)
         for port in handle.data_ports:
-            _add_data_node(handle, port, secrets_dir, env, persistence)
+            handle.add_data_node(port, persistence=persistence)
         for port in handle.sentinel_ports:
             _add_sentinel(handle, port, secrets_dir, env)
         for port in handle.data_ports + handle.sentinel_ports:
@@ -208,34 +247,6 @@ def sentinel_group(
         if wait:
             handle.wait_ready()
         yield handle
-
-
-def _add_data_node(
-    handle: SentinelGroupHandle, port: int, secrets_dir: Path, env: dict[str, str], persistence: bool
-) -> None:
-    workdir = directory(handle.root, f"data-{port}")
-    layout = NodeLayout(port=port, bind=HOST, data_dir=str(workdir), secrets_dir=str(secrets_dir))
-    conf = workdir / "redis.conf"
-    text = render_sentinel_data_conf(
-        handle.settings,
-        memory=RedisSettings().memory(handle.settings),
-        persistence=persistence,
-        layout=layout,
-    )
-    script = render_data_node_start_script(
-        master_name=handle.master_name,
-        sentinels=handle.sentinels,
-        data_nodes=handle.data_nodes,
-        port=port,
-        config_file=str(conf),
-    )
-    start = write_file(workdir / "start.sh", script, 0o700)
-    handle.processes[port] = ServerProcess(
-        port, ["sh", str(start)], workdir, dict(env), config_files={conf: text}
-    )
-    handle.prestop_scripts[port] = render_data_node_prestop_script(
-        master_name=handle.master_name, sentinels=handle.sentinels, port=port, wait_seconds=30
-    )
 
 
 def _add_sentinel(handle: SentinelGroupHandle, port: int, secrets_dir: Path, env: dict[str, str]) -> None:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from cache_manager.batching import group_by_slot, slot_of
 from cache_manager.errors import InvalidKeyError
-from cache_manager.keys import MAX_ID_LENGTH, KeyBuilder, normalise_query
+from cache_manager.keys import MAX_ID_LENGTH, MAX_QUERY_LENGTH, KeyBuilder, normalise_query
 
 KEYS = KeyBuilder("technovastore", 1)
 
@@ -79,3 +81,72 @@ def test_empty_or_non_text_queries_are_refused(query: object) -> None:
 def test_unserialisable_filters_are_refused() -> None:
     with pytest.raises(InvalidKeyError, match="filters"):
         KEYS.search("laptop", {"since": object()})
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def test_every_key_has_one_spelling_across_releases() -> None:
+    """Services of different releases share the cache: a key's spelling changes only with a
+    schema version bump, so these are written out in full."""
+    assert [
+        KEYS.price("p-1"),
+        KEYS.product_tag("p-1"),
+        KEYS.recommendations("u-1"),
+        KEYS.session("s-1"),
+        KEYS.user_sessions("u-1"),
+    ] == [
+        "technovastore:v1:price:{p:p-1}",
+        "technovastore:v1:tag:{p:p-1}",
+        "technovastore:v1:recommendations:{u:u-1}",
+        "technovastore:v1:session:s-1",
+        "technovastore:v1:user-sessions:u-1",
+    ]
+    # A search key is the digest of the normalised query, a NUL, and the filters as compact,
+    # key-sorted JSON with non-ASCII text as it is (no filters: nothing after the NUL).
+    assert KEYS.search(" Laptop ") == "technovastore:v1:search:" + _digest("laptop\x00")
+    assert KEYS.search("laptop", {}) == KEYS.search("laptop")
+    assert KEYS.search("laptop", {"b": "é", "a": [1, 2]}) == "technovastore:v1:search:" + _digest(
+        'laptop\x00{"a":[1,2],"b":"é"}'
+    )
+
+
+@pytest.mark.parametrize("kind", ["product", "price", "product_tag"])
+def test_a_products_keys_name_the_product_id_when_it_is_bad(kind: str) -> None:
+    with pytest.raises(InvalidKeyError) as error:
+        getattr(KEYS, kind)("")
+    assert str(error.value) == "product id must not be empty"
+
+
+def test_the_user_and_session_keys_name_their_id_when_it_is_bad() -> None:
+    for build, kind in (
+        (KEYS.recommendations, "user"),
+        (KEYS.user_sessions, "user"),
+        (KEYS.session, "session"),
+    ):
+        with pytest.raises(InvalidKeyError) as error:
+            build("a b")
+        assert (
+            str(error.value) == f"{kind} id 'a b' must not contain whitespace, control characters or braces"
+        )
+
+
+def test_a_query_may_be_as_long_as_the_limit() -> None:
+    assert normalise_query("q" * MAX_QUERY_LENGTH) == "q" * MAX_QUERY_LENGTH
+    with pytest.raises(InvalidKeyError) as error:
+        normalise_query("q" * (MAX_QUERY_LENGTH + 1))
+    assert (
+        str(error.value)
+        == f"search query is {MAX_QUERY_LENGTH + 1} characters long, the limit is {MAX_QUERY_LENGTH}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [(42, "search query must be a string, got int"), (" \t", "search query must contain at least one word")],
+)
+def test_bad_queries_say_what_is_wrong(query: object, message: str) -> None:
+    with pytest.raises(InvalidKeyError) as error:
+        normalise_query(query)
+    assert str(error.value) == message

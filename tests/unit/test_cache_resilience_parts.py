@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import redis
@@ -21,6 +22,8 @@ from cache_manager.circuit_breaker import BreakerBoard, BreakerState, CircuitBre
 from cache_manager.failures import is_unreachable, reason
 from cache_manager.metrics import CacheMetrics
 from cache_manager.single_flight import SingleFlight
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 class FakeClock:
@@ -266,6 +269,10 @@ def test_board_reports_clean_only_while_nothing_failed() -> None:
         (ClusterDownError("The cluster is down", status_code="CLUSTERDOWN"), False, "CLUSTERDOWN"),
         (BusyLoadingError("Redis is loading the dataset in memory", status_code="LOADING"), False, "LOADING"),
         (ResponseError("something lower case"), False, "ResponseError"),
+        (ResponseError(""), False, "ResponseError"),
+        # An error code is a short upper-case word (the longest Redis sends is far shorter).
+        (ResponseError("ABCDEFGHIJKLMNOPQRST twenty letters"), False, "ABCDEFGHIJKLMNOPQRST"),
+        (ResponseError("ABCDEFGHIJKLMNOPQRSTU twenty-one"), False, "ResponseError"),
     ],
 )
 def test_only_failures_to_reach_a_node_count_as_unreachable(
@@ -283,3 +290,70 @@ def test_a_cluster_bootstrap_that_could_not_connect_is_unreachable() -> None:
             raise RedisClusterException("Redis Cluster cannot be connected") from cause
     except RedisClusterException as error:
         assert is_unreachable(error)
+
+
+def test_nobody_waits_for_a_key_that_is_not_being_loaded() -> None:
+    assert SingleFlight().waiting("k") == 0
+
+
+def test_single_flight_holds_each_load_for_its_own_hold_time_whatever_finishes_after() -> None:
+    clock = FakeClock()  # 100.0 (steps of binary fractions: the sums are exact)
+    flights = SingleFlight(hold_seconds=1.0, clock=clock)
+    raced_a = flights.mark()
+    flights.do("a", lambda: "a1")
+    clock.now += 0.5
+    raced_b = flights.mark()
+    flights.do("b", lambda: "b1")
+    clock.now += 0.25
+    flights.do("a", lambda: "a2")  # a finishes again: now the most recent, held from 100.75
+    clock.now += 0.75  # 101.5: b finished 1.0 s ago, exactly its hold time: still held
+    flights.do("x", lambda: "prunes")
+    assert flights.do("b", lambda: "b-reload", since=raced_b) == "b1"
+    clock.now += 0.125  # 101.625: b is past its hold, a (finished at 100.75) is not
+    flights.do("y", lambda: "prunes")
+    assert flights.do("b", lambda: "b2", since=raced_b) == "b2"
+    assert flights.do("a", lambda: "a-reload", since=raced_a) == "a2"
+
+
+def test_single_flight_hands_a_finished_load_to_every_caller_that_looked_before_it() -> None:
+    flights = SingleFlight()
+    flights.do("k", lambda: "first")
+    looked = flights.mark()  # looked the key up after the first load, before the second
+    flights.do("k", lambda: "second")
+    assert flights.do("k", lambda: "third", since=looked) == "second"
+
+
+def documented_metrics() -> dict[str, tuple[list[str], str]]:
+    """The README's cache metrics table: name -> (labels, help)."""
+    rows = {}
+    for line in README.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`technovastore_cache_"):
+            labels = [label.strip(" `") for label in cells[1].split(",")]
+            rows[cells[0].strip("`")] = (labels, cells[2])
+    return rows
+
+
+def test_the_metrics_are_exposed_as_the_readme_documents_them() -> None:
+    metrics = CacheMetrics()
+    metrics.hit("product")
+    metrics.error("get", "ConnectionError")
+    metrics.dropped("product")
+    metrics.observe("get", 0.001)
+    text = generate_latest(metrics.registry).decode()
+    documented = documented_metrics()
+    assert len(documented) == 4
+    for name, (labels, help_text) in documented.items():
+        family = name.removesuffix("_total")
+        assert f"# HELP {name} {help_text}\n" in text
+        sample = next(
+            line for line in text.splitlines() if line.startswith((f"{name}{{", f"{family}_count{{"))
+        )
+        assert sorted(
+            label.split("=")[0] for label in sample[sample.index("{") + 1 : sample.index("}")].split(",")
+        ) == sorted(labels)
+    buckets = [line.split('le="')[1].split('"')[0] for line in text.splitlines() if "_bucket{" in line]
+    assert buckets == [
+        "0.0002", "0.0005", "0.001", "0.0025", "0.005", "0.01",
+        "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "+Inf",
+    ]  # fmt: skip

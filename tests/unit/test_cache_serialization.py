@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from cache_manager.errors import SerializationError, ValueTooLargeError
+from cache_manager.errors import NoneValueError, SerializationError, ValueTooLargeError
 from cache_manager.serialization import DecodeError, JsonCodec, Serializer, json_serializer
 
 
@@ -71,3 +71,18 @@ def test_markers_must_be_one_byte() -> None:
 
     with pytest.raises(ValueError, match="one byte"):
         Serializer(max_value_bytes=10, codec=Long())
+
+
+def test_none_is_refused_with_what_to_do_instead() -> None:
+    with pytest.raises(NoneValueError) as error:
+        json_serializer(1024).dumps(None, what="product p-1")
+    assert str(error.value) == (
+        "product p-1: None cannot be cached: a read could not tell it from a miss; cache an explicit "
+        'value for "nothing there" (get_or_load stores nothing when its loader returns None)'
+    )
+
+
+def test_a_corrupt_payload_says_what_is_wrong_with_it() -> None:
+    with pytest.raises(DecodeError) as error:
+        json_serializer(1024).loads(b'J{"id": ')
+    assert str(error.value) == "Expecting value: line 1 column 8 (char 7)"

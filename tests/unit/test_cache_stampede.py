@@ -44,3 +44,19 @@ def test_waiting_gives_up_after_the_lock_lifetime() -> None:
     clock = Clock()
     assert wait_for_value(lambda: None, lambda: True, 0.5, clock=clock, sleep=clock.sleep) is None
     assert 0.5 <= clock.now < 0.5 + 2 * POLL_SECONDS
+
+
+def test_waiting_ends_at_the_lock_lifetime_not_a_poll_later() -> None:
+    """Whole milliseconds on the clock, so the lifetime's end is a moment the clock shows."""
+    now = [0.0]
+    peeks: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        now[0] = round(now[0] + seconds, 6)
+
+    def peek() -> None:
+        peeks.append(now[0])
+
+    assert wait_for_value(peek, lambda: True, 0.5, clock=lambda: now[0], sleep=sleep) is None
+    assert len(peeks) == round(0.5 / POLL_SECONDS)
+    assert peeks[-1] == 0.5

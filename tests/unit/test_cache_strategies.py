@@ -5,7 +5,7 @@ import random
 import pytest
 from pydantic import ValidationError
 
-from cache_manager.strategies import Store, strategies_from_settings
+from cache_manager.strategies import Store, Strategy, strategies_from_settings, strategies_in
 from components.settings.cache import CacheClientSettings, CacheTtlSettings
 
 
@@ -57,3 +57,14 @@ def test_zero_jitter_is_exact() -> None:
 def test_client_settings_are_validated(field: str, value: object) -> None:
     with pytest.raises(ValidationError, match=field):
         CacheClientSettings.model_validate({field: value})
+
+
+def test_the_strategies_of_each_store() -> None:
+    assert strategies_in(Store.CLUSTER) == ("product", "price", "search", "recommendations")
+    assert strategies_in(Store.SESSIONS) == ("session",)
+
+
+def test_a_short_ttl_never_jitters_below_one_second() -> None:
+    tiny = Strategy("tiny", 1, 0.5, Store.CLUSTER)
+    assert tiny.expiry_bounds() == (1, 2)
+    assert min(tiny.expiry(random.Random(n)) for n in range(200)) == 1

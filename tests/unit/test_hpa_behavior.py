@@ -61,3 +61,15 @@ def test_the_settings_time_services_with_their_own_scale_up_behavior() -> None:
     calmer = settings.scaling.scale_up_behavior.model_copy(update={"pods": 1, "percent": 50})
     slower = settings.scaling.model_copy(update={"scale_up_behavior": calmer})
     assert slower.seconds_to_reach_max(2, 10) == 15 + 4 * 15  # 2 -> 3 -> 5 -> 8 -> 12
+
+
+def test_a_longer_sync_period_slows_detection_and_every_short_step() -> None:
+    # kube-controller-manager may run with a longer --horizontal-pod-autoscaler-sync-period.
+    assert (
+        seconds_to_reach_max(min_replicas=2, max_replicas=10, sync_period_seconds=30, **FAST) == 30 + 2 * 30
+    )
+
+
+def test_rejects_no_replicas_at_the_start() -> None:
+    with pytest.raises(ValueError, match=r"need 1 <= min_replicas <= max_replicas, got 0\.\.4"):
+        seconds_to_reach_max(min_replicas=0, max_replicas=4, **FAST)

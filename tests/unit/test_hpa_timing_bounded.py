@@ -89,3 +89,37 @@ def test_percent_growth_to_int32_max_counts_its_steps() -> None:
     )
     steps = (seconds - HPA_SYNC_PERIOD_SECONDS) // 15
     assert math.log(INT32_MAX / 10**7, 1.01) <= steps <= math.log(INT32_MAX / 10**7, 1.01) + 1
+
+
+def test_the_controller_takes_the_fastest_policy_unless_told_otherwise() -> None:
+    # +1 pod against +100 % from 4 replicas: Max (the API's default) doubles, Min adds one pod.
+    policies: list[ScalingPolicy] = [("Pods", 1, 15), ("Percent", 100, 15)]
+    fastest = worst_case_scale_up_seconds(4, 8, stabilization_window_seconds=0, policies=policies)
+    assert fastest == HPA_SYNC_PERIOD_SECONDS + 15
+    slowest = worst_case_scale_up_seconds(
+        4, 8, stabilization_window_seconds=0, policies=policies, select_policy="Min"
+    )
+    assert slowest == HPA_SYNC_PERIOD_SECONDS + 4 * 15
+
+
+@pytest.mark.parametrize(
+    "min_replicas,policies",
+    [
+        (0, [("Pods", 1, 15)]),
+        (1, []),
+        (1, [("Pods", 0, 15)]),
+        (1, [("Percent", 100, 15), ("Percent", 10, 0)]),
+    ],
+)
+def test_a_behavior_that_cannot_scale_up_is_refused(min_replicas: int, policies: list[ScalingPolicy]) -> None:
+    with pytest.raises(
+        ValueError, match=r"^scale-up needs min_replicas >= 1 and policies with a value and period"
+    ):
+        worst_case_scale_up_seconds(min_replicas, 5, stabilization_window_seconds=0, policies=policies)
+
+
+def test_the_smallest_policy_values_are_accepted() -> None:
+    # A period of 1 s acts once per controller sync; a value of 1 adds one pod (or 1 %, at least one pod).
+    for kind in ("Pods", "Percent"):
+        seconds = worst_case_scale_up_seconds(1, 3, stabilization_window_seconds=0, policies=[(kind, 1, 1)])
+        assert seconds == HPA_SYNC_PERIOD_SECONDS + 2 * HPA_SYNC_PERIOD_SECONDS

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -23,14 +24,21 @@ from tests.support.redis_servers import (
     redis_cluster,
     sentinel_group,
 )
+from tests.support.shared_servers import Starter, shared_or_started
 
 MakeManager = Callable[..., DistributedCacheManager]
 
 
+# The servers every test here shares (tests that change servers start their own); make
+# mutate starts them once for all its runs (tests/support/shared_servers.py).
+CACHE_CLUSTER = partial(redis_cluster, masters=3, replicas_per_master=1, persistence=False)
+SESSION_GROUP = partial(sentinel_group, data_nodes=3, sentinels=3, persistence=False)
+SHARED_SERVERS: dict[str, Starter] = {"cache_cluster": CACHE_CLUSTER, "session_group": SESSION_GROUP}
+
+
 @pytest.fixture(scope="session")
 def cache_cluster() -> Iterator[RedisClusterHandle]:
-    with redis_cluster(masters=3, replicas_per_master=1, persistence=False) as handle:
-        yield handle
+    yield from shared_or_started("cache_cluster", CACHE_CLUSTER)
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +50,7 @@ def cluster_admin(cache_cluster: RedisClusterHandle) -> Iterator[RedisCluster]:
 
 @pytest.fixture(scope="session")
 def session_group() -> Iterator[SentinelGroupHandle]:
-    with sentinel_group(data_nodes=3, sentinels=3, persistence=False) as handle:
-        yield handle
+    yield from shared_or_started("session_group", SESSION_GROUP)
 
 
 def commands_received(cluster: RedisClusterHandle, port: int, command: str) -> int:

@@ -6,6 +6,7 @@ store fails over, and hits resume by themselves once it has.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -226,5 +227,114 @@ def test_a_node_that_recovers_gets_every_call_again(small_cluster: RedisClusterH
         assert written == [True] * len(ids)
         assert read == [{"id": product_id} for product_id in ids]
         assert manager.breaker_states()[node] is BreakerState.CLOSED
+    finally:
+        manager.close()
+
+
+@pytest.fixture
+def persistent_cluster() -> Iterator[RedisClusterHandle]:
+    with redis_cluster(masters=3, replicas_per_master=1, node_timeout_ms=1000, persistence=True) as handle:
+        yield handle
+
+
+def test_an_invalidation_cut_short_by_a_stopped_node_is_finished_by_the_next_call(
+    persistent_cluster: RedisClusterHandle,
+) -> None:
+    """The search results on a node that is down cannot be deleted: invalidate_product says
+    so, keeps exactly those listed in the product's tag set, and a call after the node is
+    back (with its data: it was stopped, as in a pod's restart) deletes them."""
+    cluster = persistent_cluster
+    manager = manager_for(cluster, None, stack_settings(breaker_failures=100))
+    keys = manager.keys
+    assert manager.cache_product("p-1", {"id": "p-1"})
+    queries = [f"laptop {n}" for n in range(30)]
+    for query in queries:
+        assert manager.cache_search_results(query, [{"id": "p-1"}])
+    with cluster.cluster_client(user=cluster.admin_user) as admin:
+        owner_of = {key: int(admin.get_node_from_key(key).port) for key in map(keys.search, queries)}
+        product_owner = int(admin.get_node_from_key(keys.product("p-1")).port)
+    victim = next(port for port in cluster.masters() if port != product_owner)
+    on_victim = sorted(key for key, port in owner_of.items() if port == victim)
+    elsewhere = [key for key, port in owner_of.items() if port != victim]
+    assert on_victim and elsewhere
+    (replica,) = replicas_of(cluster, victim)
+    with cluster.client(replica) as client:  # the node stays down: no replica takes over
+        client.config_set("cluster-replica-no-failover", "yes")
+    try:
+        cluster.terminate(victim)
+        assert manager.invalidate_product("p-1") is False
+        assert (
+            manager.metrics.value("errors_total", {"operation": "invalidate", "reason": "ConnectionError"})
+            > 0
+        )
+        with cluster.client(product_owner) as client:
+            assert client.exists(keys.product("p-1")) == 0
+            assert sorted(client.smembers(keys.product_tag("p-1"))) == on_victim
+        with cluster.cluster_client(user=cluster.admin_user) as admin:
+            assert not any(admin.exists(key) for key in elsewhere)
+
+        cluster.restart(victim)
+        cluster.wait_state_ok()
+        with cluster.client(victim) as client:  # its data survived the restart: still stale
+            assert all(client.exists(key) for key in on_victim)
+        run_until(
+            lambda: manager.invalidate_product("p-1"),
+            lambda: time.sleep(0.1),
+            what="an invalidation reaching the restarted node",
+        )
+        with cluster.cluster_client(user=cluster.admin_user) as admin:
+            assert not any(admin.exists(key) for key in [*on_victim, keys.product_tag("p-1")])
+        assert all(manager.get_search_results(query) is None for query in queries)
+    finally:
+        manager.close()
+
+
+def test_batches_while_masters_are_down_drop_exactly_their_keys(
+    small_cluster: RedisClusterHandle, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each dead node costs its own keys: tried twice (the retry after a topology refresh),
+    each attempt counted, then its keys dropped; a node whose breaker is open is not tried,
+    and its keys are dropped all the same."""
+    cluster = small_cluster
+    manager = manager_for(cluster, None, stack_settings(breaker_failures=2, breaker_reset_ms=60_000))
+    products = {f"p-{n}": n for n in range(60)}
+    assert manager.mset(products) == len(products)
+    first, second = cluster.masters()[:2]
+    with cluster.cluster_client(user=cluster.admin_user) as admin:
+        owner = {p: int(admin.get_node_from_key(manager.keys.product(p)).port) for p in products}
+    on = {port: [p for p, o in owner.items() if o == port] for port in (first, second)}
+    for port in (first, second):  # the nodes stay down: no replica takes over
+        (replica,) = replicas_of(cluster, port)
+        with cluster.client(replica) as client:
+            client.config_set("cluster-replica-no-failover", "yes")
+
+    def errors(reason: str) -> float:
+        return manager.metrics.value("errors_total", {"operation": "mset", "reason": reason})
+
+    def dropped() -> float:
+        return manager.metrics.value("dropped_writes_total", {"strategy": "product"})
+
+    try:
+        cluster.kill(first)
+        with caplog.at_level(logging.DEBUG, logger="cache_manager"):
+            assert manager.mset(products) == len(products) - len(on[first])
+        assert (errors("ConnectionError"), dropped()) == (2, len(on[first]))
+        assert f"cache mset on 127.0.0.1:{first} failed (ConnectionError)" in caplog.text
+        expected = {p: n for p, n in products.items() if owner[p] != first}
+        assert manager.mget(list(products)) == expected
+        assert manager.breaker_states()[f"127.0.0.1:{first}"] is BreakerState.OPEN
+        distribution = manager.key_distribution()
+        assert distribution[f"127.0.0.1:{first}"] is None
+        assert all(count for node, count in distribution.items() if node != f"127.0.0.1:{first}")
+        assert (
+            manager.metrics.value("errors_total", {"operation": "distribution", "reason": "ConnectionError"})
+            == 1
+        )
+
+        cluster.kill(second)  # the first is cut off by its breaker, the second fails twice
+        assert manager.mset(products) == len(products) - len(on[first]) - len(on[second])
+        assert errors("circuit_open") == 1
+        assert errors("ConnectionError") == 2 + 2
+        assert dropped() == 2 * len(on[first]) + len(on[second])
     finally:
         manager.close()

@@ -13,6 +13,7 @@ from redis.cluster import RedisCluster
 
 from cache_manager import DistributedCacheManager, batching, stampede
 from tests.integration.cache_manager.conftest import MakeManager, commands_received, stack_settings
+from tests.support.ports import free_port
 from tests.support.redis_servers import RedisClusterHandle, SentinelGroupHandle
 
 pytestmark = pytest.mark.integration
@@ -418,3 +419,78 @@ def test_built_from_the_platforms_environment(
     with DistributedCacheManager.from_env(environ, settings=stack_settings()) as manager:
         assert manager.cache_product("p-env", LAPTOP) is True
         assert manager.get_product("p-env") == LAPTOP
+
+
+def connections_received(cluster: RedisClusterHandle) -> int:
+    """Connections every master accepted so far (each INFO here is one of them)."""
+    total = 0
+    for port in cluster.masters():
+        with cluster.client(port) as client:
+            total += int(client.info("stats")["total_connections_received"])
+    return total
+
+
+def test_batches_reuse_their_connections(
+    manager: DistributedCacheManager, cache_cluster: RedisClusterHandle
+) -> None:
+    products = {f"product-{n}": n for n in range(30)}
+    manager.mset(products)  # the first batch opens one connection per node
+    before = connections_received(cache_cluster)
+    for _ in range(20):
+        assert manager.mget(list(products)) == products
+        assert manager.mset(products) == len(products)
+    # 40 batches over three nodes; the only new connections are this check's own INFOs.
+    assert connections_received(cache_cluster) - before <= 2 * len(cache_cluster.masters())
+
+
+def test_a_value_in_an_unknown_format_read_in_a_batch_is_a_counted_miss(
+    manager: DistributedCacheManager, cluster_admin: RedisCluster
+) -> None:
+    cluster_admin.set(manager.keys.product("p-old"), b"P\x80\x04pickled")
+    manager.cache_product("p-new", {"id": "p-new"})
+    assert manager.mget(["p-old", "p-new"]) == {"p-new": {"id": "p-new"}}
+    assert manager.metrics.value("errors_total", {"operation": "mget", "reason": "decode"}) == 1
+
+
+def test_latency_is_the_time_each_operation_took(manager: DistributedCacheManager) -> None:
+    products = {f"product-{n}": n for n in range(50)}
+    started = time.perf_counter()
+    manager.mset(products)
+    manager.mget(list(products))
+    manager.cache_product("p-1", {"id": "p-1"})
+    manager.invalidate_product("p-1")
+    elapsed = time.perf_counter() - started
+    for operation in ("mset", "mget", "set", "invalidate"):
+        seconds = manager.metrics.value("operation_seconds_sum", {"operation": operation})
+        assert 0 < seconds <= elapsed
+
+
+def test_invalidate_user_cache_fails_when_the_sessions_store_is_down(
+    cache_cluster: RedisClusterHandle, cluster_admin: RedisCluster
+) -> None:
+    """The recommendations are removed; the sessions could not be: not a complete invalidation."""
+    (host, port), dead = cache_cluster.nodes[0], free_port()
+    with DistributedCacheManager.from_url(
+        f"redis://{cache_cluster.app_user}:{cache_cluster.app_password}@{host}:{port}",
+        f"redis+sentinel://127.0.0.1:{dead}/sessions",
+        settings=stack_settings(),
+    ) as manager:
+        assert manager.cache_recommendations("u-1", ["p-1"])
+        assert manager.invalidate_user_cache("u-1") is False
+        assert cluster_admin.exists(manager.keys.recommendations("u-1")) == 0
+
+
+def test_the_sentinel_user_given_is_the_one_used(
+    cache_cluster: RedisClusterHandle, session_group: SentinelGroupHandle
+) -> None:
+    (host, port), (sentinel_host, sentinel_port) = cache_cluster.nodes[0], session_group.sentinels[0]
+    user, group_password = session_group.app_user, session_group.app_password
+    with DistributedCacheManager.from_url(
+        f"redis://{cache_cluster.app_user}:{cache_cluster.app_password}@{host}:{port}",
+        f"redis+sentinel://{user}:{group_password}@{sentinel_host}:{sentinel_port}/{session_group.master_name}",
+        sentinel_username="nobody",  # the Sentinels know no such user: they refuse it
+        sentinel_password=group_password,
+        settings=stack_settings(),
+    ) as manager:
+        assert manager.get_session("s-1") is None
+        assert manager.metrics.value("errors_total", {"operation": "get", "reason": "auth"}) == 1

@@ -6,6 +6,7 @@ import gzip
 
 import pytest
 
+from components.render.nginx import GZIP_MIN_LENGTH
 from tests.integration.cdn.client import request
 from tests.support.nginx_server import NginxCdn
 from tests.support.origin import static_response
@@ -57,3 +58,19 @@ def test_bodies_below_the_minimum_length_are_not_compressed(cdn: NginxCdn) -> No
 
     assert len(reply.body) == 16
     assert "content-encoding" not in reply.headers
+
+
+@pytest.mark.parametrize(("size", "compressed"), [(GZIP_MIN_LENGTH - 1, False), (GZIP_MIN_LENGTH, True)])
+def test_a_body_of_exactly_the_minimum_length_is_compressed(
+    cdn: NginxCdn, size: int, compressed: bool
+) -> None:
+    """The boundary the post-deploy check holds the tier to (checks/cdn.py): NGINX skips only
+    bodies shorter than gzip_min_length, so one of exactly that length must arrive gzipped."""
+    path = f"/bytes-{size}/edge.css"
+    reply = request(cdn.port, path, headers=GZIP)
+
+    assert reply.status == 200
+    body = gzip.decompress(reply.body) if compressed else reply.body
+    assert reply.headers.get("content-encoding") == ("gzip" if compressed else None)
+    assert body == static_response(path).body
+    assert len(body) == size
