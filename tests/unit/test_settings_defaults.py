@@ -22,6 +22,7 @@ def service(
         },
         "probes": {"readiness": "/health/ready", "liveness": "/health/live"},
         "uses_redis": uses_redis,
+        "env": {},
     }
 
 
